@@ -1,0 +1,115 @@
+package dev.moe4j.internal.nativeio;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A native {@code moe_ctx}: a dispatch level and a persistent pool of worker threads. Not thread-safe: one thread
+ * drives a context at a time (a model session owns one). Closing it joins the workers.
+ *
+ * <p>Weights and activations are {@link MemorySegment}s; matrix kernels need native segments (mapped files, arena
+ * allocations), element-wise ops also take heap segments.
+ */
+public final class KernelContext implements AutoCloseable {
+    private final MemorySegment ctx;
+    private final CpuLevel level;
+    private final int threads;
+    private boolean closed;
+
+    private KernelContext(MemorySegment ctx) {
+        this.ctx = ctx;
+        this.level = CpuLevel.values()[NativeKernels.ctxLevel(ctx)];
+        this.threads = NativeKernels.ctxThreads(ctx);
+    }
+
+    /** A context at {@link CpuLevel#configured()} with the given number of threads (the caller's thread included). */
+    public static KernelContext create(int threads) {
+        return create(CpuLevel.configured(), threads);
+    }
+
+    public static KernelContext create(CpuLevel level, int threads) {
+        if (threads < 1 || threads > 256) {
+            throw new IllegalArgumentException("threads must be in 1..256, got " + threads);
+        }
+        return new KernelContext(NativeKernels.ctxCreate(level.ordinal(), threads));
+    }
+
+    public CpuLevel level() {
+        return level;
+    }
+
+    public int threads() {
+        return threads;
+    }
+
+    private MemorySegment h() {
+        if (closed) {
+            throw new IllegalStateException("kernel context is closed");
+        }
+        return ctx;
+    }
+
+    /** Dequantizes {@code n} elements of {@code type} from {@code src} into f32 {@code dst}. */
+    public void dequantize(int type, MemorySegment src, long n, MemorySegment dst) {
+        NativeKernels.dequantize(h(), type, src, n, dst);
+    }
+
+    /** {@code y[r] = dot(W row r, x)}; rows are {@code rowBytes} apart. */
+    public void matvec(int type, MemorySegment w, long rowBytes, long rows, long cols, MemorySegment x, MemorySegment y) {
+        NativeKernels.matvec(h(), type, w, rowBytes, rows, cols, x, y);
+    }
+
+    /** {@code Y[t][r] = dot(W row r, X[t])}; strides in floats. */
+    public void matmul(int type, MemorySegment w, long rowBytes, long rows, long cols, MemorySegment x, long xStride,
+                       long nTokens, MemorySegment y, long yStride) {
+        NativeKernels.matmul(h(), type, w, rowBytes, rows, cols, x, xStride, nTokens, y, yStride);
+    }
+
+    public void getRows(int type, MemorySegment table, long rowBytes, long nRows, long cols, MemorySegment ids, long nIds,
+                        MemorySegment out) {
+        NativeKernels.getRows(h(), type, table, rowBytes, nRows, cols, ids, nIds, out);
+    }
+
+    /** {@code weight} may be {@link MemorySegment#NULL}. */
+    public void rmsnorm(MemorySegment x, MemorySegment weight, long n, long rows, float eps, MemorySegment out) {
+        NativeKernels.rmsnorm(h(), x, weight, n, rows, eps, out);
+    }
+
+    public void rope(MemorySegment x, long nTokens, long tokenStride, long nHeads, long headStride, long nRot,
+                     MemorySegment positions, RopeParams p) {
+        NativeKernels.rope(h(), x, nTokens, tokenStride, nHeads, headStride, nRot, positions, p.mode(), p.freqBase(),
+                p.freqScale(), p.extFactor(), p.attnFactor(), p.betaFast(), p.betaSlow(), p.nCtxOrig());
+    }
+
+    public void softmax(MemorySegment x, long n, long rows, float scale) {
+        NativeKernels.softmax(h(), x, n, rows, scale);
+    }
+
+    public void swiglu(MemorySegment gate, MemorySegment up, long n, MemorySegment out) {
+        NativeKernels.swiglu(h(), gate, up, n, out);
+    }
+
+    /** {@code val} may be {@link MemorySegment#NULL}. */
+    public void topk(MemorySegment x, long n, long k, MemorySegment idx, MemorySegment val) {
+        NativeKernels.topk(h(), x, n, k, idx, val);
+    }
+
+    public void add(MemorySegment a, MemorySegment b, long n, MemorySegment out) {
+        NativeKernels.add(h(), a, b, n, out);
+    }
+
+    public void scale(MemorySegment x, long n, float s, MemorySegment out) {
+        NativeKernels.scale(h(), x, n, s, out);
+    }
+
+    public void axpy(float a, MemorySegment x, long n, MemorySegment y) {
+        NativeKernels.axpy(h(), a, x, n, y);
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            NativeKernels.ctxDestroy(ctx);
+        }
+    }
+}

@@ -1,0 +1,370 @@
+package dev.moe4j.internal.nativeio;
+
+import dev.moe4j.KernelException;
+import dev.moe4j.NativeLibraryException;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * The one place where {@code moe4j.h} is bound: a {@code static final MethodHandle} per C function, and a Java method
+ * per function that turns a negative status into a {@link KernelException}.
+ *
+ * <p>Pointers are {@link MemorySegment}s. Calls that may run long (matvec, matmul, dequantize) are ordinary downcalls
+ * and need native segments; short ops are {@code critical} downcalls (no thread-state transition) and also accept heap
+ * segments ({@code MemorySegment.ofArray}). The Java wrappers check that each segment is large enough for the counts
+ * passed, so a wrong count is an exception here, never an out-of-bounds access in C.
+ */
+public final class NativeKernels {
+    public static final int ABI_VERSION = 1;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final Linker.Option CRITICAL = Linker.Option.critical(true);
+
+    private static final MethodHandle STATUS_STR = bind("moe_status_str", FunctionDescriptor.of(ADDRESS, JAVA_INT), true);
+    private static final MethodHandle ABI_VERSION_FN = bind("moe_abi_version", FunctionDescriptor.of(JAVA_INT), true);
+    private static final MethodHandle CPU_DETECT = bind("moe_cpu_detect", FunctionDescriptor.of(JAVA_INT), true);
+    private static final MethodHandle TYPE_BLOCK = bind("moe_type_block",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), true);
+    private static final MethodHandle CTX_CREATE = bind("moe_ctx_create",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS), false);
+    private static final MethodHandle CTX_DESTROY = bind("moe_ctx_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS), false);
+    private static final MethodHandle CTX_LEVEL = bind("moe_ctx_level", FunctionDescriptor.of(JAVA_INT, ADDRESS), true);
+    private static final MethodHandle CTX_THREADS = bind("moe_ctx_threads", FunctionDescriptor.of(JAVA_INT, ADDRESS), true);
+    private static final MethodHandle DEQUANTIZE = bind("moe_tensor_dequantize",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS), false);
+    private static final MethodHandle MATVEC = bind("moe_tensor_matvec",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS),
+            false);
+    private static final MethodHandle MATMUL = bind("moe_tensor_matmul",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG,
+                    JAVA_LONG, ADDRESS, JAVA_LONG), false);
+    private static final MethodHandle GET_ROWS = bind("moe_tensor_get_rows",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG,
+                    ADDRESS), true);
+    private static final MethodHandle RMSNORM = bind("moe_op_rmsnorm",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_FLOAT, ADDRESS), true);
+    private static final MethodHandle ROPE = bind("moe_op_rope",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS,
+                    JAVA_INT, JAVA_FLOAT, JAVA_FLOAT, JAVA_FLOAT, JAVA_FLOAT, JAVA_FLOAT, JAVA_FLOAT, JAVA_INT), true);
+    private static final MethodHandle SOFTMAX = bind("moe_op_softmax",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_FLOAT), true);
+    private static final MethodHandle SWIGLU = bind("moe_op_swiglu",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS), true);
+    private static final MethodHandle TOPK = bind("moe_op_topk",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS), true);
+    private static final MethodHandle ADD = bind("moe_op_add",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS), true);
+    private static final MethodHandle SCALE = bind("moe_op_scale",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_FLOAT, ADDRESS), true);
+    private static final MethodHandle AXPY = bind("moe_op_axpy",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_FLOAT, ADDRESS, JAVA_LONG, ADDRESS), true);
+
+    static {
+        int v = abiVersion();
+        if (v != ABI_VERSION) {
+            throw new NativeLibraryException("native library " + NativeLibrary.path() + " has ABI version " + v
+                    + ", this jar needs " + ABI_VERSION + " (a stale -D" + NativeLibrary.LIBRARY_PROPERTY + "?)");
+        }
+    }
+
+    private NativeKernels() {}
+
+    private static MethodHandle bind(String name, FunctionDescriptor fd, boolean critical) {
+        SymbolLookup lib = NativeLibrary.lookup();
+        MemorySegment addr = lib.find(name).orElseThrow(() -> new NativeLibraryException(
+                "native library " + NativeLibrary.path() + " lacks symbol " + name + " (stale build?)"));
+        return critical ? LINKER.downcallHandle(addr, fd, CRITICAL) : LINKER.downcallHandle(addr, fd);
+    }
+
+    // ---- status ---------------------------------------------------------------------------------------------------
+
+    public static String statusString(int status) {
+        try {
+            MemorySegment s = (MemorySegment) STATUS_STR.invokeExact(status);
+            return s.reinterpret(256).getString(0);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static void check(String call, int status) {
+        if (status != 0) {
+            throw new KernelException(call, status, statusString(status));
+        }
+    }
+
+    public static int abiVersion() {
+        try {
+            return (int) ABI_VERSION_FN.invokeExact();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Highest {@link CpuLevel} ordinal this CPU and build support. */
+    public static int cpuDetect() {
+        try {
+            return (int) CPU_DETECT.invokeExact();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {elements per block, bytes per block}, or null if the kernels do not support the type. */
+    public static long[] typeBlock(int type) {
+        long[] out = new long[2];
+        MemorySegment e = MemorySegment.ofArray(new long[1]);
+        MemorySegment b = MemorySegment.ofArray(new long[1]);
+        try {
+            int st = (int) TYPE_BLOCK.invokeExact(type, e, b);
+            if (st != 0) {
+                return null;
+            }
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        out[0] = e.get(JAVA_LONG, 0);
+        out[1] = b.get(JAVA_LONG, 0);
+        return out;
+    }
+
+    // ---- context --------------------------------------------------------------------------------------------------
+
+    static MemorySegment ctxCreate(int level, int threads) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment slot = arena.allocate(ADDRESS);
+            check("moe_ctx_create(level=" + level + ", threads=" + threads + ")",
+                    (int) CTX_CREATE.invokeExact(level, threads, slot));
+            return slot.get(ADDRESS, 0);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static void ctxDestroy(MemorySegment ctx) {
+        try {
+            check("moe_ctx_destroy", (int) CTX_DESTROY.invokeExact(ctx));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int ctxLevel(MemorySegment ctx) {
+        try {
+            return (int) CTX_LEVEL.invokeExact(ctx);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int ctxThreads(MemorySegment ctx) {
+        try {
+            return (int) CTX_THREADS.invokeExact(ctx);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    // ---- tensor kernels -------------------------------------------------------------------------------------------
+
+    static void dequantize(MemorySegment ctx, int type, MemorySegment src, long n, MemorySegment dst) {
+        long bytes = bytesFor(type, n);
+        need("dequantize src", src, bytes);
+        need("dequantize dst", dst, n * 4);
+        try {
+            check("moe_tensor_dequantize", (int) DEQUANTIZE.invokeExact(ctx, type, src, n, dst));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static void matvec(MemorySegment ctx, int type, MemorySegment w, long rowBytes, long rows, long cols,
+                       MemorySegment x, MemorySegment y) {
+        needMatrix(type, w, rowBytes, rows, cols);
+        need("matvec x", x, cols * 4);
+        need("matvec y", y, rows * 4);
+        try {
+            check("moe_tensor_matvec", (int) MATVEC.invokeExact(ctx, type, w, rowBytes, rows, cols, x, y));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static void matmul(MemorySegment ctx, int type, MemorySegment w, long rowBytes, long rows, long cols,
+                       MemorySegment x, long xStride, long nTokens, MemorySegment y, long yStride) {
+        needMatrix(type, w, rowBytes, rows, cols);
+        if (nTokens < 1 || xStride < cols || yStride < rows) {
+            throw new IllegalArgumentException("matmul: nTokens=" + nTokens + " xStride=" + xStride + " (cols " + cols
+                    + ") yStride=" + yStride + " (rows " + rows + ")");
+        }
+        need("matmul x", x, ((nTokens - 1) * xStride + cols) * 4);
+        need("matmul y", y, ((nTokens - 1) * yStride + rows) * 4);
+        try {
+            check("moe_tensor_matmul",
+                    (int) MATMUL.invokeExact(ctx, type, w, rowBytes, rows, cols, x, xStride, nTokens, y, yStride));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static void getRows(MemorySegment ctx, int type, MemorySegment table, long rowBytes, long nRows, long cols,
+                        MemorySegment ids, long nIds, MemorySegment out) {
+        needMatrix(type, table, rowBytes, nRows, cols);
+        need("get_rows ids", ids, nIds * 4);
+        need("get_rows out", out, nIds * cols * 4);
+        try {
+            check("moe_tensor_get_rows",
+                    (int) GET_ROWS.invokeExact(ctx, type, table, rowBytes, nRows, cols, ids, nIds, out));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    // ---- ops ------------------------------------------------------------------------------------------------------
+
+    static void rmsnorm(MemorySegment ctx, MemorySegment x, MemorySegment weight, long n, long rows, float eps,
+                        MemorySegment out) {
+        need("rmsnorm x", x, n * rows * 4);
+        if (!weight.equals(MemorySegment.NULL)) {
+            need("rmsnorm weight", weight, n * 4);
+        }
+        need("rmsnorm out", out, n * rows * 4);
+        try {
+            check("moe_op_rmsnorm", (int) RMSNORM.invokeExact(ctx, x, weight, n, rows, eps, out));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static void rope(MemorySegment ctx, MemorySegment x, long nTokens, long tokenStride, long nHeads, long headStride,
+                     long nRot, MemorySegment positions, int mode, float freqBase, float freqScale, float extFactor,
+                     float attnFactor, float betaFast, float betaSlow, int nCtxOrig) {
+        if (nTokens < 1 || nHeads < 1) {
+            throw new IllegalArgumentException("rope: nTokens=" + nTokens + " nHeads=" + nHeads);
+        }
+        need("rope x", x, ((nTokens - 1) * tokenStride + (nHeads - 1) * headStride + nRot) * 4);
+        need("rope positions", positions, nTokens * 4);
+        try {
+            check("moe_op_rope", (int) ROPE.invokeExact(ctx, x, nTokens, tokenStride, nHeads, headStride, nRot,
+                    positions, mode, freqBase, freqScale, extFactor, attnFactor, betaFast, betaSlow, nCtxOrig));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static void softmax(MemorySegment ctx, MemorySegment x, long n, long rows, float scale) {
+        need("softmax x", x, n * rows * 4);
+        try {
+            check("moe_op_softmax", (int) SOFTMAX.invokeExact(ctx, x, n, rows, scale));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static void swiglu(MemorySegment ctx, MemorySegment gate, MemorySegment up, long n, MemorySegment out) {
+        need("swiglu gate", gate, n * 4);
+        need("swiglu up", up, n * 4);
+        need("swiglu out", out, n * 4);
+        try {
+            check("moe_op_swiglu", (int) SWIGLU.invokeExact(ctx, gate, up, n, out));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static void topk(MemorySegment ctx, MemorySegment x, long n, long k, MemorySegment idx, MemorySegment val) {
+        need("topk x", x, n * 4);
+        need("topk idx", idx, k * 4);
+        if (!val.equals(MemorySegment.NULL)) {
+            need("topk val", val, k * 4);
+        }
+        try {
+            check("moe_op_topk", (int) TOPK.invokeExact(ctx, x, n, k, idx, val));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static void add(MemorySegment ctx, MemorySegment a, MemorySegment b, long n, MemorySegment out) {
+        need("add a", a, n * 4);
+        need("add b", b, n * 4);
+        need("add out", out, n * 4);
+        try {
+            check("moe_op_add", (int) ADD.invokeExact(ctx, a, b, n, out));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static void scale(MemorySegment ctx, MemorySegment x, long n, float s, MemorySegment out) {
+        need("scale x", x, n * 4);
+        need("scale out", out, n * 4);
+        try {
+            check("moe_op_scale", (int) SCALE.invokeExact(ctx, x, n, s, out));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static void axpy(MemorySegment ctx, float a, MemorySegment x, long n, MemorySegment y) {
+        need("axpy x", x, n * 4);
+        need("axpy y", y, n * 4);
+        try {
+            check("moe_op_axpy", (int) AXPY.invokeExact(ctx, a, x, n, y));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    // ---- argument checks ------------------------------------------------------------------------------------------
+
+    private static long bytesFor(int type, long n) {
+        long[] blk = typeBlock(type);
+        if (blk == null) {
+            throw new KernelException("type " + type, -2, statusString(-2));
+        }
+        if (n < 0 || n % blk[0] != 0) {
+            throw new IllegalArgumentException(n + " elements is not a multiple of the block size " + blk[0]
+                    + " of type " + type);
+        }
+        return Math.multiplyExact(n / blk[0], blk[1]);
+    }
+
+    private static void needMatrix(int type, MemorySegment w, long rowBytes, long rows, long cols) {
+        if (rows < 1 || cols < 1) {
+            throw new IllegalArgumentException("matrix of " + rows + " x " + cols);
+        }
+        long rowMin = bytesFor(type, cols);
+        if (rowBytes < rowMin) {
+            throw new IllegalArgumentException("rowBytes " + rowBytes + " < " + rowMin + " bytes for " + cols
+                    + " elements of type " + type);
+        }
+        need("weights", w, Math.addExact(Math.multiplyExact(rows - 1, rowBytes), rowMin));
+    }
+
+    private static void need(String what, MemorySegment s, long bytes) {
+        if (s.byteSize() < bytes) {
+            throw new IndexOutOfBoundsException(what + ": segment of " + s.byteSize() + " bytes, needs " + bytes);
+        }
+    }
+
+    private static RuntimeException rethrow(Throwable t) {
+        if (t instanceof RuntimeException r) {
+            return r;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        return new IllegalStateException(t);
+    }
+}

@@ -1,0 +1,13 @@
+/**
+ * moe4j: Mixture-of-Experts language models inside the JVM.
+ *
+ * <p>Only {@code dev.moe4j} is API. Everything under {@code dev.moe4j.internal} may change in any release.
+ * The module calls native code through {@code java.lang.foreign}; run with
+ * {@code --enable-native-access=dev.moe4j} (module path) or {@code --enable-native-access=ALL-UNNAMED} (class path)
+ * to silence the JDK's warning.
+ */
+module dev.moe4j {
+    requires org.slf4j;
+
+    exports dev.moe4j;
+}

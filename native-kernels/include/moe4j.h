@@ -1,0 +1,129 @@
+/*
+ * moe4j.h - the whole C ABI of moe4j's native kernels.
+ *
+ * Rules every function follows:
+ *   - Names are moe_<object>_<verb>. Handles are opaque.
+ *   - Every function that can fail returns an int status: MOE_OK (0) or a negative MOE_ERR_*; moe_status_str() names it.
+ *     Nothing here calls abort() or exit(), and bad arguments are reported, never trusted.
+ *   - Pointers come with explicit element counts, row sizes in bytes and strides in elements.
+ *   - Weight types are ggml type ids (GGUF tensor type field): 0 F32, 1 F16, 2 Q4_0, 3 Q4_1, 6 Q5_0, 7 Q5_1, 8 Q8_0,
+ *     10 Q2_K, 11 Q3_K, 12 Q4_K, 13 Q5_K, 14 Q6_K, 20 IQ4_NL, 23 IQ4_XS, 30 BF16.
+ *   - Matrices follow GGUF: a weight of `rows` rows, each `cols` elements stored as cols/block_elems blocks in `row_bytes`
+ *     bytes; y[r] = dot(row r, x).
+ *
+ * Threading: a moe_ctx owns a persistent worker pool. Calls that take a non-const moe_ctx* use that pool and must not be
+ * made on the same context from two threads at once; different contexts are independent. Calls that take a const
+ * moe_ctx* (or none) are reentrant and run on the calling thread.
+ */
+#ifndef MOE4J_H
+#define MOE4J_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#define MOE_API __declspec(dllexport)
+#else
+#define MOE_API __attribute__((visibility("default")))
+#endif
+
+#define MOE_ABI_VERSION 1
+
+/* ---- status ---------------------------------------------------------------------------------------------------- */
+#define MOE_OK 0
+#define MOE_ERR_INVALID_ARG (-1)     /* null pointer, negative/zero size, misaligned count, id out of range */
+#define MOE_ERR_UNSUPPORTED_TYPE (-2) /* weight type id not implemented by these kernels */
+#define MOE_ERR_OUT_OF_MEMORY (-3)
+#define MOE_ERR_UNSUPPORTED_CPU (-4) /* a dispatch level this CPU (or this build) cannot run */
+#define MOE_ERR_THREAD (-5)          /* the worker pool could not be started */
+
+/* A static, human-readable name for a status; never NULL. */
+MOE_API const char *moe_status_str(int status);
+/* MOE_ABI_VERSION of the loaded library, so the Java side can refuse a mismatched build. */
+MOE_API int moe_abi_version(void);
+
+/* ---- CPU dispatch ------------------------------------------------------------------------------------------------ */
+#define MOE_CPU_SCALAR 0 /* portable C, no explicit SIMD (the reference level)         */
+#define MOE_CPU_AVX2 1   /* AVX2 + FMA + F16C                                          */
+#define MOE_CPU_AVX512 2 /* AVX-512 F/BW/VL/DQ + VNNI + BF16 (Zen 4, Sapphire Rapids…) */
+
+/* Highest level this CPU and this build support. */
+MOE_API int moe_cpu_detect(void);
+/* Static name of a level ("scalar", "avx2", "avx512"), or "unknown". */
+MOE_API const char *moe_cpu_level_name(int level);
+
+/* ---- weight types ------------------------------------------------------------------------------------------------ */
+/* Block geometry of a ggml type: elements per block and bytes per block. MOE_ERR_UNSUPPORTED_TYPE if the kernels lack it. */
+MOE_API int moe_type_block(int type, int64_t *block_elems, int64_t *block_bytes);
+
+/* ---- context: dispatch level + worker pool ----------------------------------------------------------------------- */
+typedef struct moe_ctx moe_ctx;
+
+/* level: one of MOE_CPU_* (must be <= moe_cpu_detect(), else MOE_ERR_UNSUPPORTED_CPU), or -1 for the best.
+ * n_threads: total threads doing work, the caller included (1 = no workers), 1..256. */
+MOE_API int moe_ctx_create(int level, int n_threads, moe_ctx **out);
+/* Stops and joins the workers and frees the context. NULL is allowed. */
+MOE_API int moe_ctx_destroy(moe_ctx *ctx);
+MOE_API int moe_ctx_level(const moe_ctx *ctx);
+MOE_API int moe_ctx_threads(const moe_ctx *ctx);
+
+/* ---- tensor kernels ---------------------------------------------------------------------------------------------- */
+/* Dequantize n elements (a multiple of the block size) from src into dst. */
+MOE_API int moe_tensor_dequantize(const moe_ctx *ctx, int type, const void *src, int64_t n, float *dst);
+
+/* y[r] = dot(W row r, x) for r in [0, rows). W rows are row_bytes apart; cols is a multiple of the block size and
+ * row_bytes >= cols/block_elems*block_bytes. x has cols floats, y has rows floats. Uses the context's workers. */
+MOE_API int moe_tensor_matvec(moe_ctx *ctx, int type, const void *w, int64_t row_bytes, int64_t rows, int64_t cols,
+                              const float *x, float *y);
+
+/* Y[t][r] = dot(W row r, X[t]) for t in [0, n_tokens): X[t] starts at x + t*x_stride, Y[t] at y + t*y_stride (strides
+ * in floats). Each weight row is read once for the whole batch (prefill). Uses the context's workers. */
+MOE_API int moe_tensor_matmul(moe_ctx *ctx, int type, const void *w, int64_t row_bytes, int64_t rows, int64_t cols,
+                              const float *x, int64_t x_stride, int64_t n_tokens, float *y, int64_t y_stride);
+
+/* Embedding lookup: out[i] = dequantized row ids[i] of a table of n_rows rows of cols elements, row_bytes apart.
+ * Every id is checked against [0, n_rows) before anything is written (MOE_ERR_INVALID_ARG). */
+MOE_API int moe_tensor_get_rows(const moe_ctx *ctx, int type, const void *table, int64_t row_bytes, int64_t n_rows,
+                                int64_t cols, const int32_t *ids, int64_t n_ids, float *out);
+
+/* ---- elementwise and row ops (f32) -------------------------------------------------------------------------------- */
+/* out[r] = x[r] / sqrt(mean(x[r]^2) + eps) * weight, for n_rows contiguous rows of n. weight may be NULL (no scaling).
+ * out may equal x. */
+MOE_API int moe_op_rmsnorm(const moe_ctx *ctx, const float *x, const float *weight, int64_t n, int64_t n_rows, float eps,
+                           float *out);
+
+/* In-place rotary embedding, ggml_rope_ext semantics. x holds n_tokens tokens (token_stride floats apart) of n_heads heads
+ * (head_stride floats apart); the first n_rot dims of each head rotate, the rest are left alone.
+ * mode 0 = NORM (pairs 2i, 2i+1), mode 2 = NEOX (pairs i, i + n_rot/2).
+ * theta_i = pos * freq_base^(-2i/n_rot); YaRN: freq_scale = 1/factor, ext_factor (1 = YaRN ramp on, 0 = off),
+ * attn_factor scales cos/sin (YaRN's mscale is applied on top when ext_factor != 0), beta_fast/beta_slow and
+ * n_ctx_orig define the ramp. Plain RoPE: freq_scale 1, ext_factor 0, attn_factor 1. */
+MOE_API int moe_op_rope(const moe_ctx *ctx, float *x, int64_t n_tokens, int64_t token_stride, int64_t n_heads,
+                        int64_t head_stride, int64_t n_rot, const int32_t *positions, int mode, float freq_base,
+                        float freq_scale, float ext_factor, float attn_factor, float beta_fast, float beta_slow,
+                        int32_t n_ctx_orig);
+
+/* In-place softmax of n_rows contiguous rows of n, after multiplying by scale (max-subtracted, f32). */
+MOE_API int moe_op_softmax(const moe_ctx *ctx, float *x, int64_t n, int64_t n_rows, float scale);
+
+/* out[i] = silu(gate[i]) * up[i] = gate[i] / (1 + exp(-gate[i])) * up[i]. out may alias gate or up. */
+MOE_API int moe_op_swiglu(const moe_ctx *ctx, const float *gate, const float *up, int64_t n, float *out);
+
+/* The k largest of x[0..n) in descending order: indices into idx, values into val (val may be NULL).
+ * Ties: the lower index first. NaN is treated as smaller than every number. 1 <= k <= n. */
+MOE_API int moe_op_topk(const moe_ctx *ctx, const float *x, int64_t n, int64_t k, int32_t *idx, float *val);
+
+/* out[i] = a[i] + b[i]. out may alias a or b. */
+MOE_API int moe_op_add(const moe_ctx *ctx, const float *a, const float *b, int64_t n, float *out);
+/* out[i] = x[i] * s. out may alias x. */
+MOE_API int moe_op_scale(const moe_ctx *ctx, const float *x, int64_t n, float s, float *out);
+/* y[i] += a * x[i] (combining expert outputs with their routing weights). */
+MOE_API int moe_op_axpy(const moe_ctx *ctx, float a, const float *x, int64_t n, float *y);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MOE4J_H */

@@ -1,0 +1,3 @@
+#include "moe4j.h"
+/* placeholder */
+typedef int moe_placeholder_ops;
