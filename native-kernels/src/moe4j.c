@@ -75,12 +75,11 @@ int moe_type_block(int type, int64_t *block_elems, int64_t *block_bytes) {
 /* ---- contexts ---------------------------------------------------------------------------------------------------- */
 
 static const moe_kernels *kernels_of(int level) {
-    return &moe_kernels_scalar; /* TEMPORARY until the SIMD tables land */
     switch (level) {
     case MOE_CPU_AVX512:
         return &moe_kernels_avx512;
     case MOE_CPU_AVX2:
-        return &moe_kernels_avx2;
+        return &moe_kernels_scalar; /* TEMPORARY */
     default:
         return &moe_kernels_scalar;
     }
