@@ -79,7 +79,7 @@ static const moe_kernels *kernels_of(int level) {
     case MOE_CPU_AVX512:
         return &moe_kernels_avx512;
     case MOE_CPU_AVX2:
-        return &moe_kernels_scalar; /* TEMPORARY */
+        return &moe_kernels_avx2;
     default:
         return &moe_kernels_scalar;
     }
