@@ -423,7 +423,10 @@ DEFINE_PLAIN(f32, 4)
 DEFINE_PLAIN(f16, 2)
 DEFINE_PLAIN(bf16, 2)
 
-/* ---- f32 tile product (matmul): register blocks of 2 rows x 5 tokens (10 accumulators of 16 ymm) ------------------ */
+/* ---- f32 tile product (matmul) ------------------------------------------------------------------------------------
+ * Main register block: 2 rows x 6 tokens = 12 ymm accumulators + 2 weight vectors + 1 token vector (15 of 16
+ * registers; named variables so they stay in registers). Leftover tokens use a 2x1 block, a leftover row 1x1 dots.
+ * All shapes accumulate each (row, token) sum in the same order, so grouping never changes a result. */
 
 /* Lane mask for the last k_len % 8 elements (maskload reads nothing past the end). */
 INLINE __m256i tail_mask(int64_t left) {
@@ -431,85 +434,105 @@ INLINE __m256i tail_mask(int64_t left) {
     return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(left < 8 ? left : 8)), lane);
 }
 
-INLINE void gemm_block(const float *w, int64_t ws, const float *x, int64_t xs, int64_t k_len, float *y, int64_t ys,
-                       int accumulate, const int R, const int T) {
-    __m256 acc[2][5];
-    for (int r = 0; r < R; r++) {
-        for (int t = 0; t < T; t++) {
-            acc[r][t] = _mm256_setzero_ps();
-        }
-    }
+INLINE void reduce_store(__m256 acc, float *out, int accumulate) {
+    const float s = hsum(acc);
+    *out = accumulate ? *out + s : s;
+}
+
+#define LOAD_FULL(p) _mm256_loadu_ps(p)
+#define LOAD_TAIL(p) _mm256_maskload_ps((p), m)
+#define ROW2_DECL(t) __m256 a0##t = _mm256_setzero_ps(), a1##t = a0##t;
+#define ROW2_FMA(t, xv)                                                                                                \
+    a0##t = _mm256_fmadd_ps(w0, xv, a0##t);                                                                            \
+    a1##t = _mm256_fmadd_ps(w1, xv, a1##t);
+#define ROW2_STORE(t)                                                                                                  \
+    reduce_store(a0##t, y + (t) * ys, accumulate);                                                                     \
+    reduce_store(a1##t, y + (t) * ys + 1, accumulate);
+
+#define STEP_2x6(k, LOAD)                                                                                              \
+    do {                                                                                                               \
+        const __m256 w0 = LOAD(w + (k)), w1 = LOAD(w + ws + (k));                                                      \
+        __m256 xv;                                                                                                     \
+        xv = LOAD(x + (k));                                                                                            \
+        ROW2_FMA(0, xv)                                                                                                \
+        xv = LOAD(x + xs + (k));                                                                                       \
+        ROW2_FMA(1, xv)                                                                                                \
+        xv = LOAD(x + 2 * xs + (k));                                                                                   \
+        ROW2_FMA(2, xv)                                                                                                \
+        xv = LOAD(x + 3 * xs + (k));                                                                                   \
+        ROW2_FMA(3, xv)                                                                                                \
+        xv = LOAD(x + 4 * xs + (k));                                                                                   \
+        ROW2_FMA(4, xv)                                                                                                \
+        xv = LOAD(x + 5 * xs + (k));                                                                                   \
+        ROW2_FMA(5, xv)                                                                                                \
+    } while (0)
+
+static void gemm_2x6(const float *w, int64_t ws, const float *x, int64_t xs, int64_t k_len, float *y, int64_t ys,
+                     int accumulate) {
+    ROW2_DECL(0) ROW2_DECL(1) ROW2_DECL(2) ROW2_DECL(3) ROW2_DECL(4) ROW2_DECL(5)
     int64_t k = 0;
     for (; k + 8 <= k_len; k += 8) {
-        __m256 wv[2];
-        for (int r = 0; r < R; r++) {
-            wv[r] = _mm256_loadu_ps(w + r * ws + k);
-        }
-        for (int t = 0; t < T; t++) {
-            const __m256 xv = _mm256_loadu_ps(x + t * xs + k);
-            for (int r = 0; r < R; r++) {
-                acc[r][t] = _mm256_fmadd_ps(wv[r], xv, acc[r][t]);
-            }
-        }
+        STEP_2x6(k, LOAD_FULL);
     }
     if (k < k_len) {
         const __m256i m = tail_mask(k_len - k);
-        __m256 wv[2];
-        for (int r = 0; r < R; r++) {
-            wv[r] = _mm256_maskload_ps(w + r * ws + k, m);
-        }
-        for (int t = 0; t < T; t++) {
-            const __m256 xv = _mm256_maskload_ps(x + t * xs + k, m);
-            for (int r = 0; r < R; r++) {
-                acc[r][t] = _mm256_fmadd_ps(wv[r], xv, acc[r][t]);
-            }
-        }
+        STEP_2x6(k, LOAD_TAIL);
     }
-    for (int t = 0; t < T; t++) {
-        for (int r = 0; r < R; r++) {
-            const float s = hsum(acc[r][t]);
-            float *out = y + t * ys + r;
-            *out = accumulate ? *out + s : s;
-        }
-    }
+    ROW2_STORE(0) ROW2_STORE(1) ROW2_STORE(2) ROW2_STORE(3) ROW2_STORE(4) ROW2_STORE(5)
 }
 
-#define GEMM_CASE(R, T)                                                                                                \
-    case (R) * 8 + (T):                                                                                                \
-        gemm_block(w, ws, x, xs, k_len, y, ys, accumulate, R, T);                                                      \
-        break;
+#define STEP_2x1(k, LOAD)                                                                                              \
+    do {                                                                                                               \
+        const __m256 w0 = LOAD(w + (k)), w1 = LOAD(w + ws + (k));                                                      \
+        const __m256 xv = LOAD(x + (k));                                                                               \
+        ROW2_FMA(0, xv)                                                                                                \
+    } while (0)
 
-static void gemm_edge(const float *w, int64_t ws, const float *x, int64_t xs, int64_t k_len, float *y, int64_t ys,
-                      int accumulate, int nr, int nt) {
-    switch (nr * 8 + nt) {
-        GEMM_CASE(1, 1)
-        GEMM_CASE(1, 2)
-        GEMM_CASE(1, 3)
-        GEMM_CASE(1, 4)
-        GEMM_CASE(1, 5)
-        GEMM_CASE(2, 1)
-        GEMM_CASE(2, 2)
-        GEMM_CASE(2, 3)
-        GEMM_CASE(2, 4)
-    default:
-        break;
+static void gemm_2x1(const float *w, int64_t ws, const float *x, int64_t k_len, float *y, int accumulate) {
+    const int64_t ys = 0;
+    ROW2_DECL(0)
+    int64_t k = 0;
+    for (; k + 8 <= k_len; k += 8) {
+        STEP_2x1(k, LOAD_FULL);
     }
+    if (k < k_len) {
+        const __m256i m = tail_mask(k_len - k);
+        STEP_2x1(k, LOAD_TAIL);
+    }
+    ROW2_STORE(0)
+}
+
+static void gemm_1x1(const float *w, const float *x, int64_t k_len, float *y, int accumulate) {
+    __m256 a = _mm256_setzero_ps();
+    int64_t k = 0;
+    for (; k + 8 <= k_len; k += 8) {
+        a = _mm256_fmadd_ps(LOAD_FULL(w + k), LOAD_FULL(x + k), a);
+    }
+    if (k < k_len) {
+        const __m256i m = tail_mask(k_len - k);
+        a = _mm256_fmadd_ps(LOAD_TAIL(w + k), LOAD_TAIL(x + k), a);
+    }
+    reduce_store(a, y, accumulate);
 }
 
 static void gemm_avx2(const float *w, int64_t w_stride, int n_rows, const float *x, int64_t x_stride, int64_t n_tok,
                       int64_t k_len, float *y, int64_t y_stride, int accumulate) {
-    for (int64_t t = 0; t < n_tok; t += 5) {
-        const int nt = n_tok - t < 5 ? (int)(n_tok - t) : 5;
-        for (int r = 0; r < n_rows; r += 2) {
-            const int nr = n_rows - r < 2 ? n_rows - r : 2;
-            const float *wr = w + r * w_stride;
-            const float *xt = x + t * x_stride;
-            float *yt = y + t * y_stride + r;
-            if (nr == 2 && nt == 5) {
-                gemm_block(wr, w_stride, xt, x_stride, k_len, yt, y_stride, accumulate, 2, 5);
-            } else {
-                gemm_edge(wr, w_stride, xt, x_stride, k_len, yt, y_stride, accumulate, nr, nt);
-            }
+    const int rows2 = n_rows / 2 * 2;
+    int64_t t = 0;
+    for (; t + 6 <= n_tok; t += 6) {
+        for (int r = 0; r < rows2; r += 2) {
+            gemm_2x6(w + r * w_stride, w_stride, x + t * x_stride, x_stride, k_len, y + t * y_stride + r, y_stride,
+                     accumulate);
+        }
+    }
+    for (; t < n_tok; t++) {
+        for (int r = 0; r < rows2; r += 2) {
+            gemm_2x1(w + r * w_stride, w_stride, x + t * x_stride, k_len, y + t * y_stride + r, accumulate);
+        }
+    }
+    for (t = 0; t < n_tok; t++) {
+        for (int r = rows2; r < n_rows; r++) {
+            gemm_1x1(w + r * w_stride, x + t * x_stride, k_len, y + t * y_stride + r, accumulate);
         }
     }
 }

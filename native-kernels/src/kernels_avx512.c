@@ -403,75 +403,116 @@ DEFINE_PLAIN(f16, ld_f16, 2)
 DEFINE_PLAIN(bf16, ld_bf16, 2)
 
 /* ---- f32 tile product (matmul) ------------------------------------------------------------------------------------
- * A register block of R rows x T tokens keeps R*T vector accumulators (4x6 = 24 of the 32 zmm registers), so each
- * loaded weight vector is used T times and each token vector R times. R and T are compile-time constants at every
- * call site of gemm_block, which lets the compiler keep acc[][] in registers. */
+ * The main register block is 4 rows x 6 tokens: 24 zmm accumulators (named variables, so they stay in registers), each
+ * loaded weight vector used 6 times and each token vector 4 times. Leftover tokens go through a 4x1 block, leftover
+ * rows (only at the end of a matrix) through 1x1 dots. Every (row, token) sum is accumulated in the same order by all
+ * three block shapes, so the result does not depend on how rows and tokens were grouped. */
 
-INLINE void gemm_block(const float *w, int64_t ws, const float *x, int64_t xs, int64_t k_len, float *y, int64_t ys,
-                       int accumulate, const int R, const int T) {
-    __m512 acc[4][6];
-    for (int r = 0; r < R; r++) {
-        for (int t = 0; t < T; t++) {
-            acc[r][t] = _mm512_setzero_ps();
-        }
-    }
-    int64_t k = 0;
-    for (; k < k_len; k += 16) {
-        const __mmask16 m = tail_mask(k_len - k);
-        __m512 wv[4];
-        for (int r = 0; r < R; r++) {
-            wv[r] = _mm512_maskz_loadu_ps(m, w + r * ws + k);
-        }
-        for (int t = 0; t < T; t++) {
-            const __m512 xv = _mm512_maskz_loadu_ps(m, x + t * xs + k);
-            for (int r = 0; r < R; r++) {
-                acc[r][t] = _mm512_fmadd_ps(wv[r], xv, acc[r][t]);
-            }
-        }
-    }
-    for (int t = 0; t < T; t++) {
-        for (int r = 0; r < R; r++) {
-            const float s = _mm512_reduce_add_ps(acc[r][t]);
-            float *out = y + t * ys + r;
-            *out = accumulate ? *out + s : s;
-        }
-    }
+INLINE float reduce_store(__m512 acc, float *out, int accumulate) {
+    const float s = _mm512_reduce_add_ps(acc);
+    *out = accumulate ? *out + s : s;
+    return s;
 }
 
-#define GEMM_CASE(R, T)                                                                                                \
-    case (R) * 8 + (T):                                                                                                \
-        gemm_block(w, ws, x, xs, k_len, y, ys, accumulate, R, T);                                                      \
-        break;
-#define GEMM_ROW_CASES(R)                                                                                              \
-    GEMM_CASE(R, 1) GEMM_CASE(R, 2) GEMM_CASE(R, 3) GEMM_CASE(R, 4) GEMM_CASE(R, 5) GEMM_CASE(R, 6)
+#define ROW4_FMA(t, xv)                                                                                                \
+    a0##t = _mm512_fmadd_ps(w0, xv, a0##t);                                                                            \
+    a1##t = _mm512_fmadd_ps(w1, xv, a1##t);                                                                            \
+    a2##t = _mm512_fmadd_ps(w2, xv, a2##t);                                                                            \
+    a3##t = _mm512_fmadd_ps(w3, xv, a3##t);
+#define ROW4_DECL(t) __m512 a0##t = _mm512_setzero_ps(), a1##t = a0##t, a2##t = a0##t, a3##t = a0##t;
+#define ROW4_STORE(t)                                                                                                  \
+    reduce_store(a0##t, y + (t) * ys + 0, accumulate);                                                                 \
+    reduce_store(a1##t, y + (t) * ys + 1, accumulate);                                                                 \
+    reduce_store(a2##t, y + (t) * ys + 2, accumulate);                                                                 \
+    reduce_store(a3##t, y + (t) * ys + 3, accumulate);
 
-/* Edge blocks with fewer rows or tokens. */
-static void gemm_edge(const float *w, int64_t ws, const float *x, int64_t xs, int64_t k_len, float *y, int64_t ys,
-                      int accumulate, int nr, int nt) {
-    switch (nr * 8 + nt) {
-        GEMM_ROW_CASES(1)
-        GEMM_ROW_CASES(2)
-        GEMM_ROW_CASES(3)
-        GEMM_ROW_CASES(4)
-    default:
-        break;
+/* One k step of 16 (m = lane mask; all ones except at the tail). */
+#define STEP_4x6(k, m)                                                                                                 \
+    do {                                                                                                               \
+        const __m512 w0 = _mm512_maskz_loadu_ps(m, w + (k));                                                           \
+        const __m512 w1 = _mm512_maskz_loadu_ps(m, w + ws + (k));                                                      \
+        const __m512 w2 = _mm512_maskz_loadu_ps(m, w + 2 * ws + (k));                                                  \
+        const __m512 w3 = _mm512_maskz_loadu_ps(m, w + 3 * ws + (k));                                                  \
+        __m512 xv;                                                                                                     \
+        xv = _mm512_maskz_loadu_ps(m, x + (k));                                                                        \
+        ROW4_FMA(0, xv)                                                                                                \
+        xv = _mm512_maskz_loadu_ps(m, x + xs + (k));                                                                   \
+        ROW4_FMA(1, xv)                                                                                                \
+        xv = _mm512_maskz_loadu_ps(m, x + 2 * xs + (k));                                                               \
+        ROW4_FMA(2, xv)                                                                                                \
+        xv = _mm512_maskz_loadu_ps(m, x + 3 * xs + (k));                                                               \
+        ROW4_FMA(3, xv)                                                                                                \
+        xv = _mm512_maskz_loadu_ps(m, x + 4 * xs + (k));                                                               \
+        ROW4_FMA(4, xv)                                                                                                \
+        xv = _mm512_maskz_loadu_ps(m, x + 5 * xs + (k));                                                               \
+        ROW4_FMA(5, xv)                                                                                                \
+    } while (0)
+
+static void gemm_4x6(const float *w, int64_t ws, const float *x, int64_t xs, int64_t k_len, float *y, int64_t ys,
+                     int accumulate) {
+    ROW4_DECL(0) ROW4_DECL(1) ROW4_DECL(2) ROW4_DECL(3) ROW4_DECL(4) ROW4_DECL(5)
+    int64_t k = 0;
+    for (; k + 16 <= k_len; k += 16) {
+        STEP_4x6(k, (__mmask16)0xFFFF);
     }
+    if (k < k_len) {
+        const __mmask16 m = tail_mask(k_len - k);
+        STEP_4x6(k, m);
+    }
+    ROW4_STORE(0) ROW4_STORE(1) ROW4_STORE(2) ROW4_STORE(3) ROW4_STORE(4) ROW4_STORE(5)
+}
+
+#define STEP_4x1(k, m)                                                                                                 \
+    do {                                                                                                               \
+        const __m512 w0 = _mm512_maskz_loadu_ps(m, w + (k));                                                           \
+        const __m512 w1 = _mm512_maskz_loadu_ps(m, w + ws + (k));                                                      \
+        const __m512 w2 = _mm512_maskz_loadu_ps(m, w + 2 * ws + (k));                                                  \
+        const __m512 w3 = _mm512_maskz_loadu_ps(m, w + 3 * ws + (k));                                                  \
+        const __m512 xv = _mm512_maskz_loadu_ps(m, x + (k));                                                           \
+        ROW4_FMA(0, xv)                                                                                                \
+    } while (0)
+
+static void gemm_4x1(const float *w, int64_t ws, const float *x, int64_t k_len, float *y, int accumulate) {
+    const int64_t ys = 0;
+    ROW4_DECL(0)
+    int64_t k = 0;
+    for (; k + 16 <= k_len; k += 16) {
+        STEP_4x1(k, (__mmask16)0xFFFF);
+    }
+    if (k < k_len) {
+        const __mmask16 m = tail_mask(k_len - k);
+        STEP_4x1(k, m);
+    }
+    ROW4_STORE(0)
+}
+
+static void gemm_1x1(const float *w, const float *x, int64_t k_len, float *y, int accumulate) {
+    __m512 a = _mm512_setzero_ps();
+    for (int64_t k = 0; k < k_len; k += 16) {
+        const __mmask16 m = tail_mask(k_len - k);
+        a = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, w + k), _mm512_maskz_loadu_ps(m, x + k), a);
+    }
+    reduce_store(a, y, accumulate);
 }
 
 static void gemm_avx512(const float *w, int64_t w_stride, int n_rows, const float *x, int64_t x_stride, int64_t n_tok,
                         int64_t k_len, float *y, int64_t y_stride, int accumulate) {
-    for (int64_t t = 0; t < n_tok; t += 6) {
-        const int nt = n_tok - t < 6 ? (int)(n_tok - t) : 6;
-        for (int r = 0; r < n_rows; r += 4) {
-            const int nr = n_rows - r < 4 ? n_rows - r : 4;
-            const float *wr = w + r * w_stride;
-            const float *xt = x + t * x_stride;
-            float *yt = y + t * y_stride + r;
-            if (nr == 4 && nt == 6) {
-                gemm_block(wr, w_stride, xt, x_stride, k_len, yt, y_stride, accumulate, 4, 6);
-            } else {
-                gemm_edge(wr, w_stride, xt, x_stride, k_len, yt, y_stride, accumulate, nr, nt);
-            }
+    const int rows4 = n_rows / 4 * 4;
+    int64_t t = 0;
+    for (; t + 6 <= n_tok; t += 6) {
+        for (int r = 0; r < rows4; r += 4) {
+            gemm_4x6(w + r * w_stride, w_stride, x + t * x_stride, x_stride, k_len, y + t * y_stride + r, y_stride,
+                     accumulate);
+        }
+    }
+    for (; t < n_tok; t++) {
+        for (int r = 0; r < rows4; r += 4) {
+            gemm_4x1(w + r * w_stride, w_stride, x + t * x_stride, k_len, y + t * y_stride + r, accumulate);
+        }
+    }
+    for (t = 0; t < n_tok; t++) {
+        for (int r = rows4; r < n_rows; r++) {
+            gemm_1x1(w + r * w_stride, x + t * x_stride, k_len, y + t * y_stride + r, accumulate);
         }
     }
 }
