@@ -35,11 +35,16 @@ final class GgufWriter {
 
     /** Where a tensor-info record landed, and where its data starts (absolute). */
     record InfoAt(String name, long nameAt, long nDimsAt, long dimsAt, long typeAt, long offsetAt, long end,
-                  long dataAt) {
+                  long dataAt, long dataSize) {
     }
 
     /** Offsets of every section of the last written file. */
     record Layout(List<KvAt> kvs, List<InfoAt> infos, long infosEnd, long dataStart, long fileSize) {
+        /** End of the last tensor's bytes (the file goes on with padding up to {@link #fileSize}). */
+        long dataEnd() {
+            return infos.stream().mapToLong(i -> i.dataAt() + i.dataSize()).max().orElse(dataStart);
+        }
+
         KvAt kv(String key) {
             return kvs.stream().filter(k -> k.key().equals(key)).findFirst().orElseThrow();
         }
@@ -253,7 +258,8 @@ final class GgufWriter {
         List<InfoAt> infoAt = new ArrayList<>();
         for (int i = 0; i < tensors.size(); i++) {
             long[] f = infoFields.get(i);
-            infoAt.add(new InfoAt(tensors.get(i).name(), f[0], f[1], f[2], f[3], f[4], f[5], dataStart + rel[i]));
+            infoAt.add(new InfoAt(tensors.get(i).name(), f[0], f[1], f[2], f[3], f[4], f[5], dataStart + rel[i],
+                    tensors.get(i).size()));
         }
         layout = new Layout(List.copyOf(kvAt), List.copyOf(infoAt), infosEnd, dataStart, dataStart + running);
         return o.toArray();
