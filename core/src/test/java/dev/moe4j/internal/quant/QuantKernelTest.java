@@ -10,7 +10,6 @@ import org.junit.jupiter.api.TestFactory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
@@ -81,7 +80,7 @@ class QuantKernelTest {
                 float[][] dense, double[][] want, double[][] absSum) {
         String where(String op, CpuLevel level, int threads, int tokens) {
             return type + " " + op + " level=" + level.label() + " threads=" + threads + " rows=" + rows + " cols=" + cols
-                    + " rowBytes=" + rowBytes + " tokens=" + tokens + " seed=" + seed;
+                    + " rowBytes=" + rowBytes + (tokens > 0 ? " tokens=" + tokens : "") + " seed=" + seed;
         }
     }
 
@@ -223,14 +222,5 @@ class QuantKernelTest {
             fail(c.where(op, ctx.level(), ctx.threads(), 0) + ": wrote float index " + index + " outside its output ("
                     + Float.intBitsToFloat(v) + ")");
         }
-    }
-
-    /** Lists what ran, so a report can say which levels this machine covered. */
-    static List<String> coverage() {
-        List<String> out = new ArrayList<>();
-        for (CpuLevel l : levels()) {
-            out.add(l.label());
-        }
-        return out;
     }
 }
