@@ -67,12 +67,12 @@ class QuantKernelArgumentsTest {
         }
     }
 
-    private static void expectKernelError(int status, Executable call, String what) {
+    private static void expectKernelError(int status, Call call, String what) {
         KernelException e = assertThrows(KernelException.class, call::execute, what);
         assertEquals(status, e.status(), what + ": " + e.getMessage());
     }
 
-    private interface Executable {
+    private interface Call {
         void execute() throws Throwable;
     }
 

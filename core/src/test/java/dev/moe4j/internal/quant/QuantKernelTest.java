@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  *       the reference's dequantized row (the kernels sum in f32 in their own order);</li>
  *   <li>nothing is written outside the outputs (stride gaps and the bytes after y keep a sentinel).</li>
  * </ul>
- * Shapes: rows 1, 3, 64, 67; several blocks of columns (2816 = 11·256 = 88·32); 1 and 3 threads; 1, 2, 5, 17 tokens
+ * Shapes: rows 1, 3, 64, 67; {@link #colsFor} columns; 1 and 3 threads; 1, 2, 5, 17 tokens
  * with strides larger than cols/rows; odd row counts get padded, unaligned row pitches. The seed is in every failure
  * message; {@code -Dmoe4j.test.seed=N} reruns with other data.
  */
@@ -66,12 +66,16 @@ class QuantKernelTest {
         CONTEXTS.clear();
     }
 
-    /** Column counts: whole blocks, one short count, one long; for element types also an odd count. */
+    /**
+     * Column counts: a few blocks, a model-like width (2816 = 11·256 = 88·32), and one wider than 4096 so that a kernel
+     * that blocks the columns (the native matmul tiles 4096 at a time) accumulates over more than one step; element
+     * types get odd counts.
+     */
     static int[] colsFor(GgmlType type) {
         return switch (type.blockElems()) {
-            case 1 -> new int[] {67, 256, 2816};
-            case 32 -> new int[] {96, 512, 2816};
-            default -> new int[] {256, 512, 2816};
+            case 1 -> new int[] {67, 256, 2816, 4099};
+            case 32 -> new int[] {96, 512, 2816, 4352};
+            default -> new int[] {256, 512, 2816, 4352};
         };
     }
 
