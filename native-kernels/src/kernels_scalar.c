@@ -28,21 +28,18 @@ static void dq_bf16(const void *src, int64_t n_blocks, float *dst) {
     }
 }
 
-#define DEFINE_DQ(name, fn, bytes, elems)                                                                              \
-    static void name(const void *src, int64_t n_blocks, float *dst) { MOE_DQ_LOOP(fn, bytes, elems); }
-
-DEFINE_DQ(dq_q4_0, moe_dq_q4_0, BYTES_Q4_0, QK_SMALL)
-DEFINE_DQ(dq_q4_1, moe_dq_q4_1, BYTES_Q4_1, QK_SMALL)
-DEFINE_DQ(dq_q5_0, moe_dq_q5_0, BYTES_Q5_0, QK_SMALL)
-DEFINE_DQ(dq_q5_1, moe_dq_q5_1, BYTES_Q5_1, QK_SMALL)
-DEFINE_DQ(dq_q8_0, moe_dq_q8_0, BYTES_Q8_0, QK_SMALL)
-DEFINE_DQ(dq_iq4_nl, moe_dq_iq4_nl, BYTES_IQ4_NL, QK_SMALL)
-DEFINE_DQ(dq_q2_k, moe_dq_q2_k, BYTES_Q2_K, QK_K)
-DEFINE_DQ(dq_q3_k, moe_dq_q3_k, BYTES_Q3_K, QK_K)
-DEFINE_DQ(dq_q4_k, moe_dq_q4_k, BYTES_Q4_K, QK_K)
-DEFINE_DQ(dq_q5_k, moe_dq_q5_k, BYTES_Q5_K, QK_K)
-DEFINE_DQ(dq_q6_k, moe_dq_q6_k, BYTES_Q6_K, QK_K)
-DEFINE_DQ(dq_iq4_xs, moe_dq_iq4_xs, BYTES_IQ4_XS, QK_K)
+MOE_DEFINE_DQ(dq_q4_0, moe_dq_q4_0, BYTES_Q4_0, QK_SMALL)
+MOE_DEFINE_DQ(dq_q4_1, moe_dq_q4_1, BYTES_Q4_1, QK_SMALL)
+MOE_DEFINE_DQ(dq_q5_0, moe_dq_q5_0, BYTES_Q5_0, QK_SMALL)
+MOE_DEFINE_DQ(dq_q5_1, moe_dq_q5_1, BYTES_Q5_1, QK_SMALL)
+MOE_DEFINE_DQ(dq_q8_0, moe_dq_q8_0, BYTES_Q8_0, QK_SMALL)
+MOE_DEFINE_DQ(dq_iq4_nl, moe_dq_iq4_nl, BYTES_IQ4_NL, QK_SMALL)
+MOE_DEFINE_DQ(dq_q2_k, moe_dq_q2_k, BYTES_Q2_K, QK_K)
+MOE_DEFINE_DQ(dq_q3_k, moe_dq_q3_k, BYTES_Q3_K, QK_K)
+MOE_DEFINE_DQ(dq_q4_k, moe_dq_q4_k, BYTES_Q4_K, QK_K)
+MOE_DEFINE_DQ(dq_q5_k, moe_dq_q5_k, BYTES_Q5_K, QK_K)
+MOE_DEFINE_DQ(dq_q6_k, moe_dq_q6_k, BYTES_Q6_K, QK_K)
+MOE_DEFINE_DQ(dq_iq4_xs, moe_dq_iq4_xs, BYTES_IQ4_XS, QK_K)
 
 /* ---- dot products ------------------------------------------------------------------------------------------------ */
 

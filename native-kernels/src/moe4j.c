@@ -75,7 +75,6 @@ int moe_type_block(int type, int64_t *block_elems, int64_t *block_bytes) {
 /* ---- contexts ---------------------------------------------------------------------------------------------------- */
 
 static const moe_kernels *kernels_of(int level) {
-    return &moe_kernels_scalar; /* TEMPORARY until the SIMD tables land */
     switch (level) {
     case MOE_CPU_AVX512:
         return &moe_kernels_avx512;

@@ -309,13 +309,13 @@ static inline void moe_dq_iq4_xs(const uint8_t *b, float *y) {
     }
 }
 
-/* Decodes n_blocks blocks of `bytes` bytes each with the one-block decoder `fn` (expands to a function body). */
-#define MOE_DQ_LOOP(fn, bytes, elems)                                                                                  \
-    do {                                                                                                               \
+/* Defines `name`, a moe_dequant_fn that decodes n_blocks blocks of `bytes` bytes with the one-block decoder `fn`. */
+#define MOE_DEFINE_DQ(name, fn, bytes, elems)                                                                          \
+    static void name(const void *src, int64_t n_blocks, float *dst) {                                                  \
         const uint8_t *s_ = (const uint8_t *)src;                                                                      \
         for (int64_t i_ = 0; i_ < n_blocks; i_++) {                                                                    \
             fn(s_ + i_ * (bytes), dst + i_ * (elems));                                                                 \
         }                                                                                                              \
-    } while (0)
+    }
 
 #endif /* MOE4J_QUANT_BLOCKS_H */
