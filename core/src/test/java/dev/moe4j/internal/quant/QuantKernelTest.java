@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
@@ -55,6 +56,9 @@ class QuantKernelTest {
             KernelContext[] byThreads = new KernelContext[THREADS.length];
             for (int i = 0; i < THREADS.length; i++) {
                 byThreads[i] = KernelContext.create(level, THREADS[i]);
+                // A context must run at the level asked for, or the per-level coverage would be an illusion.
+                assertEquals(level, byThreads[i].level(), "context level");
+                assertEquals(THREADS[i], byThreads[i].threads(), "context threads");
             }
             CONTEXTS.put(level, byThreads);
         }
