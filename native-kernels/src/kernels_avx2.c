@@ -153,13 +153,11 @@ typedef struct k_scales {
 } k_scales;
 
 INLINE void k4_scales(const uint8_t *b, k_scales *s) {
-    const float d = f16s(b), dmin = f16s(b + 2);
-    for (int k = 0; k < 8; k++) {
-        int sc, m;
-        moe_scale_min_k4(k, b + 4, &sc, &m);
-        s->d[k] = d * (float)sc;
-        s->m[k] = dmin * (float)m;
-    }
+    uint8_t sm[16];
+    moe_scale_min_k4_all(b + 4, sm);
+    const __m128i q = _mm_loadu_si128((const __m128i *)sm);
+    _mm256_storeu_ps(s->d, _mm256_mul_ps(_mm256_set1_ps(f16s(b)), u8_to_ps(q)));
+    _mm256_storeu_ps(s->m, _mm256_mul_ps(_mm256_set1_ps(f16s(b + 2)), u8_to_ps(hi64(q))));
 }
 
 /* 32 unsigned byte values of sub-block k -> v[0..3] = dk*q - mk. */
@@ -279,14 +277,14 @@ DEFINE_SMALL(iq4_nl, iq4_nl_block, BYTES_IQ4_NL)
 
 /* Runs `decode(..., v_)` producing N vectors and emits them as vectors base..base+N-1. */
 #define EMIT_N(EMIT, base, N, v_)                                                                                      \
-    for (int e_ = 0; e_ < (N); e_++) {                                                                                 \
+    _Pragma("GCC unroll 8") for (int e_ = 0; e_ < (N); e_++) {                                                                                 \
         EMIT((base) + e_, v_[e_]);                                                                                     \
     }
 
 #define SB_Q2_K(b, EMIT)                                                                                               \
     do {                                                                                                               \
         const float d_ = f16s((b) + 80), dmin_ = f16s((b) + 82);                                                       \
-        for (int s_ = 0; s_ < 16; s_++) {                                                                              \
+        _Pragma("GCC unroll 16") for (int s_ = 0; s_ < 16; s_++) {                                                                              \
             __m256 v_[2];                                                                                              \
             q2_k_sub((b), d_, dmin_, s_, v_);                                                                          \
             EMIT_N(EMIT, 2 * s_, 2, v_)                                                                                \
@@ -298,7 +296,7 @@ DEFINE_SMALL(iq4_nl, iq4_nl_block, BYTES_IQ4_NL)
         const float d_ = f16s((b) + 108);                                                                              \
         int sc_[16];                                                                                                   \
         moe_q3_k_scales((b) + 96, sc_);                                                                                \
-        for (int s_ = 0; s_ < 16; s_++) {                                                                              \
+        _Pragma("GCC unroll 16") for (int s_ = 0; s_ < 16; s_++) {                                                                              \
             __m256 v_[2];                                                                                              \
             q3_k_sub((b), d_, sc_, s_, v_);                                                                            \
             EMIT_N(EMIT, 2 * s_, 2, v_)                                                                                \
@@ -309,7 +307,7 @@ DEFINE_SMALL(iq4_nl, iq4_nl_block, BYTES_IQ4_NL)
     do {                                                                                                               \
         k_scales ks_;                                                                                                  \
         k4_scales((b), &ks_);                                                                                          \
-        for (int c_ = 0; c_ < 4; c_++) {                                                                               \
+        _Pragma("GCC unroll 16") for (int c_ = 0; c_ < 4; c_++) {                                                                               \
             __m256 v_[8];                                                                                              \
             q4_k_chunk((b), &ks_, c_, v_);                                                                             \
             EMIT_N(EMIT, 8 * c_, 8, v_)                                                                                \
@@ -321,7 +319,7 @@ DEFINE_SMALL(iq4_nl, iq4_nl_block, BYTES_IQ4_NL)
         k_scales ks_;                                                                                                  \
         k4_scales((b), &ks_);                                                                                          \
         __m256i qh_ = _mm256_loadu_si256((const __m256i *)((b) + 16));                                                 \
-        for (int c_ = 0; c_ < 4; c_++) {                                                                               \
+        _Pragma("GCC unroll 16") for (int c_ = 0; c_ < 4; c_++) {                                                                               \
             __m256 v_[8];                                                                                              \
             q5_k_chunk((b), &ks_, qh_, c_, v_);                                                                        \
             qh_ = _mm256_srli_epi16(qh_, 2);                                                                           \
@@ -333,8 +331,8 @@ DEFINE_SMALL(iq4_nl, iq4_nl_block, BYTES_IQ4_NL)
     do {                                                                                                               \
         float ds_[16];                                                                                                 \
         q6_k_scales((b), ds_);                                                                                         \
-        for (int n_ = 0; n_ < 2; n_++) {                                                                               \
-            for (int g_ = 0; g_ < 4; g_++) {                                                                           \
+        _Pragma("GCC unroll 16") for (int n_ = 0; n_ < 2; n_++) {                                                                               \
+            _Pragma("GCC unroll 16") for (int g_ = 0; g_ < 4; g_++) {                                                                           \
                 __m256 v_[4];                                                                                          \
                 q6_k_quarter((b), ds_, n_, g_, v_);                                                                    \
                 EMIT_N(EMIT, 16 * n_ + 4 * g_, 4, v_)                                                                  \
@@ -345,7 +343,7 @@ DEFINE_SMALL(iq4_nl, iq4_nl_block, BYTES_IQ4_NL)
 #define SB_IQ4_XS(b, EMIT)                                                                                             \
     do {                                                                                                               \
         const float d_ = f16s(b);                                                                                      \
-        for (int ib_ = 0; ib_ < 8; ib_++) {                                                                            \
+        _Pragma("GCC unroll 16") for (int ib_ = 0; ib_ < 8; ib_++) {                                                                            \
             __m256 v_[4];                                                                                              \
             iq4_xs_sub((b), d_, ib_, v_);                                                                              \
             EMIT_N(EMIT, 4 * ib_, 4, v_)                                                                               \
