@@ -4,8 +4,8 @@
  *
  * These are the reference definition of every dequantized value: each formula is evaluated in f32 in the order written,
  * with one rounding per operation and no fused multiply-add (the kernel objects are built with -ffp-contract=off).
- * The SIMD levels reproduce these exact values; the scalar level uses these functions directly, and the SIMD levels
- * use them for the formats without a hand-written SIMD decoder.
+ * The scalar level uses these functions directly; the SIMD levels decode in registers and must reproduce these exact
+ * values (test/selftest.c compares them bit for bit). The scale-unpacking helpers are shared by all levels.
  *
  * Included by the three kernel files; everything here is static inline.
  */
