@@ -9,9 +9,9 @@ public final class Half {
     private Half() {}
 
     /**
-     * IEEE binary16 to binary32, exactly (every binary16 value, subnormals, infinities and NaN payloads included, is
-     * representable as a binary32). Delegates to the JDK, whose conversion {@code ReferenceQuantHalfTest} checks bit by bit against
-     * the decoding rule of the spec for all 65,536 inputs.
+     * IEEE binary16 to binary32, exactly (every binary16 value, subnormals and infinities included, is representable as
+     * a binary32; a NaN keeps its sign and payload and comes back quiet, as with x86's F16C). Delegates to the JDK, whose
+     * conversion {@code ReferenceQuantHalfTest} checks bit by bit against the spec's decoding rule for all 65,536 inputs.
      */
     public static float f16ToF32(short bits) {
         return Float.float16ToFloat(bits);

@@ -2,6 +2,8 @@ package dev.moe4j.internal.quant;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.moe4j.internal.nativeio.CpuLevel;
+import dev.moe4j.internal.nativeio.KernelContext;
 import dev.moe4j.testing.GoldenDump;
 import dev.moe4j.testing.GoldenFiles;
 import dev.moe4j.testing.Npy;
@@ -13,6 +15,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,6 +36,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * Dequantization against llama.cpp's own numpy reference: every {@code golden/<model>/dequant/<tensor>.npy} holds the
  * first rows of one tensor, and each element must match within {@code |a − b| ≤ 1e-6 · max(1, |b|)}.
  * Tensor bytes are located through the folder's {@code gguf_dump.txt} (absolute offsets), not the production reader.
+ * Checked for the Java reference and for the native dequantize and get_rows at every level this CPU runs.
  */
 class GoldenDequantTest {
     /** Relative tolerance (absolute below magnitude 1) of each dequantized element. */
@@ -140,5 +144,32 @@ class GoldenDequantTest {
                 assertMatches(c, actual, "java reference");
             }
         }));
+    }
+
+    @TestFactory
+    Stream<DynamicTest> nativeKernelsMatchLlamaCpp() {
+        List<CpuLevel> levels = QuantKernelTest.levels();
+        return cases().stream().flatMap(c -> levels.stream().map(level -> DynamicTest.dynamicTest(
+                level.label() + " " + c, () -> {
+                    try (Arena arena = Arena.ofConfined(); KernelContext ctx = KernelContext.create(level, 1)) {
+                        MemorySegment file = map(c.model(), arena);
+                        int type = c.tensor().type().id();
+                        long rowBytes = c.tensor().type().bytesFor(c.rowLength());
+                        long n = (long) c.rows() * c.rowLength();
+                        MemorySegment table = file.asSlice(c.tensor().offset(), c.rows() * rowBytes);
+                        MemorySegment out = arena.allocate(4 * n, 64);
+
+                        ctx.dequantize(type, table, n, out);
+                        assertMatches(c, out.toArray(ValueLayout.JAVA_FLOAT), level.label() + " dequantize");
+
+                        out.fill((byte) 0);
+                        MemorySegment ids = arena.allocate(4L * c.rows(), 4);
+                        for (int r = 0; r < c.rows(); r++) {
+                            ids.setAtIndex(ValueLayout.JAVA_INT, r, r);
+                        }
+                        ctx.getRows(type, table, rowBytes, c.rows(), c.rowLength(), ids, c.rows(), out);
+                        assertMatches(c, out.toArray(ValueLayout.JAVA_FLOAT), level.label() + " get_rows");
+                    }
+                })));
     }
 }
