@@ -105,7 +105,7 @@ final class DeepSeek2Model implements LanguageModel {
         MemorySegment outputNorm = t.vector("output_norm.weight", d);
 
         Layer[] layers = new Layer[c.layers()];
-        try (ModelKernels k = options.backend().create(1)) {
+        try (ModelKernels k = options.createKernels(1)) {
             for (int l = 0; l < c.layers(); l++) {
                 layers[l] = loadLayer(t, c, l, arena, k);
             }
@@ -223,7 +223,7 @@ final class DeepSeek2Model implements LanguageModel {
                     + contextLength);
         }
         return new DeepSeek2State(this, contextLength, Math.min(options.maxBatch(), contextLength),
-                options.backend().create(options.threads()));
+                options.createKernels(options.threads()));
     }
 
     @Override
