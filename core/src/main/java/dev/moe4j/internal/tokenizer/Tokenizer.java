@@ -73,7 +73,7 @@ public final class Tokenizer {
                 all.putIfAbsent(tokens[id], id);
             }
         }
-        this.idByText = Map.copyOf(all);
+        this.idByText = all; // never modified after construction; the final field publishes it safely
 
         int[] byteToId = new int[256];
         int missingBytes = 0;
