@@ -61,6 +61,13 @@ class PreTokenizerTest {
     }
 
     @Test
+    void llamaCppDefaultRefinesGpt2() {
+        PreTokenizer p = PreTokenizer.named("default").orElseThrow();
+        assertEquals(List.of("Hello", ",", " world", "!", " ", "123", "45", " ", "$+", "a"),
+                pieces(p, "Hello, world! 12345 $+a"));
+    }
+
+    @Test
     void gpt2Contractions() {
         PreTokenizer p = PreTokenizer.named("gpt-2").orElseThrow();
         assertEquals(List.of("I", "'ve", " been", " '", "told", " he", "'s", " there"),

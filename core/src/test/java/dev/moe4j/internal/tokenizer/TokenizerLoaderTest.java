@@ -216,10 +216,15 @@ class TokenizerLoaderTest {
                         + "\"pattern\":{\"Regex\":\"a\"},\"behavior\":\"Removed\",\"invert\":false}]},",
                         "$.pre_tokenizer.pretokenizers[0].behavior: unsupported: Split behavior Removed"),
                 new Bad("\"pre_tokenizer\":{\"type\":\"Sequence\",\"pretokenizers\":[{\"type\":\"Split\","
-                        + "\"pattern\":{\"Regex\":\"(\"},\"behavior\":\"Isolated\",\"invert\":false}]},",
+                        + "\"pattern\":{\"Regex\":\"(\"},\"behavior\":\"Isolated\",\"invert\":false},"
+                        + "{\"type\":\"ByteLevel\",\"add_prefix_space\":false,\"use_regex\":false}]},",
                         "$.pre_tokenizer: pre-tokenizer tokenizer.json: regex does not compile"),
                 new Bad("\"pre_tokenizer\":{\"type\":\"ByteLevel\",\"add_prefix_space\":true},",
-                        "$.pre_tokenizer.add_prefix_space: unsupported: ByteLevel add_prefix_space"));
+                        "$.pre_tokenizer.add_prefix_space: unsupported: ByteLevel add_prefix_space"),
+                new Bad("\"pre_tokenizer\":{\"type\":\"Sequence\",\"pretokenizers\":[{\"type\":\"Split\","
+                        + "\"pattern\":{\"String\":\" \"},\"behavior\":\"Isolated\",\"invert\":false}]},",
+                        "$.pre_tokenizer: unsupported: no ByteLevel step"),
+                new Bad("\"pre_tokenizer\":null,", "$.pre_tokenizer: unsupported: no pre-tokenizer"));
         int i = 0;
         for (Bad c : cases) {
             // Replace the member in place (a second member of the same name would be a duplicate-key error).
