@@ -146,6 +146,25 @@ public final class Tokenizer {
         return new Tokenizer(vocabulary);
     }
 
+    /**
+     * The tokenizer of a GGUF model, from its metadata; see {@link GgufTokenizerLoader#fromMetadata}.
+     *
+     * @throws ModelFormatException if the tokenizer metadata is missing, malformed or unsupported
+     */
+    public static Tokenizer fromGguf(dev.moe4j.internal.gguf.GgufMetadata metadata) {
+        return GgufTokenizerLoader.fromMetadata(metadata);
+    }
+
+    /**
+     * The tokenizer of a HF {@code tokenizer.json} (with the {@code tokenizer_config.json} beside it, if any); see
+     * {@link HfTokenizerLoader#load(java.nio.file.Path)}.
+     *
+     * @throws ModelFormatException if a file is malformed or uses an unsupported feature
+     */
+    public static Tokenizer fromTokenizerJson(java.nio.file.Path tokenizerJson) {
+        return HfTokenizerLoader.load(tokenizerJson);
+    }
+
     private int checkId(int id, String what) {
         if (id < -1 || id >= tokens.length) {
             throw new ModelFormatException(source + ": " + what + " token id " + id + " is outside the vocabulary [0, "
