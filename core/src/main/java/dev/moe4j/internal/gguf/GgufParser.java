@@ -227,9 +227,10 @@ final class GgufParser {
                 throw in.error(t + " ne[0] = " + dims[0] + " is not a multiple of the " + type + " block size "
                         + type.blockElems(), typeAt);
             }
-            long rowBytes = type.bytesFor(dims[0]);
+            long rowBytes;
             long bytes;
             try {
+                rowBytes = type.bytesFor(dims[0]);
                 bytes = Math.multiplyExact(rowBytes, elements / dims[0]);
             } catch (ArithmeticException e) {
                 throw in.error(t + " data size overflows 64 bits", typeAt);

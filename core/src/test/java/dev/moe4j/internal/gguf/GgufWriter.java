@@ -24,27 +24,32 @@ import java.util.List;
  * <p>Metadata values: integers as any {@link Number} (UINT64 also as {@link BigInteger}), FLOAT32/FLOAT64 as
  * Number, BOOL as Boolean, STRING as String; arrays as a {@link List} of those.
  */
-final class GgufWriter {
+public final class GgufWriter {
     /** Where a metadata record landed: key length prefix, type id, value (for arrays: element type id) and end. */
-    record KvAt(String key, long keyAt, long typeAt, long valueAt, long end) {
+    public record KvAt(String key, long keyAt, long typeAt, long valueAt, long end) {
         /** For arrays: offset of the element count (after the element type id). */
-        long countAt() {
+        public long countAt() {
             return valueAt + 4;
         }
     }
 
     /** Where a tensor-info record landed, and where its data starts (absolute). */
-    record InfoAt(String name, long nameAt, long nDimsAt, long dimsAt, long typeAt, long offsetAt, long end,
-                  long dataAt) {
+    public record InfoAt(String name, long nameAt, long nDimsAt, long dimsAt, long typeAt, long offsetAt, long end,
+                  long dataAt, long dataSize) {
     }
 
     /** Offsets of every section of the last written file. */
-    record Layout(List<KvAt> kvs, List<InfoAt> infos, long infosEnd, long dataStart, long fileSize) {
-        KvAt kv(String key) {
+    public record Layout(List<KvAt> kvs, List<InfoAt> infos, long infosEnd, long dataStart, long fileSize) {
+        /** End of the last tensor's bytes (the file goes on with padding up to {@link #fileSize}). */
+        public long dataEnd() {
+            return infos.stream().mapToLong(i -> i.dataAt() + i.dataSize()).max().orElse(dataStart);
+        }
+
+        public KvAt kv(String key) {
             return kvs.stream().filter(k -> k.key().equals(key)).findFirst().orElseThrow();
         }
 
-        InfoAt info(String name) {
+        public InfoAt info(String name) {
             return infos.stream().filter(i -> i.name().equals(name)).findFirst().orElseThrow();
         }
     }
@@ -62,13 +67,13 @@ final class GgufWriter {
     private final List<Tensor> tensors = new ArrayList<>();
     private Layout layout;
 
-    GgufWriter version(int v) {
+    public GgufWriter version(int v) {
         this.version = v;
         return this;
     }
 
     /** Lays out data at {@code a} and records it as {@code general.alignment} (UINT32) unless that key is put. */
-    GgufWriter alignment(int a) {
+    public GgufWriter alignment(int a) {
         this.alignment = a;
         if (kvs.stream().noneMatch(k -> k.key().equals(GgufParser.ALIGNMENT_KEY))) {
             put(GgufParser.ALIGNMENT_KEY, GgufValueType.UINT32, a);
@@ -77,12 +82,12 @@ final class GgufWriter {
     }
 
     /** Lays out data at {@code a} without writing any key (to build files that lie about their alignment). */
-    GgufWriter layoutAlignment(int a) {
+    public GgufWriter layoutAlignment(int a) {
         this.alignment = a;
         return this;
     }
 
-    GgufWriter put(String key, GgufValueType type, Object value) {
+    public GgufWriter put(String key, GgufValueType type, Object value) {
         if (type == GgufValueType.ARRAY) {
             throw new IllegalArgumentException("use putArray");
         }
@@ -90,33 +95,33 @@ final class GgufWriter {
         return this;
     }
 
-    GgufWriter putArray(String key, GgufValueType elemType, List<?> values) {
+    public GgufWriter putArray(String key, GgufValueType elemType, List<?> values) {
         kvs.add(new Kv(key, GgufValueType.ARRAY, elemType, List.copyOf(values)));
         return this;
     }
 
-    GgufWriter putString(String key, String v) {
+    public GgufWriter putString(String key, String v) {
         return put(key, GgufValueType.STRING, v);
     }
 
-    GgufWriter putUInt32(String key, long v) {
+    public GgufWriter putUInt32(String key, long v) {
         return put(key, GgufValueType.UINT32, v);
     }
 
-    GgufWriter putInt32(String key, int v) {
+    public GgufWriter putInt32(String key, int v) {
         return put(key, GgufValueType.INT32, v);
     }
 
-    GgufWriter putFloat32(String key, float v) {
+    public GgufWriter putFloat32(String key, float v) {
         return put(key, GgufValueType.FLOAT32, v);
     }
 
-    GgufWriter putBool(String key, boolean v) {
+    public GgufWriter putBool(String key, boolean v) {
         return put(key, GgufValueType.BOOL, v);
     }
 
     /** A tensor with exactly {@code type.bytesFor(elements)} bytes of data. */
-    GgufWriter tensor(String name, GgmlType type, long[] dims, byte[] data) {
+    public GgufWriter tensor(String name, GgmlType type, long[] dims, byte[] data) {
         long size = bytesOf(type, dims);
         if (data.length != size) {
             throw new IllegalArgumentException(name + ": " + data.length + " bytes given, " + size + " needed");
@@ -126,18 +131,18 @@ final class GgufWriter {
     }
 
     /** A tensor whose data is left as a hole of zeros (sparse in {@link #write}); for huge files. */
-    GgufWriter tensorHole(String name, GgmlType type, long[] dims) {
+    public GgufWriter tensorHole(String name, GgmlType type, long[] dims) {
         tensors.add(new Tensor(name, type.id(), dims.clone(), null, bytesOf(type, dims)));
         return this;
     }
 
     /** A tensor info written verbatim (any type id, any dims, even invalid ones) followed by {@code dataSize} bytes. */
-    GgufWriter rawTensor(String name, int typeId, long[] dims, long dataSize) {
+    public GgufWriter rawTensor(String name, int typeId, long[] dims, long dataSize) {
         tensors.add(new Tensor(name, typeId, dims.clone(), null, dataSize));
         return this;
     }
 
-    static long bytesOf(GgmlType type, long[] dims) {
+    public static long bytesOf(GgmlType type, long[] dims) {
         long n = 1;
         for (long d : dims) {
             n = Math.multiplyExact(n, d);
@@ -146,12 +151,12 @@ final class GgufWriter {
     }
 
     /** Where every field of the last {@link #toBytes} / {@link #write} landed. */
-    Layout layout() {
+    public Layout layout() {
         return layout;
     }
 
     /** The whole file in memory (holes as zeros). */
-    byte[] toBytes() {
+    public byte[] toBytes() {
         byte[] head = header();
         long size = layout.fileSize();
         if (size > Integer.MAX_VALUE - 8) {
@@ -168,7 +173,7 @@ final class GgufWriter {
     }
 
     /** Writes the file; holes are skipped so that the file is sparse. */
-    Path write(Path path) throws IOException {
+    public Path write(Path path) throws IOException {
         byte[] head = header();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -186,7 +191,7 @@ final class GgufWriter {
         return path;
     }
 
-    static Path writeBytes(Path path, byte[] bytes) throws IOException {
+    public static Path writeBytes(Path path, byte[] bytes) throws IOException {
         return Files.write(path, bytes);
     }
 
@@ -253,7 +258,8 @@ final class GgufWriter {
         List<InfoAt> infoAt = new ArrayList<>();
         for (int i = 0; i < tensors.size(); i++) {
             long[] f = infoFields.get(i);
-            infoAt.add(new InfoAt(tensors.get(i).name(), f[0], f[1], f[2], f[3], f[4], f[5], dataStart + rel[i]));
+            infoAt.add(new InfoAt(tensors.get(i).name(), f[0], f[1], f[2], f[3], f[4], f[5], dataStart + rel[i],
+                    tensors.get(i).size()));
         }
         layout = new Layout(List.copyOf(kvAt), List.copyOf(infoAt), infosEnd, dataStart, dataStart + running);
         return o.toArray();
