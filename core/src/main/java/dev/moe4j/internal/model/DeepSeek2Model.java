@@ -173,19 +173,21 @@ final class DeepSeek2Model implements LanguageModel {
         int r = c.kvLoraRank();
         int nope = c.nopeDim();
         int per = nope + c.headDimV();
-        MemorySegment full = arena.allocate(kvB.elementCount() * Float.BYTES, 64);
-        k.dequantize(kvB.type(), kvB.segment(), kvB.elementCount(), full);
         MemorySegment kb = arena.allocate((long) h * r * nope * Float.BYTES, 64);
-        for (int head = 0; head < h; head++) {
-            for (int dIdx = 0; dIdx < nope; dIdx++) {
-                long src = ((long) head * per + dIdx) * r;
-                for (int col = 0; col < r; col++) {
-                    kb.setAtIndex(JAVA_FLOAT, ((long) head * r + col) * nope + dIdx, full.getAtIndex(JAVA_FLOAT, src + col));
+        try (Arena scratch = Arena.ofConfined()) { // the dequantized copy is only needed for the transpose
+            MemorySegment full = scratch.allocate(kvB.elementCount() * Float.BYTES, 64);
+            k.dequantize(kvB.type(), kvB.segment(), kvB.elementCount(), full);
+            for (int head = 0; head < h; head++) {
+                for (int dIdx = 0; dIdx < nope; dIdx++) {
+                    long src = ((long) head * per + dIdx) * r;
+                    for (int col = 0; col < r; col++) {
+                        kb.setAtIndex(JAVA_FLOAT, ((long) head * r + col) * nope + dIdx,
+                                full.getAtIndex(JAVA_FLOAT, src + col));
+                    }
                 }
             }
         }
-        // the dequantized copy is only needed for the transpose; it goes when the model does (arenas free all at once)
-        return Weight.stacked(kvB.name() + "→attn_k_b", GgmlType.F32, r, nope, (long) nope * Float.BYTES, h, kb);
+        return Weight.stacked(kvB.name() + " (as attn_k_b)", GgmlType.F32, r, nope, (long) nope * Float.BYTES, h, kb);
     }
 
     /** W_UV[h] is already row-major inside {@code attn_kv_b}: a view of its rows, no copy. */
@@ -196,7 +198,7 @@ final class DeepSeek2Model implements LanguageModel {
             heads[head] = kvB.segment().asSlice(((long) head * per + c.nopeDim()) * kvB.rowBytes(),
                     c.headDimV() * kvB.rowBytes());
         }
-        return new Weight(kvB.name() + "→attn_v_b", kvB.type(), c.headDimV(), c.kvLoraRank(), kvB.rowBytes(), heads);
+        return new Weight(kvB.name() + " (as attn_v_b)", kvB.type(), c.headDimV(), c.kvLoraRank(), kvB.rowBytes(), heads);
     }
 
     MoeFfn firstMoe() {

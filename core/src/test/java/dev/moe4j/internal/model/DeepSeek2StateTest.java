@@ -157,6 +157,26 @@ class DeepSeek2StateTest {
         }
     }
 
+    /** One model, two sessions on two threads at once: each gets what it gets alone. */
+    @Test
+    void sessionsOfOneModelRunConcurrently() throws Exception {
+        GoldenCase g = GoldenCase.load("ds2-tiny-q8e");
+        try (GgufFile file = GgufFile.open(g.model());
+             LanguageModel model = LanguageModels.load(file, ModelOptions.defaults(1)
+                     .withRounding(ModelOptions.ActivationRounding.NONE))) {
+            float[][] alone = DeepSeek2GoldenTest.run(model, g, true).rows();
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+            try {
+                var a = pool.submit(() -> DeepSeek2GoldenTest.run(model, g, true).rows());
+                var b = pool.submit(() -> DeepSeek2GoldenTest.run(model, g, false).rows());
+                DeepSeek2GoldenTest.agree(alone, a.get(), "concurrent prefill session");
+                DeepSeek2GoldenTest.agree(alone, b.get(), "concurrent token-by-token session");
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
     @Test
     void unknownArchitectureIsNamed() throws IOException {
         try (GgufFile file = GgufFile.open(GoldenFiles.goldenDir().resolve("qwen3moe-tiny-f32/model.gguf"))) {
