@@ -47,7 +47,8 @@ final class DeepSeek2Model implements LanguageModel {
             Attention attn,
             MemorySegment ffnNorm, // ffn_norm [D]
             DenseFfn dense,        // ffn_{gate,up,down}: [D, F], [D, F], [F, D]          (dense layers)
-            MoeFfn moe,            // ffn_gate_inp [D, E], exp_probs_b [E], ffn_*_exps     (MoE layers)
+            MoeFfn moe,            // ffn_gate_inp [D, E], exp_probs_b [E], ffn_{gate,up,down}_exps [D, F, E],
+                                   // [D, F, E], [F, D, E] or a fused ffn_gate_up_exps [D, 2F, E] (MoE layers)
             DenseFfn shared) {     // ffn_{gate,up,down}_shexp, width n_shared · F_exp     (MoE layers, optional)
     }
 
@@ -155,8 +156,17 @@ final class DeepSeek2Model implements LanguageModel {
         float[] bias = t.has(p + "exp_probs_b.bias") ? t.floats(p + "exp_probs_b.bias", e) : null;
         ExpertRouter router = new TopKRouter(c.gating(), bias, e, c.expertsUsed(), c.groups(), c.groupsUsed(),
                 c.weightsNorm(), c.weightsScale());
-        MoeFfn moe = new MoeFfn(t.matrix(p + "ffn_gate_inp.weight", d, e), router,
-                t.stack(p + "ffn_gate_exps.weight", d, f, e), t.stack(p + "ffn_up_exps.weight", d, f, e),
+        Weight gate;
+        Weight up;
+        if (t.has(p + "ffn_gate_up_exps.weight")) { // fused: per expert, rows [0, F) gate, [F, 2F) up
+            Weight fused = t.stack(p + "ffn_gate_up_exps.weight", d, 2L * f, e);
+            gate = fused.rows(0, f);
+            up = fused.rows(f, f);
+        } else {
+            gate = t.stack(p + "ffn_gate_exps.weight", d, f, e);
+            up = t.stack(p + "ffn_up_exps.weight", d, f, e);
+        }
+        MoeFfn moe = new MoeFfn(t.matrix(p + "ffn_gate_inp.weight", d, e), router, gate, up,
                 t.stack(p + "ffn_down_exps.weight", f, d, e));
         DenseFfn shared = c.expertsShared() > 0
                 ? DenseFfn.load(t, p, "_shexp", d, f * c.expertsShared()) : null;

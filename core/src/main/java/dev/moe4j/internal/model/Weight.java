@@ -37,6 +37,18 @@ final class Weight {
         return new Weight(name, type, rows, cols, rowBytes, m);
     }
 
+    /** Rows {@code [first, first + n)} of every matrix, as a weight of {@code n} rows (e.g. one half of a fused pair). */
+    Weight rows(int first, int n) {
+        if (first < 0 || n < 1 || first + n > rows) {
+            throw new IllegalArgumentException(name + ": rows [" + first + ", " + (first + n) + ") of " + rows);
+        }
+        MemorySegment[] m = new MemorySegment[matrices.length];
+        for (int i = 0; i < m.length; i++) {
+            m[i] = matrices[i].asSlice(first * rowBytes, n * rowBytes);
+        }
+        return new Weight(name + "[" + first + ":" + (first + n) + "]", type, n, cols, rowBytes, m);
+    }
+
     int count() {
         return matrices.length;
     }

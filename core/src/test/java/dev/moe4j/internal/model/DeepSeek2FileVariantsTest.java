@@ -22,12 +22,16 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Files converted before llama.cpp split the MLA up-projection carry one {@code attn_kv_b} per layer (and no
- * {@code *_mla} keys); the model derives {@code W_UK[h]ᵀ} and {@code W_UV[h]} from it at load. The tiny golden model
- * rewritten in that legacy form must still reproduce llama.cpp's logits, and a quantized {@code attn_kv_b} must give
- * what the split form gives with the same (dequantized) values.
+ * Other tensor layouts of the same model, derived from the golden files:
+ * <ul>
+ * <li>files converted before llama.cpp split the MLA up-projection carry one {@code attn_kv_b} per layer (and no
+ *     {@code *_mla} keys); the model derives {@code W_UK[h]ᵀ} and {@code W_UV[h]} from it at load. The tiny golden model
+ *     rewritten in that legacy form must still reproduce llama.cpp's logits, and a quantized {@code attn_kv_b} must give
+ *     what the split form gives with the same (dequantized) values;</li>
+ * <li>a fused {@code ffn_gate_up_exps} must give what separate gate and up experts give.</li>
+ * </ul>
  */
-class DeepSeek2LegacyKvbTest {
+class DeepSeek2FileVariantsTest {
     static final int LAYERS = 4;
     static final int HEADS = 4;
     static final int NOPE = 32;
@@ -86,6 +90,36 @@ class DeepSeek2LegacyKvbTest {
             b = DeepSeek2GoldenTest.run(m, g, true).rows();
         }
         DeepSeek2GoldenTest.agree(a, b, "legacy Q8_0 attn_kv_b vs split f32");
+    }
+
+    /** Some converters fuse each expert's gate and up projections into one {@code ffn_gate_up_exps} tensor. */
+    @Test
+    void fusedGateUpExpertsReproduceLlamaCpp() throws IOException {
+        GoldenCase g = GoldenCase.load("ds2-tiny-q8e");
+        Path fused = dir.resolve("fused.gguf");
+        try (GgufFile src = GgufFile.open(g.model())) {
+            GgufWriter w = GgufRewrite.copy(src, k -> true, t -> !t.contains("ffn_gate_exps") && !t.contains("ffn_up_exps"));
+            for (int l = 1; l < LAYERS; l++) {
+                GgufTensor gate = src.tensor("blk." + l + ".ffn_gate_exps.weight").orElseThrow();
+                GgufTensor up = src.tensor("blk." + l + ".ffn_up_exps.weight").orElseThrow();
+                long[] dims = gate.dims();
+                long half = gate.byteSize() / dims[2];
+                byte[] out = new byte[(int) (2 * gate.byteSize())];
+                for (int e = 0; e < dims[2]; e++) {
+                    MemorySegment.copy(gate.segment(), JAVA_BYTE, e * half, out, (int) (2 * e * half), (int) half);
+                    MemorySegment.copy(up.segment(), JAVA_BYTE, e * half, out, (int) ((2 * e + 1) * half), (int) half);
+                }
+                w.tensor("blk." + l + ".ffn_gate_up_exps.weight", gate.type(), new long[] {dims[0], 2 * dims[1], dims[2]},
+                        out);
+            }
+            w.write(fused);
+        }
+        try (GgufFile file = GgufFile.open(fused);
+             LanguageModel model = LanguageModels.load(file, ModelOptions.defaults(1))) {
+            DeepSeek2GoldenTest.Summary summary = new DeepSeek2GoldenTest.Summary();
+            DeepSeek2GoldenTest.check(g, DeepSeek2GoldenTest.run(model, g, true), "fused gate_up", summary);
+            System.out.printf("%-22s fused gate_up %s%n", g.name(), summary);
+        }
     }
 
     /** The golden file with its split k_b/v_b merged back into attn_kv_b of {@code type}, and no *_mla keys. */
