@@ -1,2 +1,556 @@
-/* placeholder: replaced by the kernel work in progress */
-typedef int moe_placeholder_kernels_avx2;
+/*
+ * kernels_avx2.c - the AVX2 level (AVX2 + FMA + F16C). Built with -mavx2 -mfma -mf16c -mbmi2 -ffp-contract=off.
+ *
+ * Same scheme as kernels_avx512.c with 256-bit vectors: quant payloads are widened to 8 int32 lanes, converted to f32
+ * and scaled with exactly the operations of quant_blocks.h (bit-identical to the scalar level), then either stored
+ * (dequantize) or multiply-added into f32 accumulators (dot). v[i] below always holds elements 8i..8i+7.
+ */
+#include <immintrin.h>
+
+#include "internal.h"
+#include "quant_blocks.h"
+
+#define INLINE static inline __attribute__((always_inline))
+
+INLINE float f16s(const uint8_t *p) {
+    return _cvtsh_ss(moe_rd_u16(p));
+}
+
+/* Bytes 0..7 of v, signed / unsigned, as 8 floats. */
+INLINE __m256 i8_to_ps(__m128i v) {
+    return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(v));
+}
+
+INLINE __m256 u8_to_ps(__m128i v) {
+    return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(v));
+}
+
+/* Bytes 8..15 moved down. */
+INLINE __m128i hi64(__m128i v) {
+    return _mm_unpackhi_epi64(v, v);
+}
+
+INLINE __m128i lo128(__m256i v) {
+    return _mm256_castsi256_si128(v);
+}
+
+INLINE __m128i hi128(__m256i v) {
+    return _mm256_extracti128_si256(v, 1);
+}
+
+INLINE __m256 fma_x(__m256 w, const float *x, __m256 acc) {
+    return _mm256_fmadd_ps(w, _mm256_loadu_ps(x), acc);
+}
+
+INLINE float hsum(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+/* 16 signed / unsigned bytes -> two vectors d*q (+ nothing else). */
+INLINE void scale_i8x16(__m256 d, __m128i q, __m256 *v) {
+    v[0] = _mm256_mul_ps(d, i8_to_ps(q));
+    v[1] = _mm256_mul_ps(d, i8_to_ps(hi64(q)));
+}
+
+/* ---- 32-element blocks: v[0..3] ------------------------------------------------------------------------------------ */
+
+INLINE void q4_0_block(const uint8_t *b, __m256 v[4]) {
+    const __m256 d = _mm256_set1_ps(f16s(b));
+    const __m128i q = _mm_loadu_si128((const __m128i *)(b + 2));
+    const __m128i m4 = _mm_set1_epi8(0x0F), k8 = _mm_set1_epi8(8);
+    scale_i8x16(d, _mm_sub_epi8(_mm_and_si128(q, m4), k8), v);
+    scale_i8x16(d, _mm_sub_epi8(_mm_and_si128(_mm_srli_epi16(q, 4), m4), k8), v + 2);
+}
+
+INLINE void q4_1_block(const uint8_t *b, __m256 v[4]) {
+    const __m256 d = _mm256_set1_ps(f16s(b)), m = _mm256_set1_ps(f16s(b + 2));
+    const __m128i q = _mm_loadu_si128((const __m128i *)(b + 4));
+    const __m128i m4 = _mm_set1_epi8(0x0F);
+    const __m128i lo = _mm_and_si128(q, m4), hi = _mm_and_si128(_mm_srli_epi16(q, 4), m4);
+    v[0] = _mm256_add_ps(_mm256_mul_ps(d, u8_to_ps(lo)), m);
+    v[1] = _mm256_add_ps(_mm256_mul_ps(d, u8_to_ps(hi64(lo))), m);
+    v[2] = _mm256_add_ps(_mm256_mul_ps(d, u8_to_ps(hi)), m);
+    v[3] = _mm256_add_ps(_mm256_mul_ps(d, u8_to_ps(hi64(hi))), m);
+}
+
+/* The 5-bit values of Q5_0/Q5_1 as int32, group g = elements 8g..8g+7: nibble | bit (8g+i) of qh << 4. */
+INLINE void q5_values(const uint8_t *qs, uint32_t qh, __m256i v[4]) {
+    const __m128i q = _mm_loadu_si128((const __m128i *)qs);
+    const __m128i m4 = _mm_set1_epi8(0x0F);
+    const __m128i lo = _mm_and_si128(q, m4), hi = _mm_and_si128(_mm_srli_epi16(q, 4), m4);
+    const __m256i bits = _mm256_set1_epi32((int)qh);
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i one = _mm256_set1_epi32(1);
+    const __m128i nib[4] = {lo, hi64(lo), hi, hi64(hi)};
+    for (int g = 0; g < 4; g++) {
+        const __m256i shift = _mm256_add_epi32(lane, _mm256_set1_epi32(8 * g));
+        const __m256i h = _mm256_slli_epi32(_mm256_and_si256(_mm256_srlv_epi32(bits, shift), one), 4);
+        v[g] = _mm256_or_si256(_mm256_cvtepu8_epi32(nib[g]), h);
+    }
+}
+
+INLINE void q5_0_block(const uint8_t *b, __m256 v[4]) {
+    const __m256 d = _mm256_set1_ps(f16s(b));
+    const __m256i k16 = _mm256_set1_epi32(16);
+    __m256i q[4];
+    q5_values(b + 6, moe_rd_u32(b + 2), q);
+    for (int g = 0; g < 4; g++) {
+        v[g] = _mm256_mul_ps(d, _mm256_cvtepi32_ps(_mm256_sub_epi32(q[g], k16)));
+    }
+}
+
+INLINE void q5_1_block(const uint8_t *b, __m256 v[4]) {
+    const __m256 d = _mm256_set1_ps(f16s(b)), m = _mm256_set1_ps(f16s(b + 2));
+    __m256i q[4];
+    q5_values(b + 8, moe_rd_u32(b + 4), q);
+    for (int g = 0; g < 4; g++) {
+        v[g] = _mm256_add_ps(_mm256_mul_ps(d, _mm256_cvtepi32_ps(q[g])), m);
+    }
+}
+
+INLINE void q8_0_block(const uint8_t *b, __m256 v[4]) {
+    const __m256 d = _mm256_set1_ps(f16s(b));
+    scale_i8x16(d, _mm_loadu_si128((const __m128i *)(b + 2)), v);
+    scale_i8x16(d, _mm_loadu_si128((const __m128i *)(b + 18)), v + 2);
+}
+
+INLINE void iq4_nl_block(const uint8_t *b, __m256 v[4]) {
+    const __m128i book = _mm_loadu_si128((const __m128i *)moe_kvalues_iq4nl);
+    const __m256 d = _mm256_set1_ps(f16s(b));
+    const __m128i q = _mm_loadu_si128((const __m128i *)(b + 2));
+    const __m128i m4 = _mm_set1_epi8(0x0F);
+    scale_i8x16(d, _mm_shuffle_epi8(book, _mm_and_si128(q, m4)), v);
+    scale_i8x16(d, _mm_shuffle_epi8(book, _mm_and_si128(_mm_srli_epi16(q, 4), m4)), v + 2);
+}
+
+/* ---- 256-element super-blocks: decoders of 16 elements (v[0..1]) or 64 / 128 ---------------------------------- */
+
+/* Q2_K sub-block s = 0..15 (see kernels_avx512.c for the index arithmetic). */
+INLINE void q2_k_sub(const uint8_t *b, float d, float dmin, int s, __m256 v[2]) {
+    const uint8_t sc = b[s];
+    const __m256 dl = _mm256_set1_ps(d * (float)(sc & 0x0F)), ml = _mm256_set1_ps(dmin * (float)(sc >> 4));
+    const __m128i q = _mm_loadu_si128((const __m128i *)(b + 16 + 32 * (s / 8) + 16 * (s % 2)));
+    const __m128i bits = _mm_and_si128(_mm_srl_epi16(q, _mm_cvtsi32_si128(2 * ((s / 2) % 4))), _mm_set1_epi8(3));
+    v[0] = _mm256_sub_ps(_mm256_mul_ps(dl, u8_to_ps(bits)), ml);
+    v[1] = _mm256_sub_ps(_mm256_mul_ps(dl, u8_to_ps(hi64(bits))), ml);
+}
+
+INLINE void q3_k_sub(const uint8_t *b, float d, const int *scales, int s, __m256 v[2]) {
+    const __m256 dl = _mm256_set1_ps(d * (float)scales[s]);
+    const __m128i q = _mm_loadu_si128((const __m128i *)(b + 32 + 32 * (s / 8) + 16 * (s % 2)));
+    const __m128i hm = _mm_loadu_si128((const __m128i *)(b + 16 * (s % 2)));
+    const __m128i bits = _mm_and_si128(_mm_srl_epi16(q, _mm_cvtsi32_si128(2 * ((s / 2) % 4))), _mm_set1_epi8(3));
+    const __m128i clear = _mm_cmpeq_epi8(_mm_and_si128(hm, _mm_set1_epi8((char)(1u << (s / 2)))), _mm_setzero_si128());
+    const __m128i w = _mm_sub_epi8(bits, _mm_and_si128(clear, _mm_set1_epi8(4))); /* -4..3 */
+    scale_i8x16(dl, w, v);
+}
+
+typedef struct k_scales {
+    float d[8], m[8];
+} k_scales;
+
+INLINE void k4_scales(const uint8_t *b, k_scales *s) {
+    const float d = f16s(b), dmin = f16s(b + 2);
+    for (int k = 0; k < 8; k++) {
+        int sc, m;
+        moe_scale_min_k4(k, b + 4, &sc, &m);
+        s->d[k] = d * (float)sc;
+        s->m[k] = dmin * (float)m;
+    }
+}
+
+/* 32 unsigned byte values of sub-block k -> v[0..3] = dk*q - mk. */
+INLINE void k_sub(__m256i q, const k_scales *s, int k, __m256 v[4]) {
+    const __m256 d = _mm256_set1_ps(s->d[k]), m = _mm256_set1_ps(s->m[k]);
+    const __m128i a = lo128(q), b = hi128(q);
+    v[0] = _mm256_sub_ps(_mm256_mul_ps(d, u8_to_ps(a)), m);
+    v[1] = _mm256_sub_ps(_mm256_mul_ps(d, u8_to_ps(hi64(a))), m);
+    v[2] = _mm256_sub_ps(_mm256_mul_ps(d, u8_to_ps(b)), m);
+    v[3] = _mm256_sub_ps(_mm256_mul_ps(d, u8_to_ps(hi64(b))), m);
+}
+
+/* Q4_K chunk c (64 elements) -> v[0..7]. */
+INLINE void q4_k_chunk(const uint8_t *b, const k_scales *s, int c, __m256 v[8]) {
+    const __m256i q = _mm256_loadu_si256((const __m256i *)(b + 16 + 32 * c));
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
+    k_sub(_mm256_and_si256(q, m4), s, 2 * c, v);
+    k_sub(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4), s, 2 * c + 1, v + 4);
+}
+
+/* Q5_K chunk c; qh_c = the 32 qh bytes shifted right by 2c. */
+INLINE void q5_k_chunk(const uint8_t *b, const k_scales *s, __m256i qh_c, int c, __m256 v[8]) {
+    const __m256i q = _mm256_loadu_si256((const __m256i *)(b + 48 + 32 * c));
+    const __m256i m4 = _mm256_set1_epi8(0x0F), one = _mm256_set1_epi8(1);
+    const __m256i h_lo = _mm256_slli_epi16(_mm256_and_si256(qh_c, one), 4);
+    const __m256i h_hi = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh_c, 1), one), 4);
+    k_sub(_mm256_or_si256(_mm256_and_si256(q, m4), h_lo), s, 2 * c, v);
+    k_sub(_mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4), h_hi), s, 2 * c + 1, v + 4);
+}
+
+/* Q6_K, half n, quarter g (q1..q4 of the spec, 32 elements) -> v[0..3]; ds = d * scales[]. */
+INLINE void q6_k_quarter(const uint8_t *b, const float *ds, int n, int g, __m256 v[4]) {
+    const __m256i l = _mm256_loadu_si256((const __m256i *)(b + 64 * n + 32 * (g % 2)));
+    const __m256i h = _mm256_loadu_si256((const __m256i *)(b + 128 + 32 * n));
+    const __m256i m4 = _mm256_set1_epi8(0x0F), m3 = _mm256_set1_epi8(3), k32 = _mm256_set1_epi8(32);
+    const __m256i low = g < 2 ? _mm256_and_si256(l, m4) : _mm256_and_si256(_mm256_srli_epi16(l, 4), m4);
+    const __m256i high = _mm256_and_si256(_mm256_srl_epi16(h, _mm_cvtsi32_si128(2 * g)), m3);
+    const __m256i q = _mm256_sub_epi8(_mm256_or_si256(low, _mm256_slli_epi16(high, 4)), k32);
+    const __m256 s0 = _mm256_set1_ps(ds[8 * n + 2 * g]), s1 = _mm256_set1_ps(ds[8 * n + 2 * g + 1]);
+    scale_i8x16(s0, lo128(q), v);
+    scale_i8x16(s1, hi128(q), v + 2);
+}
+
+INLINE void q6_k_scales(const uint8_t *b, float *ds) {
+    const float d = f16s(b + 208);
+    const int8_t *sc = (const int8_t *)(b + 192);
+    for (int k = 0; k < 16; k++) {
+        ds[k] = d * (float)sc[k];
+    }
+}
+
+INLINE void iq4_xs_sub(const uint8_t *b, float d, int ib, __m256 v[4]) {
+    const __m128i book = _mm_loadu_si128((const __m128i *)moe_kvalues_iq4nl);
+    const unsigned scales_h = moe_rd_u16(b + 2);
+    const int ls = ((b[4 + ib / 2] >> (4 * (ib % 2))) & 0x0F) | (int)(((scales_h >> (2 * ib)) & 3) << 4);
+    const __m256 dl = _mm256_set1_ps(d * (float)(ls - 32));
+    const __m128i q = _mm_loadu_si128((const __m128i *)(b + 8 + 16 * ib));
+    const __m128i m4 = _mm_set1_epi8(0x0F);
+    scale_i8x16(dl, _mm_shuffle_epi8(book, _mm_and_si128(q, m4)), v);
+    scale_i8x16(dl, _mm_shuffle_epi8(book, _mm_and_si128(_mm_srli_epi16(q, 4), m4)), v + 2);
+}
+
+/* ---- kernels from the decoders -------------------------------------------------------------------------------------- */
+
+#define DEFINE_SMALL(suffix, decode, bytes)                                                                            \
+    static void dq_##suffix(const void *src, int64_t n_blocks, float *dst) {                                           \
+        const uint8_t *s = (const uint8_t *)src;                                                                       \
+        for (int64_t i = 0; i < n_blocks; i++) {                                                                       \
+            __m256 v[4];                                                                                               \
+            decode(s + i * (bytes), v);                                                                                \
+            for (int k = 0; k < 4; k++) {                                                                              \
+                _mm256_storeu_ps(dst + 32 * i + 8 * k, v[k]);                                                          \
+            }                                                                                                          \
+        }                                                                                                              \
+    }                                                                                                                  \
+    static float dot_##suffix(const void *row, int64_t n_blocks, const float *x) {                                     \
+        const uint8_t *s = (const uint8_t *)row;                                                                       \
+        __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};         \
+        for (int64_t i = 0; i < n_blocks; i++) {                                                                       \
+            __m256 v[4];                                                                                               \
+            decode(s + i * (bytes), v);                                                                                \
+            for (int k = 0; k < 4; k++) {                                                                              \
+                acc[k] = fma_x(v[k], x + 32 * i + 8 * k, acc[k]);                                                      \
+            }                                                                                                          \
+        }                                                                                                              \
+        return hsum(_mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3])));                      \
+    }
+
+DEFINE_SMALL(q4_0, q4_0_block, BYTES_Q4_0)
+DEFINE_SMALL(q4_1, q4_1_block, BYTES_Q4_1)
+DEFINE_SMALL(q5_0, q5_0_block, BYTES_Q5_0)
+DEFINE_SMALL(q5_1, q5_1_block, BYTES_Q5_1)
+DEFINE_SMALL(q8_0, q8_0_block, BYTES_Q8_0)
+DEFINE_SMALL(iq4_nl, iq4_nl_block, BYTES_IQ4_NL)
+
+/* Super-blocks: decode_superblock(b, EMIT) calls EMIT(k, v) for the 32 vectors k = 0..31 in element order. */
+#define DEFINE_SUPER(suffix, bytes, decode_superblock)                                                                 \
+    static void dq_##suffix(const void *src, int64_t n_blocks, float *dst) {                                           \
+        const uint8_t *s = (const uint8_t *)src;                                                                       \
+        for (int64_t i = 0; i < n_blocks; i++) {                                                                       \
+            float *out = dst + 256 * i;                                                                                \
+            decode_superblock(s + i * (bytes), EMIT_STORE);                                                            \
+        }                                                                                                              \
+    }                                                                                                                  \
+    static float dot_##suffix(const void *row, int64_t n_blocks, const float *x) {                                     \
+        const uint8_t *s = (const uint8_t *)row;                                                                       \
+        __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};         \
+        for (int64_t i = 0; i < n_blocks; i++) {                                                                       \
+            const float *xb = x + 256 * i;                                                                             \
+            decode_superblock(s + i * (bytes), EMIT_FMA);                                                              \
+        }                                                                                                              \
+        return hsum(_mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3])));                      \
+    }
+
+#define EMIT_STORE(k, v) _mm256_storeu_ps(out + 8 * (k), (v))
+#define EMIT_FMA(k, v) (acc[(k) % 4] = fma_x((v), xb + 8 * (k), acc[(k) % 4]))
+
+/* Runs `decode(..., v_)` producing N vectors and emits them as vectors base..base+N-1. */
+#define EMIT_N(EMIT, base, N, v_)                                                                                      \
+    for (int e_ = 0; e_ < (N); e_++) {                                                                                 \
+        EMIT((base) + e_, v_[e_]);                                                                                     \
+    }
+
+#define SB_Q2_K(b, EMIT)                                                                                               \
+    do {                                                                                                               \
+        const float d_ = f16s((b) + 80), dmin_ = f16s((b) + 82);                                                       \
+        for (int s_ = 0; s_ < 16; s_++) {                                                                              \
+            __m256 v_[2];                                                                                              \
+            q2_k_sub((b), d_, dmin_, s_, v_);                                                                          \
+            EMIT_N(EMIT, 2 * s_, 2, v_)                                                                                \
+        }                                                                                                              \
+    } while (0)
+
+#define SB_Q3_K(b, EMIT)                                                                                               \
+    do {                                                                                                               \
+        const float d_ = f16s((b) + 108);                                                                              \
+        int sc_[16];                                                                                                   \
+        moe_q3_k_scales((b) + 96, sc_);                                                                                \
+        for (int s_ = 0; s_ < 16; s_++) {                                                                              \
+            __m256 v_[2];                                                                                              \
+            q3_k_sub((b), d_, sc_, s_, v_);                                                                            \
+            EMIT_N(EMIT, 2 * s_, 2, v_)                                                                                \
+        }                                                                                                              \
+    } while (0)
+
+#define SB_Q4_K(b, EMIT)                                                                                               \
+    do {                                                                                                               \
+        k_scales ks_;                                                                                                  \
+        k4_scales((b), &ks_);                                                                                          \
+        for (int c_ = 0; c_ < 4; c_++) {                                                                               \
+            __m256 v_[8];                                                                                              \
+            q4_k_chunk((b), &ks_, c_, v_);                                                                             \
+            EMIT_N(EMIT, 8 * c_, 8, v_)                                                                                \
+        }                                                                                                              \
+    } while (0)
+
+#define SB_Q5_K(b, EMIT)                                                                                               \
+    do {                                                                                                               \
+        k_scales ks_;                                                                                                  \
+        k4_scales((b), &ks_);                                                                                          \
+        __m256i qh_ = _mm256_loadu_si256((const __m256i *)((b) + 16));                                                 \
+        for (int c_ = 0; c_ < 4; c_++) {                                                                               \
+            __m256 v_[8];                                                                                              \
+            q5_k_chunk((b), &ks_, qh_, c_, v_);                                                                        \
+            qh_ = _mm256_srli_epi16(qh_, 2);                                                                           \
+            EMIT_N(EMIT, 8 * c_, 8, v_)                                                                                \
+        }                                                                                                              \
+    } while (0)
+
+#define SB_Q6_K(b, EMIT)                                                                                               \
+    do {                                                                                                               \
+        float ds_[16];                                                                                                 \
+        q6_k_scales((b), ds_);                                                                                         \
+        for (int n_ = 0; n_ < 2; n_++) {                                                                               \
+            for (int g_ = 0; g_ < 4; g_++) {                                                                           \
+                __m256 v_[4];                                                                                          \
+                q6_k_quarter((b), ds_, n_, g_, v_);                                                                    \
+                EMIT_N(EMIT, 16 * n_ + 4 * g_, 4, v_)                                                                  \
+            }                                                                                                          \
+        }                                                                                                              \
+    } while (0)
+
+#define SB_IQ4_XS(b, EMIT)                                                                                             \
+    do {                                                                                                               \
+        const float d_ = f16s(b);                                                                                      \
+        for (int ib_ = 0; ib_ < 8; ib_++) {                                                                            \
+            __m256 v_[4];                                                                                              \
+            iq4_xs_sub((b), d_, ib_, v_);                                                                              \
+            EMIT_N(EMIT, 4 * ib_, 4, v_)                                                                               \
+        }                                                                                                              \
+    } while (0)
+
+DEFINE_SUPER(q2_k, BYTES_Q2_K, SB_Q2_K)
+DEFINE_SUPER(q3_k, BYTES_Q3_K, SB_Q3_K)
+DEFINE_SUPER(q4_k, BYTES_Q4_K, SB_Q4_K)
+DEFINE_SUPER(q5_k, BYTES_Q5_K, SB_Q5_K)
+DEFINE_SUPER(q6_k, BYTES_Q6_K, SB_Q6_K)
+DEFINE_SUPER(iq4_xs, BYTES_IQ4_XS, SB_IQ4_XS)
+
+/* ---- F32 / F16 / BF16: 8 elements per vector, the tail one element at a time ------------------------------------ */
+
+INLINE __m256 ld8_f32(const uint8_t *p) {
+    return _mm256_loadu_ps((const float *)p);
+}
+
+INLINE __m256 ld8_f16(const uint8_t *p) {
+    return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p));
+}
+
+INLINE __m256 ld8_bf16(const uint8_t *p) {
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)p)), 16));
+}
+
+INLINE float ld1_f32(const uint8_t *p) {
+    float f;
+    memcpy(&f, p, 4);
+    return f;
+}
+
+INLINE float ld1_f16(const uint8_t *p) {
+    return f16s(p);
+}
+
+INLINE float ld1_bf16(const uint8_t *p) {
+    return moe_bf16_to_f32(moe_rd_u16(p));
+}
+
+#define DEFINE_PLAIN(suffix, esize)                                                                                    \
+    static void dq_##suffix(const void *src, int64_t n, float *dst) {                                                  \
+        const uint8_t *s = (const uint8_t *)src;                                                                       \
+        int64_t i = 0;                                                                                                 \
+        for (; i + 8 <= n; i += 8) {                                                                                   \
+            _mm256_storeu_ps(dst + i, ld8_##suffix(s + (esize) * i));                                                  \
+        }                                                                                                              \
+        for (; i < n; i++) {                                                                                           \
+            dst[i] = ld1_##suffix(s + (esize) * i);                                                                    \
+        }                                                                                                              \
+    }                                                                                                                  \
+    static float dot_##suffix(const void *row, int64_t n, const float *x) {                                            \
+        const uint8_t *s = (const uint8_t *)row;                                                                       \
+        __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(),                           \
+               a3 = _mm256_setzero_ps();                                                                               \
+        int64_t i = 0;                                                                                                 \
+        for (; i + 32 <= n; i += 32) {                                                                                 \
+            a0 = fma_x(ld8_##suffix(s + (esize) * i), x + i, a0);                                                      \
+            a1 = fma_x(ld8_##suffix(s + (esize) * (i + 8)), x + i + 8, a1);                                            \
+            a2 = fma_x(ld8_##suffix(s + (esize) * (i + 16)), x + i + 16, a2);                                          \
+            a3 = fma_x(ld8_##suffix(s + (esize) * (i + 24)), x + i + 24, a3);                                          \
+        }                                                                                                              \
+        for (; i + 8 <= n; i += 8) {                                                                                   \
+            a0 = fma_x(ld8_##suffix(s + (esize) * i), x + i, a0);                                                      \
+        }                                                                                                              \
+        float total = hsum(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));                               \
+        for (; i < n; i++) {                                                                                           \
+            total += ld1_##suffix(s + (esize) * i) * x[i];                                                             \
+        }                                                                                                              \
+        return total;                                                                                                  \
+    }
+
+DEFINE_PLAIN(f32, 4)
+DEFINE_PLAIN(f16, 2)
+DEFINE_PLAIN(bf16, 2)
+
+/* ---- f32 tile product (matmul): register blocks of 2 rows x 5 tokens (10 accumulators of 16 ymm) ------------------ */
+
+/* Lane mask for the last k_len % 8 elements (maskload reads nothing past the end). */
+INLINE __m256i tail_mask(int64_t left) {
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(left < 8 ? left : 8)), lane);
+}
+
+INLINE void gemm_block(const float *w, int64_t ws, const float *x, int64_t xs, int64_t k_len, float *y, int64_t ys,
+                       int accumulate, const int R, const int T) {
+    __m256 acc[2][5];
+    for (int r = 0; r < R; r++) {
+        for (int t = 0; t < T; t++) {
+            acc[r][t] = _mm256_setzero_ps();
+        }
+    }
+    int64_t k = 0;
+    for (; k + 8 <= k_len; k += 8) {
+        __m256 wv[2];
+        for (int r = 0; r < R; r++) {
+            wv[r] = _mm256_loadu_ps(w + r * ws + k);
+        }
+        for (int t = 0; t < T; t++) {
+            const __m256 xv = _mm256_loadu_ps(x + t * xs + k);
+            for (int r = 0; r < R; r++) {
+                acc[r][t] = _mm256_fmadd_ps(wv[r], xv, acc[r][t]);
+            }
+        }
+    }
+    if (k < k_len) {
+        const __m256i m = tail_mask(k_len - k);
+        __m256 wv[2];
+        for (int r = 0; r < R; r++) {
+            wv[r] = _mm256_maskload_ps(w + r * ws + k, m);
+        }
+        for (int t = 0; t < T; t++) {
+            const __m256 xv = _mm256_maskload_ps(x + t * xs + k, m);
+            for (int r = 0; r < R; r++) {
+                acc[r][t] = _mm256_fmadd_ps(wv[r], xv, acc[r][t]);
+            }
+        }
+    }
+    for (int t = 0; t < T; t++) {
+        for (int r = 0; r < R; r++) {
+            const float s = hsum(acc[r][t]);
+            float *out = y + t * ys + r;
+            *out = accumulate ? *out + s : s;
+        }
+    }
+}
+
+#define GEMM_CASE(R, T)                                                                                                \
+    case (R) * 8 + (T):                                                                                                \
+        gemm_block(w, ws, x, xs, k_len, y, ys, accumulate, R, T);                                                      \
+        break;
+
+static void gemm_edge(const float *w, int64_t ws, const float *x, int64_t xs, int64_t k_len, float *y, int64_t ys,
+                      int accumulate, int nr, int nt) {
+    switch (nr * 8 + nt) {
+        GEMM_CASE(1, 1)
+        GEMM_CASE(1, 2)
+        GEMM_CASE(1, 3)
+        GEMM_CASE(1, 4)
+        GEMM_CASE(1, 5)
+        GEMM_CASE(2, 1)
+        GEMM_CASE(2, 2)
+        GEMM_CASE(2, 3)
+        GEMM_CASE(2, 4)
+    default:
+        break;
+    }
+}
+
+static void gemm_avx2(const float *w, int64_t w_stride, int n_rows, const float *x, int64_t x_stride, int64_t n_tok,
+                      int64_t k_len, float *y, int64_t y_stride, int accumulate) {
+    for (int64_t t = 0; t < n_tok; t += 5) {
+        const int nt = n_tok - t < 5 ? (int)(n_tok - t) : 5;
+        for (int r = 0; r < n_rows; r += 2) {
+            const int nr = n_rows - r < 2 ? n_rows - r : 2;
+            const float *wr = w + r * w_stride;
+            const float *xt = x + t * x_stride;
+            float *yt = y + t * y_stride + r;
+            if (nr == 2 && nt == 5) {
+                gemm_block(wr, w_stride, xt, x_stride, k_len, yt, y_stride, accumulate, 2, 5);
+            } else {
+                gemm_edge(wr, w_stride, xt, x_stride, k_len, yt, y_stride, accumulate, nr, nt);
+            }
+        }
+    }
+}
+
+const moe_kernels moe_kernels_avx2 = {
+    .level = MOE_CPU_AVX2,
+    .dequant =
+        {
+            [MOE_T_F32] = dq_f32,
+            [MOE_T_F16] = dq_f16,
+            [MOE_T_BF16] = dq_bf16,
+            [MOE_T_Q4_0] = dq_q4_0,
+            [MOE_T_Q4_1] = dq_q4_1,
+            [MOE_T_Q5_0] = dq_q5_0,
+            [MOE_T_Q5_1] = dq_q5_1,
+            [MOE_T_Q8_0] = dq_q8_0,
+            [MOE_T_Q2_K] = dq_q2_k,
+            [MOE_T_Q3_K] = dq_q3_k,
+            [MOE_T_Q4_K] = dq_q4_k,
+            [MOE_T_Q5_K] = dq_q5_k,
+            [MOE_T_Q6_K] = dq_q6_k,
+            [MOE_T_IQ4_NL] = dq_iq4_nl,
+            [MOE_T_IQ4_XS] = dq_iq4_xs,
+        },
+    .dot =
+        {
+            [MOE_T_F32] = dot_f32,
+            [MOE_T_F16] = dot_f16,
+            [MOE_T_BF16] = dot_bf16,
+            [MOE_T_Q4_0] = dot_q4_0,
+            [MOE_T_Q4_1] = dot_q4_1,
+            [MOE_T_Q5_0] = dot_q5_0,
+            [MOE_T_Q5_1] = dot_q5_1,
+            [MOE_T_Q8_0] = dot_q8_0,
+            [MOE_T_Q2_K] = dot_q2_k,
+            [MOE_T_Q3_K] = dot_q3_k,
+            [MOE_T_Q4_K] = dot_q4_k,
+            [MOE_T_Q5_K] = dot_q5_k,
+            [MOE_T_Q6_K] = dot_q6_k,
+            [MOE_T_IQ4_NL] = dot_iq4_nl,
+            [MOE_T_IQ4_XS] = dot_iq4_xs,
+        },
+    .gemm = gemm_avx2,
+};

@@ -1,2 +1,518 @@
-/* placeholder: replaced by the kernel work in progress */
-typedef int moe_placeholder_kernels_avx512;
+/*
+ * kernels_avx512.c - the AVX-512 level (F/BW/VL/DQ; the CPU also has VNNI and BF16, which these f32 kernels do not
+ * need). Built with -mavx512f -mavx512bw -mavx512vl -mavx512dq ... -ffp-contract=off.
+ *
+ * Every format is decoded in 512-bit registers: the quant payload is widened to 16 int32 lanes and converted to f32,
+ * then scaled with exactly the operations of quant_blocks.h (same order, one rounding each, so the values equal the
+ * scalar level's bit for bit). dequantize stores those vectors; dot products multiply-add them straight into f32
+ * accumulators, so a weight row is read once and never written out. Activations stay f32 (no int8 requantization:
+ * the results differ from a plain f32 dot product only in summation order).
+ */
+#include <immintrin.h>
+
+#include "internal.h"
+#include "quant_blocks.h"
+
+#define INLINE static inline __attribute__((always_inline))
+
+INLINE float f16s(const uint8_t *p) {
+    return _cvtsh_ss(moe_rd_u16(p));
+}
+
+INLINE __m512 i8_to_ps(__m128i v) {
+    return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(v));
+}
+
+INLINE __m512 u8_to_ps(__m128i v) {
+    return _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(v));
+}
+
+INLINE __m128i lo128(__m256i v) {
+    return _mm256_castsi256_si128(v);
+}
+
+INLINE __m128i hi128(__m256i v) {
+    return _mm256_extracti128_si256(v, 1);
+}
+
+INLINE __m512 fma_x(__m512 w, const float *x, __m512 acc) {
+    return _mm512_fmadd_ps(w, _mm512_loadu_ps(x), acc);
+}
+
+/* ---- block decoders: v[i] holds elements 16i..16i+15 of the block --------------------------------------------- */
+
+INLINE void q4_0_block(const uint8_t *b, __m512 v[2]) {
+    const __m512 d = _mm512_set1_ps(f16s(b));
+    const __m128i q = _mm_loadu_si128((const __m128i *)(b + 2));
+    const __m128i m4 = _mm_set1_epi8(0x0F), k8 = _mm_set1_epi8(8);
+    v[0] = _mm512_mul_ps(d, i8_to_ps(_mm_sub_epi8(_mm_and_si128(q, m4), k8)));
+    v[1] = _mm512_mul_ps(d, i8_to_ps(_mm_sub_epi8(_mm_and_si128(_mm_srli_epi16(q, 4), m4), k8)));
+}
+
+INLINE void q4_1_block(const uint8_t *b, __m512 v[2]) {
+    const __m512 d = _mm512_set1_ps(f16s(b)), m = _mm512_set1_ps(f16s(b + 2));
+    const __m128i q = _mm_loadu_si128((const __m128i *)(b + 4));
+    const __m128i m4 = _mm_set1_epi8(0x0F);
+    v[0] = _mm512_add_ps(_mm512_mul_ps(d, u8_to_ps(_mm_and_si128(q, m4))), m);
+    v[1] = _mm512_add_ps(_mm512_mul_ps(d, u8_to_ps(_mm_and_si128(_mm_srli_epi16(q, 4), m4))), m);
+}
+
+/* The 5-bit values of Q5_0/Q5_1 as int32: nibble + 16 where the element's bit of qh is set (bit j for element j). */
+INLINE void q5_values(const uint8_t *qs, uint32_t qh, __m512i v[2]) {
+    const __m128i q = _mm_loadu_si128((const __m128i *)qs);
+    const __m128i m4 = _mm_set1_epi8(0x0F);
+    const __m512i k16 = _mm512_set1_epi32(16);
+    const __m512i lo = _mm512_cvtepu8_epi32(_mm_and_si128(q, m4));
+    const __m512i hi = _mm512_cvtepu8_epi32(_mm_and_si128(_mm_srli_epi16(q, 4), m4));
+    v[0] = _mm512_mask_add_epi32(lo, (__mmask16)(qh & 0xFFFF), lo, k16);
+    v[1] = _mm512_mask_add_epi32(hi, (__mmask16)(qh >> 16), hi, k16);
+}
+
+INLINE void q5_0_block(const uint8_t *b, __m512 v[2]) {
+    const __m512 d = _mm512_set1_ps(f16s(b));
+    const __m512i k16 = _mm512_set1_epi32(16);
+    __m512i q[2];
+    q5_values(b + 6, moe_rd_u32(b + 2), q);
+    v[0] = _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_sub_epi32(q[0], k16)));
+    v[1] = _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_sub_epi32(q[1], k16)));
+}
+
+INLINE void q5_1_block(const uint8_t *b, __m512 v[2]) {
+    const __m512 d = _mm512_set1_ps(f16s(b)), m = _mm512_set1_ps(f16s(b + 2));
+    __m512i q[2];
+    q5_values(b + 8, moe_rd_u32(b + 4), q);
+    v[0] = _mm512_add_ps(_mm512_mul_ps(d, _mm512_cvtepi32_ps(q[0])), m);
+    v[1] = _mm512_add_ps(_mm512_mul_ps(d, _mm512_cvtepi32_ps(q[1])), m);
+}
+
+INLINE void q8_0_block(const uint8_t *b, __m512 v[2]) {
+    const __m512 d = _mm512_set1_ps(f16s(b));
+    v[0] = _mm512_mul_ps(d, i8_to_ps(_mm_loadu_si128((const __m128i *)(b + 2))));
+    v[1] = _mm512_mul_ps(d, i8_to_ps(_mm_loadu_si128((const __m128i *)(b + 18))));
+}
+
+/* IQ4_NL: the 16-entry code book is a byte shuffle. */
+INLINE void iq4_nl_block(const uint8_t *b, __m512 v[2]) {
+    const __m128i book = _mm_loadu_si128((const __m128i *)moe_kvalues_iq4nl);
+    const __m512 d = _mm512_set1_ps(f16s(b));
+    const __m128i q = _mm_loadu_si128((const __m128i *)(b + 2));
+    const __m128i m4 = _mm_set1_epi8(0x0F);
+    v[0] = _mm512_mul_ps(d, i8_to_ps(_mm_shuffle_epi8(book, _mm_and_si128(q, m4))));
+    v[1] = _mm512_mul_ps(d, i8_to_ps(_mm_shuffle_epi8(book, _mm_and_si128(_mm_srli_epi16(q, 4), m4))));
+}
+
+/* Q2_K, sub-block s = 0..15 (16 elements): scale byte s, bits 2*((s/2)%4) of qs[32*(s/8) + 16*(s%2) + l]. */
+INLINE __m512 q2_k_sub(const uint8_t *b, float d, float dmin, int s) {
+    const uint8_t sc = b[s];
+    const float dl = d * (float)(sc & 0x0F), ml = dmin * (float)(sc >> 4);
+    const __m128i q = _mm_loadu_si128((const __m128i *)(b + 16 + 32 * (s / 8) + 16 * (s % 2)));
+    const __m128i bits = _mm_and_si128(_mm_srl_epi16(q, _mm_cvtsi32_si128(2 * ((s / 2) % 4))), _mm_set1_epi8(3));
+    return _mm512_sub_ps(_mm512_mul_ps(_mm512_set1_ps(dl), u8_to_ps(bits)), _mm512_set1_ps(ml));
+}
+
+/* Q3_K, sub-block s = 0..15: as Q2_K, minus 4 where hmask bit (s/2) of hmask[16*(s%2) + l] is clear. */
+INLINE __m512 q3_k_sub(const uint8_t *b, float d, const int *scales, int s) {
+    const float dl = d * (float)scales[s];
+    const __m128i q = _mm_loadu_si128((const __m128i *)(b + 32 + 32 * (s / 8) + 16 * (s % 2)));
+    const __m128i hm = _mm_loadu_si128((const __m128i *)(b + 16 * (s % 2)));
+    const __m128i bits = _mm_and_si128(_mm_srl_epi16(q, _mm_cvtsi32_si128(2 * ((s / 2) % 4))), _mm_set1_epi8(3));
+    const __mmask16 high = _mm_test_epi8_mask(hm, _mm_set1_epi8((char)(1u << (s / 2))));
+    const __m512i v = _mm512_cvtepu8_epi32(bits);
+    const __m512i w = _mm512_mask_sub_epi32(v, (__mmask16)~high, v, _mm512_set1_epi32(4));
+    return _mm512_mul_ps(_mm512_set1_ps(dl), _mm512_cvtepi32_ps(w));
+}
+
+/* Q4_K/Q5_K scales and mins of the 8 sub-blocks, already multiplied by d and dmin. */
+typedef struct k_scales {
+    float d[8], m[8];
+} k_scales;
+
+INLINE void k4_scales(const uint8_t *b, k_scales *s) {
+    const float d = f16s(b), dmin = f16s(b + 2);
+    for (int k = 0; k < 8; k++) {
+        int sc, m;
+        moe_scale_min_k4(k, b + 4, &sc, &m);
+        s->d[k] = d * (float)sc;
+        s->m[k] = dmin * (float)m;
+    }
+}
+
+/* Q4_K/Q5_K chunk c (64 elements) from its 32 low and 32 high 5-bit values (bytes). */
+INLINE void k_chunk(__m256i lo, __m256i hi, const k_scales *s, int c, __m512 v[4]) {
+    const __m512 d1 = _mm512_set1_ps(s->d[2 * c]), m1 = _mm512_set1_ps(s->m[2 * c]);
+    const __m512 d2 = _mm512_set1_ps(s->d[2 * c + 1]), m2 = _mm512_set1_ps(s->m[2 * c + 1]);
+    v[0] = _mm512_sub_ps(_mm512_mul_ps(d1, u8_to_ps(lo128(lo))), m1);
+    v[1] = _mm512_sub_ps(_mm512_mul_ps(d1, u8_to_ps(hi128(lo))), m1);
+    v[2] = _mm512_sub_ps(_mm512_mul_ps(d2, u8_to_ps(lo128(hi))), m2);
+    v[3] = _mm512_sub_ps(_mm512_mul_ps(d2, u8_to_ps(hi128(hi))), m2);
+}
+
+INLINE void q4_k_chunk(const uint8_t *b, const k_scales *s, int c, __m512 v[4]) {
+    const __m256i q = _mm256_loadu_si256((const __m256i *)(b + 16 + 32 * c));
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
+    k_chunk(_mm256_and_si256(q, m4), _mm256_and_si256(_mm256_srli_epi16(q, 4), m4), s, c, v);
+}
+
+/* qh_c = the 32 qh bytes shifted right by 2c (bits 0 and 1 of each byte are then clean of the neighbour byte). */
+INLINE void q5_k_chunk(const uint8_t *b, const k_scales *s, __m256i qh_c, int c, __m512 v[4]) {
+    const __m256i q = _mm256_loadu_si256((const __m256i *)(b + 48 + 32 * c));
+    const __m256i m4 = _mm256_set1_epi8(0x0F), one = _mm256_set1_epi8(1);
+    const __m256i h_lo = _mm256_slli_epi16(_mm256_and_si256(qh_c, one), 4);
+    const __m256i h_hi = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh_c, 1), one), 4);
+    const __m256i lo = _mm256_or_si256(_mm256_and_si256(q, m4), h_lo);
+    const __m256i hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4), h_hi);
+    k_chunk(lo, hi, s, c, v);
+}
+
+/* Q6_K half n (128 elements): v[k] = elements 16k..16k+15 of the half, with scale ds[8n + k] = d * scales[8n + k]. */
+INLINE void q6_k_half(const uint8_t *b, const float *ds, int n, __m512 v[8]) {
+    const __m256i l0 = _mm256_loadu_si256((const __m256i *)(b + 64 * n));
+    const __m256i l1 = _mm256_loadu_si256((const __m256i *)(b + 64 * n + 32));
+    const __m256i h = _mm256_loadu_si256((const __m256i *)(b + 128 + 32 * n));
+    const __m256i m4 = _mm256_set1_epi8(0x0F), m3 = _mm256_set1_epi8(3), k32 = _mm256_set1_epi8(32);
+#define Q6(lowbits, hshift)                                                                                            \
+    _mm256_sub_epi8(                                                                                                   \
+        _mm256_or_si256(lowbits, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, hshift), m3), 4)), k32)
+    const __m256i q1 = Q6(_mm256_and_si256(l0, m4), 0);
+    const __m256i q2 = Q6(_mm256_and_si256(l1, m4), 2);
+    const __m256i q3 = Q6(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), 4);
+    const __m256i q4 = Q6(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4), 6);
+#undef Q6
+    const float *s = ds + 8 * n;
+    v[0] = _mm512_mul_ps(_mm512_set1_ps(s[0]), i8_to_ps(lo128(q1)));
+    v[1] = _mm512_mul_ps(_mm512_set1_ps(s[1]), i8_to_ps(hi128(q1)));
+    v[2] = _mm512_mul_ps(_mm512_set1_ps(s[2]), i8_to_ps(lo128(q2)));
+    v[3] = _mm512_mul_ps(_mm512_set1_ps(s[3]), i8_to_ps(hi128(q2)));
+    v[4] = _mm512_mul_ps(_mm512_set1_ps(s[4]), i8_to_ps(lo128(q3)));
+    v[5] = _mm512_mul_ps(_mm512_set1_ps(s[5]), i8_to_ps(hi128(q3)));
+    v[6] = _mm512_mul_ps(_mm512_set1_ps(s[6]), i8_to_ps(lo128(q4)));
+    v[7] = _mm512_mul_ps(_mm512_set1_ps(s[7]), i8_to_ps(hi128(q4)));
+}
+
+INLINE void q6_k_scales(const uint8_t *b, float *ds) {
+    const float d = f16s(b + 208);
+    const int8_t *sc = (const int8_t *)(b + 192);
+    for (int k = 0; k < 16; k++) {
+        ds[k] = d * (float)sc[k];
+    }
+}
+
+/* IQ4_XS sub-block ib (32 elements). */
+INLINE void iq4_xs_sub(const uint8_t *b, float d, int ib, __m512 v[2]) {
+    const __m128i book = _mm_loadu_si128((const __m128i *)moe_kvalues_iq4nl);
+    const unsigned scales_h = moe_rd_u16(b + 2);
+    const int ls = ((b[4 + ib / 2] >> (4 * (ib % 2))) & 0x0F) | (int)(((scales_h >> (2 * ib)) & 3) << 4);
+    const __m512 dl = _mm512_set1_ps(d * (float)(ls - 32));
+    const __m128i q = _mm_loadu_si128((const __m128i *)(b + 8 + 16 * ib));
+    const __m128i m4 = _mm_set1_epi8(0x0F);
+    v[0] = _mm512_mul_ps(dl, i8_to_ps(_mm_shuffle_epi8(book, _mm_and_si128(q, m4))));
+    v[1] = _mm512_mul_ps(dl, i8_to_ps(_mm_shuffle_epi8(book, _mm_and_si128(_mm_srli_epi16(q, 4), m4))));
+}
+
+/* ---- 32-element formats: dequantize and dot from one block decoder --------------------------------------------- */
+
+#define DEFINE_SMALL(suffix, decode, bytes)                                                                            \
+    static void dq_##suffix(const void *src, int64_t n_blocks, float *dst) {                                           \
+        const uint8_t *s = (const uint8_t *)src;                                                                       \
+        for (int64_t i = 0; i < n_blocks; i++) {                                                                       \
+            __m512 v[2];                                                                                               \
+            decode(s + i * (bytes), v);                                                                                \
+            _mm512_storeu_ps(dst + 32 * i, v[0]);                                                                      \
+            _mm512_storeu_ps(dst + 32 * i + 16, v[1]);                                                                 \
+        }                                                                                                              \
+    }                                                                                                                  \
+    static float dot_##suffix(const void *row, int64_t n_blocks, const float *x) {                                     \
+        const uint8_t *s = (const uint8_t *)row;                                                                       \
+        __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps(), a2 = _mm512_setzero_ps(),                           \
+               a3 = _mm512_setzero_ps();                                                                               \
+        int64_t i = 0;                                                                                                 \
+        for (; i + 1 < n_blocks; i += 2) { /* two blocks per step: four independent accumulators */                   \
+            __m512 v[2], u[2];                                                                                         \
+            decode(s + i * (bytes), v);                                                                                \
+            decode(s + (i + 1) * (bytes), u);                                                                          \
+            a0 = fma_x(v[0], x + 32 * i, a0);                                                                          \
+            a1 = fma_x(v[1], x + 32 * i + 16, a1);                                                                     \
+            a2 = fma_x(u[0], x + 32 * i + 32, a2);                                                                     \
+            a3 = fma_x(u[1], x + 32 * i + 48, a3);                                                                     \
+        }                                                                                                              \
+        if (i < n_blocks) {                                                                                            \
+            __m512 v[2];                                                                                               \
+            decode(s + i * (bytes), v);                                                                                \
+            a0 = fma_x(v[0], x + 32 * i, a0);                                                                          \
+            a1 = fma_x(v[1], x + 32 * i + 16, a1);                                                                     \
+        }                                                                                                              \
+        return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));                      \
+    }
+
+DEFINE_SMALL(q4_0, q4_0_block, BYTES_Q4_0)
+DEFINE_SMALL(q4_1, q4_1_block, BYTES_Q4_1)
+DEFINE_SMALL(q5_0, q5_0_block, BYTES_Q5_0)
+DEFINE_SMALL(q5_1, q5_1_block, BYTES_Q5_1)
+DEFINE_SMALL(q8_0, q8_0_block, BYTES_Q8_0)
+DEFINE_SMALL(iq4_nl, iq4_nl_block, BYTES_IQ4_NL)
+
+/* ---- 256-element formats: a super-block is decoded as 16 vectors; `emit(k, v)` consumes vector k --------------- */
+
+#define DEFINE_SUPER(suffix, bytes, decode_superblock)                                                                 \
+    static void dq_##suffix(const void *src, int64_t n_blocks, float *dst) {                                           \
+        const uint8_t *s = (const uint8_t *)src;                                                                       \
+        for (int64_t i = 0; i < n_blocks; i++) {                                                                       \
+            float *out = dst + 256 * i;                                                                                \
+            (void)out;                                                                                                 \
+            decode_superblock(s + i * (bytes), EMIT_STORE);                                                            \
+        }                                                                                                              \
+    }                                                                                                                  \
+    static float dot_##suffix(const void *row, int64_t n_blocks, const float *x) {                                     \
+        const uint8_t *s = (const uint8_t *)row;                                                                       \
+        __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};         \
+        for (int64_t i = 0; i < n_blocks; i++) {                                                                       \
+            const float *xb = x + 256 * i;                                                                             \
+            (void)xb;                                                                                                  \
+            decode_superblock(s + i * (bytes), EMIT_FMA);                                                              \
+        }                                                                                                              \
+        return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(acc[0], acc[1]), _mm512_add_ps(acc[2], acc[3])));      \
+    }
+
+#define EMIT_STORE(k, v) _mm512_storeu_ps(out + 16 * (k), (v))
+#define EMIT_FMA(k, v) (acc[(k) % 4] = fma_x((v), xb + 16 * (k), acc[(k) % 4]))
+
+#define SB_Q2_K(b, EMIT)                                                                                               \
+    do {                                                                                                               \
+        const float d_ = f16s((b) + 80), dmin_ = f16s((b) + 82);                                                       \
+        for (int s_ = 0; s_ < 16; s_++) {                                                                              \
+            EMIT(s_, q2_k_sub((b), d_, dmin_, s_));                                                                    \
+        }                                                                                                              \
+    } while (0)
+
+#define SB_Q3_K(b, EMIT)                                                                                               \
+    do {                                                                                                               \
+        const float d_ = f16s((b) + 108);                                                                              \
+        int sc_[16];                                                                                                   \
+        moe_q3_k_scales((b) + 96, sc_);                                                                                \
+        for (int s_ = 0; s_ < 16; s_++) {                                                                              \
+            EMIT(s_, q3_k_sub((b), d_, sc_, s_));                                                                      \
+        }                                                                                                              \
+    } while (0)
+
+#define SB_Q4_K(b, EMIT)                                                                                               \
+    do {                                                                                                               \
+        k_scales ks_;                                                                                                  \
+        k4_scales((b), &ks_);                                                                                          \
+        for (int c_ = 0; c_ < 4; c_++) {                                                                               \
+            __m512 v_[4];                                                                                              \
+            q4_k_chunk((b), &ks_, c_, v_);                                                                             \
+            for (int k_ = 0; k_ < 4; k_++) {                                                                           \
+                EMIT(4 * c_ + k_, v_[k_]);                                                                             \
+            }                                                                                                          \
+        }                                                                                                              \
+    } while (0)
+
+#define SB_Q5_K(b, EMIT)                                                                                               \
+    do {                                                                                                               \
+        k_scales ks_;                                                                                                  \
+        k4_scales((b), &ks_);                                                                                          \
+        __m256i qh_ = _mm256_loadu_si256((const __m256i *)((b) + 16));                                                 \
+        for (int c_ = 0; c_ < 4; c_++) {                                                                               \
+            __m512 v_[4];                                                                                              \
+            q5_k_chunk((b), &ks_, qh_, c_, v_);                                                                        \
+            qh_ = _mm256_srli_epi16(qh_, 2);                                                                           \
+            for (int k_ = 0; k_ < 4; k_++) {                                                                           \
+                EMIT(4 * c_ + k_, v_[k_]);                                                                             \
+            }                                                                                                          \
+        }                                                                                                              \
+    } while (0)
+
+#define SB_Q6_K(b, EMIT)                                                                                               \
+    do {                                                                                                               \
+        float ds_[16];                                                                                                 \
+        q6_k_scales((b), ds_);                                                                                         \
+        for (int n_ = 0; n_ < 2; n_++) {                                                                               \
+            __m512 v_[8];                                                                                              \
+            q6_k_half((b), ds_, n_, v_);                                                                               \
+            for (int k_ = 0; k_ < 8; k_++) {                                                                           \
+                EMIT(8 * n_ + k_, v_[k_]);                                                                             \
+            }                                                                                                          \
+        }                                                                                                              \
+    } while (0)
+
+#define SB_IQ4_XS(b, EMIT)                                                                                             \
+    do {                                                                                                               \
+        const float d_ = f16s(b);                                                                                      \
+        for (int ib_ = 0; ib_ < 8; ib_++) {                                                                            \
+            __m512 v_[2];                                                                                              \
+            iq4_xs_sub((b), d_, ib_, v_);                                                                              \
+            EMIT(2 * ib_, v_[0]);                                                                                      \
+            EMIT(2 * ib_ + 1, v_[1]);                                                                                  \
+        }                                                                                                              \
+    } while (0)
+
+DEFINE_SUPER(q2_k, BYTES_Q2_K, SB_Q2_K)
+DEFINE_SUPER(q3_k, BYTES_Q3_K, SB_Q3_K)
+DEFINE_SUPER(q4_k, BYTES_Q4_K, SB_Q4_K)
+DEFINE_SUPER(q5_k, BYTES_Q5_K, SB_Q5_K)
+DEFINE_SUPER(q6_k, BYTES_Q6_K, SB_Q6_K)
+DEFINE_SUPER(iq4_xs, BYTES_IQ4_XS, SB_IQ4_XS)
+
+/* ---- F32 / F16 / BF16: one element per "block"; the tail is handled with masked loads ---------------------------- */
+
+INLINE __m512 ld_f32(const uint8_t *p, __mmask16 m) {
+    return _mm512_maskz_loadu_ps(m, p);
+}
+
+INLINE __m512 ld_f16(const uint8_t *p, __mmask16 m) {
+    return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, p));
+}
+
+INLINE __m512 ld_bf16(const uint8_t *p, __mmask16 m) {
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(m, p)), 16));
+}
+
+INLINE __mmask16 tail_mask(int64_t left) {
+    return left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
+}
+
+#define DEFINE_PLAIN(suffix, load, esize)                                                                              \
+    static void dq_##suffix(const void *src, int64_t n, float *dst) {                                                  \
+        const uint8_t *s = (const uint8_t *)src;                                                                       \
+        for (int64_t i = 0; i < n; i += 16) {                                                                          \
+            const __mmask16 m = tail_mask(n - i);                                                                      \
+            _mm512_mask_storeu_ps(dst + i, m, load(s + (esize) * i, m));                                               \
+        }                                                                                                              \
+    }                                                                                                                  \
+    static float dot_##suffix(const void *row, int64_t n, const float *x) {                                            \
+        const uint8_t *s = (const uint8_t *)row;                                                                       \
+        const __mmask16 all = 0xFFFF;                                                                                  \
+        __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps(), a2 = _mm512_setzero_ps(),                           \
+               a3 = _mm512_setzero_ps();                                                                               \
+        int64_t i = 0;                                                                                                 \
+        for (; i + 64 <= n; i += 64) {                                                                                 \
+            a0 = fma_x(load(s + (esize) * i, all), x + i, a0);                                                         \
+            a1 = fma_x(load(s + (esize) * (i + 16), all), x + i + 16, a1);                                             \
+            a2 = fma_x(load(s + (esize) * (i + 32), all), x + i + 32, a2);                                             \
+            a3 = fma_x(load(s + (esize) * (i + 48), all), x + i + 48, a3);                                             \
+        }                                                                                                              \
+        for (; i < n; i += 16) {                                                                                       \
+            const __mmask16 m = tail_mask(n - i);                                                                      \
+            a0 = _mm512_fmadd_ps(load(s + (esize) * i, m), _mm512_maskz_loadu_ps(m, x + i), a0);                       \
+        }                                                                                                              \
+        return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));                      \
+    }
+
+DEFINE_PLAIN(f32, ld_f32, 4)
+DEFINE_PLAIN(f16, ld_f16, 2)
+DEFINE_PLAIN(bf16, ld_bf16, 2)
+
+/* ---- f32 tile product (matmul) ------------------------------------------------------------------------------------
+ * A register block of R rows x T tokens keeps R*T vector accumulators (4x6 = 24 of the 32 zmm registers), so each
+ * loaded weight vector is used T times and each token vector R times. R and T are compile-time constants at every
+ * call site of gemm_block, which lets the compiler keep acc[][] in registers. */
+
+INLINE void gemm_block(const float *w, int64_t ws, const float *x, int64_t xs, int64_t k_len, float *y, int64_t ys,
+                       int accumulate, const int R, const int T) {
+    __m512 acc[4][6];
+    for (int r = 0; r < R; r++) {
+        for (int t = 0; t < T; t++) {
+            acc[r][t] = _mm512_setzero_ps();
+        }
+    }
+    int64_t k = 0;
+    for (; k < k_len; k += 16) {
+        const __mmask16 m = tail_mask(k_len - k);
+        __m512 wv[4];
+        for (int r = 0; r < R; r++) {
+            wv[r] = _mm512_maskz_loadu_ps(m, w + r * ws + k);
+        }
+        for (int t = 0; t < T; t++) {
+            const __m512 xv = _mm512_maskz_loadu_ps(m, x + t * xs + k);
+            for (int r = 0; r < R; r++) {
+                acc[r][t] = _mm512_fmadd_ps(wv[r], xv, acc[r][t]);
+            }
+        }
+    }
+    for (int t = 0; t < T; t++) {
+        for (int r = 0; r < R; r++) {
+            const float s = _mm512_reduce_add_ps(acc[r][t]);
+            float *out = y + t * ys + r;
+            *out = accumulate ? *out + s : s;
+        }
+    }
+}
+
+#define GEMM_CASE(R, T)                                                                                                \
+    case (R) * 8 + (T):                                                                                                \
+        gemm_block(w, ws, x, xs, k_len, y, ys, accumulate, R, T);                                                      \
+        break;
+#define GEMM_ROW_CASES(R)                                                                                              \
+    GEMM_CASE(R, 1) GEMM_CASE(R, 2) GEMM_CASE(R, 3) GEMM_CASE(R, 4) GEMM_CASE(R, 5) GEMM_CASE(R, 6)
+
+/* Edge blocks with fewer rows or tokens. */
+static void gemm_edge(const float *w, int64_t ws, const float *x, int64_t xs, int64_t k_len, float *y, int64_t ys,
+                      int accumulate, int nr, int nt) {
+    switch (nr * 8 + nt) {
+        GEMM_ROW_CASES(1)
+        GEMM_ROW_CASES(2)
+        GEMM_ROW_CASES(3)
+        GEMM_ROW_CASES(4)
+    default:
+        break;
+    }
+}
+
+static void gemm_avx512(const float *w, int64_t w_stride, int n_rows, const float *x, int64_t x_stride, int64_t n_tok,
+                        int64_t k_len, float *y, int64_t y_stride, int accumulate) {
+    for (int64_t t = 0; t < n_tok; t += 6) {
+        const int nt = n_tok - t < 6 ? (int)(n_tok - t) : 6;
+        for (int r = 0; r < n_rows; r += 4) {
+            const int nr = n_rows - r < 4 ? n_rows - r : 4;
+            const float *wr = w + r * w_stride;
+            const float *xt = x + t * x_stride;
+            float *yt = y + t * y_stride + r;
+            if (nr == 4 && nt == 6) {
+                gemm_block(wr, w_stride, xt, x_stride, k_len, yt, y_stride, accumulate, 4, 6);
+            } else {
+                gemm_edge(wr, w_stride, xt, x_stride, k_len, yt, y_stride, accumulate, nr, nt);
+            }
+        }
+    }
+}
+
+const moe_kernels moe_kernels_avx512 = {
+    .level = MOE_CPU_AVX512,
+    .dequant =
+        {
+            [MOE_T_F32] = dq_f32,
+            [MOE_T_F16] = dq_f16,
+            [MOE_T_BF16] = dq_bf16,
+            [MOE_T_Q4_0] = dq_q4_0,
+            [MOE_T_Q4_1] = dq_q4_1,
+            [MOE_T_Q5_0] = dq_q5_0,
+            [MOE_T_Q5_1] = dq_q5_1,
+            [MOE_T_Q8_0] = dq_q8_0,
+            [MOE_T_Q2_K] = dq_q2_k,
+            [MOE_T_Q3_K] = dq_q3_k,
+            [MOE_T_Q4_K] = dq_q4_k,
+            [MOE_T_Q5_K] = dq_q5_k,
+            [MOE_T_Q6_K] = dq_q6_k,
+            [MOE_T_IQ4_NL] = dq_iq4_nl,
+            [MOE_T_IQ4_XS] = dq_iq4_xs,
+        },
+    .dot =
+        {
+            [MOE_T_F32] = dot_f32,
+            [MOE_T_F16] = dot_f16,
+            [MOE_T_BF16] = dot_bf16,
+            [MOE_T_Q4_0] = dot_q4_0,
+            [MOE_T_Q4_1] = dot_q4_1,
+            [MOE_T_Q5_0] = dot_q5_0,
+            [MOE_T_Q5_1] = dot_q5_1,
+            [MOE_T_Q8_0] = dot_q8_0,
+            [MOE_T_Q2_K] = dot_q2_k,
+            [MOE_T_Q3_K] = dot_q3_k,
+            [MOE_T_Q4_K] = dot_q4_k,
+            [MOE_T_Q5_K] = dot_q5_k,
+            [MOE_T_Q6_K] = dot_q6_k,
+            [MOE_T_IQ4_NL] = dot_iq4_nl,
+            [MOE_T_IQ4_XS] = dot_iq4_xs,
+        },
+    .gemm = gemm_avx512,
+};

@@ -1,5 +1,233 @@
-/* placeholder so the skeleton links; the real implementation replaces this file */
-#include "moe4j.h"
-const char *moe_status_str(int s) { return s == 0 ? "ok" : "error"; }
-int moe_abi_version(void) { return MOE_ABI_VERSION; }
-int moe_cpu_detect(void) { return MOE_CPU_SCALAR; }
+/*
+ * moe4j.c - the ABI surface: status names, weight-type geometry, contexts, and the argument checks of the tensor
+ * kernels. Every entry point validates all of its arguments before touching memory and reports a status; the work
+ * itself is done by the context's kernel table (kernels_*.c) and the threaded drivers (tensor.c).
+ */
+#include <stdlib.h>
+
+#include "internal.h"
+
+const char *moe_status_str(int status) {
+    switch (status) {
+    case MOE_OK:
+        return "ok";
+    case MOE_ERR_INVALID_ARG:
+        return "invalid argument";
+    case MOE_ERR_UNSUPPORTED_TYPE:
+        return "unsupported weight type";
+    case MOE_ERR_OUT_OF_MEMORY:
+        return "out of memory";
+    case MOE_ERR_UNSUPPORTED_CPU:
+        return "dispatch level not supported by this CPU or build";
+    case MOE_ERR_THREAD:
+        return "worker threads could not be started";
+    default:
+        return "unknown status";
+    }
+}
+
+int moe_abi_version(void) {
+    return MOE_ABI_VERSION;
+}
+
+/* ---- weight types ------------------------------------------------------------------------------------------------ */
+
+const moe_type_info moe_types[MOE_N_TYPES] = {
+    [MOE_T_F32] = {0, 1, 4, "F32"},
+    [MOE_T_F16] = {1, 1, 2, "F16"},
+    [MOE_T_BF16] = {30, 1, 2, "BF16"},
+    [MOE_T_Q4_0] = {2, 32, 18, "Q4_0"},
+    [MOE_T_Q4_1] = {3, 32, 20, "Q4_1"},
+    [MOE_T_Q5_0] = {6, 32, 22, "Q5_0"},
+    [MOE_T_Q5_1] = {7, 32, 24, "Q5_1"},
+    [MOE_T_Q8_0] = {8, 32, 34, "Q8_0"},
+    [MOE_T_Q2_K] = {10, 256, 84, "Q2_K"},
+    [MOE_T_Q3_K] = {11, 256, 110, "Q3_K"},
+    [MOE_T_Q4_K] = {12, 256, 144, "Q4_K"},
+    [MOE_T_Q5_K] = {13, 256, 176, "Q5_K"},
+    [MOE_T_Q6_K] = {14, 256, 210, "Q6_K"},
+    [MOE_T_IQ4_NL] = {20, 32, 18, "IQ4_NL"},
+    [MOE_T_IQ4_XS] = {23, 256, 136, "IQ4_XS"},
+};
+
+int moe_type_index_of(int ggml_id) {
+    for (int i = 0; i < MOE_N_TYPES; i++) {
+        if (moe_types[i].ggml_id == ggml_id) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+int moe_type_block(int type, int64_t *block_elems, int64_t *block_bytes) {
+    const int ti = moe_type_index_of(type);
+    if (ti < 0) {
+        return MOE_ERR_UNSUPPORTED_TYPE;
+    }
+    if (block_elems == NULL || block_bytes == NULL) {
+        return MOE_ERR_INVALID_ARG;
+    }
+    *block_elems = moe_types[ti].block_elems;
+    *block_bytes = moe_types[ti].block_bytes;
+    return MOE_OK;
+}
+
+/* ---- contexts ---------------------------------------------------------------------------------------------------- */
+
+static const moe_kernels *kernels_of(int level) {
+    switch (level) {
+    case MOE_CPU_AVX512:
+        return &moe_kernels_avx512;
+    case MOE_CPU_AVX2:
+        return &moe_kernels_avx2;
+    default:
+        return &moe_kernels_scalar;
+    }
+}
+
+int moe_ctx_create(int level, int n_threads, moe_ctx **out) {
+    if (out == NULL) {
+        return MOE_ERR_INVALID_ARG;
+    }
+    *out = NULL;
+    if (level < -1 || level > MOE_CPU_AVX512 || n_threads < 1 || n_threads > 256) {
+        return MOE_ERR_INVALID_ARG;
+    }
+    const int best = moe_cpu_detect();
+    if (level == -1) {
+        level = best;
+    } else if (level > best) {
+        return MOE_ERR_UNSUPPORTED_CPU;
+    }
+    moe_ctx *ctx = (moe_ctx *)calloc(1, sizeof(*ctx));
+    if (ctx == NULL) {
+        return MOE_ERR_OUT_OF_MEMORY;
+    }
+    ctx->scratch = (float **)calloc((size_t)n_threads, sizeof(float *));
+    if (ctx->scratch == NULL) {
+        free(ctx);
+        return MOE_ERR_OUT_OF_MEMORY;
+    }
+    ctx->level = level;
+    ctx->n_threads = n_threads;
+    ctx->kernels = kernels_of(level);
+    const int st = moe_pool_create(n_threads, &ctx->pool);
+    if (st != MOE_OK) {
+        free(ctx->scratch);
+        free(ctx);
+        return st;
+    }
+    *out = ctx;
+    return MOE_OK;
+}
+
+int moe_ctx_destroy(moe_ctx *ctx) {
+    if (ctx == NULL) {
+        return MOE_OK;
+    }
+    moe_pool_destroy(ctx->pool);
+    for (int i = 0; i < ctx->n_threads; i++) {
+        free(ctx->scratch[i]);
+    }
+    free(ctx->scratch);
+    free(ctx);
+    return MOE_OK;
+}
+
+int moe_ctx_level(const moe_ctx *ctx) {
+    return ctx == NULL ? MOE_ERR_INVALID_ARG : ctx->level;
+}
+
+int moe_ctx_threads(const moe_ctx *ctx) {
+    return ctx == NULL ? MOE_ERR_INVALID_ARG : ctx->n_threads;
+}
+
+/* ---- argument checks --------------------------------------------------------------------------------------------- */
+
+/* Checks a matrix of `rows` rows of `cols` elements, `row_bytes` apart; returns the type index or a negative status. */
+static int check_matrix(int type, const void *w, int64_t row_bytes, int64_t rows, int64_t cols) {
+    const int ti = moe_type_index_of(type);
+    if (ti < 0) {
+        return MOE_ERR_UNSUPPORTED_TYPE;
+    }
+    if (w == NULL || rows <= 0 || cols <= 0 || cols % moe_types[ti].block_elems != 0) {
+        return MOE_ERR_INVALID_ARG;
+    }
+    const int64_t need = cols / moe_types[ti].block_elems * moe_types[ti].block_bytes;
+    if (row_bytes < need || rows - 1 > (INT64_MAX - need) / row_bytes) {
+        return MOE_ERR_INVALID_ARG; /* rows too short, or the matrix would not fit in an address space */
+    }
+    return ti;
+}
+
+int moe_tensor_dequantize(const moe_ctx *ctx, int type, const void *src, int64_t n, float *dst) {
+    if (ctx == NULL) {
+        return MOE_ERR_INVALID_ARG;
+    }
+    const int ti = moe_type_index_of(type);
+    if (ti < 0) {
+        return MOE_ERR_UNSUPPORTED_TYPE;
+    }
+    if (src == NULL || dst == NULL || n <= 0 || n % moe_types[ti].block_elems != 0) {
+        return MOE_ERR_INVALID_ARG;
+    }
+    ctx->kernels->dequant[ti](src, n / moe_types[ti].block_elems, dst);
+    return MOE_OK;
+}
+
+int moe_tensor_matvec(moe_ctx *ctx, int type, const void *w, int64_t row_bytes, int64_t rows, int64_t cols,
+                      const float *x, float *y) {
+    if (ctx == NULL) {
+        return MOE_ERR_INVALID_ARG;
+    }
+    const int ti = check_matrix(type, w, row_bytes, rows, cols);
+    if (ti < 0) {
+        return ti;
+    }
+    if (x == NULL || y == NULL) {
+        return MOE_ERR_INVALID_ARG;
+    }
+    moe_run_matvec(ctx, ti, (const uint8_t *)w, row_bytes, rows, cols, x, y);
+    return MOE_OK;
+}
+
+int moe_tensor_matmul(moe_ctx *ctx, int type, const void *w, int64_t row_bytes, int64_t rows, int64_t cols,
+                      const float *x, int64_t x_stride, int64_t n_tokens, float *y, int64_t y_stride) {
+    if (ctx == NULL) {
+        return MOE_ERR_INVALID_ARG;
+    }
+    const int ti = check_matrix(type, w, row_bytes, rows, cols);
+    if (ti < 0) {
+        return ti;
+    }
+    if (x == NULL || y == NULL || n_tokens <= 0 || x_stride < cols || y_stride < rows ||
+        n_tokens - 1 > (INT64_MAX - cols) / x_stride || n_tokens - 1 > (INT64_MAX - rows) / y_stride) {
+        return MOE_ERR_INVALID_ARG;
+    }
+    return moe_run_matmul(ctx, ti, (const uint8_t *)w, row_bytes, rows, cols, x, x_stride, n_tokens, y, y_stride);
+}
+
+int moe_tensor_get_rows(const moe_ctx *ctx, int type, const void *table, int64_t row_bytes, int64_t n_rows,
+                        int64_t cols, const int32_t *ids, int64_t n_ids, float *out) {
+    if (ctx == NULL) {
+        return MOE_ERR_INVALID_ARG;
+    }
+    const int ti = check_matrix(type, table, row_bytes, n_rows, cols);
+    if (ti < 0) {
+        return ti;
+    }
+    if (ids == NULL || out == NULL || n_ids <= 0 || n_ids > INT64_MAX / cols) {
+        return MOE_ERR_INVALID_ARG;
+    }
+    for (int64_t i = 0; i < n_ids; i++) { /* all ids first: a bad one must leave `out` untouched */
+        if (ids[i] < 0 || ids[i] >= n_rows) {
+            return MOE_ERR_INVALID_ARG;
+        }
+    }
+    const uint8_t *base = (const uint8_t *)table;
+    const int64_t n_blocks = cols / moe_types[ti].block_elems;
+    for (int64_t i = 0; i < n_ids; i++) {
+        ctx->kernels->dequant[ti](base + (int64_t)ids[i] * row_bytes, n_blocks, out + i * cols);
+    }
+    return MOE_OK;
+}

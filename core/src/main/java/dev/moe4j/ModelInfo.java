@@ -7,6 +7,8 @@ import dev.moe4j.internal.quant.GgmlType;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -118,7 +120,10 @@ public final class ModelInfo {
         try (GgufFile f = GgufFile.open(path)) {
             return new ModelInfo(f);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);
+            String why = e instanceof NoSuchFileException ? "no such file"
+                    : e instanceof AccessDeniedException ? "permission denied"
+                    : e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+            throw new UncheckedIOException("cannot read " + path + ": " + why, e);
         }
     }
 

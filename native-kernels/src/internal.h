@@ -1,0 +1,103 @@
+/*
+ * internal.h - declarations shared by the files of libmoe4j that are not part of the public ABI (moe4j.h):
+ * the weight-type table, the per-level kernel tables, the context layout and the worker pool.
+ */
+#ifndef MOE4J_INTERNAL_H
+#define MOE4J_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "moe4j.h"
+
+/* ---- weight types --------------------------------------------------------------------------------------------------
+ * Kernel tables are indexed by a dense internal index, not by the sparse ggml id. */
+enum moe_type_index {
+    MOE_T_F32,
+    MOE_T_F16,
+    MOE_T_BF16,
+    MOE_T_Q4_0,
+    MOE_T_Q4_1,
+    MOE_T_Q5_0,
+    MOE_T_Q5_1,
+    MOE_T_Q8_0,
+    MOE_T_Q2_K,
+    MOE_T_Q3_K,
+    MOE_T_Q4_K,
+    MOE_T_Q5_K,
+    MOE_T_Q6_K,
+    MOE_T_IQ4_NL,
+    MOE_T_IQ4_XS,
+    MOE_N_TYPES
+};
+
+typedef struct moe_type_info {
+    int ggml_id;        /* GGUF tensor type id */
+    int64_t block_elems; /* elements per block */
+    int64_t block_bytes; /* bytes per block */
+    const char *name;
+} moe_type_info;
+
+/* Geometry of internal type index i (0 <= i < MOE_N_TYPES). */
+extern const moe_type_info moe_types[MOE_N_TYPES];
+/* Internal index of a ggml id, or -1 when the kernels do not support it. */
+int moe_type_index_of(int ggml_id);
+
+/* ---- kernel tables (one per dispatch level) --------------------------------------------------------------------- */
+
+/* Decodes n_blocks consecutive blocks at src into n_blocks*block_elems floats at dst. Every level produces
+ * bit-identical floats (the formulas of quant-formats.md evaluated in f32 with one rounding per operation). */
+typedef void (*moe_dequant_fn)(const void *src, int64_t n_blocks, float *dst);
+/* Dot product of one weight row of n_blocks blocks with x (n_blocks*block_elems floats), accumulated in f32. */
+typedef float (*moe_dot_fn)(const void *row, int64_t n_blocks, const float *x);
+/* f32 tile product: y[t*y_stride + r] (+)= sum_{k<k_len} w[r*w_stride + k] * x[t*x_stride + k]
+ * for r < n_rows, t < n_tok; adds to y when accumulate != 0, else overwrites. */
+typedef void (*moe_gemm_fn)(const float *w, int64_t w_stride, int n_rows, const float *x, int64_t x_stride,
+                            int64_t n_tok, int64_t k_len, float *y, int64_t y_stride, int accumulate);
+
+typedef struct moe_kernels {
+    int level; /* MOE_CPU_* */
+    moe_dequant_fn dequant[MOE_N_TYPES];
+    moe_dot_fn dot[MOE_N_TYPES];
+    moe_gemm_fn gemm;
+} moe_kernels;
+
+extern const moe_kernels moe_kernels_scalar;
+extern const moe_kernels moe_kernels_avx2;
+extern const moe_kernels moe_kernels_avx512;
+
+/* Matmul tiling: a thread dequantizes MOE_MM_TILE_ROWS weight rows x MOE_MM_TILE_K columns into its scratch buffer,
+ * then multiplies that tile with every token. MOE_MM_TILE_K is a multiple of every block size (256). */
+#define MOE_MM_TILE_ROWS 16
+#define MOE_MM_TILE_K 4096
+
+/* ---- worker pool ------------------------------------------------------------------------------------------------- */
+typedef struct moe_pool moe_pool;
+/* Work function: called once on every thread of the pool with thread_index in [0, n_threads); 0 is the caller. */
+typedef void (*moe_pool_fn)(void *arg, int thread_index);
+
+/* Starts n_threads-1 workers (none when n_threads == 1). Returns MOE_OK, MOE_ERR_OUT_OF_MEMORY or MOE_ERR_THREAD. */
+int moe_pool_create(int n_threads, moe_pool **out);
+/* Stops and joins the workers. NULL is allowed. */
+void moe_pool_destroy(moe_pool *pool);
+/* Runs fn on every thread of the pool (the caller is thread 0) and returns when all have finished. Work that is too
+ * small to be worth waking the workers should call fn(arg, 0) directly instead. Not reentrant: one run at a time. */
+void moe_pool_run(moe_pool *pool, moe_pool_fn fn, void *arg);
+int moe_pool_threads(const moe_pool *pool);
+
+/* ---- context ----------------------------------------------------------------------------------------------------- */
+struct moe_ctx {
+    int level;
+    int n_threads;
+    const moe_kernels *kernels;
+    moe_pool *pool;
+    float **scratch; /* per thread: MOE_MM_TILE_ROWS*MOE_MM_TILE_K floats for matmul, allocated on first use */
+};
+
+/* Threaded drivers (tensor.c); arguments are already validated by moe4j.c. */
+void moe_run_matvec(moe_ctx *ctx, int ti, const uint8_t *w, int64_t row_bytes, int64_t rows, int64_t cols,
+                    const float *x, float *y);
+int moe_run_matmul(moe_ctx *ctx, int ti, const uint8_t *w, int64_t row_bytes, int64_t rows, int64_t cols,
+                   const float *x, int64_t x_stride, int64_t n_tokens, float *y, int64_t y_stride);
+
+#endif /* MOE4J_INTERNAL_H */

@@ -1,0 +1,321 @@
+/*
+ * quant_blocks.h - plain C decoders of one block of every supported weight type, following
+ * shared/spec/quant-formats.md (plus Q4_1/Q5_0/Q5_1, which that file omits; their layouts are given below).
+ *
+ * These are the reference definition of every dequantized value: each formula is evaluated in f32 in the order written,
+ * with one rounding per operation and no fused multiply-add (the kernel objects are built with -ffp-contract=off).
+ * The SIMD levels reproduce these exact values; the scalar level uses these functions directly, and the SIMD levels
+ * use them for the formats without a hand-written SIMD decoder.
+ *
+ * Included by the three kernel files; everything here is static inline.
+ */
+#ifndef MOE4J_QUANT_BLOCKS_H
+#define MOE4J_QUANT_BLOCKS_H
+
+#include <stdint.h>
+#include <string.h>
+
+/* Block sizes in bytes (elements: 32 for the small blocks, 256 = QK_K for K-quants and IQ4_XS). */
+#define QK_SMALL 32
+#define QK_K 256
+#define BYTES_Q4_0 18
+#define BYTES_Q4_1 20
+#define BYTES_Q5_0 22
+#define BYTES_Q5_1 24
+#define BYTES_Q8_0 34
+#define BYTES_Q2_K 84
+#define BYTES_Q3_K 110
+#define BYTES_Q4_K 144
+#define BYTES_Q5_K 176
+#define BYTES_Q6_K 210
+#define BYTES_IQ4_NL 18
+#define BYTES_IQ4_XS 136
+
+/* The non-linear 4-bit code book of IQ4_NL / IQ4_XS. */
+static const int8_t moe_kvalues_iq4nl[16] = {-127, -104, -83, -65, -49, -35, -22, -10,
+                                             1,    13,   25,  38,  53,  69,  89,  113};
+
+static inline uint16_t moe_rd_u16(const uint8_t *p) {
+    uint16_t v;
+    memcpy(&v, p, 2); /* x86-64 only: little-endian like GGUF */
+    return v;
+}
+
+static inline uint32_t moe_rd_u32(const uint8_t *p) {
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+static inline float moe_bits_f32(uint32_t b) {
+    float f;
+    memcpy(&f, &b, 4);
+    return f;
+}
+
+/* IEEE binary16 -> binary32, exact for every input: subnormals are normalized, inf stays inf, and a NaN keeps its sign
+ * and payload with the quiet bit set (what the F16C instruction vcvtph2ps does, so all levels agree bit for bit). */
+static inline float moe_f16_to_f32(uint16_t h) {
+    uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
+    uint32_t exp = (h >> 10) & 0x1Fu;
+    uint32_t man = h & 0x3FFu;
+    if (exp == 0x1F) {
+        return moe_bits_f32(sign | 0x7F800000u | (man << 13) | (man ? 0x00400000u : 0));
+    }
+    if (exp == 0) {
+        if (man == 0) {
+            return moe_bits_f32(sign);
+        }
+        /* subnormal: man * 2^-24 is exact in f32 */
+        float v = (float)man * 0x1p-24f;
+        return sign ? -v : v;
+    }
+    return moe_bits_f32(sign | ((exp + 112) << 23) | (man << 13));
+}
+
+/* bfloat16 -> binary32: the 16 bits are the top half of the f32. */
+static inline float moe_bf16_to_f32(uint16_t h) {
+    return moe_bits_f32((uint32_t)h << 16);
+}
+
+static inline float moe_rd_f16(const uint8_t *p) {
+    return moe_f16_to_f32(moe_rd_u16(p));
+}
+
+/* ---- 32-element blocks --------------------------------------------------------------------------------------------- */
+
+/* Q4_0 {f16 d; u8 qs[16]}: x[j] = d*((qs[j]&15)-8), x[j+16] = d*((qs[j]>>4)-8). */
+static inline void moe_dq_q4_0(const uint8_t *b, float *y) {
+    const float d = moe_rd_f16(b);
+    const uint8_t *qs = b + 2;
+    for (int j = 0; j < 16; j++) {
+        y[j] = d * (float)((qs[j] & 0x0F) - 8);
+        y[j + 16] = d * (float)((qs[j] >> 4) - 8);
+    }
+}
+
+/* Q4_1 {f16 d; f16 m; u8 qs[16]}: x = d*q + m, same nibble order as Q4_0. */
+static inline void moe_dq_q4_1(const uint8_t *b, float *y) {
+    const float d = moe_rd_f16(b);
+    const float m = moe_rd_f16(b + 2);
+    const uint8_t *qs = b + 4;
+    for (int j = 0; j < 16; j++) {
+        y[j] = d * (float)(qs[j] & 0x0F) + m;
+        y[j + 16] = d * (float)(qs[j] >> 4) + m;
+    }
+}
+
+/* Q5_0 {f16 d; u8 qh[4]; u8 qs[16]}: the 5th bit of element j is bit j of the LE uint32 qh (j = 0..31), so
+ * x[j] = d*((qs[j]&15 | bit j << 4) - 16) and x[j+16] = d*((qs[j]>>4 | bit (j+16) << 4) - 16). */
+static inline void moe_dq_q5_0(const uint8_t *b, float *y) {
+    const float d = moe_rd_f16(b);
+    const uint32_t qh = moe_rd_u32(b + 2);
+    const uint8_t *qs = b + 6;
+    for (int j = 0; j < 16; j++) {
+        int lo = (qs[j] & 0x0F) | (int)(((qh >> j) & 1u) << 4);
+        int hi = (qs[j] >> 4) | (int)(((qh >> (j + 16)) & 1u) << 4);
+        y[j] = d * (float)(lo - 16);
+        y[j + 16] = d * (float)(hi - 16);
+    }
+}
+
+/* Q5_1 {f16 d; f16 m; u8 qh[4]; u8 qs[16]}: the Q5_0 bits, x = d*q + m. */
+static inline void moe_dq_q5_1(const uint8_t *b, float *y) {
+    const float d = moe_rd_f16(b);
+    const float m = moe_rd_f16(b + 2);
+    const uint32_t qh = moe_rd_u32(b + 4);
+    const uint8_t *qs = b + 8;
+    for (int j = 0; j < 16; j++) {
+        int lo = (qs[j] & 0x0F) | (int)(((qh >> j) & 1u) << 4);
+        int hi = (qs[j] >> 4) | (int)(((qh >> (j + 16)) & 1u) << 4);
+        y[j] = d * (float)lo + m;
+        y[j + 16] = d * (float)hi + m;
+    }
+}
+
+/* Q8_0 {f16 d; i8 qs[32]}: x[j] = d*qs[j]. */
+static inline void moe_dq_q8_0(const uint8_t *b, float *y) {
+    const float d = moe_rd_f16(b);
+    const int8_t *qs = (const int8_t *)(b + 2);
+    for (int j = 0; j < 32; j++) {
+        y[j] = d * (float)qs[j];
+    }
+}
+
+/* IQ4_NL {f16 d; u8 qs[16]}: x[j] = d*kv[qs[j]&15], x[j+16] = d*kv[qs[j]>>4]. */
+static inline void moe_dq_iq4_nl(const uint8_t *b, float *y) {
+    const float d = moe_rd_f16(b);
+    const uint8_t *qs = b + 2;
+    for (int j = 0; j < 16; j++) {
+        y[j] = d * (float)moe_kvalues_iq4nl[qs[j] & 0x0F];
+        y[j + 16] = d * (float)moe_kvalues_iq4nl[qs[j] >> 4];
+    }
+}
+
+/* ---- 256-element super-blocks -------------------------------------------------------------------------------------- */
+
+/* The 6-bit scale and min of sub-block k (0..7) of Q4_K / Q5_K (get_scale_min_k4). */
+static inline void moe_scale_min_k4(int k, const uint8_t *q, int *sc, int *m) {
+    if (k < 4) {
+        *sc = q[k] & 63;
+        *m = q[k + 4] & 63;
+    } else {
+        *sc = (q[k + 4] & 0x0F) | ((q[k - 4] >> 6) << 4);
+        *m = (q[k + 4] >> 4) | ((q[k] >> 6) << 4);
+    }
+}
+
+/* Q2_K {u8 scales[16]; u8 qs[64]; f16 d; f16 dmin}. */
+static inline void moe_dq_q2_k(const uint8_t *b, float *y) {
+    const uint8_t *scales = b;
+    const uint8_t *qs = b + 16;
+    const float d = moe_rd_f16(b + 80);
+    const float dmin = moe_rd_f16(b + 82);
+    int is = 0;
+    for (int n = 0; n < 2; n++) {
+        const uint8_t *q = qs + 32 * n;
+        for (int j = 0; j < 4; j++) {
+            const int shift = 2 * j;
+            for (int half = 0; half < 2; half++) {
+                const uint8_t s = scales[is++];
+                const float dl = d * (float)(s & 0x0F);
+                const float ml = dmin * (float)(s >> 4);
+                for (int l = 0; l < 16; l++) {
+                    *y++ = dl * (float)((q[l + 16 * half] >> shift) & 3) - ml;
+                }
+            }
+        }
+    }
+}
+
+/* The 16 signed 6-bit scales of Q3_K. */
+static inline void moe_q3_k_scales(const uint8_t *scales, int *out) {
+    const uint32_t a0 = moe_rd_u32(scales), a1 = moe_rd_u32(scales + 4), a2 = moe_rd_u32(scales + 8);
+    const uint32_t w[4] = {
+        (a0 & 0x0F0F0F0Fu) | (((a2 >> 0) & 0x03030303u) << 4),
+        (a1 & 0x0F0F0F0Fu) | (((a2 >> 2) & 0x03030303u) << 4),
+        ((a0 >> 4) & 0x0F0F0F0Fu) | (((a2 >> 4) & 0x03030303u) << 4),
+        ((a1 >> 4) & 0x0F0F0F0Fu) | (((a2 >> 6) & 0x03030303u) << 4),
+    };
+    for (int k = 0; k < 16; k++) {
+        out[k] = (int)(int8_t)(uint8_t)(w[k / 4] >> (8 * (k % 4))) - 32;
+    }
+}
+
+/* Q3_K {u8 hmask[32]; u8 qs[64]; u8 scales[12]; f16 d}. */
+static inline void moe_dq_q3_k(const uint8_t *b, float *y) {
+    const uint8_t *hm = b;
+    const uint8_t *qs = b + 32;
+    const float d = moe_rd_f16(b + 108);
+    int sc[16];
+    moe_q3_k_scales(b + 96, sc);
+    int is = 0;
+    unsigned m = 1;
+    for (int n = 0; n < 2; n++) {
+        const uint8_t *q = qs + 32 * n;
+        for (int j = 0; j < 4; j++) {
+            const int shift = 2 * j;
+            for (int half = 0; half < 2; half++) {
+                const float dl = d * (float)sc[is++];
+                for (int l = 16 * half; l < 16 * half + 16; l++) {
+                    const int v = ((q[l] >> shift) & 3) - ((hm[l] & m) ? 0 : 4);
+                    *y++ = dl * (float)v;
+                }
+            }
+            m <<= 1;
+        }
+    }
+}
+
+/* Q4_K {f16 d; f16 dmin; u8 scales[12]; u8 qs[128]}. */
+static inline void moe_dq_q4_k(const uint8_t *b, float *y) {
+    const float d = moe_rd_f16(b);
+    const float dmin = moe_rd_f16(b + 2);
+    const uint8_t *scales = b + 4;
+    const uint8_t *qs = b + 16;
+    for (int c = 0; c < 4; c++) {
+        int sc, m;
+        moe_scale_min_k4(2 * c, scales, &sc, &m);
+        const float d1 = d * (float)sc, m1 = dmin * (float)m;
+        moe_scale_min_k4(2 * c + 1, scales, &sc, &m);
+        const float d2 = d * (float)sc, m2 = dmin * (float)m;
+        const uint8_t *q = qs + 32 * c;
+        for (int l = 0; l < 32; l++) {
+            y[64 * c + l] = d1 * (float)(q[l] & 0x0F) - m1;
+            y[64 * c + 32 + l] = d2 * (float)(q[l] >> 4) - m2;
+        }
+    }
+}
+
+/* Q5_K {f16 d; f16 dmin; u8 scales[12]; u8 qh[32]; u8 qs[128]}. */
+static inline void moe_dq_q5_k(const uint8_t *b, float *y) {
+    const float d = moe_rd_f16(b);
+    const float dmin = moe_rd_f16(b + 2);
+    const uint8_t *scales = b + 4;
+    const uint8_t *qh = b + 16;
+    const uint8_t *qs = b + 48;
+    for (int c = 0; c < 4; c++) {
+        int sc, m;
+        moe_scale_min_k4(2 * c, scales, &sc, &m);
+        const float d1 = d * (float)sc, m1 = dmin * (float)m;
+        moe_scale_min_k4(2 * c + 1, scales, &sc, &m);
+        const float d2 = d * (float)sc, m2 = dmin * (float)m;
+        const uint8_t *q = qs + 32 * c;
+        for (int l = 0; l < 32; l++) {
+            const int lo = (q[l] & 0x0F) + 16 * ((qh[l] >> (2 * c)) & 1);
+            const int hi = (q[l] >> 4) + 16 * ((qh[l] >> (2 * c + 1)) & 1);
+            y[64 * c + l] = d1 * (float)lo - m1;
+            y[64 * c + 32 + l] = d2 * (float)hi - m2;
+        }
+    }
+}
+
+/* Q6_K {u8 ql[128]; u8 qh[64]; i8 scales[16]; f16 d}: y = (d*scale)*q, q in -32..31. */
+static inline void moe_dq_q6_k(const uint8_t *b, float *y) {
+    const float d = moe_rd_f16(b + 208);
+    for (int n = 0; n < 2; n++) {
+        const uint8_t *L = b + 64 * n;
+        const uint8_t *H = b + 128 + 32 * n;
+        const int8_t *S = (const int8_t *)(b + 192 + 8 * n);
+        float *o = y + 128 * n;
+        for (int l = 0; l < 32; l++) {
+            const int is = l / 16;
+            const int q1 = ((L[l] & 0x0F) | (((H[l] >> 0) & 3) << 4)) - 32;
+            const int q2 = ((L[l + 32] & 0x0F) | (((H[l] >> 2) & 3) << 4)) - 32;
+            const int q3 = ((L[l] >> 4) | (((H[l] >> 4) & 3) << 4)) - 32;
+            const int q4 = ((L[l + 32] >> 4) | (((H[l] >> 6) & 3) << 4)) - 32;
+            o[l] = d * (float)S[is + 0] * (float)q1;
+            o[l + 32] = d * (float)S[is + 2] * (float)q2;
+            o[l + 64] = d * (float)S[is + 4] * (float)q3;
+            o[l + 96] = d * (float)S[is + 6] * (float)q4;
+        }
+    }
+}
+
+/* IQ4_XS {f16 d; u16 scales_h; u8 scales_l[4]; u8 qs[128]}. */
+static inline void moe_dq_iq4_xs(const uint8_t *b, float *y) {
+    const float d = moe_rd_f16(b);
+    const unsigned scales_h = moe_rd_u16(b + 2);
+    const uint8_t *scales_l = b + 4;
+    const uint8_t *qs = b + 8;
+    for (int ib = 0; ib < 8; ib++) {
+        const int ls = ((scales_l[ib / 2] >> (4 * (ib % 2))) & 0x0F) | (int)(((scales_h >> (2 * ib)) & 3) << 4);
+        const float dl = d * (float)(ls - 32);
+        const uint8_t *q = qs + 16 * ib;
+        for (int j = 0; j < 16; j++) {
+            y[32 * ib + j] = dl * (float)moe_kvalues_iq4nl[q[j] & 0x0F];
+            y[32 * ib + 16 + j] = dl * (float)moe_kvalues_iq4nl[q[j] >> 4];
+        }
+    }
+}
+
+/* Defines `name`, a moe_dequant_fn that decodes n_blocks blocks of `bytes` bytes with the one-block decoder `fn`. */
+#define MOE_DEFINE_DQ(name, fn, bytes, elems)                                                                          \
+    static void name(const void *src, int64_t n_blocks, float *dst) {                                                  \
+        const uint8_t *s_ = (const uint8_t *)src;                                                                      \
+        for (int64_t i_ = 0; i_ < n_blocks; i_++) {                                                                    \
+            fn(s_ + i_ * (bytes), dst + i_ * (elems));                                                                 \
+        }                                                                                                              \
+    }
+
+#endif /* MOE4J_QUANT_BLOCKS_H */
