@@ -7,9 +7,9 @@ import java.time.Duration;
  *
  * @param promptTokens          tokens in the prompt (BOS included when added)
  * @param promptTokensReused    prompt tokens already in the inference state from an earlier turn of a chat session,
- *                              so not computed again (0 for a one-shot generation)
- * @param promptTokensEvaluated prompt tokens run through the model in the prefill (= prompt − reused, or 1 when the
- *                              whole prompt was reused and its last token had to be re-run for its logits)
+ *                              so not computed again (0 for a one-shot generation; at most prompt − 1, since the last
+ *                              prompt token is always run again for its logits)
+ * @param promptTokensEvaluated prompt tokens run through the model in the prefill: prompt − reused
  * @param generatedTokens       tokens sampled, including the one that completed a stop string, excluding the EOS token
  * @param prefillTime           wall time of the prefill (the prompt's forward passes)
  * @param decodeTime            wall time from the end of the prefill to the end of generation (forward passes of the

@@ -22,7 +22,8 @@ public interface DecodingSession extends AutoCloseable {
 
     /**
      * Appends {@code tokens[offset, offset + count)} to the state and writes the logits of the last of them into
-     * {@code logitsOut[0, vocabSize)}. Blocks until computed.
+     * {@code logitsOut[0, vocabSize)}; with {@code logitsOut == null} (a prompt chunk that is not the last) the logits
+     * are not computed. Blocks until done.
      */
     void forward(int[] tokens, int offset, int count, float[] logitsOut);
 

@@ -3,7 +3,7 @@ package dev.moe4j.internal.generate;
 import dev.moe4j.FinishReason;
 import dev.moe4j.GenerationResult;
 import dev.moe4j.GenerationStats;
-import dev.moe4j.Moe4jException;
+import dev.moe4j.ContextLengthExceededException;
 import dev.moe4j.TokenEvent;
 import dev.moe4j.TokenEvent.Channel;
 
@@ -19,7 +19,7 @@ import java.util.function.Consumer;
  * step samples one token, turns it into {@link TokenEvent}s and feeds it back. Text flows token → UTF-8-safe piece
  * ({@link PieceDecoder}) → stop strings ({@link StopMatcher}) → reasoning/answer ({@link ReasoningSplitter}) → events.
  *
- * <p>Cancellation ({@link GenerationSpec#cancellation()} or the running thread's interrupt flag, which is left set) is
+ * <p>Cancellation ({@link GenerationSpec#cancelRequested()} or the running thread's interrupt flag, which is left set) is
  * checked between prefill chunks and before every token. The EOS token is not fed back into the state and not
  * reported; the last sampled token is not fed back either (nothing needs its logits). Not thread-safe: one thread
  * steps a loop at a time; the session is owned by the caller.
@@ -60,8 +60,7 @@ public final class GenerationLoop {
         this.logits = new float[session.vocabSize()];
         int promptLength = spec.promptTokens().length;
         if (promptLength > session.capacity()) {
-            throw new Moe4jException("the prompt has " + promptLength + " tokens but the context holds "
-                    + session.capacity() + "; shorten the prompt or build the model with a larger contextLength");
+            throw new ContextLengthExceededException(0, promptLength, session.capacity());
         }
         if (session.position() > promptLength) {
             throw new IllegalStateException("the state holds " + session.position()
@@ -167,7 +166,7 @@ public final class GenerationLoop {
                 break;
             }
             int count = Math.min(PREFILL_CHUNK, prompt.length - at);
-            session.forward(prompt, at, count, logits);
+            session.forward(prompt, at, count, at + count == prompt.length ? logits : null);
             at += count;
             evaluated += count;
         }
@@ -176,7 +175,7 @@ public final class GenerationLoop {
     }
 
     private boolean cancelled() {
-        return (spec.cancellation() != null && spec.cancellation().isCancelled())
+        return (spec.cancelRequested() != null && spec.cancelRequested().getAsBoolean())
                 || Thread.currentThread().isInterrupted();
     }
 

@@ -1,9 +1,8 @@
 package dev.moe4j.internal.generate;
 
-import dev.moe4j.Cancellation;
-
 import java.util.List;
 import java.util.Objects;
+import java.util.function.BooleanSupplier;
 
 /**
  * Everything one run of the {@link GenerationLoop} needs besides the model.
@@ -17,11 +16,11 @@ import java.util.Objects;
  * @param ignoreEos         keep generating through end tokens
  * @param parseReasoning    split {@code <think>} reasoning from the answer
  * @param startsInReasoning the prompt already opened {@code <think>}
- * @param cancellation      checked before every token; may be null
+ * @param cancelRequested   polled before every token and between prompt chunks; may be null
  */
 public record GenerationSpec(int[] promptTokens, SamplingParams sampling, long seed, int maxTokens, List<String> stops,
                              int[] endTokens, boolean ignoreEos, boolean parseReasoning, boolean startsInReasoning,
-                             Cancellation cancellation) {
+                             BooleanSupplier cancelRequested) {
 
     public GenerationSpec {
         Objects.requireNonNull(promptTokens, "promptTokens");

@@ -117,6 +117,9 @@ final class FakeModel {
                 tokens.add(ids[offset + i]);
             }
             int pos = tokens.size();
+            if (logitsOut == null) {
+                return;
+            }
             if (forced != null) {
                 java.util.Arrays.fill(logitsOut, 0f);
                 logitsOut[forced.applyAsInt(pos)] = 10f;

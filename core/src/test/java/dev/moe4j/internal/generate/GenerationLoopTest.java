@@ -3,7 +3,7 @@ package dev.moe4j.internal.generate;
 import dev.moe4j.Cancellation;
 import dev.moe4j.FinishReason;
 import dev.moe4j.GenerationResult;
-import dev.moe4j.Moe4jException;
+import dev.moe4j.ContextLengthExceededException;
 import dev.moe4j.TokenEvent;
 import org.junit.jupiter.api.Test;
 
@@ -30,7 +30,7 @@ class GenerationLoopTest {
     private static GenerationSpec spec(int maxTokens, List<String> stops, boolean ignoreEos, boolean startsInReasoning,
                                        Cancellation c) {
         return new GenerationSpec(PROMPT, SamplingParams.greedy(), 1, maxTokens, stops, new int[] {EOS}, ignoreEos,
-                true, startsInReasoning, c);
+                true, startsInReasoning, c == null ? null : c::isCancelled);
     }
 
     private static String text(List<TokenEvent> events, TokenEvent.Channel channel) {
@@ -173,7 +173,7 @@ class GenerationLoopTest {
         session.sleepMillis = 5;
         SamplingParams sampling = new SamplingParams(0.8f, 40, 0.95f, 0.05f, 1f, 0);
         GenerationSpec spec = new GenerationSpec(PROMPT, sampling, 7, 5000, List.of(), new int[0], false, true,
-                false, c);
+                false, c::isCancelled);
         CountDownLatch started = new CountDownLatch(5);
         AtomicReference<Integer> tokensAtCancel = new AtomicReference<>();
         AtomicReference<GenerationResult> result = new AtomicReference<>();
@@ -247,10 +247,11 @@ class GenerationLoopTest {
 
     @Test
     void promptLongerThanTheContextIsRejected() {
-        Moe4jException e = assertThrows(Moe4jException.class, () -> new GenerationLoop(
-                FakeModel.scripted(PROMPT.length, 2, bytes("a")), new FakeModel.ByteDecoder(),
-                spec(1, List.of(), false, false, null)));
-        assertTrue(e.getMessage().contains("3 tokens"), e.getMessage());
+        ContextLengthExceededException e = assertThrows(ContextLengthExceededException.class,
+                () -> new GenerationLoop(FakeModel.scripted(PROMPT.length, 2, bytes("a")),
+                        new FakeModel.ByteDecoder(), spec(1, List.of(), false, false, null)));
+        assertEquals(3, e.requested());
+        assertEquals(2, e.capacity());
     }
 
     @Test
