@@ -9,6 +9,10 @@ package dev.moe4j;
 public final class Cancellation {
     private volatile boolean cancelled;
 
+    /** A token that is not cancelled yet. */
+    public Cancellation() {
+    }
+
     /** Asks every generation using this token to stop. Idempotent, never blocks. */
     public void cancel() {
         cancelled = true;

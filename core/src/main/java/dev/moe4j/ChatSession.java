@@ -28,7 +28,8 @@ import java.util.function.Consumer;
  *
  * <p>Threading: a session may be used from any thread, one turn at a time (a second concurrent turn waits for the
  * first). The session holds an inference state (KV cache for the model's context length, worker threads) from the
- * first turn until {@link #close()}.
+ * first turn until {@link #close()}; close it (try-with-resources). A session that is dropped unclosed is freed
+ * eventually, after garbage collection.
  */
 public final class ChatSession implements AutoCloseable {
     private final Model model;
@@ -38,6 +39,7 @@ public final class ChatSession implements AutoCloseable {
     private final ReentrantLock turn = new ReentrantLock();
 
     private DecodingSession state;
+    private java.lang.ref.Cleaner.Cleanable cleanable;
     /** The tokens in {@link #state}, in order. */
     private int[] cached = new int[0];
     private boolean closed;
@@ -98,8 +100,9 @@ public final class ChatSession implements AutoCloseable {
         turn.lock();
         try {
             closed = true;
-            if (state != null) {
-                state.close();
+            if (cleanable != null) {
+                cleanable.clean(); // closes the state, once
+                cleanable = null;
                 state = null;
             }
         } finally {
@@ -128,6 +131,7 @@ public final class ChatSession implements AutoCloseable {
             int[] tokens = model.tokenizer().encode(prompt, false, true);
             if (state == null) {
                 state = model.openSession();
+                cleanable = GenerationRun.CLEANER.register(this, new GenerationRun.CloseSession(state));
             }
             int keep = commonPrefix(cached, state.position(), tokens);
             state.truncate(keep);

@@ -64,7 +64,8 @@ public final class GenerationRequest extends GenerationOptions<GenerationRequest
      * A lazy stream of the generation's events: nothing runs until a terminal operation pulls, and every pull runs the
      * model just far enough to produce the next event, on the pulling thread. Closing the stream (use
      * try-with-resources) or short-circuiting it ({@code limit}, {@code takeWhile}, {@code findFirst}) before the end
-     * cancels the generation and frees its state. Sequential only.
+     * cancels the generation and frees its state. A stream dropped half-way without being closed is freed only after
+     * garbage collection, so close it. Sequential only.
      */
     public Stream<TokenEvent> tokens() {
         return GenerationRun.stream(model, prepare(null));

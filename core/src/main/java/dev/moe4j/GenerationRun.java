@@ -6,6 +6,7 @@ import dev.moe4j.internal.generate.GenerationSpec;
 import dev.moe4j.internal.generate.PieceDecoder;
 import dev.moe4j.internal.tokenizer.StreamDecoder;
 
+import java.lang.ref.Cleaner;
 import java.util.ArrayDeque;
 import java.util.Spliterator;
 import java.util.Spliterators;
@@ -16,6 +17,24 @@ import java.util.stream.StreamSupport;
 /** Runs a {@link GenerationLoop} for the public request types: blocking, or as a pull stream. */
 final class GenerationRun {
     private GenerationRun() {}
+
+    /**
+     * Frees the inference state of a pull stream or chat session that was dropped without being closed or consumed to
+     * the end (native memory is not reclaimed by the garbage collector otherwise).
+     */
+    static final Cleaner CLEANER = Cleaner.create(r -> {
+        Thread t = new Thread(r, "moe4j-cleaner");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** A cleaning action that holds only the session, never the object it guards. */
+    record CloseSession(DecodingSession session) implements Runnable {
+        @Override
+        public void run() {
+            session.close();
+        }
+    }
 
     /** Generated text as the user sees it: control tokens (EOS, BOS, ...) have no text, other tokens theirs. */
     static PieceDecoder decoder(Model model) {
@@ -51,6 +70,7 @@ final class GenerationRun {
         private final GenerationSpec spec;
         private final ArrayDeque<TokenEvent> ready = new ArrayDeque<>();
         private DecodingSession session;
+        private Cleaner.Cleanable cleanable;
         private GenerationLoop loop;
         private boolean finished;
 
@@ -65,6 +85,7 @@ final class GenerationRun {
             while (ready.isEmpty() && !finished) {
                 if (loop == null) {
                     session = model.openSession();
+                    cleanable = CLEANER.register(this, new CloseSession(session));
                     try {
                         loop = new GenerationLoop(session, decoder(model), spec);
                     } catch (RuntimeException e) {
@@ -94,8 +115,9 @@ final class GenerationRun {
         /** Ends the generation (if still running) and frees the state. */
         void close() {
             finished = true;
-            if (session != null) {
-                session.close();
+            if (cleanable != null) {
+                cleanable.clean(); // closes the session, once
+                cleanable = null;
                 session = null;
             }
         }
