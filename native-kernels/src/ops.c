@@ -11,7 +11,8 @@
  *     inside heads and interleavings that do not overlap are all accepted, overlaps are refused;
  *   - softmax of a row whose entries are all -inf gives 0 (there is nothing to attend to) rather than NaN; a NaN or
  *     +inf anywhere else in a row makes the whole row NaN, as in ggml;
- *   - top-k takes n <= INT32_MAX (the indices are int32).
+ *   - top-k takes n <= INT32_MAX (the indices are int32); every other count is refused when the bytes it implies
+ *     (rows times n, or the whole RoPE extent) would not fit in int64.
  */
 #include <math.h>
 #include <stddef.h>
@@ -45,22 +46,30 @@ static const moe_ops_level *level_of(const moe_ctx *ctx) {
         return MOE_ERR_UNSUPPORTED_CPU;           \
     }
 
-/* n_rows rows of n floats: both counts positive and n * n_rows representable. */
-static int rows_ok(int64_t n, int64_t n_rows) {
-    return n >= 1 && n_rows >= 1 && n_rows <= INT64_MAX / n;
+/* The most floats one buffer can hold: its size in bytes must fit in int64. Counts beyond it cannot describe real
+ * memory, and refusing them keeps callers whose own size checks overflow (n * 4 wrapping to a small number) safe. */
+#define MAX_FLOATS (INT64_MAX / (int64_t) sizeof(float))
+
+static int count_ok(int64_t n) {
+    return n >= 1 && n <= MAX_FLOATS;
 }
 
-/* a * b + c for non-negative operands, or -1 on overflow. */
+/* n_rows rows of n floats: both counts positive and n * n_rows floats possible. */
+static int rows_ok(int64_t n, int64_t n_rows) {
+    return n >= 1 && n_rows >= 1 && n_rows <= MAX_FLOATS / n;
+}
+
+/* a * b + c for non-negative operands, or -1 when it exceeds MAX_FLOATS. */
 static int64_t mul_add_checked(int64_t a, int64_t b, int64_t c) {
     int64_t r;
-    if (__builtin_mul_overflow(a, b, &r) || __builtin_add_overflow(r, c, &r)) {
+    if (__builtin_mul_overflow(a, b, &r) || __builtin_add_overflow(r, c, &r) || r > MAX_FLOATS) {
         return -1;
     }
     return r;
 }
 
 /* The spans [t * token_stride + h * head_stride, + n_rot) for all tokens t and heads h are disjoint and their extent
- * fits in int64. Axes of one element impose nothing on their stride. The test is sufficient, not necessary: the
+ * is at most MAX_FLOATS. Axes of one element impose nothing on their stride. The test is sufficient, not necessary: the
  * smaller stride must clear one span, the larger one must clear the whole run along the smaller axis. */
 static int rope_layout_ok(int64_t n_tokens, int64_t token_stride, int64_t n_heads, int64_t head_stride, int64_t n_rot) {
     int64_t count[2], stride[2];
@@ -163,7 +172,7 @@ MOE_API int moe_op_softmax(const moe_ctx *ctx, float *x, int64_t n, int64_t n_ro
 
 MOE_API int moe_op_swiglu(const moe_ctx *ctx, const float *gate, const float *up, int64_t n, float *out) {
     MOE_LEVEL_OR_RETURN(level, ctx);
-    if (gate == NULL || up == NULL || out == NULL || n < 1) {
+    if (gate == NULL || up == NULL || out == NULL || !count_ok(n)) {
         return MOE_ERR_INVALID_ARG;
     }
     level->swiglu(gate, up, n, out);
@@ -182,7 +191,7 @@ MOE_API int moe_op_topk(const moe_ctx *ctx, const float *x, int64_t n, int64_t k
 
 MOE_API int moe_op_add(const moe_ctx *ctx, const float *a, const float *b, int64_t n, float *out) {
     MOE_LEVEL_OR_RETURN(level, ctx);
-    if (a == NULL || b == NULL || out == NULL || n < 1) {
+    if (a == NULL || b == NULL || out == NULL || !count_ok(n)) {
         return MOE_ERR_INVALID_ARG;
     }
     level->add(a, b, n, out);
@@ -191,7 +200,7 @@ MOE_API int moe_op_add(const moe_ctx *ctx, const float *a, const float *b, int64
 
 MOE_API int moe_op_scale(const moe_ctx *ctx, const float *x, int64_t n, float s, float *out) {
     MOE_LEVEL_OR_RETURN(level, ctx);
-    if (x == NULL || out == NULL || n < 1) {
+    if (x == NULL || out == NULL || !count_ok(n)) {
         return MOE_ERR_INVALID_ARG;
     }
     level->scale(x, n, s, out);
@@ -200,7 +209,7 @@ MOE_API int moe_op_scale(const moe_ctx *ctx, const float *x, int64_t n, float s,
 
 MOE_API int moe_op_axpy(const moe_ctx *ctx, float a, const float *x, int64_t n, float *y) {
     MOE_LEVEL_OR_RETURN(level, ctx);
-    if (x == NULL || y == NULL || n < 1) {
+    if (x == NULL || y == NULL || !count_ok(n)) {
         return MOE_ERR_INVALID_ARG;
     }
     level->axpy(a, x, n, y);

@@ -10,6 +10,12 @@
 
 #include "ops_internal.h"
 
+/* The angle table below must round every product on its own, as ggml's scalar code does on a build without FMA; a
+ * compiler allowed to emit FMA here could fuse them (GCC contracts by default). */
+#if defined(__FMA__)
+#error "ops_scalar.c must be compiled without FMA (no -mfma / -march with FMA), see the RoPE angle notes"
+#endif
+
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
 #endif
@@ -28,7 +34,7 @@
  *   cos = cosf(theta) * mscale, sin = sinf(theta) * mscale
  *   corr_dim(beta) = n_rot * logf(n_ctx_orig / (beta * 2 * (float) M_PI)) / (2 * logf(freq_base))
  *   low = max(0, floorf(corr_dim(beta_fast))), high = min(n_rot - 1, ceilf(corr_dim(beta_slow)))
- * This file is compiled without FMA, so none of these products is fused. */
+ * This file is compiled without FMA (checked above), so none of these products is fused. */
 
 static float maxf(float a, float b) { return a > b ? a : b; }
 static float minf(float a, float b) { return a < b ? a : b; }

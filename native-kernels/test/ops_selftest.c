@@ -181,6 +181,16 @@ static void check_bad_arguments(moe_ctx *ctx) {
     CHECK(moe_op_topk(ctx, a, 8, 9, idx, NULL) == bad, "topk k>n");
     CHECK(moe_op_topk(ctx, a, (int64_t) INT32_MAX + 1, 2, idx, NULL) == bad, "topk n>INT32_MAX");
 
+    /* counts whose size in bytes would not fit in int64 */
+    const int64_t huge = (int64_t) 1 << 62;
+    CHECK(moe_op_add(ctx, a, b, huge, c) == bad, "add n=2^62");
+    CHECK(moe_op_scale(ctx, a, huge, 2.0f, c) == bad, "scale n=2^62");
+    CHECK(moe_op_axpy(ctx, 2.0f, a, huge, b) == bad, "axpy n=2^62");
+    CHECK(moe_op_swiglu(ctx, a, b, huge, c) == bad, "swiglu n=2^62");
+    CHECK(moe_op_rmsnorm(ctx, a, NULL, (int64_t) 1 << 31, (int64_t) 1 << 31, 1e-6f, c) == bad, "rmsnorm 2^62 floats");
+    CHECK(moe_op_softmax(ctx, a, (int64_t) 1 << 40, (int64_t) 1 << 22, 1.0f) == bad, "softmax 2^62 floats");
+    CHECK(moe_op_rope(ctx, a, 2, (int64_t) 1 << 61, 1, 8, 8, pos, 0, 1e4f, 1, 0, 1, 32, 1, 0) == bad, "rope extent 2^61");
+
     CHECK(moe_op_add(NULL, a, b, 4, c) == bad, "add NULL ctx");
     CHECK(moe_op_add(ctx, a, b, 0, c) == bad, "add n=0");
     CHECK(moe_op_add(ctx, a, NULL, 4, c) == bad, "add NULL b");

@@ -19,6 +19,9 @@ final class GgufCursor {
     static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
+    /** Longest string we decode (Java arrays stop a little short of 2^31). */
+    static final long MAX_STRING_BYTES = Integer.MAX_VALUE - 16;
+
     private final MemorySegment data;
     private final String file;
     private final long size;
@@ -115,6 +118,9 @@ final class GgufCursor {
             throw error(field + " length " + Long.toUnsignedString(len) + " exceeds the " + (size - pos)
                     + " bytes left in the file", lenAt);
         }
+        if (len > MAX_STRING_BYTES) {
+            throw error(field + " length " + len + " is beyond what a Java String holds", lenAt);
+        }
         long start = pos;
         long bad = Utf8.firstInvalid(data, start, len);
         if (bad >= 0) {
@@ -131,9 +137,7 @@ final class GgufCursor {
     }
 
     static String decode(MemorySegment data, long start, long len) {
-        if (len > Integer.MAX_VALUE - 16) {
-            throw new IllegalStateException("string of " + len + " bytes is too long for a Java String");
-        }
+        // stringBytes() refused anything longer when the file was opened
         byte[] bytes = new byte[(int) len];
         MemorySegment.copy(data, ValueLayout.JAVA_BYTE, start, bytes, 0, (int) len);
         return new String(bytes, StandardCharsets.UTF_8);

@@ -180,7 +180,7 @@ public final class NativeKernels {
     static void dequantize(MemorySegment ctx, int type, MemorySegment src, long n, MemorySegment dst) {
         long bytes = bytesFor(type, n);
         need("dequantize src", src, bytes);
-        need("dequantize dst", dst, n * 4);
+        need("dequantize dst", dst, f32(n));
         try {
             check("moe_tensor_dequantize", (int) DEQUANTIZE.invokeExact(ctx, type, src, n, dst));
         } catch (Throwable t) {
@@ -191,8 +191,8 @@ public final class NativeKernels {
     static void matvec(MemorySegment ctx, int type, MemorySegment w, long rowBytes, long rows, long cols,
                        MemorySegment x, MemorySegment y) {
         needMatrix(type, w, rowBytes, rows, cols);
-        need("matvec x", x, cols * 4);
-        need("matvec y", y, rows * 4);
+        need("matvec x", x, f32(cols));
+        need("matvec y", y, f32(rows));
         try {
             check("moe_tensor_matvec", (int) MATVEC.invokeExact(ctx, type, w, rowBytes, rows, cols, x, y));
         } catch (Throwable t) {
@@ -207,8 +207,8 @@ public final class NativeKernels {
             throw new IllegalArgumentException("matmul: nTokens=" + nTokens + " xStride=" + xStride + " (cols " + cols
                     + ") yStride=" + yStride + " (rows " + rows + ")");
         }
-        need("matmul x", x, ((nTokens - 1) * xStride + cols) * 4);
-        need("matmul y", y, ((nTokens - 1) * yStride + rows) * 4);
+        need("matmul x", x, f32(span(nTokens, xStride, cols)));
+        need("matmul y", y, f32(span(nTokens, yStride, rows)));
         try {
             check("moe_tensor_matmul",
                     (int) MATMUL.invokeExact(ctx, type, w, rowBytes, rows, cols, x, xStride, nTokens, y, yStride));
@@ -220,8 +220,8 @@ public final class NativeKernels {
     static void getRows(MemorySegment ctx, int type, MemorySegment table, long rowBytes, long nRows, long cols,
                         MemorySegment ids, long nIds, MemorySegment out) {
         needMatrix(type, table, rowBytes, nRows, cols);
-        need("get_rows ids", ids, nIds * 4);
-        need("get_rows out", out, nIds * cols * 4);
+        need("get_rows ids", ids, f32(nIds));
+        need("get_rows out", out, f32(nIds, cols));
         try {
             check("moe_tensor_get_rows",
                     (int) GET_ROWS.invokeExact(ctx, type, table, rowBytes, nRows, cols, ids, nIds, out));
@@ -234,11 +234,11 @@ public final class NativeKernels {
 
     static void rmsnorm(MemorySegment ctx, MemorySegment x, MemorySegment weight, long n, long rows, float eps,
                         MemorySegment out) {
-        need("rmsnorm x", x, n * rows * 4);
+        need("rmsnorm x", x, f32(n, rows));
         if (!weight.equals(MemorySegment.NULL)) {
-            need("rmsnorm weight", weight, n * 4);
+            need("rmsnorm weight", weight, f32(n));
         }
-        need("rmsnorm out", out, n * rows * 4);
+        need("rmsnorm out", out, f32(n, rows));
         try {
             check("moe_op_rmsnorm", (int) RMSNORM.invokeExact(ctx, x, weight, n, rows, eps, out));
         } catch (Throwable t) {
@@ -252,8 +252,8 @@ public final class NativeKernels {
         if (nTokens < 1 || nHeads < 1) {
             throw new IllegalArgumentException("rope: nTokens=" + nTokens + " nHeads=" + nHeads);
         }
-        need("rope x", x, ((nTokens - 1) * tokenStride + (nHeads - 1) * headStride + nRot) * 4);
-        need("rope positions", positions, nTokens * 4);
+        need("rope x", x, f32(Math.addExact(span(nTokens, tokenStride, 0), span(nHeads, headStride, nRot))));
+        need("rope positions", positions, f32(nTokens));
         try {
             check("moe_op_rope", (int) ROPE.invokeExact(ctx, x, nTokens, tokenStride, nHeads, headStride, nRot,
                     positions, mode, freqBase, freqScale, extFactor, attnFactor, betaFast, betaSlow, nCtxOrig));
@@ -263,7 +263,7 @@ public final class NativeKernels {
     }
 
     static void softmax(MemorySegment ctx, MemorySegment x, long n, long rows, float scale) {
-        need("softmax x", x, n * rows * 4);
+        need("softmax x", x, f32(n, rows));
         try {
             check("moe_op_softmax", (int) SOFTMAX.invokeExact(ctx, x, n, rows, scale));
         } catch (Throwable t) {
@@ -272,9 +272,9 @@ public final class NativeKernels {
     }
 
     static void swiglu(MemorySegment ctx, MemorySegment gate, MemorySegment up, long n, MemorySegment out) {
-        need("swiglu gate", gate, n * 4);
-        need("swiglu up", up, n * 4);
-        need("swiglu out", out, n * 4);
+        need("swiglu gate", gate, f32(n));
+        need("swiglu up", up, f32(n));
+        need("swiglu out", out, f32(n));
         try {
             check("moe_op_swiglu", (int) SWIGLU.invokeExact(ctx, gate, up, n, out));
         } catch (Throwable t) {
@@ -283,10 +283,10 @@ public final class NativeKernels {
     }
 
     static void topk(MemorySegment ctx, MemorySegment x, long n, long k, MemorySegment idx, MemorySegment val) {
-        need("topk x", x, n * 4);
-        need("topk idx", idx, k * 4);
+        need("topk x", x, f32(n));
+        need("topk idx", idx, f32(k));
         if (!val.equals(MemorySegment.NULL)) {
-            need("topk val", val, k * 4);
+            need("topk val", val, f32(k));
         }
         try {
             check("moe_op_topk", (int) TOPK.invokeExact(ctx, x, n, k, idx, val));
@@ -296,9 +296,9 @@ public final class NativeKernels {
     }
 
     static void add(MemorySegment ctx, MemorySegment a, MemorySegment b, long n, MemorySegment out) {
-        need("add a", a, n * 4);
-        need("add b", b, n * 4);
-        need("add out", out, n * 4);
+        need("add a", a, f32(n));
+        need("add b", b, f32(n));
+        need("add out", out, f32(n));
         try {
             check("moe_op_add", (int) ADD.invokeExact(ctx, a, b, n, out));
         } catch (Throwable t) {
@@ -307,8 +307,8 @@ public final class NativeKernels {
     }
 
     static void scale(MemorySegment ctx, MemorySegment x, long n, float s, MemorySegment out) {
-        need("scale x", x, n * 4);
-        need("scale out", out, n * 4);
+        need("scale x", x, f32(n));
+        need("scale out", out, f32(n));
         try {
             check("moe_op_scale", (int) SCALE.invokeExact(ctx, x, n, s, out));
         } catch (Throwable t) {
@@ -317,8 +317,8 @@ public final class NativeKernels {
     }
 
     static void axpy(MemorySegment ctx, float a, MemorySegment x, long n, MemorySegment y) {
-        need("axpy x", x, n * 4);
-        need("axpy y", y, n * 4);
+        need("axpy x", x, f32(n));
+        need("axpy y", y, f32(n));
         try {
             check("moe_op_axpy", (int) AXPY.invokeExact(ctx, a, x, n, y));
         } catch (Throwable t) {
@@ -350,6 +350,26 @@ public final class NativeKernels {
                     + " elements of type " + type);
         }
         need("weights", w, Math.addExact(Math.multiplyExact(rows - 1, rowBytes), rowMin));
+    }
+
+    /**
+     * Bytes of {@code dims[0] * dims[1] * ...} floats. Overflow throws {@link ArithmeticException}; a negative count gives
+     * a negative size, which passes here and is refused by the native argument checks with its status.
+     */
+    private static long f32(long... dims) {
+        long n = 4;
+        for (long d : dims) {
+            n = Math.multiplyExact(n, d);
+        }
+        return n;
+    }
+
+    /** Elements spanned by {@code count} items {@code stride} apart, the last {@code len} long (0 if count is 0). */
+    private static long span(long count, long stride, long len) {
+        if (count < 0 || stride < 0 || len < 0) {
+            throw new IllegalArgumentException("negative count/stride: " + count + ", " + stride + ", " + len);
+        }
+        return count == 0 ? 0 : Math.addExact(Math.multiplyExact(count - 1, stride), len);
     }
 
     private static void need(String what, MemorySegment s, long bytes) {

@@ -162,13 +162,20 @@ class GoldenDequantTest {
                         ctx.dequantize(type, table, n, out);
                         assertMatches(c, out.toArray(ValueLayout.JAVA_FLOAT), level.label() + " dequantize");
 
+                        // get_rows in reverse order: out row i is table row (rows − 1 − i); put them back in order.
                         out.fill((byte) 0);
                         MemorySegment ids = arena.allocate(4L * c.rows(), 4);
-                        for (int r = 0; r < c.rows(); r++) {
-                            ids.setAtIndex(ValueLayout.JAVA_INT, r, r);
+                        for (int i = 0; i < c.rows(); i++) {
+                            ids.setAtIndex(ValueLayout.JAVA_INT, i, c.rows() - 1 - i);
                         }
                         ctx.getRows(type, table, rowBytes, c.rows(), c.rowLength(), ids, c.rows(), out);
-                        assertMatches(c, out.toArray(ValueLayout.JAVA_FLOAT), level.label() + " get_rows");
+                        float[] reversed = out.toArray(ValueLayout.JAVA_FLOAT);
+                        float[] inOrder = new float[reversed.length];
+                        for (int i = 0; i < c.rows(); i++) {
+                            System.arraycopy(reversed, i * c.rowLength(), inOrder, (c.rows() - 1 - i) * c.rowLength(),
+                                    c.rowLength());
+                        }
+                        assertMatches(c, inOrder, level.label() + " get_rows");
                     }
                 })));
     }

@@ -18,7 +18,7 @@ final class RandomWeights {
          * formats make is then exact in binary32, so decoders that order their operations differently agree bit for bit.
          */
         EXACT,
-        /** Random magnitudes in [2^-8, 2^-3), random sign for m: what real weights look like. */
+        /** Random magnitudes in [2^-8, 2^-3) with random signs (d, dmin and m alike): real weights and then some. */
         MODERATE
     }
 
@@ -74,7 +74,7 @@ final class RandomWeights {
                         if (scales == Scales.EXACT) {
                             second = withMin ? d * (rnd.nextInt(65) - 32) : d;
                         } else {
-                            second = withMin ? (rnd.nextBoolean() ? -1 : 1) * scale(rnd, scales) : scale(rnd, scales);
+                            second = scale(rnd, scales);
                         }
                         buf.putShort(base + at[1], Half.f32ToF16(second));
                     }
@@ -118,7 +118,9 @@ final class RandomWeights {
         if (scales == Scales.EXACT) {
             return (float) Math.scalb(1.0, -(4 + rnd.nextInt(6))); // 2^-4 .. 2^-9
         }
-        return (float) Math.scalb(1 + rnd.nextDouble(), -(4 + rnd.nextInt(5))); // [2^-8, 2^-3)
+        // [2^-8, 2^-3), either sign: ggml's Q4_0 quantizer writes negative d whenever a block's largest value is positive
+        double magnitude = Math.scalb(1 + rnd.nextDouble(), -(4 + rnd.nextInt(5)));
+        return (float) (rnd.nextBoolean() ? magnitude : -magnitude);
     }
 
     private static float element(Random rnd, Scales scales) {
