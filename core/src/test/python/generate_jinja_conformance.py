@@ -315,6 +315,57 @@ SNIPPETS = [
     ("globals_raise_in_branch", "{% if messages|length == 0 %}{{ raise_exception('No messages!') }}{% endif %}ok",
      {"messages": []}),
 
+    # ---- idioms seen in published chat templates (written fresh here) ----
+    ("idiom_string_line_continuation", "{%- set s = \"first line.\\\nsecond \\\"q\\\"\" %}[{{ s }}]", {}),
+    ("idiom_list_accumulate_in_loop", "{% set acc = [] %}{% for m in ms %}{% if m.role != 'tool' %}"
+                                      "{% set acc = acc + [m] %}{% endif %}{{ acc|length }}{% endfor %}/{{ acc|length }}",
+     {"ms": [MSG, {"role": "tool", "content": "t"}, MSG]}),
+    ("idiom_get_default", "{{ m.get('content', '') }}|{{ m.get('reasoning_content', 'none') }}|"
+                          "{{ m.get('tool_calls', [])|length }}", {"m": MSG}),
+    ("idiom_append_refused", "{% set ns = namespace(v=[]) %}{% set _ = ns.v.append(1) %}{{ ns.v }}", {}),
+    ("idiom_visible_text",
+     "{%- macro visible_text(content) -%}\n    {%- if content is string -%}\n        {{- content }}\n"
+     "    {%- elif content is iterable and content is not mapping -%}\n        {%- for item in content -%}\n"
+     "            {%- if item is mapping and item.type == 'text' -%}\n                {{- item.text }}\n"
+     "            {%- elif item is string -%}\n                {{- item }}\n            {%- endif -%}\n"
+     "        {%- endfor -%}\n    {%- else -%}\n        {{- content }}\n    {%- endif -%}\n{%- endmacro -%}\n"
+     "{% for m in ms %}<{{ visible_text(m.content) }}>\n{% endfor %}",
+     {"ms": [MSG, {"content": [{"type": "text", "text": "part1 "}, {"type": "image"}, "raw"]}, {"content": None},
+             {"content": {"k": 1}}]}),
+    ("idiom_args_or_empty", "{% for tc in tcs %}{% set a = tc.arguments or {} %}{% for k, v in a.items() %}"
+                            "<{{ k }}={{ v | tojson(ensure_ascii=False) if v is not string else v }}>{% endfor %};"
+                            "{% endfor %}", {"tcs": [{"arguments": {"city": "Zürich", "n": 2, "l": [1, "a"]}},
+                                                     {"arguments": None}, {}]}),
+    ("idiom_tojson_string_chain", "{% for v in vs %}{{ v | tojson | string if v is not string else v }};{% endfor %}",
+     {"vs": ["s", 1, {"a": [True]}, None]}),
+    ("idiom_negative_slice_id", "{{ id[-9:] }}|{{ id[:9] }}|{{ id|length < 9 }}", {"id": "call_abcdefghijkl"}),
+    ("idiom_range_backwards", "{% for i in range(n - 1, -1, -1) %}{{ i }}{% endfor %}", {"n": 4}),
+    ("idiom_split_last", "{{ ('a<think>b<think>c'.split('<think>')|last) }}|{{ 'x</think>\n\ny'.split('</think>')[-1]"
+                         ".lstrip('\n') }}|{{ 'no tags'.split('</think>')[0] }}", {}),
+    ("idiom_role_in_list", "{% for m in ms %}{{ m.role in ['user', 'developer'] }}{% endfor %}",
+     {"ms": [MSG, {"role": "developer"}, {"role": "assistant"}]}),
+    ("idiom_whitespace_heavy",
+     "{%- set ns = namespace(last=-1) %}\n{% for m in ms %}\n    {%- if m.role == 'user' %}\n"
+     "        {% set ns.last = loop.index0 -%}\n    {%- endif %}\n{%- endfor %}\n{% for m in ms %}\n"
+     "{%- if m.role == 'user' -%}<|user|>\n{{ m.content }}\n{%- elif m.role == 'assistant' -%}\n<|assistant|>\n"
+     "{% if m.tool_calls %}\n{% for tc in m.tool_calls %}\n{{ '\\n<call>' + tc.name }}\n"
+     "{% for k, v in tc.arguments.items() %}\n<k>{{ k }}</k>\n<v>{{ v }}</v>\n{% endfor %}\n</call>{% endfor %}\n"
+     "{% endif %}\n{%- endif -%}\n{%- endfor -%}\n{{ ns.last }}",
+     {"ms": [MSG, {"role": "assistant", "tool_calls": [{"name": "f", "arguments": {"a": 1, "b": "x"}}]}, MSG]}),
+    ("idiom_content_string_or_parts", "{% for m in ms %}{% if m['content'] is string %}{{ m['content'] }}"
+                                      "{% else %}{% for c in m['content'] %}{% if c['type'] == 'image' or 'image' in c "
+                                      "%}[IMG]{% else %}{{ c['text'] }}{% endif %}{% endfor %}{% endif %}|{% endfor %}",
+     {"ms": [MSG, {"content": [{"type": "text", "text": "hi"}, {"image": "x.png"}, {"type": "image"}]}]}),
+    ("idiom_default_true_then_set", "{%- set add_generation_prompt = add_generation_prompt | default(true) -%}"
+                                    "{%- set flag = flag | default(true) -%}{{ add_generation_prompt }} {{ flag }}",
+     {"add_generation_prompt": False}),
+    ("idiom_message_equality", "{% set users = ms | selectattr('role', 'equalto', 'user') | list %}"
+                               "{% for m in ms %}{{ m == users[-1] }}{% endfor %}",
+     {"ms": [MSG, {"role": "assistant", "content": "a"}, {"role": "user", "content": "Hi"}]}),
+    ("idiom_tools_in_system", "{% if tools is not none %}{% for t in tools %}{{ t | tojson(indent=4) }}\n\n"
+                              "{% endfor %}{% endif %}",
+     {"tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {}}}}]}),
+
     # ---- runtime errors that must also be errors here ----
     ("err_str_plus_int", "{{ 'a' + 1 }}", {}),
     ("err_int_plus_str", "{{ 1 + 'a' }}", {}),
@@ -403,6 +454,17 @@ CONVERSATIONS = [
     ("tool_call_string_args", [ASK, {"role": "assistant", "content": None,
                                      "tool_calls": [tool_call("{\"city\": \"Paris\"}")]},
                                TOOL_RESULT, ANSWER, {"role": "user", "content": "Thanks!"}], True, {}),
+    ("tool_call_empty_content_dict_args", [SYSTEM, ASK, {"role": "assistant", "content": "",
+                                                         "tool_calls": [tool_call({"city": "Paris", "unit": "celsius"})]},
+                                           TOOL_RESULT, ANSWER], True, {"tools": [WEATHER_TOOL]}),
+    ("tool_call_empty_content_string_args", [ASK, {"role": "assistant", "content": "",
+                                                   "tool_calls": [tool_call("{\"city\": \"Paris\"}"),
+                                                                  tool_call("{\"city\": \"Lyon\"}", "call67890")]},
+                                             TOOL_RESULT, dict(TOOL_RESULT, tool_call_id="call67890"),
+                                             {"role": "user", "content": "Thanks!"}], True, {}),
+    ("tool_call_bare_function", [ASK, {"role": "assistant", "content": "",
+                                       "tool_calls": [{"name": "get_weather", "arguments": {"city": "Paris"}}]}],
+     False, {}),
     ("tool_call_with_content", [ASK, {"role": "assistant", "content": "Let me check.",
                                       "tool_calls": [tool_call({"city": "Paris"})]}, TOOL_RESULT], True, {}),
     ("two_tool_calls", [ASK, {"role": "assistant", "content": None,
