@@ -159,6 +159,7 @@ final class Filters {
 
     private static Object abs(Object v) {
         return switch (v) {
+            case null -> throw PyError.type("bad operand type for abs(): 'NoneType'");
             case Double d -> Math.abs(d);
             case Boolean b -> b ? 1L : 0L;
             case Long l when l == Long.MIN_VALUE -> throw new PyError("OverflowError: integer result does not fit in 64 bits");
@@ -203,8 +204,8 @@ final class Filters {
     // ---- individual filters ----
 
     private static Object attr(Object obj, String name) {
-        if (obj instanceof Undefined) {
-            return Undefined.missing(obj, name);
+        if (obj instanceof Undefined u) {
+            throw u.error();
         }
         if (name.startsWith("__") && name.endsWith("__")) {
             return Undefined.unsafe(obj, name);
@@ -510,6 +511,7 @@ final class Filters {
 
     private static Object reverse(Object v) {
         switch (v) {
+            case null -> throw new PyError("FilterArgumentError: argument must be iterable");
             case String s -> {
                 return new StringBuilder(s).reverse().toString();
             }

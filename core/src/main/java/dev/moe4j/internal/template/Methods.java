@@ -26,16 +26,52 @@ final class Methods {
     /** The bound method {@code obj.name}, an unsafe-undefined for refused ones, or null when there is no such method. */
     static Object lookup(Object obj, String name) {
         return switch (obj) {
+            case null -> null;
             case String s -> stringMethod(s, name);
             case Map<?, ?> m -> dictMethod(m, name);
             case List<?> l -> listMethod(obj, l, name);
             case PyTuple t -> name.equals("count") || name.equals("index") ? listMethod(obj, t.items(), name) : null;
+            case Long l -> numberAttribute(l, name);
+            case Boolean b -> numberAttribute(b ? 1L : 0L, name);
+            case Double d -> numberAttribute(d, name);
             default -> null;
         };
     }
 
     private static PyCallable bound(Object self, String name, PyCallable.Body body) {
         return PyCallable.of("<built-in method " + name + " of " + PyRepr.typeName(self) + " object>", body);
+    }
+
+    // ---- int / float ----
+
+    private static final Set<String> INT_METHODS = Set.of("as_integer_ratio", "bit_count", "bit_length", "conjugate",
+            "from_bytes", "is_integer", "to_bytes");
+    private static final Set<String> FLOAT_METHODS = Set.of("as_integer_ratio", "conjugate", "fromhex", "hex",
+            "is_integer");
+
+    /** Python number attributes: real/imag (and numerator/denominator for ints) are values, methods unsupported. */
+    private static Object numberAttribute(Object n, String name) {
+        boolean isInt = n instanceof Long;
+        switch (name) {
+            case "real" -> {
+                return n;
+            }
+            case "imag" -> {
+                return isInt ? (Object) 0L : (Object) 0.0;
+            }
+            case "numerator", "denominator" -> {
+                return isInt ? (name.equals("numerator") ? n : (Object) 1L) : null;
+            }
+            default -> {
+                if ((isInt ? INT_METHODS : FLOAT_METHODS).contains(name)) {
+                    String type = isInt ? "int" : "float";
+                    return bound(n, name, (ev, a, k) -> {
+                        throw PyError.unsupported(type + "." + name + "() is not supported by this template engine");
+                    });
+                }
+                return null;
+            }
+        }
     }
 
     // ---- str ----

@@ -241,6 +241,9 @@ final class Parser {
     private Stmt parseFor() {
         Token opener = next();
         Target target = parseAssignTarget(false, Set.of("in"));
+        if (assignsLoop(target)) {
+            throw error("can't assign to the special loop variable 'loop' in a for-loop target", opener);
+        }
         if (!skipName("in")) {
             throw unexpected("'in'");
         }
@@ -261,6 +264,14 @@ final class Parser {
             next();
         }
         return new Stmt.For(target, iter, filter, body, otherwise, opener.pos());
+    }
+
+    private static boolean assignsLoop(Target target) {
+        return switch (target) {
+            case Stmt.NameTarget n -> n.name().equals("loop");
+            case Stmt.TupleTarget t -> t.items().stream().anyMatch(Parser::assignsLoop);
+            case Stmt.NamespaceTarget ns -> false;
+        };
     }
 
     private Stmt parseSet() {
@@ -359,14 +370,14 @@ final class Parser {
         for (Expr e : items) {
             prints.add(new Stmt.Print(e, e.pos()));
         }
-        return new Stmt.Block(List.copyOf(prints), opener.pos());
+        return new Stmt.Block(List.copyOf(prints), false, opener.pos());
     }
 
     private Stmt parseGeneration() {
         Token opener = next();
         List<Stmt> body = parseBody(opener, "endgeneration");
         next();
-        return new Stmt.Block(body, opener.pos());
+        return new Stmt.Block(body, true, opener.pos());
     }
 
     private Stmt parseLoopControl() {

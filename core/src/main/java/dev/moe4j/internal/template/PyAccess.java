@@ -28,6 +28,7 @@ final class PyAccess {
             return method;
         }
         return switch (obj) {
+            case null -> Undefined.missing(null, name);
             case Map<?, ?> map -> {
                 Object key = PyOps.findKey(map, name);
                 yield key == PyOps.NO_KEY ? Undefined.missing(obj, name) : map.get(key);
@@ -71,6 +72,9 @@ final class PyAccess {
     /** Python {@code obj[key]} proper, or NOT_FOUND where Python raises a TypeError or LookupError. */
     private static Object item(Object obj, Object key) {
         switch (obj) {
+            case null -> {
+                return NOT_FOUND;
+            }
             case Map<?, ?> map -> {
                 if (key instanceof PySlice || key instanceof List || key instanceof Map) {
                     return NOT_FOUND;

@@ -209,6 +209,7 @@ final class PyOps {
     /** Python {@code len(v)}; undefined has length 0. */
     static long len(Object v) {
         return switch (v) {
+            case null -> throw PyError.type("object of type 'NoneType' has no len()");
             case String s -> s.codePointCount(0, s.length());
             case List<?> l -> l.size();
             case PyTuple t -> t.items().size();
@@ -223,6 +224,7 @@ final class PyOps {
     /** The elements Python's {@code iter(v)} yields (consuming a one-shot iterator). */
     static List<Object> iterate(Object v) {
         return switch (v) {
+            case null -> throw PyError.type("'NoneType' object is not iterable");
             case List<?> l -> Collections.unmodifiableList(l);
             case PyTuple t -> t.items();
             case String s -> PyStrings.characters(s);
@@ -243,6 +245,7 @@ final class PyOps {
     /** Python {@code needle in haystack}. */
     static boolean contains(Object haystack, Object needle) {
         switch (haystack) {
+            case null -> throw PyError.type("argument of type 'NoneType' is not iterable");
             case String s -> {
                 if (!(needle instanceof String n)) {
                     throw PyError.type("'in <string>' requires string as left operand, not " + PyRepr.typeName(needle));

@@ -194,6 +194,7 @@ final class PyRepr {
     /** The type name Jinja's {@code object_type_repr} uses (module-qualified for Jinja's own classes). */
     static String qualifiedTypeName(Object v) {
         return switch (v) {
+            case null -> "NoneType";
             case Namespace ns -> "jinja2.utils.Namespace";
             case LoopContext l -> "jinja2.runtime.LoopContext";
             case Macro m -> "jinja2.runtime.Macro";

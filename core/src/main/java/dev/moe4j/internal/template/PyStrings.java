@@ -91,7 +91,7 @@ final class PyStrings {
                     break;
                 }
                 if (maxsplit >= 0 && out.size() >= maxsplit) {
-                    out.add(rstrip(s.substring(i), null));
+                    out.add(s.substring(i)); // Python keeps the remainder's trailing whitespace
                     break;
                 }
                 int start = i;
@@ -131,7 +131,7 @@ final class PyStrings {
                     break;
                 }
                 if (maxsplit >= 0 && out.size() >= maxsplit) {
-                    out.add(lstrip(s.substring(0, i), null));
+                    out.add(s.substring(0, i)); // Python keeps the remainder's leading whitespace
                     break;
                 }
                 int end = i;

@@ -93,7 +93,7 @@ final class Renderer {
                 return exec(w.body(), inner);
             }
             case Stmt.Block b -> {
-                return exec(b.body(), scope);
+                return exec(b.body(), b.scoped() ? new Scope(scope) : scope);
             }
             case Stmt.Break b -> {
                 return Signal.BREAK;
@@ -120,18 +120,23 @@ final class Renderer {
             items = kept;
         }
         LoopContext loop = new LoopContext(items);
+        // Jinja runs the else block unless some iteration reached the end of the body: a loop whose every iteration
+        // ended in break or continue runs it too.
+        boolean completedAnIteration = false;
         for (int i = 0; i < items.size(); i++) {
             step(f.pos());
             Scope iteration = new Scope(scope);
             loop.advance(i);
             iteration.set("loop", loop);
             assign(f.target(), items.get(i), iteration);
-            if (exec(f.body(), iteration) == Signal.BREAK) {
+            Signal signal = exec(f.body(), iteration);
+            if (signal == Signal.BREAK) {
                 break;
             }
+            completedAnIteration |= signal == Signal.NORMAL;
         }
-        if (items.isEmpty()) {
-            exec(f.otherwise(), scope);
+        if (!completedAnIteration) {
+            exec(f.otherwise(), new Scope(scope));
         }
     }
 

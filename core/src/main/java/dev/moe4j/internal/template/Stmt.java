@@ -37,8 +37,11 @@ sealed interface Stmt {
 
     record With(List<Target> targets, List<Expr> values, List<Stmt> body, int pos) implements Stmt { }
 
-    /** A body rendered in place with no scope of its own (transformers' {@code {% generation %}} tag). */
-    record Block(List<Stmt> body, int pos) implements Stmt { }
+    /**
+     * A body rendered in place: the statements of {@code {% print %}} (no scope of their own), or transformers'
+     * {@code {% generation %}} body (scoped, as it renders through a call block).
+     */
+    record Block(List<Stmt> body, boolean scoped, int pos) implements Stmt { }
 
     record Break(int pos) implements Stmt { }
 

@@ -47,10 +47,10 @@ final class Strftime {
         int hour12 = t.getHour() % 12 == 0 ? 12 : t.getHour() % 12;
         int sundayBased = t.getDayOfWeek().getValue() % 7; // %w: Sunday = 0
         return switch (d) {
-            case 'a' -> t.getDayOfWeek().getDisplayName(TextStyle.SHORT, Locale.ROOT);
-            case 'A' -> t.getDayOfWeek().getDisplayName(TextStyle.FULL, Locale.ROOT);
-            case 'b', 'h' -> t.getMonth().getDisplayName(TextStyle.SHORT, Locale.ROOT);
-            case 'B' -> t.getMonth().getDisplayName(TextStyle.FULL, Locale.ROOT);
+            case 'a' -> t.getDayOfWeek().getDisplayName(TextStyle.SHORT, Locale.US);
+            case 'A' -> t.getDayOfWeek().getDisplayName(TextStyle.FULL, Locale.US);
+            case 'b', 'h' -> t.getMonth().getDisplayName(TextStyle.SHORT, Locale.US);
+            case 'B' -> t.getMonth().getDisplayName(TextStyle.FULL, Locale.US);
             case 'c' -> directive(t, 'a', false) + " " + directive(t, 'b', false) + " " + num(t.getDayOfMonth(), 2, ' ',
                     false) + " " + directive(t, 'T', false) + " " + t.getYear();
             case 'C' -> num(t.getYear() / 100, 2, '0', noPad);
