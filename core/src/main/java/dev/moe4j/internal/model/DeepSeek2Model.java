@@ -105,7 +105,7 @@ final class DeepSeek2Model implements LanguageModel {
         MemorySegment outputNorm = t.vector("output_norm.weight", d);
 
         Layer[] layers = new Layer[c.layers()];
-        try (ModelKernels k = options.backend().create(1)) {
+        try (ModelKernels k = options.createKernels(1)) {
             for (int l = 0; l < c.layers(); l++) {
                 layers[l] = loadLayer(t, c, l, arena, k);
             }
@@ -223,7 +223,7 @@ final class DeepSeek2Model implements LanguageModel {
                     + contextLength);
         }
         return new DeepSeek2State(this, contextLength, Math.min(options.maxBatch(), contextLength),
-                options.backend().create(options.threads()));
+                options.createKernels(options.threads()));
     }
 
     @Override
@@ -232,7 +232,7 @@ final class DeepSeek2Model implements LanguageModel {
         for (int done = 0; done < count; ) {
             int n = Math.min(s.maxBatch, count - done);
             boolean last = done + n == count;
-            step(s, tokens, offset + done, n, last && logitsOut != null ? logitsOut : null, false);
+            step(s, tokens, offset + done, n, last && logitsOut != null ? logitsOut : null, -1);
             done += n;
         }
     }
@@ -243,7 +243,7 @@ final class DeepSeek2Model implements LanguageModel {
         DeepSeek2State s = check(state, tokens, offset, count, logitsOut, count);
         for (int done = 0; done < count; ) {
             int n = Math.min(s.maxBatch, count - done);
-            step(s, tokens, offset + done, n, logitsOut, true);
+            step(s, tokens, offset + done, n, logitsOut, done);
             done += n;
         }
     }
@@ -280,11 +280,11 @@ final class DeepSeek2Model implements LanguageModel {
     // ---- forward pass ---------------------------------------------------------------------------------------------
 
     /**
-     * Runs {@code n <= maxBatch} tokens through the model at the state's position. With {@code allRows} the logits of
-     * every token go to {@code logitsOut[t·V ..]} (relative to the chunk start); otherwise, when {@code logitsOut} is
-     * not null, only the last token's go to {@code logitsOut[0 .. V)}.
+     * Runs {@code n <= maxBatch} tokens through the model at the state's position. With {@code firstRow >= 0} the
+     * logits of token {@code t} go to row {@code firstRow + t} of {@code logitsOut}; otherwise, when {@code logitsOut}
+     * is not null, only the last token's go to {@code logitsOut[0 .. V)}.
      */
-    private void step(DeepSeek2State s, int[] tokens, int off, int n, float[] logitsOut, boolean allRows) {
+    private void step(DeepSeek2State s, int[] tokens, int off, int n, float[] logitsOut, int firstRow) {
         ModelKernels k = s.kernels;
         Trace trace = s.trace;
         int pos0 = s.position();
@@ -341,6 +341,7 @@ final class DeepSeek2Model implements LanguageModel {
             return;
         }
         int vocab = config.vocabSize();
+        boolean allRows = firstRow >= 0;
         for (int t = allRows ? 0 : n - 1; t < n; t++) {
             MemorySegment hn = s.xn; // row 0 of xn is free now
             k.rmsnorm(t == 0 ? s.x : s.x.asSlice(t * dBytes, dBytes), outputNorm, d, 1, cfg.eps(), hn);
@@ -349,7 +350,7 @@ final class DeepSeek2Model implements LanguageModel {
                 trace.rows("result_norm", -1, pos0 + t, 1, hn, d);
                 trace.rows("result_output", -1, pos0 + t, 1, s.logits, vocab);
             }
-            MemorySegment.copy(s.logits, JAVA_FLOAT, 0, logitsOut, allRows ? t * vocab : 0, vocab);
+            MemorySegment.copy(s.logits, JAVA_FLOAT, 0, logitsOut, allRows ? (firstRow + t) * vocab : 0, vocab);
         }
     }
 

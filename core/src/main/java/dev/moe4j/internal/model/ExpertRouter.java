@@ -22,7 +22,8 @@ interface ExpertRouter {
      * @param idx     receives the chosen expert ids at {@code idx[outOff .. outOff+used())}
      * @param weights receives their weights at the same indices
      * @param work    {@link #workSize()} floats; on return {@code work[0 .. experts())} holds the gated affinities
-     *                (llama.cpp's {@code ffn_moe_probs}), for tracing
+     *                (llama.cpp's {@code ffn_moe_probs}) and {@code work[experts() .. 2·experts())} the scores the
+     *                choice was made on (-inf for experts that were not eligible), for tracing
      */
     void route(float[] logits, int off, int[] idx, float[] weights, int outOff, float[] work);
 }

@@ -91,6 +91,7 @@ final class MoeFfn {
             if (trace != null) {
                 trace.values("ffn_moe_logits", layer, pos0 + t, s.logitsHeap, t * e, e);
                 trace.values("ffn_moe_probs", layer, pos0 + t, s.work, 0, e);
+                trace.values("ffn_moe_selection", layer, pos0 + t, s.work, e, e);
                 float[] ids = new float[used];
                 for (int j = 0; j < used; j++) {
                     ids[j] = s.chosen[t * used + j];

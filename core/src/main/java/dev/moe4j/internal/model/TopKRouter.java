@@ -71,25 +71,27 @@ final class TopKRouter implements ExpertRouter {
 
     @Override
     public int workSize() {
-        return 2 * experts + groups;
+        return 3 * experts + groups;
     }
 
     @Override
     public void route(float[] logits, int off, int[] idx, float[] weights, int outOff, float[] work) {
-        // work: [0, E) affinities, [E, 2E) selection scores, [2E, 2E+G) group scores
+        // work: [0, E) affinities, [E, 2E) selection scores, [2E, 3E) the same as candidates left, [3E, 3E+G) groups
         int sel = experts;
+        int left = 2 * experts;
         gate(logits, off, work);
         for (int e = 0; e < experts; e++) {
             work[sel + e] = bias == null ? work[e] : work[e] + bias[e];
         }
         if (groups > 1) {
-            limitGroups(work, sel, 2 * experts);
+            limitGroups(work, sel, 3 * experts);
         }
+        System.arraycopy(work, sel, work, left, experts);
         for (int j = 0; j < k; j++) {
             int best = -1;
             for (int e = 0; e < experts; e++) {
-                float v = work[sel + e];
-                if (!Float.isNaN(v) && (best < 0 || v > work[sel + best])) {
+                float v = work[left + e];
+                if (!Float.isNaN(v) && (best < 0 || v > work[left + best])) {
                     best = e;
                 }
             }
@@ -101,7 +103,7 @@ final class TopKRouter implements ExpertRouter {
                 }
             }
             idx[outOff + j] = best;
-            work[sel + best] = Float.NaN; // taken
+            work[left + best] = Float.NaN; // taken
         }
         float sum = 0;
         for (int j = 0; j < k; j++) {
