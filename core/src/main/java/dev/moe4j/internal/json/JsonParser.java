@@ -304,7 +304,7 @@ public final class JsonParser {
             }
         }
         String literal = text.substring(start, pos);
-        if (integral && literal.length() <= 19) {
+        if (integral && literal.length() <= 20) { // 19 digits and a sign at most
             try {
                 return Long.parseLong(literal);
             } catch (NumberFormatException tooBig) {

@@ -144,23 +144,30 @@ public final class HfTokenizerLoader {
 
     private static PreTokenizer preTokenizer(Object node, String src) {
         if (node == null) {
-            return PreTokenizer.ofRegexes("none", List.of());
+            throw unsupported(src, "$.pre_tokenizer", "no pre-tokenizer (without ByteLevel the BPE is not byte-level)");
         }
         Map<String, Object> p = JsonValues.object(node, "$.pre_tokenizer", src);
         List<String> regexes = new ArrayList<>();
+        boolean byteLevel = "ByteLevel".equals(p.get("type"));
         if ("Sequence".equals(p.get("type"))) {
             List<Object> steps = JsonValues.array(JsonValues.member(p, "pretokenizers", "$.pre_tokenizer", src),
                     "$.pre_tokenizer.pretokenizers", src);
             for (int i = 0; i < steps.size(); i++) {
                 String path = "$.pre_tokenizer.pretokenizers[" + i + "]";
                 Map<String, Object> step = JsonValues.object(steps.get(i), path, src);
-                if ("ByteLevel".equals(step.get("type")) && i != steps.size() - 1) {
-                    throw unsupported(src, path, "ByteLevel before other pre-tokenizers");
+                if ("ByteLevel".equals(step.get("type"))) {
+                    if (i != steps.size() - 1) {
+                        throw unsupported(src, path, "ByteLevel before other pre-tokenizers");
+                    }
+                    byteLevel = true;
                 }
                 addStep(step, path, src, regexes);
             }
         } else {
             addStep(p, "$.pre_tokenizer", src, regexes);
+        }
+        if (!byteLevel) {
+            throw unsupported(src, "$.pre_tokenizer", "no ByteLevel step (only byte-level BPE is supported)");
         }
         String name = PreTokenizer.knownNameOf(regexes).orElse("tokenizer.json");
         try {

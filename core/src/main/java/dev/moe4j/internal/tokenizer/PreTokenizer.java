@@ -29,6 +29,17 @@ public final class PreTokenizer {
     static final String GPT2_REGEX =
             "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
 
+    /**
+     * llama.cpp's fallback for {@code tokenizer.ggml.pre = "default"} (or no such key): punctuation runs first, then
+     * GPT-2's regex (without its final {@code \s+}, which changes nothing: an unmatched whitespace character survives
+     * as a gap piece of its own), then digit runs, then groups of three ASCII digits.
+     */
+    static final List<String> LLAMA_CPP_DEFAULT = List.of(
+            "[\\p{P}\\$\\+<=>\\^~\\|]+",
+            "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)",
+            "\\p{N}+",
+            "[0-9][0-9][0-9]");
+
     /** DeepSeek-V3/R1 (llama.cpp {@code LLAMA_VOCAB_PRE_TYPE_DEEPSEEK3_LLM}); the same list as its tokenizer.json. */
     static final List<String> DEEPSEEK_V3 = List.of(
             "\\p{N}{1,3}",
@@ -94,7 +105,7 @@ public final class PreTokenizer {
             Map.entry("deepseek-v3", DEEPSEEK_V3),
             Map.entry("deepseek-llm", DEEPSEEK_LLM),
             Map.entry("deepseek-coder", DEEPSEEK_CODER),
-            Map.entry("default", List.of(GPT2_REGEX)),
+            Map.entry("default", LLAMA_CPP_DEFAULT),
             Map.entry("gpt-2", List.of(GPT2_REGEX)),
             Map.entry("llama-bpe", LLAMA3),
             Map.entry("llama3", LLAMA3),
@@ -114,8 +125,9 @@ public final class PreTokenizer {
     }
 
     /**
-     * The pre-tokenizer for a GGUF {@code tokenizer.ggml.pre} name: {@code deepseek-v3}, {@code deepseek-llm},
-     * {@code deepseek-coder}, {@code default} and {@code gpt-2} (GPT-2's regex), {@code llama-bpe}/{@code llama3},
+     * The pre-tokenizer for a GGUF {@code tokenizer.ggml.pre} name, with llama.cpp's regex list for it:
+     * {@code deepseek-v3}, {@code deepseek-llm}, {@code deepseek-coder}, {@code gpt-2} (GPT-2's regex),
+     * {@code default} (llama.cpp's fallback list, which refines GPT-2's), {@code llama-bpe}/{@code llama3},
      * {@code qwen2}. Empty for any other name.
      */
     public static Optional<PreTokenizer> named(String name) {

@@ -116,8 +116,10 @@ final class SpecialTokenMatcher {
         for (int i = 0; i < n; i++) {
             Node node = root.child(text.charAt(i));
             for (int j = i + 1; node != null; j++) {
-                if (node.candidate >= 0 && (parseSpecial || alwaysMatched[node.candidate])) {
-                    present.set(node.candidate);
+                for (int c : node.candidates) {
+                    if (parseSpecial || alwaysMatched[c]) {
+                        present.set(c);
+                    }
                 }
                 if (j >= n) {
                     break;
@@ -133,9 +135,10 @@ final class SpecialTokenMatcher {
         for (int i = 0; i < s.length(); i++) {
             node = node.childForInsert(s.charAt(i));
         }
-        if (node.candidate < 0) { // two tokens with the same text: the first in candidate order wins
-            node.candidate = candidate;
-        }
+        // Several tokens may share a text (a CONTROL and a USER_DEFINED one, say): all are kept, because which of
+        // them may match depends on parseSpecial; the partition loop then lets the first enabled one claim the text.
+        node.candidates = java.util.Arrays.copyOf(node.candidates, node.candidates.length + 1);
+        node.candidates[node.candidates.length - 1] = candidate;
     }
 
     private static int utf8Length(String s) {
@@ -144,7 +147,8 @@ final class SpecialTokenMatcher {
 
     /** A trie node: children in sorted char arrays (binary search) once frozen. */
     private static final class Node {
-        int candidate = -1;
+        /** Indices of the candidates whose text ends at this node. */
+        int[] candidates = new int[0];
         private TreeMap<Character, Node> building = new TreeMap<>();
         private char[] keys = new char[0];
         private Node[] children = new Node[0];

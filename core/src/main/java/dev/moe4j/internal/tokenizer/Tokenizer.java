@@ -22,6 +22,22 @@ import java.util.OptionalInt;
  * USER_DEFINED) contribute their text, UNUSED tokens nothing; the bytes are decoded as UTF-8 with U+FFFD for invalid
  * sequences. {@link #newStreamDecoder()} does the same incrementally.
  *
+ * <p>Known, deliberate differences from the references:
+ * <ul>
+ *   <li>Character classes come from the JDK (Unicode 16 in JDK 25); HF tokenizers' Oniguruma knows Unicode 14, so a
+ *       character assigned in Unicode 15.0 or later (new scripts, some emoji, CJK extensions H and I) can split
+ *       differently. Every older character matches HF exactly.</li>
+ *   <li>Added tokens are cut out by llama.cpp's rule (longest first); HF matches leftmost-longest. The two differ only
+ *       when added tokens overlap each other in the text, which DeepSeek's {@code <｜...｜>} tokens cannot.</li>
+ *   <li>Which added tokens need {@code parseSpecial} follows the token types of the source: DeepSeek-V3's GGUF marks
+ *       all added tokens CONTROL (llama.cpp matches them only when parsing specials), its tokenizer.json marks
+ *       {@code <｜User｜>}, {@code <｜Assistant｜>}, the tool and FIM tokens as non-special, so they are USER_DEFINED here
+ *       and always matched, as in HF.</li>
+ * </ul>
+ *
+ * <p>Speed: about 10 MB/s of English prose and 20 MB/s of Chinese or Russian on one core once warm (no cache; BPE
+ * works on token ids with a heap, so even a 100,000-character piece costs milliseconds).
+ *
  * <p>Immutable after construction and thread-safe: any number of threads may encode and decode concurrently.
  */
 public final class Tokenizer {
@@ -73,7 +89,7 @@ public final class Tokenizer {
                 all.putIfAbsent(tokens[id], id);
             }
         }
-        this.idByText = Map.copyOf(all);
+        this.idByText = all; // never modified after construction; the final field publishes it safely
 
         int[] byteToId = new int[256];
         int missingBytes = 0;
@@ -128,6 +144,25 @@ public final class Tokenizer {
      */
     public static Tokenizer create(Vocabulary vocabulary) {
         return new Tokenizer(vocabulary);
+    }
+
+    /**
+     * The tokenizer of a GGUF model, from its metadata; see {@link GgufTokenizerLoader#fromMetadata}.
+     *
+     * @throws ModelFormatException if the tokenizer metadata is missing, malformed or unsupported
+     */
+    public static Tokenizer fromGguf(dev.moe4j.internal.gguf.GgufMetadata metadata) {
+        return GgufTokenizerLoader.fromMetadata(metadata);
+    }
+
+    /**
+     * The tokenizer of a HF {@code tokenizer.json} (with the {@code tokenizer_config.json} beside it, if any); see
+     * {@link HfTokenizerLoader#load(java.nio.file.Path)}.
+     *
+     * @throws ModelFormatException if a file is malformed or uses an unsupported feature
+     */
+    public static Tokenizer fromTokenizerJson(java.nio.file.Path tokenizerJson) {
+        return HfTokenizerLoader.load(tokenizerJson);
     }
 
     private int checkId(int id, String what) {

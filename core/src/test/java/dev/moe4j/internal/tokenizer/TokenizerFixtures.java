@@ -50,6 +50,6 @@ final class TokenizerFixtures {
 
     /** DeepSeek-V3's tokenizer from its tokenizer.json (+ tokenizer_config.json). */
     static Tokenizer deepseekV3FromJson() {
-        return CACHE.computeIfAbsent("json:deepseek-v3", k -> HfTokenizerLoader.load(deepseekV3Json()));
+        return CACHE.computeIfAbsent("json:deepseek-v3", k -> Tokenizer.fromTokenizerJson(deepseekV3Json()));
     }
 }
