@@ -83,7 +83,6 @@ void moe_pool_destroy(moe_pool *pool);
 /* Runs fn on every thread of the pool (the caller is thread 0) and returns when all have finished. Work that is too
  * small to be worth waking the workers should call fn(arg, 0) directly instead. Not reentrant: one run at a time. */
 void moe_pool_run(moe_pool *pool, moe_pool_fn fn, void *arg);
-int moe_pool_threads(const moe_pool *pool);
 
 /* ---- context ----------------------------------------------------------------------------------------------------- */
 struct moe_ctx {

@@ -153,13 +153,11 @@ typedef struct k_scales {
 } k_scales;
 
 INLINE void k4_scales(const uint8_t *b, k_scales *s) {
-    const float d = f16s(b), dmin = f16s(b + 2);
-    for (int k = 0; k < 8; k++) {
-        int sc, m;
-        moe_scale_min_k4(k, b + 4, &sc, &m);
-        s->d[k] = d * (float)sc;
-        s->m[k] = dmin * (float)m;
-    }
+    uint8_t sm[16];
+    moe_scale_min_k4_all(b + 4, sm);
+    const __m128i q = _mm_loadu_si128((const __m128i *)sm);
+    _mm256_storeu_ps(s->d, _mm256_mul_ps(_mm256_set1_ps(f16s(b)), u8_to_ps(q)));
+    _mm256_storeu_ps(s->m, _mm256_mul_ps(_mm256_set1_ps(f16s(b + 2)), u8_to_ps(hi64(q))));
 }
 
 /* 32 unsigned byte values of sub-block k -> v[0..3] = dk*q - mk. */
@@ -279,14 +277,14 @@ DEFINE_SMALL(iq4_nl, iq4_nl_block, BYTES_IQ4_NL)
 
 /* Runs `decode(..., v_)` producing N vectors and emits them as vectors base..base+N-1. */
 #define EMIT_N(EMIT, base, N, v_)                                                                                      \
-    for (int e_ = 0; e_ < (N); e_++) {                                                                                 \
+    _Pragma("GCC unroll 8") for (int e_ = 0; e_ < (N); e_++) {                                                                                 \
         EMIT((base) + e_, v_[e_]);                                                                                     \
     }
 
 #define SB_Q2_K(b, EMIT)                                                                                               \
     do {                                                                                                               \
         const float d_ = f16s((b) + 80), dmin_ = f16s((b) + 82);                                                       \
-        for (int s_ = 0; s_ < 16; s_++) {                                                                              \
+        _Pragma("GCC unroll 16") for (int s_ = 0; s_ < 16; s_++) {                                                                              \
             __m256 v_[2];                                                                                              \
             q2_k_sub((b), d_, dmin_, s_, v_);                                                                          \
             EMIT_N(EMIT, 2 * s_, 2, v_)                                                                                \
@@ -298,7 +296,7 @@ DEFINE_SMALL(iq4_nl, iq4_nl_block, BYTES_IQ4_NL)
         const float d_ = f16s((b) + 108);                                                                              \
         int sc_[16];                                                                                                   \
         moe_q3_k_scales((b) + 96, sc_);                                                                                \
-        for (int s_ = 0; s_ < 16; s_++) {                                                                              \
+        _Pragma("GCC unroll 16") for (int s_ = 0; s_ < 16; s_++) {                                                                              \
             __m256 v_[2];                                                                                              \
             q3_k_sub((b), d_, sc_, s_, v_);                                                                            \
             EMIT_N(EMIT, 2 * s_, 2, v_)                                                                                \
@@ -309,7 +307,7 @@ DEFINE_SMALL(iq4_nl, iq4_nl_block, BYTES_IQ4_NL)
     do {                                                                                                               \
         k_scales ks_;                                                                                                  \
         k4_scales((b), &ks_);                                                                                          \
-        for (int c_ = 0; c_ < 4; c_++) {                                                                               \
+        _Pragma("GCC unroll 16") for (int c_ = 0; c_ < 4; c_++) {                                                                               \
             __m256 v_[8];                                                                                              \
             q4_k_chunk((b), &ks_, c_, v_);                                                                             \
             EMIT_N(EMIT, 8 * c_, 8, v_)                                                                                \
@@ -321,7 +319,7 @@ DEFINE_SMALL(iq4_nl, iq4_nl_block, BYTES_IQ4_NL)
         k_scales ks_;                                                                                                  \
         k4_scales((b), &ks_);                                                                                          \
         __m256i qh_ = _mm256_loadu_si256((const __m256i *)((b) + 16));                                                 \
-        for (int c_ = 0; c_ < 4; c_++) {                                                                               \
+        _Pragma("GCC unroll 16") for (int c_ = 0; c_ < 4; c_++) {                                                                               \
             __m256 v_[8];                                                                                              \
             q5_k_chunk((b), &ks_, qh_, c_, v_);                                                                        \
             qh_ = _mm256_srli_epi16(qh_, 2);                                                                           \
@@ -333,8 +331,8 @@ DEFINE_SMALL(iq4_nl, iq4_nl_block, BYTES_IQ4_NL)
     do {                                                                                                               \
         float ds_[16];                                                                                                 \
         q6_k_scales((b), ds_);                                                                                         \
-        for (int n_ = 0; n_ < 2; n_++) {                                                                               \
-            for (int g_ = 0; g_ < 4; g_++) {                                                                           \
+        _Pragma("GCC unroll 16") for (int n_ = 0; n_ < 2; n_++) {                                                                               \
+            _Pragma("GCC unroll 16") for (int g_ = 0; g_ < 4; g_++) {                                                                           \
                 __m256 v_[4];                                                                                          \
                 q6_k_quarter((b), ds_, n_, g_, v_);                                                                    \
                 EMIT_N(EMIT, 16 * n_ + 4 * g_, 4, v_)                                                                  \
@@ -345,7 +343,7 @@ DEFINE_SMALL(iq4_nl, iq4_nl_block, BYTES_IQ4_NL)
 #define SB_IQ4_XS(b, EMIT)                                                                                             \
     do {                                                                                                               \
         const float d_ = f16s(b);                                                                                      \
-        for (int ib_ = 0; ib_ < 8; ib_++) {                                                                            \
+        _Pragma("GCC unroll 16") for (int ib_ = 0; ib_ < 8; ib_++) {                                                                            \
             __m256 v_[4];                                                                                              \
             iq4_xs_sub((b), d_, ib_, v_);                                                                              \
             EMIT_N(EMIT, 4 * ib_, 4, v_)                                                                               \
@@ -423,7 +421,10 @@ DEFINE_PLAIN(f32, 4)
 DEFINE_PLAIN(f16, 2)
 DEFINE_PLAIN(bf16, 2)
 
-/* ---- f32 tile product (matmul): register blocks of 2 rows x 5 tokens (10 accumulators of 16 ymm) ------------------ */
+/* ---- f32 tile product (matmul) ------------------------------------------------------------------------------------
+ * Main register block: 2 rows x 6 tokens = 12 ymm accumulators + 2 weight vectors + 1 token vector (15 of 16
+ * registers; named variables so they stay in registers). Leftover tokens use a 2x1 block, a leftover row 1x1 dots.
+ * All shapes accumulate each (row, token) sum in the same order, so grouping never changes a result. */
 
 /* Lane mask for the last k_len % 8 elements (maskload reads nothing past the end). */
 INLINE __m256i tail_mask(int64_t left) {
@@ -431,85 +432,105 @@ INLINE __m256i tail_mask(int64_t left) {
     return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(left < 8 ? left : 8)), lane);
 }
 
-INLINE void gemm_block(const float *w, int64_t ws, const float *x, int64_t xs, int64_t k_len, float *y, int64_t ys,
-                       int accumulate, const int R, const int T) {
-    __m256 acc[2][5];
-    for (int r = 0; r < R; r++) {
-        for (int t = 0; t < T; t++) {
-            acc[r][t] = _mm256_setzero_ps();
-        }
-    }
+INLINE void reduce_store(__m256 acc, float *out, int accumulate) {
+    const float s = hsum(acc);
+    *out = accumulate ? *out + s : s;
+}
+
+#define LOAD_FULL(p) _mm256_loadu_ps(p)
+#define LOAD_TAIL(p) _mm256_maskload_ps((p), m)
+#define ROW2_DECL(t) __m256 a0##t = _mm256_setzero_ps(), a1##t = a0##t;
+#define ROW2_FMA(t, xv)                                                                                                \
+    a0##t = _mm256_fmadd_ps(w0, xv, a0##t);                                                                            \
+    a1##t = _mm256_fmadd_ps(w1, xv, a1##t);
+#define ROW2_STORE(t)                                                                                                  \
+    reduce_store(a0##t, y + (t) * ys, accumulate);                                                                     \
+    reduce_store(a1##t, y + (t) * ys + 1, accumulate);
+
+#define STEP_2x6(k, LOAD)                                                                                              \
+    do {                                                                                                               \
+        const __m256 w0 = LOAD(w + (k)), w1 = LOAD(w + ws + (k));                                                      \
+        __m256 xv;                                                                                                     \
+        xv = LOAD(x + (k));                                                                                            \
+        ROW2_FMA(0, xv)                                                                                                \
+        xv = LOAD(x + xs + (k));                                                                                       \
+        ROW2_FMA(1, xv)                                                                                                \
+        xv = LOAD(x + 2 * xs + (k));                                                                                   \
+        ROW2_FMA(2, xv)                                                                                                \
+        xv = LOAD(x + 3 * xs + (k));                                                                                   \
+        ROW2_FMA(3, xv)                                                                                                \
+        xv = LOAD(x + 4 * xs + (k));                                                                                   \
+        ROW2_FMA(4, xv)                                                                                                \
+        xv = LOAD(x + 5 * xs + (k));                                                                                   \
+        ROW2_FMA(5, xv)                                                                                                \
+    } while (0)
+
+static void gemm_2x6(const float *w, int64_t ws, const float *x, int64_t xs, int64_t k_len, float *y, int64_t ys,
+                     int accumulate) {
+    ROW2_DECL(0) ROW2_DECL(1) ROW2_DECL(2) ROW2_DECL(3) ROW2_DECL(4) ROW2_DECL(5)
     int64_t k = 0;
     for (; k + 8 <= k_len; k += 8) {
-        __m256 wv[2];
-        for (int r = 0; r < R; r++) {
-            wv[r] = _mm256_loadu_ps(w + r * ws + k);
-        }
-        for (int t = 0; t < T; t++) {
-            const __m256 xv = _mm256_loadu_ps(x + t * xs + k);
-            for (int r = 0; r < R; r++) {
-                acc[r][t] = _mm256_fmadd_ps(wv[r], xv, acc[r][t]);
-            }
-        }
+        STEP_2x6(k, LOAD_FULL);
     }
     if (k < k_len) {
         const __m256i m = tail_mask(k_len - k);
-        __m256 wv[2];
-        for (int r = 0; r < R; r++) {
-            wv[r] = _mm256_maskload_ps(w + r * ws + k, m);
-        }
-        for (int t = 0; t < T; t++) {
-            const __m256 xv = _mm256_maskload_ps(x + t * xs + k, m);
-            for (int r = 0; r < R; r++) {
-                acc[r][t] = _mm256_fmadd_ps(wv[r], xv, acc[r][t]);
-            }
-        }
+        STEP_2x6(k, LOAD_TAIL);
     }
-    for (int t = 0; t < T; t++) {
-        for (int r = 0; r < R; r++) {
-            const float s = hsum(acc[r][t]);
-            float *out = y + t * ys + r;
-            *out = accumulate ? *out + s : s;
-        }
-    }
+    ROW2_STORE(0) ROW2_STORE(1) ROW2_STORE(2) ROW2_STORE(3) ROW2_STORE(4) ROW2_STORE(5)
 }
 
-#define GEMM_CASE(R, T)                                                                                                \
-    case (R) * 8 + (T):                                                                                                \
-        gemm_block(w, ws, x, xs, k_len, y, ys, accumulate, R, T);                                                      \
-        break;
+#define STEP_2x1(k, LOAD)                                                                                              \
+    do {                                                                                                               \
+        const __m256 w0 = LOAD(w + (k)), w1 = LOAD(w + ws + (k));                                                      \
+        const __m256 xv = LOAD(x + (k));                                                                               \
+        ROW2_FMA(0, xv)                                                                                                \
+    } while (0)
 
-static void gemm_edge(const float *w, int64_t ws, const float *x, int64_t xs, int64_t k_len, float *y, int64_t ys,
-                      int accumulate, int nr, int nt) {
-    switch (nr * 8 + nt) {
-        GEMM_CASE(1, 1)
-        GEMM_CASE(1, 2)
-        GEMM_CASE(1, 3)
-        GEMM_CASE(1, 4)
-        GEMM_CASE(1, 5)
-        GEMM_CASE(2, 1)
-        GEMM_CASE(2, 2)
-        GEMM_CASE(2, 3)
-        GEMM_CASE(2, 4)
-    default:
-        break;
+static void gemm_2x1(const float *w, int64_t ws, const float *x, int64_t k_len, float *y, int accumulate) {
+    const int64_t ys = 0;
+    ROW2_DECL(0)
+    int64_t k = 0;
+    for (; k + 8 <= k_len; k += 8) {
+        STEP_2x1(k, LOAD_FULL);
     }
+    if (k < k_len) {
+        const __m256i m = tail_mask(k_len - k);
+        STEP_2x1(k, LOAD_TAIL);
+    }
+    ROW2_STORE(0)
+}
+
+static void gemm_1x1(const float *w, const float *x, int64_t k_len, float *y, int accumulate) {
+    __m256 a = _mm256_setzero_ps();
+    int64_t k = 0;
+    for (; k + 8 <= k_len; k += 8) {
+        a = _mm256_fmadd_ps(LOAD_FULL(w + k), LOAD_FULL(x + k), a);
+    }
+    if (k < k_len) {
+        const __m256i m = tail_mask(k_len - k);
+        a = _mm256_fmadd_ps(LOAD_TAIL(w + k), LOAD_TAIL(x + k), a);
+    }
+    reduce_store(a, y, accumulate);
 }
 
 static void gemm_avx2(const float *w, int64_t w_stride, int n_rows, const float *x, int64_t x_stride, int64_t n_tok,
                       int64_t k_len, float *y, int64_t y_stride, int accumulate) {
-    for (int64_t t = 0; t < n_tok; t += 5) {
-        const int nt = n_tok - t < 5 ? (int)(n_tok - t) : 5;
-        for (int r = 0; r < n_rows; r += 2) {
-            const int nr = n_rows - r < 2 ? n_rows - r : 2;
-            const float *wr = w + r * w_stride;
-            const float *xt = x + t * x_stride;
-            float *yt = y + t * y_stride + r;
-            if (nr == 2 && nt == 5) {
-                gemm_block(wr, w_stride, xt, x_stride, k_len, yt, y_stride, accumulate, 2, 5);
-            } else {
-                gemm_edge(wr, w_stride, xt, x_stride, k_len, yt, y_stride, accumulate, nr, nt);
-            }
+    const int rows2 = n_rows / 2 * 2;
+    int64_t t = 0;
+    for (; t + 6 <= n_tok; t += 6) {
+        for (int r = 0; r < rows2; r += 2) {
+            gemm_2x6(w + r * w_stride, w_stride, x + t * x_stride, x_stride, k_len, y + t * y_stride + r, y_stride,
+                     accumulate);
+        }
+    }
+    for (; t < n_tok; t++) {
+        for (int r = 0; r < rows2; r += 2) {
+            gemm_2x1(w + r * w_stride, w_stride, x + t * x_stride, k_len, y + t * y_stride + r, accumulate);
+        }
+    }
+    for (t = 0; t < n_tok; t++) {
+        for (int r = rows2; r < n_rows; r++) {
+            gemm_1x1(w + r * w_stride, x + t * x_stride, k_len, y + t * y_stride + r, accumulate);
         }
     }
 }

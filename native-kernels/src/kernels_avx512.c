@@ -39,22 +39,39 @@ INLINE __m512 fma_x(__m512 w, const float *x, __m512 acc) {
     return _mm512_fmadd_ps(w, _mm512_loadu_ps(x), acc);
 }
 
+/* 4-bit formats are decoded through a 16-entry table: the block's 16 possible values are computed once per block
+ * (table[q] = the spec formula applied to q, with the same operations as the scalar code) and each nibble selects its
+ * value with vpermps, which reads only the low 4 bits of every index lane - so a byte widened to 32 bits indexes its
+ * low nibble directly, and the same bytes shifted right by 4 index their high nibble. */
+INLINE __m512 nibble_values(void) {
+    return _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+}
+
+/* The 16 bytes q as 32 table lookups: v[0] = table[q[j] & 15], v[1] = table[q[j] >> 4], j = 0..15. */
+INLINE void lookup_nibbles(__m128i q, __m512 table, __m512 v[2]) {
+    const __m512i idx = _mm512_cvtepu8_epi32(q);
+    v[0] = _mm512_permutexvar_ps(idx, table);
+    v[1] = _mm512_permutexvar_ps(_mm512_srli_epi32(idx, 4), table);
+}
+
+/* The IQ4_NL / IQ4_XS code book as floats. */
+INLINE __m512 iq4_book(void) {
+    return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)moe_kvalues_iq4nl)));
+}
+
 /* ---- block decoders: v[i] holds elements 16i..16i+15 of the block --------------------------------------------- */
 
 INLINE void q4_0_block(const uint8_t *b, __m512 v[2]) {
-    const __m512 d = _mm512_set1_ps(f16s(b));
-    const __m128i q = _mm_loadu_si128((const __m128i *)(b + 2));
-    const __m128i m4 = _mm_set1_epi8(0x0F), k8 = _mm_set1_epi8(8);
-    v[0] = _mm512_mul_ps(d, i8_to_ps(_mm_sub_epi8(_mm_and_si128(q, m4), k8)));
-    v[1] = _mm512_mul_ps(d, i8_to_ps(_mm_sub_epi8(_mm_and_si128(_mm_srli_epi16(q, 4), m4), k8)));
+    /* table[q] = d * (q - 8) */
+    const __m512 table = _mm512_mul_ps(_mm512_set1_ps(f16s(b)), _mm512_sub_ps(nibble_values(), _mm512_set1_ps(8.0f)));
+    lookup_nibbles(_mm_loadu_si128((const __m128i *)(b + 2)), table, v);
 }
 
 INLINE void q4_1_block(const uint8_t *b, __m512 v[2]) {
-    const __m512 d = _mm512_set1_ps(f16s(b)), m = _mm512_set1_ps(f16s(b + 2));
-    const __m128i q = _mm_loadu_si128((const __m128i *)(b + 4));
-    const __m128i m4 = _mm_set1_epi8(0x0F);
-    v[0] = _mm512_add_ps(_mm512_mul_ps(d, u8_to_ps(_mm_and_si128(q, m4))), m);
-    v[1] = _mm512_add_ps(_mm512_mul_ps(d, u8_to_ps(_mm_and_si128(_mm_srli_epi16(q, 4), m4))), m);
+    /* table[q] = d * q + m */
+    const __m512 table =
+        _mm512_add_ps(_mm512_mul_ps(_mm512_set1_ps(f16s(b)), nibble_values()), _mm512_set1_ps(f16s(b + 2)));
+    lookup_nibbles(_mm_loadu_si128((const __m128i *)(b + 4)), table, v);
 }
 
 /* The 5-bit values of Q5_0/Q5_1 as int32: nibble + 16 where the element's bit of qh is set (bit j for element j). */
@@ -93,48 +110,64 @@ INLINE void q8_0_block(const uint8_t *b, __m512 v[2]) {
 
 /* IQ4_NL: the 16-entry code book is a byte shuffle. */
 INLINE void iq4_nl_block(const uint8_t *b, __m512 v[2]) {
-    const __m128i book = _mm_loadu_si128((const __m128i *)moe_kvalues_iq4nl);
-    const __m512 d = _mm512_set1_ps(f16s(b));
-    const __m128i q = _mm_loadu_si128((const __m128i *)(b + 2));
-    const __m128i m4 = _mm_set1_epi8(0x0F);
-    v[0] = _mm512_mul_ps(d, i8_to_ps(_mm_shuffle_epi8(book, _mm_and_si128(q, m4))));
-    v[1] = _mm512_mul_ps(d, i8_to_ps(_mm_shuffle_epi8(book, _mm_and_si128(_mm_srli_epi16(q, 4), m4))));
+    /* table[q] = d * kvalues[q] */
+    const __m512 table = _mm512_mul_ps(_mm512_set1_ps(f16s(b)), iq4_book());
+    lookup_nibbles(_mm_loadu_si128((const __m128i *)(b + 2)), table, v);
 }
 
-/* Q2_K, sub-block s = 0..15 (16 elements): scale byte s, bits 2*((s/2)%4) of qs[32*(s/8) + 16*(s%2) + l]. */
-INLINE __m512 q2_k_sub(const uint8_t *b, float d, float dmin, int s) {
-    const uint8_t sc = b[s];
-    const float dl = d * (float)(sc & 0x0F), ml = dmin * (float)(sc >> 4);
-    const __m128i q = _mm_loadu_si128((const __m128i *)(b + 16 + 32 * (s / 8) + 16 * (s % 2)));
-    const __m128i bits = _mm_and_si128(_mm_srl_epi16(q, _mm_cvtsi32_si128(2 * ((s / 2) % 4))), _mm_set1_epi8(3));
-    return _mm512_sub_ps(_mm512_mul_ps(_mm512_set1_ps(dl), u8_to_ps(bits)), _mm512_set1_ps(ml));
+/* Q2_K and Q3_K are decoded through tables too. Sub-block s (16 elements, s = 8n + 2j + half in the spec's traversal)
+ * reads bytes qs[32n + 16half + l] at bit 2j: the 16 bytes of a (n, half) pair are widened once and shifted right by
+ * 2j, so the index's low 2 bits are the quant; the tables repeat every 4 (Q2_K) or 8 (Q3_K) entries so the bits above
+ * do not matter. */
+
+/* Q2_K: dl[s] = d * (scale & 15), ml[s] = dmin * (scale >> 4) for all 16 sub-blocks; table[i] = dl*(i&3) - ml. */
+INLINE void q2_k_superblock_tables(const uint8_t *b, __m512 *dl, __m512 *ml) {
+    const __m512i sc = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)b));
+    const __m512i m4 = _mm512_set1_epi32(0x0F);
+    *dl = _mm512_mul_ps(_mm512_set1_ps(f16s(b + 80)), _mm512_cvtepi32_ps(_mm512_and_si512(sc, m4)));
+    *ml = _mm512_mul_ps(_mm512_set1_ps(f16s(b + 82)), _mm512_cvtepi32_ps(_mm512_srli_epi32(sc, 4)));
 }
 
-/* Q3_K, sub-block s = 0..15: as Q2_K, minus 4 where hmask bit (s/2) of hmask[16*(s%2) + l] is clear. */
-INLINE __m512 q3_k_sub(const uint8_t *b, float d, const int *scales, int s) {
-    const float dl = d * (float)scales[s];
-    const __m128i q = _mm_loadu_si128((const __m128i *)(b + 32 + 32 * (s / 8) + 16 * (s % 2)));
-    const __m128i hm = _mm_loadu_si128((const __m128i *)(b + 16 * (s % 2)));
-    const __m128i bits = _mm_and_si128(_mm_srl_epi16(q, _mm_cvtsi32_si128(2 * ((s / 2) % 4))), _mm_set1_epi8(3));
-    const __mmask16 high = _mm_test_epi8_mask(hm, _mm_set1_epi8((char)(1u << (s / 2))));
-    const __m512i v = _mm512_cvtepu8_epi32(bits);
-    const __m512i w = _mm512_mask_sub_epi32(v, (__mmask16)~high, v, _mm512_set1_epi32(4));
-    return _mm512_mul_ps(_mm512_set1_ps(dl), _mm512_cvtepi32_ps(w));
+INLINE __m512 lane(__m512 v, int i) {
+    return _mm512_permutexvar_ps(_mm512_set1_epi32(i), v);
+}
+
+INLINE __m512 q2_k_sub(__m512i qw, __m512 dl, __m512 ml, int s) {
+    const __m512 rep4 = _mm512_setr_ps(0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3);
+    const __m512 table = _mm512_sub_ps(_mm512_mul_ps(lane(dl, s), rep4), lane(ml, s));
+    const __m512i idx = _mm512_srl_epi32(qw, _mm_cvtsi32_si128(2 * ((s / 2) % 4)));
+    return _mm512_permutexvar_ps(idx, table);
+}
+
+/* Q3_K: dl[s] = d * (scale_s - 32); table[i] = dl * ((i & 7) - 4), index = 2-bit quant | hmask bit << 2. */
+INLINE __m512 q3_k_superblock_scales(const uint8_t *b) {
+    uint8_t sc[16];
+    moe_q3_k_scale_bytes(b + 96, sc);
+    const __m512i v = _mm512_sub_epi32(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)sc)), _mm512_set1_epi32(32));
+    return _mm512_mul_ps(_mm512_set1_ps(f16s(b + 108)), _mm512_cvtepi32_ps(v));
+}
+
+/* qw: widened quant bytes of (n, half); hw4: widened hmask bytes of `half`, shifted left by 2. */
+INLINE __m512 q3_k_sub(__m512i qw, __m512i hw4, __m512 dl, int s) {
+    const __m512 rep8 = _mm512_setr_ps(-4, -3, -2, -1, 0, 1, 2, 3, -4, -3, -2, -1, 0, 1, 2, 3);
+    const __m512 table = _mm512_mul_ps(lane(dl, s), rep8);
+    const __m512i q = _mm512_srl_epi32(qw, _mm_cvtsi32_si128(2 * ((s / 2) % 4)));
+    const __m512i h = _mm512_srl_epi32(hw4, _mm_cvtsi32_si128(s / 2)); /* hmask bit s/2 now at bit 2 */
+    /* bits 0-1 from q, bits 2+ from h: ternary-logic "C ? A : B" with A = q, B = h, C = 3 */
+    const __m512i idx = _mm512_ternarylogic_epi32(q, h, _mm512_set1_epi32(3), 0xE4);
+    return _mm512_permutexvar_ps(idx, table);
 }
 
 /* Q4_K/Q5_K scales and mins of the 8 sub-blocks, already multiplied by d and dmin. */
 typedef struct k_scales {
-    float d[8], m[8];
+    float d[8], m[8]; /* contiguous: filled by one 16-lane store */
 } k_scales;
 
 INLINE void k4_scales(const uint8_t *b, k_scales *s) {
-    const float d = f16s(b), dmin = f16s(b + 2);
-    for (int k = 0; k < 8; k++) {
-        int sc, m;
-        moe_scale_min_k4(k, b + 4, &sc, &m);
-        s->d[k] = d * (float)sc;
-        s->m[k] = dmin * (float)m;
-    }
+    uint8_t sm[16];
+    moe_scale_min_k4_all(b + 4, sm);
+    const __m512 dd = _mm512_insertf32x8(_mm512_set1_ps(f16s(b)), _mm256_set1_ps(f16s(b + 2)), 1); /* d x8, dmin x8 */
+    _mm512_storeu_ps(s->d, _mm512_mul_ps(dd, u8_to_ps(_mm_loadu_si128((const __m128i *)sm))));
 }
 
 /* Q4_K/Q5_K chunk c (64 elements) from its 32 low and 32 high 5-bit values (bytes). */
@@ -147,10 +180,18 @@ INLINE void k_chunk(__m256i lo, __m256i hi, const k_scales *s, int c, __m512 v[4
     v[3] = _mm512_sub_ps(_mm512_mul_ps(d2, u8_to_ps(hi128(hi))), m2);
 }
 
+/* Q4_K chunk c: 32 bytes whose low nibbles are sub-block 2c and high nibbles sub-block 2c+1; table_k[q] = d_k*q - m_k. */
 INLINE void q4_k_chunk(const uint8_t *b, const k_scales *s, int c, __m512 v[4]) {
-    const __m256i q = _mm256_loadu_si256((const __m256i *)(b + 16 + 32 * c));
-    const __m256i m4 = _mm256_set1_epi8(0x0F);
-    k_chunk(_mm256_and_si256(q, m4), _mm256_and_si256(_mm256_srli_epi16(q, 4), m4), s, c, v);
+    const __m512 n = nibble_values();
+    const __m512 t1 = _mm512_sub_ps(_mm512_mul_ps(_mm512_set1_ps(s->d[2 * c]), n), _mm512_set1_ps(s->m[2 * c]));
+    const __m512 t2 =
+        _mm512_sub_ps(_mm512_mul_ps(_mm512_set1_ps(s->d[2 * c + 1]), n), _mm512_set1_ps(s->m[2 * c + 1]));
+    const __m512i i0 = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(b + 16 + 32 * c)));
+    const __m512i i1 = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(b + 16 + 32 * c + 16)));
+    v[0] = _mm512_permutexvar_ps(i0, t1);
+    v[1] = _mm512_permutexvar_ps(i1, t1);
+    v[2] = _mm512_permutexvar_ps(_mm512_srli_epi32(i0, 4), t2);
+    v[3] = _mm512_permutexvar_ps(_mm512_srli_epi32(i1, 4), t2);
 }
 
 /* qh_c = the 32 qh bytes shifted right by 2c (bits 0 and 1 of each byte are then clean of the neighbour byte). */
@@ -198,15 +239,12 @@ INLINE void q6_k_scales(const uint8_t *b, float *ds) {
 }
 
 /* IQ4_XS sub-block ib (32 elements). */
+/* IQ4_XS sub-block ib (32 elements): table[q] = (d * (ls - 32)) * kvalues[q]. */
 INLINE void iq4_xs_sub(const uint8_t *b, float d, int ib, __m512 v[2]) {
-    const __m128i book = _mm_loadu_si128((const __m128i *)moe_kvalues_iq4nl);
     const unsigned scales_h = moe_rd_u16(b + 2);
     const int ls = ((b[4 + ib / 2] >> (4 * (ib % 2))) & 0x0F) | (int)(((scales_h >> (2 * ib)) & 3) << 4);
-    const __m512 dl = _mm512_set1_ps(d * (float)(ls - 32));
-    const __m128i q = _mm_loadu_si128((const __m128i *)(b + 8 + 16 * ib));
-    const __m128i m4 = _mm_set1_epi8(0x0F);
-    v[0] = _mm512_mul_ps(dl, i8_to_ps(_mm_shuffle_epi8(book, _mm_and_si128(q, m4))));
-    v[1] = _mm512_mul_ps(dl, i8_to_ps(_mm_shuffle_epi8(book, _mm_and_si128(_mm_srli_epi16(q, 4), m4))));
+    const __m512 table = _mm512_mul_ps(_mm512_set1_ps(d * (float)(ls - 32)), iq4_book());
+    lookup_nibbles(_mm_loadu_si128((const __m128i *)(b + 8 + 16 * ib)), table, v);
 }
 
 /* ---- 32-element formats: dequantize and dot from one block decoder --------------------------------------------- */
@@ -278,19 +316,28 @@ DEFINE_SMALL(iq4_nl, iq4_nl_block, BYTES_IQ4_NL)
 
 #define SB_Q2_K(b, EMIT)                                                                                               \
     do {                                                                                                               \
-        const float d_ = f16s((b) + 80), dmin_ = f16s((b) + 82);                                                       \
-        for (int s_ = 0; s_ < 16; s_++) {                                                                              \
-            EMIT(s_, q2_k_sub((b), d_, dmin_, s_));                                                                    \
+        __m512 dl_, ml_;                                                                                               \
+        q2_k_superblock_tables((b), &dl_, &ml_);                                                                       \
+        _Pragma("GCC unroll 16") for (int p_ = 0; p_ < 4; p_++) { /* p = 2n + half */                                                           \
+            const __m512i qw_ = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)((b) + 16 + 16 * p_)));          \
+            _Pragma("GCC unroll 16") for (int j_ = 0; j_ < 4; j_++) {                                                                           \
+                const int s_ = 8 * (p_ / 2) + 2 * j_ + p_ % 2;                                                         \
+                EMIT(s_, q2_k_sub(qw_, dl_, ml_, s_));                                                                 \
+            }                                                                                                          \
         }                                                                                                              \
     } while (0)
 
 #define SB_Q3_K(b, EMIT)                                                                                               \
     do {                                                                                                               \
-        const float d_ = f16s((b) + 108);                                                                              \
-        int sc_[16];                                                                                                   \
-        moe_q3_k_scales((b) + 96, sc_);                                                                                \
-        for (int s_ = 0; s_ < 16; s_++) {                                                                              \
-            EMIT(s_, q3_k_sub((b), d_, sc_, s_));                                                                      \
+        const __m512 dl_ = q3_k_superblock_scales(b);                                                                  \
+        _Pragma("GCC unroll 16") for (int p_ = 0; p_ < 4; p_++) { /* p = 2n + half */                                                           \
+            const __m512i qw_ = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)((b) + 32 + 16 * p_)));          \
+            const __m512i hw4_ = _mm512_slli_epi32(                                                                    \
+                _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)((b) + 16 * (p_ % 2)))), 2);                     \
+            _Pragma("GCC unroll 16") for (int j_ = 0; j_ < 4; j_++) {                                                                           \
+                const int s_ = 8 * (p_ / 2) + 2 * j_ + p_ % 2;                                                         \
+                EMIT(s_, q3_k_sub(qw_, hw4_, dl_, s_));                                                                \
+            }                                                                                                          \
         }                                                                                                              \
     } while (0)
 
@@ -298,10 +345,10 @@ DEFINE_SMALL(iq4_nl, iq4_nl_block, BYTES_IQ4_NL)
     do {                                                                                                               \
         k_scales ks_;                                                                                                  \
         k4_scales((b), &ks_);                                                                                          \
-        for (int c_ = 0; c_ < 4; c_++) {                                                                               \
+        _Pragma("GCC unroll 16") for (int c_ = 0; c_ < 4; c_++) {                                                                               \
             __m512 v_[4];                                                                                              \
             q4_k_chunk((b), &ks_, c_, v_);                                                                             \
-            for (int k_ = 0; k_ < 4; k_++) {                                                                           \
+            _Pragma("GCC unroll 16") for (int k_ = 0; k_ < 4; k_++) {                                                                           \
                 EMIT(4 * c_ + k_, v_[k_]);                                                                             \
             }                                                                                                          \
         }                                                                                                              \
@@ -312,11 +359,11 @@ DEFINE_SMALL(iq4_nl, iq4_nl_block, BYTES_IQ4_NL)
         k_scales ks_;                                                                                                  \
         k4_scales((b), &ks_);                                                                                          \
         __m256i qh_ = _mm256_loadu_si256((const __m256i *)((b) + 16));                                                 \
-        for (int c_ = 0; c_ < 4; c_++) {                                                                               \
+        _Pragma("GCC unroll 16") for (int c_ = 0; c_ < 4; c_++) {                                                                               \
             __m512 v_[4];                                                                                              \
             q5_k_chunk((b), &ks_, qh_, c_, v_);                                                                        \
             qh_ = _mm256_srli_epi16(qh_, 2);                                                                           \
-            for (int k_ = 0; k_ < 4; k_++) {                                                                           \
+            _Pragma("GCC unroll 16") for (int k_ = 0; k_ < 4; k_++) {                                                                           \
                 EMIT(4 * c_ + k_, v_[k_]);                                                                             \
             }                                                                                                          \
         }                                                                                                              \
@@ -326,10 +373,10 @@ DEFINE_SMALL(iq4_nl, iq4_nl_block, BYTES_IQ4_NL)
     do {                                                                                                               \
         float ds_[16];                                                                                                 \
         q6_k_scales((b), ds_);                                                                                         \
-        for (int n_ = 0; n_ < 2; n_++) {                                                                               \
+        _Pragma("GCC unroll 16") for (int n_ = 0; n_ < 2; n_++) {                                                                               \
             __m512 v_[8];                                                                                              \
             q6_k_half((b), ds_, n_, v_);                                                                               \
-            for (int k_ = 0; k_ < 8; k_++) {                                                                           \
+            _Pragma("GCC unroll 16") for (int k_ = 0; k_ < 8; k_++) {                                                                           \
                 EMIT(8 * n_ + k_, v_[k_]);                                                                             \
             }                                                                                                          \
         }                                                                                                              \
@@ -338,7 +385,7 @@ DEFINE_SMALL(iq4_nl, iq4_nl_block, BYTES_IQ4_NL)
 #define SB_IQ4_XS(b, EMIT)                                                                                             \
     do {                                                                                                               \
         const float d_ = f16s(b);                                                                                      \
-        for (int ib_ = 0; ib_ < 8; ib_++) {                                                                            \
+        _Pragma("GCC unroll 16") for (int ib_ = 0; ib_ < 8; ib_++) {                                                                            \
             __m512 v_[2];                                                                                              \
             iq4_xs_sub((b), d_, ib_, v_);                                                                              \
             EMIT(2 * ib_, v_[0]);                                                                                      \
@@ -403,75 +450,116 @@ DEFINE_PLAIN(f16, ld_f16, 2)
 DEFINE_PLAIN(bf16, ld_bf16, 2)
 
 /* ---- f32 tile product (matmul) ------------------------------------------------------------------------------------
- * A register block of R rows x T tokens keeps R*T vector accumulators (4x6 = 24 of the 32 zmm registers), so each
- * loaded weight vector is used T times and each token vector R times. R and T are compile-time constants at every
- * call site of gemm_block, which lets the compiler keep acc[][] in registers. */
+ * The main register block is 4 rows x 6 tokens: 24 zmm accumulators (named variables, so they stay in registers), each
+ * loaded weight vector used 6 times and each token vector 4 times. Leftover tokens go through a 4x1 block, leftover
+ * rows (only at the end of a matrix) through 1x1 dots. Every (row, token) sum is accumulated in the same order by all
+ * three block shapes, so the result does not depend on how rows and tokens were grouped. */
 
-INLINE void gemm_block(const float *w, int64_t ws, const float *x, int64_t xs, int64_t k_len, float *y, int64_t ys,
-                       int accumulate, const int R, const int T) {
-    __m512 acc[4][6];
-    for (int r = 0; r < R; r++) {
-        for (int t = 0; t < T; t++) {
-            acc[r][t] = _mm512_setzero_ps();
-        }
-    }
-    int64_t k = 0;
-    for (; k < k_len; k += 16) {
-        const __mmask16 m = tail_mask(k_len - k);
-        __m512 wv[4];
-        for (int r = 0; r < R; r++) {
-            wv[r] = _mm512_maskz_loadu_ps(m, w + r * ws + k);
-        }
-        for (int t = 0; t < T; t++) {
-            const __m512 xv = _mm512_maskz_loadu_ps(m, x + t * xs + k);
-            for (int r = 0; r < R; r++) {
-                acc[r][t] = _mm512_fmadd_ps(wv[r], xv, acc[r][t]);
-            }
-        }
-    }
-    for (int t = 0; t < T; t++) {
-        for (int r = 0; r < R; r++) {
-            const float s = _mm512_reduce_add_ps(acc[r][t]);
-            float *out = y + t * ys + r;
-            *out = accumulate ? *out + s : s;
-        }
-    }
+INLINE float reduce_store(__m512 acc, float *out, int accumulate) {
+    const float s = _mm512_reduce_add_ps(acc);
+    *out = accumulate ? *out + s : s;
+    return s;
 }
 
-#define GEMM_CASE(R, T)                                                                                                \
-    case (R) * 8 + (T):                                                                                                \
-        gemm_block(w, ws, x, xs, k_len, y, ys, accumulate, R, T);                                                      \
-        break;
-#define GEMM_ROW_CASES(R)                                                                                              \
-    GEMM_CASE(R, 1) GEMM_CASE(R, 2) GEMM_CASE(R, 3) GEMM_CASE(R, 4) GEMM_CASE(R, 5) GEMM_CASE(R, 6)
+#define ROW4_FMA(t, xv)                                                                                                \
+    a0##t = _mm512_fmadd_ps(w0, xv, a0##t);                                                                            \
+    a1##t = _mm512_fmadd_ps(w1, xv, a1##t);                                                                            \
+    a2##t = _mm512_fmadd_ps(w2, xv, a2##t);                                                                            \
+    a3##t = _mm512_fmadd_ps(w3, xv, a3##t);
+#define ROW4_DECL(t) __m512 a0##t = _mm512_setzero_ps(), a1##t = a0##t, a2##t = a0##t, a3##t = a0##t;
+#define ROW4_STORE(t)                                                                                                  \
+    reduce_store(a0##t, y + (t) * ys + 0, accumulate);                                                                 \
+    reduce_store(a1##t, y + (t) * ys + 1, accumulate);                                                                 \
+    reduce_store(a2##t, y + (t) * ys + 2, accumulate);                                                                 \
+    reduce_store(a3##t, y + (t) * ys + 3, accumulate);
 
-/* Edge blocks with fewer rows or tokens. */
-static void gemm_edge(const float *w, int64_t ws, const float *x, int64_t xs, int64_t k_len, float *y, int64_t ys,
-                      int accumulate, int nr, int nt) {
-    switch (nr * 8 + nt) {
-        GEMM_ROW_CASES(1)
-        GEMM_ROW_CASES(2)
-        GEMM_ROW_CASES(3)
-        GEMM_ROW_CASES(4)
-    default:
-        break;
+/* One k step of 16 (m = lane mask; all ones except at the tail). */
+#define STEP_4x6(k, m)                                                                                                 \
+    do {                                                                                                               \
+        const __m512 w0 = _mm512_maskz_loadu_ps(m, w + (k));                                                           \
+        const __m512 w1 = _mm512_maskz_loadu_ps(m, w + ws + (k));                                                      \
+        const __m512 w2 = _mm512_maskz_loadu_ps(m, w + 2 * ws + (k));                                                  \
+        const __m512 w3 = _mm512_maskz_loadu_ps(m, w + 3 * ws + (k));                                                  \
+        __m512 xv;                                                                                                     \
+        xv = _mm512_maskz_loadu_ps(m, x + (k));                                                                        \
+        ROW4_FMA(0, xv)                                                                                                \
+        xv = _mm512_maskz_loadu_ps(m, x + xs + (k));                                                                   \
+        ROW4_FMA(1, xv)                                                                                                \
+        xv = _mm512_maskz_loadu_ps(m, x + 2 * xs + (k));                                                               \
+        ROW4_FMA(2, xv)                                                                                                \
+        xv = _mm512_maskz_loadu_ps(m, x + 3 * xs + (k));                                                               \
+        ROW4_FMA(3, xv)                                                                                                \
+        xv = _mm512_maskz_loadu_ps(m, x + 4 * xs + (k));                                                               \
+        ROW4_FMA(4, xv)                                                                                                \
+        xv = _mm512_maskz_loadu_ps(m, x + 5 * xs + (k));                                                               \
+        ROW4_FMA(5, xv)                                                                                                \
+    } while (0)
+
+static void gemm_4x6(const float *w, int64_t ws, const float *x, int64_t xs, int64_t k_len, float *y, int64_t ys,
+                     int accumulate) {
+    ROW4_DECL(0) ROW4_DECL(1) ROW4_DECL(2) ROW4_DECL(3) ROW4_DECL(4) ROW4_DECL(5)
+    int64_t k = 0;
+    for (; k + 16 <= k_len; k += 16) {
+        STEP_4x6(k, (__mmask16)0xFFFF);
     }
+    if (k < k_len) {
+        const __mmask16 m = tail_mask(k_len - k);
+        STEP_4x6(k, m);
+    }
+    ROW4_STORE(0) ROW4_STORE(1) ROW4_STORE(2) ROW4_STORE(3) ROW4_STORE(4) ROW4_STORE(5)
+}
+
+#define STEP_4x1(k, m)                                                                                                 \
+    do {                                                                                                               \
+        const __m512 w0 = _mm512_maskz_loadu_ps(m, w + (k));                                                           \
+        const __m512 w1 = _mm512_maskz_loadu_ps(m, w + ws + (k));                                                      \
+        const __m512 w2 = _mm512_maskz_loadu_ps(m, w + 2 * ws + (k));                                                  \
+        const __m512 w3 = _mm512_maskz_loadu_ps(m, w + 3 * ws + (k));                                                  \
+        const __m512 xv = _mm512_maskz_loadu_ps(m, x + (k));                                                           \
+        ROW4_FMA(0, xv)                                                                                                \
+    } while (0)
+
+static void gemm_4x1(const float *w, int64_t ws, const float *x, int64_t k_len, float *y, int accumulate) {
+    const int64_t ys = 0;
+    ROW4_DECL(0)
+    int64_t k = 0;
+    for (; k + 16 <= k_len; k += 16) {
+        STEP_4x1(k, (__mmask16)0xFFFF);
+    }
+    if (k < k_len) {
+        const __mmask16 m = tail_mask(k_len - k);
+        STEP_4x1(k, m);
+    }
+    ROW4_STORE(0)
+}
+
+static void gemm_1x1(const float *w, const float *x, int64_t k_len, float *y, int accumulate) {
+    __m512 a = _mm512_setzero_ps();
+    for (int64_t k = 0; k < k_len; k += 16) {
+        const __mmask16 m = tail_mask(k_len - k);
+        a = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, w + k), _mm512_maskz_loadu_ps(m, x + k), a);
+    }
+    reduce_store(a, y, accumulate);
 }
 
 static void gemm_avx512(const float *w, int64_t w_stride, int n_rows, const float *x, int64_t x_stride, int64_t n_tok,
                         int64_t k_len, float *y, int64_t y_stride, int accumulate) {
-    for (int64_t t = 0; t < n_tok; t += 6) {
-        const int nt = n_tok - t < 6 ? (int)(n_tok - t) : 6;
-        for (int r = 0; r < n_rows; r += 4) {
-            const int nr = n_rows - r < 4 ? n_rows - r : 4;
-            const float *wr = w + r * w_stride;
-            const float *xt = x + t * x_stride;
-            float *yt = y + t * y_stride + r;
-            if (nr == 4 && nt == 6) {
-                gemm_block(wr, w_stride, xt, x_stride, k_len, yt, y_stride, accumulate, 4, 6);
-            } else {
-                gemm_edge(wr, w_stride, xt, x_stride, k_len, yt, y_stride, accumulate, nr, nt);
-            }
+    const int rows4 = n_rows / 4 * 4;
+    int64_t t = 0;
+    for (; t + 6 <= n_tok; t += 6) {
+        for (int r = 0; r < rows4; r += 4) {
+            gemm_4x6(w + r * w_stride, w_stride, x + t * x_stride, x_stride, k_len, y + t * y_stride + r, y_stride,
+                     accumulate);
+        }
+    }
+    for (; t < n_tok; t++) {
+        for (int r = 0; r < rows4; r += 4) {
+            gemm_4x1(w + r * w_stride, w_stride, x + t * x_stride, k_len, y + t * y_stride + r, accumulate);
+        }
+    }
+    for (t = 0; t < n_tok; t++) {
+        for (int r = rows4; r < n_rows; r++) {
+            gemm_1x1(w + r * w_stride, x + t * x_stride, k_len, y + t * y_stride + r, accumulate);
         }
     }
 }

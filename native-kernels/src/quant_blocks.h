@@ -4,8 +4,8 @@
  *
  * These are the reference definition of every dequantized value: each formula is evaluated in f32 in the order written,
  * with one rounding per operation and no fused multiply-add (the kernel objects are built with -ffp-contract=off).
- * The SIMD levels reproduce these exact values; the scalar level uses these functions directly, and the SIMD levels
- * use them for the formats without a hand-written SIMD decoder.
+ * The scalar level uses these functions directly; the SIMD levels decode in registers and must reproduce these exact
+ * values (test/selftest.c compares them bit for bit). The scale-unpacking helpers are shared by all levels.
  *
  * Included by the three kernel files; everything here is static inline.
  */
@@ -165,6 +165,19 @@ static inline void moe_scale_min_k4(int k, const uint8_t *q, int *sc, int *m) {
     }
 }
 
+/* All 8 scales (bytes 0..7 of *out) and mins (bytes 8..15) of Q4_K/Q5_K at once, with 32-bit word operations:
+ * the same values as moe_scale_min_k4 for k = 0..7. */
+static inline void moe_scale_min_k4_all(const uint8_t *q, uint8_t out[16]) {
+    const uint32_t a0 = moe_rd_u32(q), a1 = moe_rd_u32(q + 4), a2 = moe_rd_u32(q + 8);
+    const uint32_t w[4] = {
+        a0 & 0x3F3F3F3Fu,                                                    /* sc[0..3] */
+        (a2 & 0x0F0F0F0Fu) | (((a0 >> 6) & 0x03030303u) << 4),               /* sc[4..7] */
+        a1 & 0x3F3F3F3Fu,                                                    /* m[0..3]  */
+        ((a2 >> 4) & 0x0F0F0F0Fu) | (((a1 >> 6) & 0x03030303u) << 4),        /* m[4..7]  */
+    };
+    memcpy(out, w, 16);
+}
+
 /* Q2_K {u8 scales[16]; u8 qs[64]; f16 d; f16 dmin}. */
 static inline void moe_dq_q2_k(const uint8_t *b, float *y) {
     const uint8_t *scales = b;
@@ -188,8 +201,8 @@ static inline void moe_dq_q2_k(const uint8_t *b, float *y) {
     }
 }
 
-/* The 16 signed 6-bit scales of Q3_K. */
-static inline void moe_q3_k_scales(const uint8_t *scales, int *out) {
+/* The 16 6-bit scale fields of Q3_K as bytes 0..63 (the scale is the byte minus 32). */
+static inline void moe_q3_k_scale_bytes(const uint8_t *scales, uint8_t out[16]) {
     const uint32_t a0 = moe_rd_u32(scales), a1 = moe_rd_u32(scales + 4), a2 = moe_rd_u32(scales + 8);
     const uint32_t w[4] = {
         (a0 & 0x0F0F0F0Fu) | (((a2 >> 0) & 0x03030303u) << 4),
@@ -197,8 +210,15 @@ static inline void moe_q3_k_scales(const uint8_t *scales, int *out) {
         ((a0 >> 4) & 0x0F0F0F0Fu) | (((a2 >> 4) & 0x03030303u) << 4),
         ((a1 >> 4) & 0x0F0F0F0Fu) | (((a2 >> 6) & 0x03030303u) << 4),
     };
+    memcpy(out, w, 16); /* little-endian: byte k of the four words = field k */
+}
+
+/* The 16 signed scales of Q3_K. */
+static inline void moe_q3_k_scales(const uint8_t *scales, int *out) {
+    uint8_t bytes[16];
+    moe_q3_k_scale_bytes(scales, bytes);
     for (int k = 0; k < 16; k++) {
-        out[k] = (int)(int8_t)(uint8_t)(w[k / 4] >> (8 * (k % 4))) - 32;
+        out[k] = (int)bytes[k] - 32;
     }
 }
 

@@ -170,10 +170,6 @@ void moe_pool_destroy(moe_pool *p) {
     free(p);
 }
 
-int moe_pool_threads(const moe_pool *p) {
-    return p->n_threads;
-}
-
 void moe_pool_run(moe_pool *p, moe_pool_fn fn, void *arg) {
     if (p->n_threads <= 1) {
         fn(arg, 0);

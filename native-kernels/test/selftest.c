@@ -500,6 +500,34 @@ static void test_format(const fmt *f) {
     }
 }
 
+/* One row in a buffer of exactly its size, so that the address sanitizer (or valgrind) sees any read past the last
+ * block; every entry point at every level. */
+static void test_exact_buffer(const fmt *f) {
+    const int64_t cols = f->be == 1 ? 45 : 3 * f->be, bytes = cols / f->be * f->bb;
+    uint8_t *w = malloc((size_t)bytes);
+    fill_matrix(f, w, bytes, 1, cols);
+    float *x = malloc((size_t)cols * 4), *out = malloc((size_t)cols * 4), *X = malloc((size_t)(2 * cols) * 4), y[2];
+    for (int64_t k = 0; k < 2 * cols; k++) {
+        X[k] = rnd_float();
+        if (k < cols) {
+            x[k] = X[k];
+        }
+    }
+    const int32_t id = 0;
+    for (int level = 0; level < levels_available(); level++) {
+        moe_ctx *ctx = new_ctx(level, 1);
+        CHECK(moe_tensor_dequantize(ctx, f->id, w, cols, out) == MOE_OK, "dequantize");
+        CHECK(moe_tensor_get_rows(ctx, f->id, w, bytes, 1, cols, &id, 1, out) == MOE_OK, "get_rows");
+        CHECK(moe_tensor_matvec(ctx, f->id, w, bytes, 1, cols, x, y) == MOE_OK, "matvec");
+        CHECK(moe_tensor_matmul(ctx, f->id, w, bytes, 1, cols, X, cols, 2, y, 1) == MOE_OK, "matmul");
+        moe_ctx_destroy(ctx);
+    }
+    free(w);
+    free(x);
+    free(out);
+    free(X);
+}
+
 /* matmul over more than one K tile (MOE_MM_TILE_K = 4096 columns) and with many tokens, against matvec per token. */
 static void test_matmul_large(int type) {
     const fmt *f = NULL;
@@ -675,6 +703,7 @@ int main(void) {
     test_layouts();
     for (int i = 0; i < N_FORMATS; i++) {
         test_format(&formats[i]);
+        test_exact_buffer(&formats[i]);
     }
     test_matmul_large(0);
     test_matmul_large(1);
