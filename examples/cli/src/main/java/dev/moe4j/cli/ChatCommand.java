@@ -3,6 +3,7 @@ package dev.moe4j.cli;
 import dev.moe4j.ChatRequest;
 import dev.moe4j.ChatResponse;
 import dev.moe4j.ChatSession;
+import dev.moe4j.ContextLengthExceededException;
 import dev.moe4j.Model;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -82,7 +83,15 @@ public final class ChatCommand implements Callable<Integer> {
                     }
                     ChatRequest request = sampling.applyTo(chat.request(line), model.contextLength());
                     ReasoningPrinter printer = new ReasoningPrinter(out, terminal);
-                    ChatResponse response = request.stream(printer::accept);
+                    ChatResponse response;
+                    try {
+                        response = request.stream(printer::accept);
+                    } catch (ContextLengthExceededException e) {
+                        printer.finish();
+                        err.println("(the conversation no longer fits in the context of " + model.contextLength()
+                                + " tokens: /reset to start over)");
+                        continue;
+                    }
                     printer.finish();
                     if (!quietStats) {
                         err.println(response.stats().summary());

@@ -210,6 +210,17 @@ class GenerationCommandsTest {
     }
 
     @Test
+    void chatSaysSoWhenTheContextIsFullAndGoesOn() {
+        Path model = shared().resolve("models/demo-wordnet-q8_0.gguf");
+        String input = "What does \"lantern\" mean?\n/reset\nWhat is the meaning of the word \"lantern\"?\n";
+        Result r = run(input, "chat", "-m", model.toString(), "--temp", "0", "-n", "8", "-c", "10", "-t", "1",
+                "--quiet-stats");
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(2, r.err().split("no longer fits in the context of 10 tokens", -1).length - 1, r.err());
+        assertEquals("", r.out());
+    }
+
+    @Test
     void badInputIsOneLineOnStderrAndAnExitCode() {
         Result missing = run("", "generate", "-m", dir.resolve("nope.gguf").toString(), "-p", "x");
         assertEquals(1, missing.exit());
