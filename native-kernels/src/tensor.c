@@ -122,7 +122,7 @@ int moe_run_matmul(moe_ctx *ctx, int ti, const uint8_t *w, int64_t row_bytes, in
         moe_run_matvec(ctx, ti, w, row_bytes, rows, cols, x, y);
         return MOE_OK;
     }
-    const int64_t fmas = rows * cols > INT64_MAX / n_tokens ? INT64_MAX : rows * cols * n_tokens;
+    const double fmas = (double)rows * (double)cols * (double)n_tokens; /* double: the product may exceed int64 */
     const int n_threads = (ctx->n_threads == 1 || fmas < MIN_PARALLEL_FMAS) ? 1 : ctx->n_threads;
     for (int i = 0; i < n_threads; i++) {
         if (ctx->scratch[i] == NULL) {
