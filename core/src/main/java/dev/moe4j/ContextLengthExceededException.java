@@ -1,0 +1,37 @@
+package dev.moe4j;
+
+/**
+ * Tokens would not fit in a session's context: the message says how many were asked for, the position and the
+ * capacity. Nothing was computed or changed; the session is still usable (e.g. after truncating it or with fewer
+ * tokens).
+ */
+public class ContextLengthExceededException extends Moe4jException {
+    private static final long serialVersionUID = 1L;
+
+    private final int position;
+    private final int requested;
+    private final int capacity;
+
+    public ContextLengthExceededException(int position, int requested, int capacity) {
+        super("context length exceeded: " + requested + " token(s) at position " + position + " need "
+                + ((long) position + requested) + " slots, the context holds " + capacity);
+        this.position = position;
+        this.requested = requested;
+        this.capacity = capacity;
+    }
+
+    /** Tokens already in the context. */
+    public int position() {
+        return position;
+    }
+
+    /** Tokens that were to be added. */
+    public int requested() {
+        return requested;
+    }
+
+    /** Tokens the context holds. */
+    public int capacity() {
+        return capacity;
+    }
+}

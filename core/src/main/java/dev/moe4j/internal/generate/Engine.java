@@ -1,0 +1,25 @@
+package dev.moe4j.internal.generate;
+
+/**
+ * A loaded model as the public API drives it: it hands out independent {@link DecodingSession}s (each with its own KV
+ * cache and worker threads). Thread-safe: sessions may be created and run concurrently from several threads.
+ */
+public interface Engine extends AutoCloseable {
+
+    /** Length of a logits row. */
+    int vocabSize();
+
+    /** The longest context a session may have (the model's trained context). */
+    int maxContextLength();
+
+    /**
+     * A new session at position 0 holding up to {@code contextLength} tokens; the caller closes it.
+     *
+     * @throws IllegalArgumentException if {@code contextLength} is not in {@code 1 .. maxContextLength()}
+     */
+    DecodingSession newSession(int contextLength);
+
+    /** Frees the model; sessions must be closed first. Idempotent. */
+    @Override
+    void close();
+}

@@ -1,0 +1,45 @@
+package dev.moe4j.internal.generate;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Everything one run of the {@link GenerationLoop} needs besides the model.
+ *
+ * @param promptTokens      the full prompt; tokens already in the session's state must be a prefix of it
+ * @param sampling          how to pick tokens
+ * @param seed              seed of the sampler's random generator
+ * @param maxTokens         the most tokens to generate (the context may end it sooner)
+ * @param stops             stop strings (may be empty)
+ * @param endTokens         ids that end generation (EOS, end of turn) unless {@code ignoreEos}
+ * @param ignoreEos         keep generating through end tokens
+ * @param parseReasoning    split {@code <think>} reasoning from the answer
+ * @param startsInReasoning the prompt already opened {@code <think>}
+ * @param cancelRequested   polled before every token and between prompt chunks; may be null
+ */
+public record GenerationSpec(int[] promptTokens, SamplingParams sampling, long seed, int maxTokens, List<String> stops,
+                             int[] endTokens, boolean ignoreEos, boolean parseReasoning, boolean startsInReasoning,
+                             BooleanSupplier cancelRequested) {
+
+    public GenerationSpec {
+        Objects.requireNonNull(promptTokens, "promptTokens");
+        Objects.requireNonNull(sampling, "sampling");
+        stops = List.copyOf(stops);
+        endTokens = endTokens.clone();
+        if (promptTokens.length == 0) {
+            throw new IllegalArgumentException("the prompt has no tokens: nothing to generate from");
+        }
+        if (maxTokens < 1) {
+            throw new IllegalArgumentException("maxTokens must be >= 1, got " + maxTokens);
+        }
+    }
+
+    /** True when the prompt text ends with {@code <think>} and optionally one newline: R1's generation prompt. */
+    public static boolean opensReasoning(String renderedPrompt) {
+        String s = renderedPrompt.endsWith("\r\n") ? renderedPrompt.substring(0, renderedPrompt.length() - 2)
+                : renderedPrompt.endsWith("\n") ? renderedPrompt.substring(0, renderedPrompt.length() - 1)
+                : renderedPrompt;
+        return s.endsWith(ReasoningSplitter.OPEN);
+    }
+}

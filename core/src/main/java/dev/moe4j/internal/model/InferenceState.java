@@ -1,0 +1,34 @@
+package dev.moe4j.internal.model;
+
+/**
+ * One session's mutable part of inference: the KV cache, the scratch activations of the forward pass and a kernel
+ * worker pool. Created by {@link LanguageModel#newState}; usable only with that model. Everything is allocated up front,
+ * so a forward pass allocates nothing per token.
+ *
+ * <p>Not thread-safe: one thread at a time. {@link #close()} frees the native memory and joins the workers.
+ */
+public interface InferenceState extends AutoCloseable {
+
+    /** Tokens in the cache = position the next token will take. */
+    int position();
+
+    /** Capacity of the KV cache in tokens. */
+    int contextLength();
+
+    /**
+     * Forgets every token at or after {@code position} (to resume a conversation from a shared prefix, or to drop
+     * rejected draft tokens); later forwards overwrite those cache rows.
+     *
+     * @throws IllegalArgumentException unless {@code 0 <= position <= position()}
+     */
+    void truncate(int position);
+
+    /** Sets (or with null removes) the observer that sees named intermediate tensors of later forward passes. */
+    void setObserver(ForwardObserver observer);
+
+    /** Native bytes this state holds (KV cache plus scratch). */
+    long allocatedBytes();
+
+    @Override
+    void close();
+}

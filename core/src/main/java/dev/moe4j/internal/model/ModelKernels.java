@@ -1,0 +1,57 @@
+package dev.moe4j.internal.model;
+
+import dev.moe4j.internal.nativeio.RopeParams;
+import dev.moe4j.internal.quant.GgmlType;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The compute operations a model's forward pass is made of, with the semantics of {@code moe4j.h} (ggml conventions:
+ * a weight is {@code rows} rows of {@code cols} elements stored {@code rowBytes} apart, {@code y[r] = dot(row r, x)}).
+ * Activations are f32; sizes and strides are in elements unless a name says bytes.
+ *
+ * <p>Two implementations: {@link NativeModelKernels} (the C kernels, what products run) and
+ * {@link ReferenceModelKernels} (plain Java, slow, the yardstick for tests). Models only talk to this interface, so a
+ * whole forward pass can be checked against the reference.
+ *
+ * <p>Not thread-safe: an instance belongs to one {@link InferenceState} and is driven by one thread at a time.
+ */
+public interface ModelKernels extends AutoCloseable {
+
+    /** Threads the matrix kernels use (the calling thread included). */
+    int threads();
+
+    /** {@code Y[t][r] = dot(W row r, X[t])} for {@code t < nTokens}; {@code X[t]} at {@code x + t·xStride}, {@code Y[t]} at {@code y + t·yStride}. */
+    void matmul(GgmlType type, MemorySegment w, long rowBytes, int rows, int cols, MemorySegment x, long xStride,
+                int nTokens, MemorySegment y, long yStride);
+
+    /** {@code out[i] = } dequantized row {@code ids[i]} of a table of {@code nRows} rows (ids are i32). */
+    void getRows(GgmlType type, MemorySegment table, long rowBytes, long nRows, int cols, MemorySegment ids, int nIds,
+                 MemorySegment out);
+
+    /** Dequantizes {@code n} elements (whole blocks) of {@code type} into f32 {@code dst}. */
+    void dequantize(GgmlType type, MemorySegment src, long n, MemorySegment dst);
+
+    /** {@code out[r] = x[r] / sqrt(mean(x[r]²) + eps) · weight} for {@code rows} contiguous rows of {@code n}; out may be x. */
+    void rmsnorm(MemorySegment x, MemorySegment weight, int n, int rows, float eps, MemorySegment out);
+
+    /** In-place rotary embedding (ggml_rope_ext semantics, see {@link RopeParams}) of the first {@code nRot} dims of each head. */
+    void rope(MemorySegment x, int nTokens, long tokenStride, int nHeads, long headStride, int nRot,
+              MemorySegment positions, RopeParams p);
+
+    /** In-place {@code softmax(scale · x)} of {@code rows} contiguous rows of {@code n}. */
+    void softmax(MemorySegment x, int n, int rows, float scale);
+
+    /** {@code out[i] = silu(gate[i]) · up[i]}; out may alias gate or up. */
+    void swiglu(MemorySegment gate, MemorySegment up, long n, MemorySegment out);
+
+    /** {@code y[i] += a · x[i]}. */
+    void axpy(float a, MemorySegment x, int n, MemorySegment y);
+
+    /** {@code out[i] = a[i] + b[i]}; out may alias a or b. */
+    void add(MemorySegment a, MemorySegment b, long n, MemorySegment out);
+
+    /** Releases worker threads; idempotent. */
+    @Override
+    void close();
+}

@@ -1,0 +1,72 @@
+package dev.moe4j.internal.model;
+
+/**
+ * How a model is loaded and how its states compute.
+ *
+ * @param threads  threads each state's kernels use (the calling thread included), 1..256
+ * @param maxBatch most tokens one internal forward step takes; longer inputs run in chunks. Scratch memory grows
+ *                 linearly with it.
+ * @param backend  which kernels run the math
+ * @param rounding what happens to activations before a product with a quantized or half-precision weight
+ */
+public record ModelOptions(int threads, int maxBatch, Backend backend, ActivationRounding rounding) {
+
+    /** The implementation behind {@link ModelKernels}. */
+    public enum Backend {
+        /** The native SIMD kernels (products). */
+        NATIVE,
+        /** Plain Java, single-threaded: the test reference. */
+        REFERENCE
+    }
+
+    /** Activation numerics of products with non-f32 weights. */
+    public enum ActivationRounding {
+        /**
+         * Round activations to the weight type's ggml {@code vec_dot_type} (Q8_0, Q8_K, f16, bf16) first, as llama.cpp
+         * does, so logits match llama.cpp's closely even where a MoE router sits near a tie. Costs one pass over the
+         * activations per product.
+         */
+        GGML,
+        /** Keep f32 activations: slightly more accurate than llama.cpp, but routing may differ from it near ties. */
+        NONE
+    }
+
+    public ModelOptions {
+        if (threads < 1 || threads > 256) {
+            throw new IllegalArgumentException("threads must be in 1..256, got " + threads);
+        }
+        if (maxBatch < 1 || maxBatch > 65536) {
+            throw new IllegalArgumentException("maxBatch must be in 1..65536, got " + maxBatch);
+        }
+        if (backend == null || rounding == null) {
+            throw new IllegalArgumentException("backend and rounding must not be null");
+        }
+    }
+
+    /** Native kernels on {@code threads} threads, batches of up to 64 tokens, llama.cpp's activation rounding. */
+    public static ModelOptions defaults(int threads) {
+        return new ModelOptions(threads, 64, Backend.NATIVE, ActivationRounding.GGML);
+    }
+
+    public ModelOptions withThreads(int n) {
+        return new ModelOptions(n, maxBatch, backend, rounding);
+    }
+
+    public ModelOptions withMaxBatch(int n) {
+        return new ModelOptions(threads, n, backend, rounding);
+    }
+
+    public ModelOptions withBackend(Backend b) {
+        return new ModelOptions(threads, maxBatch, b, rounding);
+    }
+
+    public ModelOptions withRounding(ActivationRounding r) {
+        return new ModelOptions(threads, maxBatch, backend, r);
+    }
+
+    /** A fresh set of kernels as these options describe (owned by the caller). */
+    ModelKernels createKernels(int threadCount) {
+        ModelKernels k = backend == Backend.NATIVE ? new NativeModelKernels(threadCount) : new ReferenceModelKernels();
+        return rounding == ActivationRounding.GGML ? new RoundingModelKernels(k) : k;
+    }
+}

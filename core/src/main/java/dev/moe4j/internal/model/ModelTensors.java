@@ -1,0 +1,109 @@
+package dev.moe4j.internal.model;
+
+import dev.moe4j.ModelFormatException;
+import dev.moe4j.internal.gguf.GgufFile;
+import dev.moe4j.internal.gguf.GgufTensor;
+import dev.moe4j.internal.quant.GgmlType;
+import dev.moe4j.internal.quant.ReferenceQuant;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.Optional;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+
+/**
+ * Looks up a model's tensors by name and checks each against the shape the architecture implies, so that a file which
+ * does not match its own metadata fails at load with a message naming the tensor, never later inside a kernel.
+ * Shapes are written ggml-style, {@code ne[0]} (the contiguous dimension) first.
+ */
+final class ModelTensors {
+    private final GgufFile file;
+    private final Arena arena;
+
+    /** @param arena owns what has to be converted at load (non-f32 norm vectors); lives as long as the model */
+    ModelTensors(GgufFile file, Arena arena) {
+        this.file = file;
+        this.arena = arena;
+    }
+
+    boolean has(String name) {
+        return file.tensor(name).isPresent();
+    }
+
+    /** A required 2-D weight {@code ne = {cols, rows}}. */
+    Weight matrix(String name, long cols, long rows) {
+        GgufTensor t = require(name, cols, rows);
+        return Weight.stacked(name, computable(t), (int) rows, (int) cols, t.rowBytes(), 1, t.segment());
+    }
+
+    Optional<Weight> optMatrix(String name, long cols, long rows) {
+        return has(name) ? Optional.of(matrix(name, cols, rows)) : Optional.empty();
+    }
+
+    /** A required 3-D weight {@code ne = {cols, rows, count}}: {@code count} matrices back to back. */
+    Weight stack(String name, long cols, long rows, long count) {
+        GgufTensor t = require(name, cols, rows, count);
+        return Weight.stacked(name, computable(t), (int) rows, (int) cols, t.rowBytes(), (int) count, t.segment());
+    }
+
+    /** A required vector of {@code n} values as f32 (converted once if the file stores another type). */
+    MemorySegment vector(String name, long n) {
+        GgufTensor t = require(name, n);
+        if (t.type() == GgmlType.F32) {
+            return t.segment();
+        }
+        computable(t);
+        float[] v = new float[(int) n];
+        ReferenceQuant.dequantizeRow(t.type(), t.segment(), 0, v, (int) n);
+        MemorySegment out = arena.allocate(n * Float.BYTES, 64);
+        MemorySegment.copy(v, 0, out, JAVA_FLOAT, 0, v.length);
+        return out;
+    }
+
+    Optional<MemorySegment> optVector(String name, long n) {
+        return has(name) ? Optional.of(vector(name, n)) : Optional.empty();
+    }
+
+    /** A vector copied to the heap (small per-layer parameters the Java side reads, e.g. the router bias). */
+    float[] floats(String name, long n) {
+        MemorySegment s = vector(name, n);
+        return s.toArray(JAVA_FLOAT);
+    }
+
+    /** The tensor with exactly the dims {@code expected} (missing trailing dims count as 1). */
+    GgufTensor require(String name, long... expected) {
+        GgufTensor t = file.tensor(name).orElseThrow(() -> new ModelFormatException(
+                file.path() + ": missing tensor '" + name + "' (expected shape " + Arrays.toString(expected) + ")", -1));
+        boolean same = t.rank() <= Math.max(expected.length, 1);
+        for (int i = 0; i < 4 && same; i++) {
+            same = t.dim(i) == (i < expected.length ? expected[i] : 1);
+        }
+        if (!same) {
+            throw new ModelFormatException(file.path() + ": tensor '" + name + "' has shape "
+                    + Arrays.toString(t.dims()) + ", the model's metadata implies " + Arrays.toString(expected)
+                    + " (ne[0] first)", t.fileOffset());
+        }
+        for (long d : expected) {
+            if (d > Integer.MAX_VALUE) {
+                throw new ModelFormatException(file.path() + ": tensor '" + name + "' dimension " + d
+                        + " is too large", t.fileOffset());
+            }
+        }
+        return t;
+    }
+
+    private GgmlType computable(GgufTensor t) {
+        if (!t.type().kernels()) {
+            throw new ModelFormatException(file.path() + ": tensor '" + t.name() + "' is stored as " + t.type()
+                    + ", which moe4j's kernels do not compute", t.fileOffset());
+        }
+        return t.type();
+    }
+
+    /** The file name, for messages. */
+    String source() {
+        return String.valueOf(file.path());
+    }
+}

@@ -1,0 +1,162 @@
+package dev.moe4j.internal.model;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+
+/**
+ * The routed-experts half of a Mixture-of-Experts feed-forward block: a router picks {@code k} experts per token and
+ * the output is the weighted sum of those experts' SwiGLU FFNs. (Shared experts, where an architecture has them, are a
+ * separate {@link DenseFfn} the model adds.)
+ *
+ * <p>Only the chosen experts' weights are read: expert {@code e} of a 3-D {@code *_exps} tensor is its own matrix slice.
+ * For a batch, tokens are grouped by expert so each chosen expert's weights are streamed once for all of its tokens.
+ */
+final class MoeFfn {
+    final Weight router;     // ffn_gate_inp: ne {D, E}
+    final ExpertRouter routing;
+    final Weight gateExps;   // ffn_gate_exps: ne {D, F, E}
+    final Weight upExps;     // ffn_up_exps:   ne {D, F, E}
+    final Weight downExps;   // ffn_down_exps: ne {F, D, E}
+
+    MoeFfn(Weight router, ExpertRouter routing, Weight gateExps, Weight upExps, Weight downExps) {
+        this.router = router;
+        this.routing = routing;
+        this.gateExps = gateExps;
+        this.upExps = upExps;
+        this.downExps = downExps;
+    }
+
+    int hidden() {
+        return router.cols;
+    }
+
+    int width() {
+        return gateExps.rows;
+    }
+
+    /** Per-state buffers for batches of up to {@code maxBatch} tokens. */
+    static final class Scratch {
+        final MemorySegment logits;  // [B][E]
+        final MemorySegment gathered; // [B][D]  inputs of one expert's tokens
+        final MemorySegment gate;    // [B][F]
+        final MemorySegment up;      // [B][F]
+        final MemorySegment down;    // [B][D]
+        final float[] logitsHeap;    // [B·E]
+        final float[] work;
+        final int[] chosen;          // [B·k] expert ids
+        final float[] weights;       // [B·k]
+        final int[] count;           // [E] tokens per expert
+        final int[] start;           // [E+1] start of each expert's run in order[]
+        final int[] order;           // [B·k] token of each (expert, token) pair, grouped by expert
+        final float[] orderWeight;   // [B·k]
+
+        Scratch(MoeFfn m, int maxBatch, Arena arena) {
+            int e = m.routing.experts();
+            int k = m.routing.used();
+            int d = m.hidden();
+            int f = m.width();
+            logits = arena.allocate((long) maxBatch * e * Float.BYTES, 64);
+            gathered = arena.allocate((long) maxBatch * d * Float.BYTES, 64);
+            gate = arena.allocate((long) maxBatch * f * Float.BYTES, 64);
+            up = arena.allocate((long) maxBatch * f * Float.BYTES, 64);
+            down = arena.allocate((long) maxBatch * d * Float.BYTES, 64);
+            logitsHeap = new float[maxBatch * e];
+            work = new float[m.routing.workSize()];
+            chosen = new int[maxBatch * k];
+            weights = new float[maxBatch * k];
+            count = new int[e];
+            start = new int[e + 1];
+            order = new int[maxBatch * k];
+            orderWeight = new float[maxBatch * k];
+        }
+    }
+
+    /**
+     * {@code out[t] = Σ_j w_tj · Expert_{e_tj}(x[t])} for {@code n} contiguous rows of {@code x}; {@code out} is
+     * overwritten and must not alias {@code x}.
+     */
+    void forward(ModelKernels k, MemorySegment x, int n, Scratch s, MemorySegment out, Trace trace, int layer,
+                 int pos0) {
+        int e = routing.experts();
+        int used = routing.used();
+        int d = hidden();
+        int f = width();
+
+        router.apply(k, x, n, s.logits);
+        MemorySegment.copy(s.logits, JAVA_FLOAT, 0, s.logitsHeap, 0, n * e);
+        for (int t = 0; t < n; t++) {
+            routing.route(s.logitsHeap, t * e, s.chosen, s.weights, t * used, s.work);
+            if (trace != null) {
+                trace.values("ffn_moe_logits", layer, pos0 + t, s.logitsHeap, t * e, e);
+                trace.values("ffn_moe_probs", layer, pos0 + t, s.work, 0, e);
+                trace.values("ffn_moe_selection", layer, pos0 + t, s.work, e, e);
+                float[] ids = new float[used];
+                for (int j = 0; j < used; j++) {
+                    ids[j] = s.chosen[t * used + j];
+                }
+                trace.values("ffn_moe_topk", layer, pos0 + t, ids, 0, used);
+                trace.values("ffn_moe_weights", layer, pos0 + t, s.weights, t * used, used);
+            }
+        }
+
+        // group (token, weight) pairs by expert, tokens ascending within an expert
+        java.util.Arrays.fill(s.count, 0);
+        for (int i = 0; i < n * used; i++) {
+            s.count[s.chosen[i]]++;
+        }
+        s.start[0] = 0;
+        for (int i = 0; i < e; i++) {
+            s.start[i + 1] = s.start[i] + s.count[i];
+            s.count[i] = 0;
+        }
+        for (int t = 0; t < n; t++) {
+            for (int j = 0; j < used; j++) {
+                int ex = s.chosen[t * used + j];
+                int at = s.start[ex] + s.count[ex]++;
+                s.order[at] = t;
+                s.orderWeight[at] = s.weights[t * used + j];
+            }
+        }
+
+        zero(out, (long) n * d * Float.BYTES);
+        long rowBytes = (long) d * Float.BYTES;
+        for (int ex = 0; ex < e; ex++) {
+            int m = s.count[ex];
+            if (m == 0) {
+                continue;
+            }
+            int first = s.start[ex];
+            MemorySegment in;
+            if (n == 1) {
+                in = x; // decode: the one token's row, no copy
+            } else {
+                for (int i = 0; i < m; i++) {
+                    MemorySegment.copy(x, s.order[first + i] * rowBytes, s.gathered, i * rowBytes, rowBytes);
+                }
+                in = s.gathered;
+            }
+            gateExps.apply(k, ex, in, d, m, s.gate, f);
+            upExps.apply(k, ex, in, d, m, s.up, f);
+            k.swiglu(s.gate, s.up, (long) m * f, s.gate);
+            downExps.apply(k, ex, s.gate, f, m, s.down, d);
+            for (int i = 0; i < m; i++) {
+                int t = s.order[first + i];
+                k.axpy(s.orderWeight[first + i], row(s.down, i, rowBytes), d, row(out, t, rowBytes));
+            }
+        }
+        if (trace != null) {
+            trace.rows("ffn_moe_out", layer, pos0, n, out, d);
+        }
+    }
+
+    /** Row {@code i} of a buffer; row 0 is the buffer itself, so decoding one token slices nothing. */
+    private static MemorySegment row(MemorySegment buf, int i, long rowBytes) {
+        return i == 0 ? buf : buf.asSlice(i * rowBytes, rowBytes);
+    }
+
+    private static void zero(MemorySegment buf, long bytes) {
+        (buf.byteSize() == bytes ? buf : buf.asSlice(0, bytes)).fill((byte) 0);
+    }
+}

@@ -1,0 +1,78 @@
+package dev.moe4j.internal.model;
+
+import dev.moe4j.internal.nativeio.KernelContext;
+import dev.moe4j.internal.nativeio.RopeParams;
+import dev.moe4j.internal.quant.GgmlType;
+
+import java.lang.foreign.MemorySegment;
+
+/** {@link ModelKernels} on the native kernels: one {@link KernelContext} (dispatch level + worker pool), owned. */
+final class NativeModelKernels implements ModelKernels {
+    private final KernelContext ctx;
+
+    NativeModelKernels(int threads) {
+        this.ctx = KernelContext.create(threads);
+    }
+
+    @Override
+    public int threads() {
+        return ctx.threads();
+    }
+
+    @Override
+    public void matmul(GgmlType type, MemorySegment w, long rowBytes, int rows, int cols, MemorySegment x, long xStride,
+                       int nTokens, MemorySegment y, long yStride) {
+        if (nTokens == 1) {
+            ctx.matvec(type.id(), w, rowBytes, rows, cols, x, y);
+        } else {
+            ctx.matmul(type.id(), w, rowBytes, rows, cols, x, xStride, nTokens, y, yStride);
+        }
+    }
+
+    @Override
+    public void getRows(GgmlType type, MemorySegment table, long rowBytes, long nRows, int cols, MemorySegment ids,
+                        int nIds, MemorySegment out) {
+        ctx.getRows(type.id(), table, rowBytes, nRows, cols, ids, nIds, out);
+    }
+
+    @Override
+    public void dequantize(GgmlType type, MemorySegment src, long n, MemorySegment dst) {
+        ctx.dequantize(type.id(), src, n, dst);
+    }
+
+    @Override
+    public void rmsnorm(MemorySegment x, MemorySegment weight, int n, int rows, float eps, MemorySegment out) {
+        ctx.rmsnorm(x, weight, n, rows, eps, out);
+    }
+
+    @Override
+    public void rope(MemorySegment x, int nTokens, long tokenStride, int nHeads, long headStride, int nRot,
+                     MemorySegment positions, RopeParams p) {
+        ctx.rope(x, nTokens, tokenStride, nHeads, headStride, nRot, positions, p);
+    }
+
+    @Override
+    public void softmax(MemorySegment x, int n, int rows, float scale) {
+        ctx.softmax(x, n, rows, scale);
+    }
+
+    @Override
+    public void swiglu(MemorySegment gate, MemorySegment up, long n, MemorySegment out) {
+        ctx.swiglu(gate, up, n, out);
+    }
+
+    @Override
+    public void axpy(float a, MemorySegment x, int n, MemorySegment y) {
+        ctx.axpy(a, x, n, y);
+    }
+
+    @Override
+    public void add(MemorySegment a, MemorySegment b, long n, MemorySegment out) {
+        ctx.add(a, b, n, out);
+    }
+
+    @Override
+    public void close() {
+        ctx.close();
+    }
+}

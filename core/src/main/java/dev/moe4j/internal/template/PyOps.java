@@ -1,0 +1,510 @@
+package dev.moe4j.internal.template;
+
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Python semantics of the operators on template values: truthiness, {@code ==}, ordering, arithmetic, {@code in},
+ * {@code len()} and iteration. Values are null (None), Boolean, Long (int), Double (float), String, List, PyTuple,
+ * Map (dict), DictView, PyIterator, Namespace, LoopContext, PyCallable and {@link Undefined}.
+ */
+final class PyOps {
+    /** Longest string or list a single repetition may produce, whatever the output limit (memory guard). */
+    static final long MAX_REPEAT = 1L << 26;
+
+    private PyOps() {
+    }
+
+    static boolean truthy(Object v) {
+        return switch (v) {
+            case null -> false;
+            case Boolean b -> b;
+            case Long l -> l != 0;
+            case Double d -> d != 0.0;
+            case String s -> !s.isEmpty();
+            case Undefined u -> false;
+            case List<?> l -> !l.isEmpty();
+            case PyTuple t -> !t.items().isEmpty();
+            case Map<?, ?> m -> !m.isEmpty();
+            case DictView view -> !view.map().isEmpty();
+            default -> true;
+        };
+    }
+
+    static boolean isNumber(Object v) {
+        return v instanceof Long || v instanceof Double || v instanceof Boolean;
+    }
+
+    private static boolean isInt(Object v) {
+        return v instanceof Long || v instanceof Boolean;
+    }
+
+    private static long asLong(Object v) {
+        return v instanceof Boolean b ? (b ? 1 : 0) : (Long) v;
+    }
+
+    private static double asDouble(Object v) {
+        return v instanceof Double d ? d : asLong(v);
+    }
+
+    // ---- equality and ordering ----
+
+    /** Python {@code a == b}. */
+    static boolean equals(Object a, Object b) {
+        if (a == b) {
+            return true;
+        }
+        if (a == null || b == null) {
+            return false;
+        }
+        if (isNumber(a) && isNumber(b)) {
+            return compareNumbers(a, b) == 0;
+        }
+        if (a instanceof Undefined || b instanceof Undefined) {
+            return a instanceof Undefined && b instanceof Undefined;
+        }
+        if (a instanceof String s) {
+            return s.equals(b);
+        }
+        if (a instanceof List<?> la && b instanceof List<?> lb) {
+            return sequenceEquals(la, lb);
+        }
+        if (a instanceof PyTuple ta && b instanceof PyTuple tb) {
+            return sequenceEquals(ta.items(), tb.items());
+        }
+        if (a instanceof Map<?, ?> ma && b instanceof Map<?, ?> mb) {
+            if (ma.size() != mb.size()) {
+                return false;
+            }
+            for (Map.Entry<?, ?> e : ma.entrySet()) {
+                Object key = findKey(mb, e.getKey());
+                if (key == NO_KEY || !equals(e.getValue(), mb.get(key))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        return false;
+    }
+
+    private static boolean sequenceEquals(List<?> a, List<?> b) {
+        if (a.size() != b.size()) {
+            return false;
+        }
+        for (int i = 0; i < a.size(); i++) {
+            if (!equals(a.get(i), b.get(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Exact comparison of two Python numbers (int vs float compared by value, as Python does). */
+    private static int compareNumbers(Object a, Object b) {
+        if (isInt(a) && isInt(b)) {
+            return Long.compare(asLong(a), asLong(b));
+        }
+        double x = asDouble(a);
+        double y = asDouble(b);
+        if (Double.isNaN(x) || Double.isNaN(y)) {
+            return Integer.MIN_VALUE; // unordered: neither equal nor less nor greater
+        }
+        if (Double.isInfinite(x) || Double.isInfinite(y) || (a instanceof Double && b instanceof Double)) {
+            return Double.compare(x, y) == 0 ? 0 : (x < y ? -1 : 1);
+        }
+        BigDecimal bx = a instanceof Double d ? new BigDecimal(d) : BigDecimal.valueOf(asLong(a));
+        BigDecimal by = b instanceof Double d ? new BigDecimal(d) : BigDecimal.valueOf(asLong(b));
+        return bx.compareTo(by);
+    }
+
+    /** Python {@code a < b} ({@code op} one of {@code < <= > >=}). */
+    static boolean order(String op, Object a, Object b) {
+        if (a instanceof Undefined u) {
+            throw u.error();
+        }
+        if (b instanceof Undefined u) {
+            throw u.error();
+        }
+        int c;
+        if (isNumber(a) && isNumber(b)) {
+            c = compareNumbers(a, b);
+            if (c == Integer.MIN_VALUE) {
+                return false;
+            }
+        } else if (a instanceof String sa && b instanceof String sb) {
+            c = PyStrings.compare(sa, sb);
+        } else if (a instanceof List<?> la && b instanceof List<?> lb) {
+            return orderSequences(op, la, lb);
+        } else if (a instanceof PyTuple ta && b instanceof PyTuple tb) {
+            return orderSequences(op, ta.items(), tb.items());
+        } else {
+            throw PyError.type("'" + op + "' not supported between instances of " + PyRepr.repr(PyRepr.typeName(a))
+                    + " and " + PyRepr.repr(PyRepr.typeName(b)));
+        }
+        return switch (op) {
+            case "<" -> c < 0;
+            case "<=" -> c <= 0;
+            case ">" -> c > 0;
+            default -> c >= 0;
+        };
+    }
+
+    private static boolean orderSequences(String op, List<?> a, List<?> b) {
+        int n = Math.min(a.size(), b.size());
+        for (int i = 0; i < n; i++) {
+            if (!equals(a.get(i), b.get(i))) {
+                return order(op, a.get(i), b.get(i));
+            }
+        }
+        int c = Integer.compare(a.size(), b.size());
+        return switch (op) {
+            case "<" -> c < 0;
+            case "<=" -> c <= 0;
+            case ">" -> c > 0;
+            default -> c >= 0;
+        };
+    }
+
+    /** A total order for sorting (Python's {@code sorted}); incomparable values raise a TypeError. */
+    static int sortCompare(Object a, Object b) {
+        if (order("<", a, b)) {
+            return -1;
+        }
+        return order("<", b, a) ? 1 : 0;
+    }
+
+    // ---- dict keys ----
+
+    static final Object NO_KEY = new Object();
+
+    /** The key of {@code map} equal to {@code key} in Python's sense (1 == 1.0 == True), or {@link #NO_KEY}. */
+    static Object findKey(Map<?, ?> map, Object key) {
+        if (map.containsKey(key)) {
+            return key;
+        }
+        if (isNumber(key)) {
+            for (Object k : map.keySet()) {
+                if (isNumber(k) && compareNumbers(k, key) == 0) {
+                    return k;
+                }
+            }
+        }
+        return NO_KEY;
+    }
+
+    static void checkHashable(Object key) {
+        if (key instanceof List || key instanceof Map || key instanceof Namespace || key instanceof DictView) {
+            throw PyError.type("unhashable type: " + PyRepr.repr(PyRepr.typeName(key)));
+        }
+        if (key instanceof PyTuple t) {
+            t.items().forEach(PyOps::checkHashable);
+        }
+    }
+
+    // ---- containers ----
+
+    /** Python {@code len(v)}; undefined has length 0. */
+    static long len(Object v) {
+        return switch (v) {
+            case null -> throw PyError.type("object of type 'NoneType' has no len()");
+            case String s -> s.codePointCount(0, s.length());
+            case List<?> l -> l.size();
+            case PyTuple t -> t.items().size();
+            case Map<?, ?> m -> m.size();
+            case DictView view -> view.map().size();
+            case Undefined u -> 0;
+            case LoopContext loop -> loop.length();
+            default -> throw PyError.type("object of type " + PyRepr.repr(PyRepr.typeName(v)) + " has no len()");
+        };
+    }
+
+    /** The elements Python's {@code iter(v)} yields (consuming a one-shot iterator). */
+    static List<Object> iterate(Object v) {
+        return switch (v) {
+            case null -> throw PyError.type("'NoneType' object is not iterable");
+            case List<?> l -> Collections.unmodifiableList(l);
+            case PyTuple t -> t.items();
+            case String s -> PyStrings.characters(s);
+            case Map<?, ?> m -> new ArrayList<>(m.keySet());
+            case DictView view -> view.elements();
+            case PyIterator it -> it.drain();
+            case Undefined u -> List.of();
+            default -> throw PyError.type(PyRepr.repr(PyRepr.typeName(v)) + " object is not iterable");
+        };
+    }
+
+    static boolean isIterable(Object v) {
+        return v instanceof List || v instanceof PyTuple || v instanceof String || v instanceof Map
+                || v instanceof DictView || v instanceof PyIterator || v instanceof Undefined
+                || v instanceof LoopContext;
+    }
+
+    /** Python {@code needle in haystack}. */
+    static boolean contains(Object haystack, Object needle) {
+        switch (haystack) {
+            case null -> throw PyError.type("argument of type 'NoneType' is not iterable");
+            case String s -> {
+                if (!(needle instanceof String n)) {
+                    throw PyError.type("'in <string>' requires string as left operand, not " + PyRepr.typeName(needle));
+                }
+                return s.contains(n);
+            }
+            case Map<?, ?> m -> {
+                checkHashable(needle);
+                return findKey(m, needle) != NO_KEY;
+            }
+            case DictView view when view.kind() == DictView.Kind.KEYS -> {
+                return findKey(view.map(), needle) != NO_KEY;
+            }
+            case PyIterator it -> {
+                while (it.hasNext()) {
+                    if (equals(it.next(), needle)) {
+                        return true;
+                    }
+                }
+                return false;
+            }
+            default -> {
+                if (!isIterable(haystack) || haystack instanceof LoopContext) {
+                    throw PyError.type("argument of type " + PyRepr.repr(PyRepr.typeName(haystack))
+                            + " is not iterable");
+                }
+                for (Object item : iterate(haystack)) {
+                    if (equals(item, needle)) {
+                        return true;
+                    }
+                }
+                return false;
+            }
+        }
+    }
+
+    // ---- arithmetic ----
+
+    static Object binary(String op, Object a, Object b) {
+        if (a instanceof Undefined u) {
+            throw u.error();
+        }
+        if (b instanceof Undefined u) {
+            throw u.error();
+        }
+        return switch (op) {
+            case "+" -> add(a, b);
+            case "-" -> numeric(op, a, b);
+            case "*" -> multiply(a, b);
+            case "/" -> divide(a, b);
+            case "//" -> floorDivide(a, b);
+            case "%" -> modulo(a, b);
+            case "**" -> power(a, b);
+            default -> throw new IllegalArgumentException(op);
+        };
+    }
+
+    private static Object add(Object a, Object b) {
+        if (a instanceof String sa) {
+            if (b instanceof String sb) {
+                return sa.concat(sb);
+            }
+            throw PyError.type("can only concatenate str (not \"" + PyRepr.typeName(b) + "\") to str");
+        }
+        if (a instanceof List<?> la) {
+            if (b instanceof List<?> lb) {
+                List<Object> out = new ArrayList<>(la.size() + lb.size());
+                out.addAll(la);
+                out.addAll(lb);
+                return out;
+            }
+            throw PyError.type("can only concatenate list (not \"" + PyRepr.typeName(b) + "\") to list");
+        }
+        if (a instanceof PyTuple ta) {
+            if (b instanceof PyTuple tb) {
+                List<Object> out = new ArrayList<>(ta.items());
+                out.addAll(tb.items());
+                return new PyTuple(out);
+            }
+            throw PyError.type("can only concatenate tuple (not \"" + PyRepr.typeName(b) + "\") to tuple");
+        }
+        return numeric("+", a, b);
+    }
+
+    private static Object numeric(String op, Object a, Object b) {
+        if (!isNumber(a) || !isNumber(b)) {
+            throw unsupported(op, a, b);
+        }
+        if (isInt(a) && isInt(b)) {
+            try {
+                return op.equals("+") ? Math.addExact(asLong(a), asLong(b)) : Math.subtractExact(asLong(a), asLong(b));
+            } catch (ArithmeticException e) {
+                throw overflow();
+            }
+        }
+        return op.equals("+") ? asDouble(a) + asDouble(b) : asDouble(a) - asDouble(b);
+    }
+
+    private static Object multiply(Object a, Object b) {
+        if (isInt(b) && (a instanceof String || a instanceof List || a instanceof PyTuple)) {
+            return repeat(a, asLong(b));
+        }
+        if (isInt(a) && (b instanceof String || b instanceof List || b instanceof PyTuple)) {
+            return repeat(b, asLong(a));
+        }
+        if (!isNumber(a) || !isNumber(b)) {
+            throw unsupported("*", a, b);
+        }
+        if (isInt(a) && isInt(b)) {
+            try {
+                return Math.multiplyExact(asLong(a), asLong(b));
+            } catch (ArithmeticException e) {
+                throw overflow();
+            }
+        }
+        return asDouble(a) * asDouble(b);
+    }
+
+    private static Object repeat(Object seq, long times) {
+        long n = Math.max(0, times);
+        if (seq instanceof String s) {
+            if ((long) s.length() * n > MAX_REPEAT) {
+                throw new PyError("MemoryError: string repetition result too large");
+            }
+            return s.repeat((int) n);
+        }
+        List<?> items = seq instanceof PyTuple t ? t.items() : (List<?>) seq;
+        if ((long) items.size() * n > MAX_REPEAT) {
+            throw new PyError("MemoryError: sequence repetition result too large");
+        }
+        List<Object> out = new ArrayList<>();
+        for (long i = 0; i < n; i++) {
+            out.addAll(items);
+        }
+        return seq instanceof PyTuple ? new PyTuple(out) : out;
+    }
+
+    private static Object divide(Object a, Object b) {
+        if (!isNumber(a) || !isNumber(b)) {
+            throw unsupported("/", a, b);
+        }
+        double y = asDouble(b);
+        if (y == 0) {
+            throw new PyError("ZeroDivisionError: division by zero");
+        }
+        return asDouble(a) / y;
+    }
+
+    private static Object floorDivide(Object a, Object b) {
+        if (!isNumber(a) || !isNumber(b)) {
+            throw unsupported("//", a, b);
+        }
+        if (isInt(a) && isInt(b)) {
+            if (asLong(b) == 0) {
+                throw new PyError("ZeroDivisionError: integer division or modulo by zero");
+            }
+            if (asLong(a) == Long.MIN_VALUE && asLong(b) == -1) {
+                throw overflow();
+            }
+            return Math.floorDiv(asLong(a), asLong(b));
+        }
+        double y = asDouble(b);
+        if (y == 0) {
+            throw new PyError("ZeroDivisionError: float floor division by zero");
+        }
+        return Math.floor(asDouble(a) / y);
+    }
+
+    private static Object modulo(Object a, Object b) {
+        if (a instanceof String) {
+            throw PyError.unsupported("printf-style string formatting ('...' % values) is not supported");
+        }
+        if (!isNumber(a) || !isNumber(b)) {
+            throw unsupported("%", a, b);
+        }
+        if (isInt(a) && isInt(b)) {
+            if (asLong(b) == 0) {
+                throw new PyError("ZeroDivisionError: integer division or modulo by zero");
+            }
+            return Math.floorMod(asLong(a), asLong(b));
+        }
+        double x = asDouble(a);
+        double y = asDouble(b);
+        if (y == 0) {
+            throw new PyError("ZeroDivisionError: float modulo");
+        }
+        double r = x % y;
+        if (r != 0 && ((r < 0) != (y < 0))) {
+            r += y;
+        }
+        return r == 0 ? Math.copySign(0.0, y) : r;
+    }
+
+    private static Object power(Object a, Object b) {
+        if (!isNumber(a) || !isNumber(b)) {
+            throw unsupported("** or pow()", a, b);
+        }
+        if (isInt(a) && isInt(b) && asLong(b) >= 0) {
+            long base = asLong(a);
+            long exp = asLong(b);
+            long result = 1;
+            try {
+                while (exp > 0) {
+                    if ((exp & 1) == 1) {
+                        result = Math.multiplyExact(result, base);
+                    }
+                    exp >>= 1;
+                    if (exp > 0) {
+                        base = Math.multiplyExact(base, base);
+                    }
+                }
+            } catch (ArithmeticException e) {
+                throw overflow();
+            }
+            return result;
+        }
+        double x = asDouble(a);
+        double y = asDouble(b);
+        if (x == 0 && y < 0) {
+            throw new PyError("ZeroDivisionError: 0.0 cannot be raised to a negative power");
+        }
+        return Math.pow(x, y);
+    }
+
+    static Object negate(Object v) {
+        if (v instanceof Undefined u) {
+            throw u.error();
+        }
+        if (v instanceof Double d) {
+            return -d;
+        }
+        if (isInt(v)) {
+            if (asLong(v) == Long.MIN_VALUE) {
+                throw overflow();
+            }
+            return -asLong(v);
+        }
+        throw PyError.type("bad operand type for unary -: " + PyRepr.repr(PyRepr.typeName(v)));
+    }
+
+    static Object plus(Object v) {
+        if (v instanceof Undefined u) {
+            throw u.error();
+        }
+        if (v instanceof Double) {
+            return v;
+        }
+        if (isInt(v)) {
+            return asLong(v);
+        }
+        throw PyError.type("bad operand type for unary +: " + PyRepr.repr(PyRepr.typeName(v)));
+    }
+
+    private static PyError unsupported(String op, Object a, Object b) {
+        return PyError.type("unsupported operand type(s) for " + op + ": " + PyRepr.repr(PyRepr.typeName(a)) + " and "
+                + PyRepr.repr(PyRepr.typeName(b)));
+    }
+
+    private static PyError overflow() {
+        return new PyError("OverflowError: integer result does not fit in 64 bits (not supported here)");
+    }
+}

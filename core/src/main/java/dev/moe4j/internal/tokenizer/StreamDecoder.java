@@ -1,0 +1,48 @@
+package dev.moe4j.internal.tokenizer;
+
+/**
+ * Decodes tokens as they are generated. A token may end in the middle of a UTF-8 character (an emoji is often split
+ * over two or three tokens), so {@link #push} returns only the text whose characters are complete and keeps the rest
+ * pending; {@link #flush} ends the stream. The concatenation of everything returned equals
+ * {@link Tokenizer#decode(int[], boolean)} of the same ids.
+ *
+ * <p>Not thread-safe: one instance per generation stream.
+ */
+public final class StreamDecoder {
+    private final Tokenizer tokenizer;
+    private final boolean skipSpecial;
+    private final Utf8Accumulator utf8 = new Utf8Accumulator();
+    private final StringBuilder out = new StringBuilder();
+
+    StreamDecoder(Tokenizer tokenizer, boolean skipSpecial) {
+        this.tokenizer = tokenizer;
+        this.skipSpecial = skipSpecial;
+    }
+
+    /**
+     * Adds one token; returns the text completed by it (possibly empty, never null).
+     *
+     * @throws IllegalArgumentException for an id outside the vocabulary (the stream is unchanged)
+     */
+    public String push(int id) {
+        byte[] b = tokenizer.bytesOf(id, skipSpecial);
+        out.setLength(0);
+        utf8.append(b, 0, b.length, out);
+        return out.toString();
+    }
+
+    /** Whether bytes of an incomplete character are held back. */
+    public boolean hasPending() {
+        return !utf8.isIdle();
+    }
+
+    /**
+     * Ends the stream: returns U+FFFD if an incomplete character was pending, otherwise "". The decoder can be
+     * reused afterwards for a new stream.
+     */
+    public String flush() {
+        out.setLength(0);
+        utf8.finish(out);
+        return out.toString();
+    }
+}

@@ -1,0 +1,67 @@
+package dev.moe4j.internal.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.moe4j.testing.GoldenFiles;
+import dev.moe4j.testing.Npy;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * One folder of shared/golden: a model and what llama.cpp computed with it (see golden/README.md): the prompt ids,
+ * the 32 greedy tokens it generated and the logits row that chose each of them (row 0 = last prompt position).
+ */
+record GoldenCase(String name, Path model, boolean quantized, int[] prompt, int[] generated, float[][] steps) {
+
+    static GoldenCase load(String name) {
+        Path dir = GoldenFiles.goldenDir().resolve(name);
+        try {
+            JsonNode fx = new ObjectMapper().readTree(dir.resolve("fixture.json").toFile());
+            Path model = dir.resolve(fx.has("model") ? fx.get("model").asText() : "model.gguf").normalize();
+            Npy steps = Npy.read(dir.resolve("logits_gen_steps.npy"));
+            int rows = (int) steps.shape()[0];
+            int vocab = (int) steps.shape()[1];
+            float[] flat = steps.floats();
+            float[][] byStep = new float[rows][];
+            for (int i = 0; i < rows; i++) {
+                byStep[i] = java.util.Arrays.copyOfRange(flat, i * vocab, (i + 1) * vocab);
+            }
+            float[] last = Npy.read(dir.resolve("logits_last_prompt.npy")).floats();
+            if (!java.util.Arrays.equals(last, byStep[0])) {
+                throw new IllegalStateException(name + ": logits_last_prompt.npy differs from row 0 of logits_gen_steps.npy");
+            }
+            return new GoldenCase(name, model, fx.get("quant").asBoolean(), ids(dir.resolve("prompt_tokens.txt")),
+                    ids(dir.resolve("generated_tokens.txt")), byStep);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Every golden folder whose fixture.json says {@code arch = deepseek2}, sorted. */
+    static List<String> deepseek2Cases() {
+        List<String> out = new ArrayList<>();
+        ObjectMapper json = new ObjectMapper();
+        try (Stream<Path> dirs = Files.list(GoldenFiles.goldenDir())) {
+            for (Path d : dirs.sorted().toList()) {
+                Path fx = d.resolve("fixture.json");
+                if (Files.isRegularFile(fx) && "deepseek2".equals(json.readTree(fx.toFile()).path("arch").asText())) {
+                    out.add(d.getFileName().toString());
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out;
+    }
+
+    private static int[] ids(Path file) throws IOException {
+        return Files.readAllLines(file).stream().map(String::trim).filter(s -> !s.isEmpty())
+                .mapToInt(Integer::parseInt).toArray();
+    }
+}
