@@ -100,10 +100,10 @@ MOE_API int moe_tensor_get_rows(const moe_ctx *ctx, int type, const void *table,
  * Each weight block's integer dot product is exact; blocks are then scaled in f32 with ggml's scalar formulas and summed
  * in a fixed order, so every dispatch level and thread count returns the same floats.
  *
- * Quantized activation rows ("xq") have this layout, one token after the other, each row padded to a multiple of 64
- * bytes (nb = blocks per row; all little-endian):
- *   Q8_0 family: int8 qs[32*nb] | float d[nb] | float s[nb] | int32 sum[nb]   (d and s hold fp16-rounded values)
- *   Q8_K family: int8 qs[256*nb] | float d[nb] | int16 bsums[16*nb]
+ * Quantized activation rows ("xq") have this layout, one token after the other (nb = blocks per row, little-endian):
+ *   Q8_0 family: int8 qs[32*np] | float d[np] | float s[np] | int32 sum[np], np = nb rounded up to a multiple of 16,
+ *     the extra blocks all zero (d and s hold fp16-rounded values; sum is the exact sum of the block's quants);
+ *   Q8_K family: int8 qs[256*nb] | float d[nb] | int16 bsums[16*nb], then zeros up to a multiple of 64 bytes.
  * Activations must be finite; other values give unspecified (but memory-safe) results. */
 
 /* Bytes of one quantized activation row of `cols` activations for products with weights of `type` (a multiple of 64).

@@ -17,7 +17,9 @@
  * Row layouts (one token; the same for every level and for the Java reference dev.moe4j.internal.quant.ReferenceQ8).
  * Struct-of-arrays rather than ggml's interleaved blocks so that SIMD code loads quants and scales in whole vectors;
  * rows are padded to 64 bytes so that consecutive tokens start on cache lines. nb = blocks in the row.
- *   Q8_0 family: i8 qs[32*nb] | f32 d[nb] (fp16-rounded) | f32 s[nb] (fp16-rounded) | i32 sum[nb] (exact sum of q)
+ *   Q8_0 family: i8 qs[32*nb16] | f32 d[nb16] (fp16-rounded) | f32 s[nb16] (fp16-rounded) | i32 sum[nb16] (exact sum
+ *     of q), nb16 = nb rounded up to a multiple of 16 with zeros in the extra blocks: SIMD code works on groups of 16
+ *     blocks, and zero activations make the products of a partial group's missing blocks vanish.
  *   Q8_K family: i8 qs[256*nb] | f32 d[nb] | i16 bsums[16*nb]
  *
  * Dot products (the reference every level reproduces bit for bit): each weight block's integer sum is exact (int32),
@@ -37,9 +39,14 @@
 #define Q8S_BLOCK_BYTES 44  /* 32 quants + d + s + sum */
 #define Q8K_BLOCK_BYTES 292 /* 256 quants + d + 16 bsums */
 
-/* Padded bytes of one token row of nb blocks. */
+/* Blocks of a Q8_0-family row including the zero padding to a multiple of 16. */
+static inline int64_t moe_q8s_padded_blocks(int64_t nb) {
+    return (nb + 15) / 16 * 16;
+}
+
+/* Padded bytes of one token row of nb blocks (44 * 16 is a multiple of 64). */
 static inline int64_t moe_q8s_row_bytes(int64_t nb) {
-    return (nb * Q8S_BLOCK_BYTES + 63) / 64 * 64;
+    return moe_q8s_padded_blocks(nb) * Q8S_BLOCK_BYTES;
 }
 
 static inline int64_t moe_q8k_row_bytes(int64_t nb) {
@@ -60,12 +67,24 @@ typedef struct q8k_row {
 } q8k_row;
 
 static inline q8s_row moe_q8s_view(const uint8_t *row, int64_t nb) {
+    const int64_t np = moe_q8s_padded_blocks(nb);
     q8s_row v;
     v.qs = (const int8_t *)row;
-    v.d = (const float *)(row + 32 * nb);
-    v.s = (const float *)(row + 36 * nb);
-    v.sum = (const int32_t *)(row + 40 * nb);
+    v.d = (const float *)(row + 32 * np);
+    v.s = (const float *)(row + 36 * np);
+    v.sum = (const int32_t *)(row + 40 * np);
     return v;
+}
+
+/* Zeroes the padding blocks [nb, nb16) of a Q8_0-family row (every field). */
+static inline void moe_q8s_zero_padding(uint8_t *row, int64_t nb) {
+    const int64_t np = moe_q8s_padded_blocks(nb), extra = np - nb;
+    if (extra > 0) {
+        memset(row + 32 * nb, 0, (size_t)(32 * extra));
+        memset(row + 32 * np + 4 * nb, 0, (size_t)(4 * extra));
+        memset(row + 36 * np + 4 * nb, 0, (size_t)(4 * extra));
+        memset(row + 40 * np + 4 * nb, 0, (size_t)(4 * extra));
+    }
 }
 
 static inline q8k_row moe_q8k_view(const uint8_t *row, int64_t nb) {
@@ -126,9 +145,11 @@ static inline float moe_q8_sum16(const float *l) {
 /* ---- reference quantizers (one token row) ------------------------------------------------------------------------ */
 
 static inline void moe_q8s_quantize_ref(const float *x, int64_t nb, uint8_t *row) {
+    const int64_t np = moe_q8s_padded_blocks(nb);
     int8_t *qs = (int8_t *)row;
-    float *d_out = (float *)(row + 32 * nb), *s_out = (float *)(row + 36 * nb);
-    int32_t *sum_out = (int32_t *)(row + 40 * nb);
+    float *d_out = (float *)(row + 32 * np), *s_out = (float *)(row + 36 * np);
+    int32_t *sum_out = (int32_t *)(row + 40 * np);
+    moe_q8s_zero_padding(row, nb);
     for (int64_t b = 0; b < nb; b++) {
         const float *xb = x + 32 * b;
         float amax = 0.0f;
@@ -150,7 +171,13 @@ static inline void moe_q8s_quantize_ref(const float *x, int64_t nb, uint8_t *row
     }
 }
 
+/* Zeroes the bytes after the last bsum up to the row's 64-byte multiple. */
+static inline void moe_q8k_zero_padding(uint8_t *row, int64_t nb) {
+    memset(row + Q8K_BLOCK_BYTES * nb, 0, (size_t)(moe_q8k_row_bytes(nb) - Q8K_BLOCK_BYTES * nb));
+}
+
 static inline void moe_q8k_quantize_ref(const float *x, int64_t nb, uint8_t *row) {
+    moe_q8k_zero_padding(row, nb);
     int8_t *qs = (int8_t *)row;
     float *d_out = (float *)(row + 256 * nb);
     int16_t *bsums = (int16_t *)(row + 260 * nb);

@@ -55,9 +55,20 @@ static double f32_at(const uint8_t *p) {
     return f;
 }
 
-/* Checks one quantized Q8_0-family row (nb blocks) of x. */
+/* Checks one quantized Q8_0-family row (nb blocks, padded with zero blocks to a multiple of 16) of x. */
 static void check_q8s_row(const char *what, const float *x, int64_t nb, const uint8_t *row) {
     const int8_t *qs = (const int8_t *)row;
+    const int64_t np = (nb + 15) / 16 * 16;
+    for (int64_t i = 32 * nb; i < 32 * np; i++) {
+        CHECK(qs[i] == 0, "%s padding quant %lld not zero", what, (long long)i);
+    }
+    for (int64_t b = nb; b < np; b++) {
+        for (int field = 0; field < 3; field++) {
+            uint32_t v;
+            memcpy(&v, row + (32 + 4 * field) * np + 4 * b, 4);
+            CHECK(v == 0, "%s padding block %lld field %d not zero", what, (long long)b, field);
+        }
+    }
     for (int64_t b = 0; b < nb; b++) {
         float amax = 0;
         for (int j = 0; j < 32; j++) {
@@ -73,9 +84,9 @@ static void check_q8s_row(const char *what, const float *x, int64_t nb, const ui
             sum += q;
         }
         const float ds = d * (float)sum;
-        double got_d = f32_at(row + 32 * nb + 4 * b), got_s = f32_at(row + 36 * nb + 4 * b);
+        double got_d = f32_at(row + 32 * np + 4 * b), got_s = f32_at(row + 36 * np + 4 * b);
         int32_t got_sum;
-        memcpy(&got_sum, row + 40 * nb + 4 * b, 4);
+        memcpy(&got_sum, row + 40 * np + 4 * b, 4);
         CHECK(got_d == nearest_f16(d), "%s block %lld d: %.9g, want %.9g", what, (long long)b, got_d, nearest_f16(d));
         CHECK(got_s == nearest_f16(ds), "%s block %lld s: %.9g, want %.9g", what, (long long)b, got_s, nearest_f16(ds));
         CHECK(got_sum == sum, "%s block %lld sum: %d, want %d", what, (long long)b, got_sum, sum);
@@ -96,6 +107,9 @@ static void check_q8k_row(const char *what, const float *x, int64_t nb, const ui
         float got_d;
         memcpy(&got_d, row + 256 * nb + 4 * b, 4);
         const int16_t *bsums = (const int16_t *)(row + 260 * nb) + 16 * b;
+        for (int64_t i = 292 * nb; b == 0 && i < (292 * nb + 63) / 64 * 64; i++) {
+            CHECK(row[i] == 0, "%s row padding byte %lld not zero", what, (long long)i);
+        }
         if (xb[first] == 0) {
             CHECK(got_d == 0, "%s zero block d", what);
             for (int j = 0; j < 256; j++) {
@@ -157,8 +171,9 @@ static double ref_dot(const fmt *f, const uint8_t *wrow, const float *wf, int64_
     for (int64_t b = 0; b < nb; b++) {
         double dx;
         const int8_t *q;
+        const int64_t np = (nb + 15) / 16 * 16;
         if (is_small(f)) {
-            dx = f32_at(xrow + 32 * nb + 4 * b);
+            dx = f32_at(xrow + 32 * np + 4 * b);
             q = (const int8_t *)xrow + 32 * b;
         } else {
             float d;
@@ -172,8 +187,8 @@ static double ref_dot(const fmt *f, const uint8_t *wrow, const float *wf, int64_
             memcpy(&h, wrow + b * f->bb + 2, 2);
             const int e = (h >> 10) & 31, man = h & 1023;
             m = (e == 0 ? ldexp(man, -24) : ldexp(1024 + man, e - 25)) * ((h & 0x8000) ? -1 : 1);
-            ref += m * f32_at(xrow + 36 * nb + 4 * b);
-            as += fabs(m * f32_at(xrow + 36 * nb + 4 * b));
+            ref += m * f32_at(xrow + 36 * np + 4 * b);
+            as += fabs(m * f32_at(xrow + 36 * np + 4 * b));
         }
         for (int64_t j = 0; j < f->be; j++) {
             const double p = ((double)wf[b * f->be + j] - m) * (dx * q[j]);
@@ -192,8 +207,8 @@ static void test_products(const fmt *f) {
     const int64_t n_tok = 9, x_stride = cols + 5, y_stride = rows + 3;
     int64_t xq_row = 0;
     CHECK(moe_tensor_q8_row_bytes(f->id, cols, &xq_row) == MOE_OK, "row_bytes %s", f->name);
-    CHECK(xq_row % 64 == 0 && xq_row >= nb * (is_small(f) ? 44 : 292), "%s row bytes %lld", f->name,
-          (long long)xq_row);
+    const int64_t want_row = is_small(f) ? (nb + 15) / 16 * 16 * 44 : (nb * 292 + 63) / 64 * 64;
+    CHECK(xq_row == want_row, "%s row bytes %lld, want %lld", f->name, (long long)xq_row, (long long)want_row);
     uint8_t *w = malloc((size_t)(rows * row_bytes));
     fill_matrix(f, w, row_bytes, rows, cols);
     const int64_t n_x = (n_tok * x_stride + 256) / 256 * 256; /* whole blocks of either family, past the last token */
@@ -244,9 +259,8 @@ static void test_products(const fmt *f) {
             const char *ln = moe_cpu_level_name(level);
             memset(xq, 0x5A, (size_t)(n_tok * xq_row));
             CHECK(moe_tensor_q8_quantize(ctx, f->id, X, cols, n_tok, x_stride, xq, n_tok * xq_row) == MOE_OK, "q");
-            for (int64_t t = 0; t < n_tok; t++) { /* the padding of a row is not part of the format */
-                const int64_t used = nb * (is_small(f) ? 44 : 292);
-                CHECK(memcmp(xq + t * xq_row, xq_ref + t * xq_row, (size_t)used) == 0,
+            for (int64_t t = 0; t < n_tok; t++) {
+                CHECK(memcmp(xq + t * xq_row, xq_ref + t * xq_row, (size_t)xq_row) == 0,
                       "%s %s threads=%d: quantized token %lld differs from scalar", f->name, ln, threads, (long long)t);
             }
             /* every batch size 1..n_tok gives the same rows as the scalar level */
@@ -372,7 +386,7 @@ static void test_errors(void) {
     }
     int64_t rb = -1;
     /* row bytes */
-    CHECK(moe_tensor_q8_row_bytes(2, 32, &rb) == MOE_OK && rb == 64, "rb Q4_0 32 -> 64 (%lld)", (long long)rb);
+    CHECK(moe_tensor_q8_row_bytes(2, 32, &rb) == MOE_OK && rb == 704, "rb Q4_0 32 -> 704 (%lld)", (long long)rb);
     CHECK(moe_tensor_q8_row_bytes(12, 512, &rb) == MOE_OK && rb == 640, "rb Q4_K 512 -> 640 (%lld)", (long long)rb);
     CHECK(moe_tensor_q8_row_bytes(0, 32, &rb) == MOE_ERR_UNSUPPORTED_TYPE, "rb F32");
     CHECK(moe_tensor_q8_row_bytes(9, 32, &rb) == MOE_ERR_UNSUPPORTED_TYPE, "rb Q8_1");
@@ -381,35 +395,36 @@ static void test_errors(void) {
     CHECK(moe_tensor_q8_row_bytes(2, 0, &rb) == MOE_ERR_INVALID_ARG, "rb cols=0");
     CHECK(moe_tensor_q8_row_bytes(2, 32, NULL) == MOE_ERR_INVALID_ARG, "rb NULL");
     /* quantize */
-    uint8_t xq[128];
+    enum { XQ = 2 * 704 };
+    static uint8_t xq[XQ];
     memset(xq, 0xEE, sizeof xq);
-    CHECK(moe_tensor_q8_quantize(NULL, 2, x, 32, 2, 32, xq, 128) == MOE_ERR_INVALID_ARG, "q ctx");
-    CHECK(moe_tensor_q8_quantize(ctx, 1, x, 32, 2, 32, xq, 128) == MOE_ERR_UNSUPPORTED_TYPE, "q F16");
-    CHECK(moe_tensor_q8_quantize(ctx, 77, x, 32, 2, 32, xq, 128) == MOE_ERR_UNSUPPORTED_TYPE, "q type");
-    CHECK(moe_tensor_q8_quantize(ctx, 2, NULL, 32, 2, 32, xq, 128) == MOE_ERR_INVALID_ARG, "q x");
-    CHECK(moe_tensor_q8_quantize(ctx, 2, x, 32, 2, 32, NULL, 128) == MOE_ERR_INVALID_ARG, "q xq");
-    CHECK(moe_tensor_q8_quantize(ctx, 2, x, 32, 2, 32, xq, 127) == MOE_ERR_INVALID_ARG, "q xq_bytes");
-    CHECK(moe_tensor_q8_quantize(ctx, 2, x, 32, 2, 31, xq, 128) == MOE_ERR_INVALID_ARG, "q x_stride");
-    CHECK(moe_tensor_q8_quantize(ctx, 2, x, 32, 0, 32, xq, 128) == MOE_ERR_INVALID_ARG, "q n_tokens");
-    CHECK(moe_tensor_q8_quantize(ctx, 2, x, 48, 1, 48, xq, 128) == MOE_ERR_INVALID_ARG, "q cols");
-    CHECK(moe_tensor_q8_quantize(ctx, 2, x, 32, 3, INT64_MAX / 2, xq, 128) == MOE_ERR_INVALID_ARG, "q overflow");
+    CHECK(moe_tensor_q8_quantize(NULL, 2, x, 32, 2, 32, xq, XQ) == MOE_ERR_INVALID_ARG, "q ctx");
+    CHECK(moe_tensor_q8_quantize(ctx, 1, x, 32, 2, 32, xq, XQ) == MOE_ERR_UNSUPPORTED_TYPE, "q F16");
+    CHECK(moe_tensor_q8_quantize(ctx, 77, x, 32, 2, 32, xq, XQ) == MOE_ERR_UNSUPPORTED_TYPE, "q type");
+    CHECK(moe_tensor_q8_quantize(ctx, 2, NULL, 32, 2, 32, xq, XQ) == MOE_ERR_INVALID_ARG, "q x");
+    CHECK(moe_tensor_q8_quantize(ctx, 2, x, 32, 2, 32, NULL, XQ) == MOE_ERR_INVALID_ARG, "q xq");
+    CHECK(moe_tensor_q8_quantize(ctx, 2, x, 32, 2, 32, xq, XQ - 1) == MOE_ERR_INVALID_ARG, "q xq_bytes");
+    CHECK(moe_tensor_q8_quantize(ctx, 2, x, 32, 2, 31, xq, XQ) == MOE_ERR_INVALID_ARG, "q x_stride");
+    CHECK(moe_tensor_q8_quantize(ctx, 2, x, 32, 0, 32, xq, XQ) == MOE_ERR_INVALID_ARG, "q n_tokens");
+    CHECK(moe_tensor_q8_quantize(ctx, 2, x, 48, 1, 48, xq, XQ) == MOE_ERR_INVALID_ARG, "q cols");
+    CHECK(moe_tensor_q8_quantize(ctx, 2, x, 32, 3, INT64_MAX / 2, xq, XQ) == MOE_ERR_INVALID_ARG, "q overflow");
     for (size_t i = 0; i < sizeof xq; i++) {
         CHECK(xq[i] == 0xEE, "rejected quantize wrote xq[%zu]", i);
     }
-    CHECK(moe_tensor_q8_quantize(ctx, 2, x, 32, 2, 32, xq, 128) == MOE_OK, "q ok");
+    CHECK(moe_tensor_q8_quantize(ctx, 2, x, 32, 2, 32, xq, XQ) == MOE_OK, "q ok");
     /* q8_matmul */
-    CHECK(moe_tensor_q8_matmul(NULL, 2, w, 18, 4, 32, xq, 128, 2, y, 4) == MOE_ERR_INVALID_ARG, "m ctx");
-    CHECK(moe_tensor_q8_matmul(ctx, 0, w, 4 * 32, 1, 32, xq, 128, 2, y, 4) == MOE_ERR_UNSUPPORTED_TYPE, "m F32");
-    CHECK(moe_tensor_q8_matmul(ctx, 9, w, 18, 4, 32, xq, 128, 2, y, 4) == MOE_ERR_UNSUPPORTED_TYPE, "m type");
-    CHECK(moe_tensor_q8_matmul(ctx, 2, NULL, 18, 4, 32, xq, 128, 2, y, 4) == MOE_ERR_INVALID_ARG, "m w");
-    CHECK(moe_tensor_q8_matmul(ctx, 2, w, 17, 4, 32, xq, 128, 2, y, 4) == MOE_ERR_INVALID_ARG, "m row_bytes");
-    CHECK(moe_tensor_q8_matmul(ctx, 2, w, 18, 0, 32, xq, 128, 2, y, 4) == MOE_ERR_INVALID_ARG, "m rows");
-    CHECK(moe_tensor_q8_matmul(ctx, 2, w, 18, 4, 33, xq, 128, 2, y, 4) == MOE_ERR_INVALID_ARG, "m cols");
-    CHECK(moe_tensor_q8_matmul(ctx, 2, w, 18, 4, 32, NULL, 128, 2, y, 4) == MOE_ERR_INVALID_ARG, "m xq");
-    CHECK(moe_tensor_q8_matmul(ctx, 2, w, 18, 4, 32, xq, 127, 2, y, 4) == MOE_ERR_INVALID_ARG, "m xq_bytes");
-    CHECK(moe_tensor_q8_matmul(ctx, 2, w, 18, 4, 32, xq, 128, 0, y, 4) == MOE_ERR_INVALID_ARG, "m n_tokens");
-    CHECK(moe_tensor_q8_matmul(ctx, 2, w, 18, 4, 32, xq, 128, 2, NULL, 4) == MOE_ERR_INVALID_ARG, "m y");
-    CHECK(moe_tensor_q8_matmul(ctx, 2, w, 18, 4, 32, xq, 128, 2, y, 3) == MOE_ERR_INVALID_ARG, "m y_stride");
+    CHECK(moe_tensor_q8_matmul(NULL, 2, w, 18, 4, 32, xq, XQ, 2, y, 4) == MOE_ERR_INVALID_ARG, "m ctx");
+    CHECK(moe_tensor_q8_matmul(ctx, 0, w, 4 * 32, 1, 32, xq, XQ, 2, y, 4) == MOE_ERR_UNSUPPORTED_TYPE, "m F32");
+    CHECK(moe_tensor_q8_matmul(ctx, 9, w, 18, 4, 32, xq, XQ, 2, y, 4) == MOE_ERR_UNSUPPORTED_TYPE, "m type");
+    CHECK(moe_tensor_q8_matmul(ctx, 2, NULL, 18, 4, 32, xq, XQ, 2, y, 4) == MOE_ERR_INVALID_ARG, "m w");
+    CHECK(moe_tensor_q8_matmul(ctx, 2, w, 17, 4, 32, xq, XQ, 2, y, 4) == MOE_ERR_INVALID_ARG, "m row_bytes");
+    CHECK(moe_tensor_q8_matmul(ctx, 2, w, 18, 0, 32, xq, XQ, 2, y, 4) == MOE_ERR_INVALID_ARG, "m rows");
+    CHECK(moe_tensor_q8_matmul(ctx, 2, w, 18, 4, 33, xq, XQ, 2, y, 4) == MOE_ERR_INVALID_ARG, "m cols");
+    CHECK(moe_tensor_q8_matmul(ctx, 2, w, 18, 4, 32, NULL, XQ, 2, y, 4) == MOE_ERR_INVALID_ARG, "m xq");
+    CHECK(moe_tensor_q8_matmul(ctx, 2, w, 18, 4, 32, xq, XQ - 1, 2, y, 4) == MOE_ERR_INVALID_ARG, "m xq_bytes");
+    CHECK(moe_tensor_q8_matmul(ctx, 2, w, 18, 4, 32, xq, XQ, 0, y, 4) == MOE_ERR_INVALID_ARG, "m n_tokens");
+    CHECK(moe_tensor_q8_matmul(ctx, 2, w, 18, 4, 32, xq, XQ, 2, NULL, 4) == MOE_ERR_INVALID_ARG, "m y");
+    CHECK(moe_tensor_q8_matmul(ctx, 2, w, 18, 4, 32, xq, XQ, 2, y, 3) == MOE_ERR_INVALID_ARG, "m y_stride");
     CHECK(moe_tensor_q8_matmul(ctx, 2, w, 18, 4, 32, xq, INT64_MAX, 3, y, INT64_MAX / 2) == MOE_ERR_INVALID_ARG,
           "m overflow");
     /* matmul_ggml */
