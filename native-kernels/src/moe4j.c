@@ -76,8 +76,10 @@ int moe_type_block(int type, int64_t *block_elems, int64_t *block_bytes) {
 
 static const moe_q8_kernels *q8_kernels_of(int level) {
     switch (level) {
+    case MOE_CPU_AVX512:
+        return &moe_q8_kernels_avx512;
     default:
-        return &moe_q8_kernels_scalar; /* TODO SIMD */
+        return &moe_q8_kernels_scalar; /* TODO AVX2 */
     }
 }
 

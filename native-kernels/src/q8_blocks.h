@@ -142,6 +142,31 @@ static inline float moe_q8_sum16(const float *l) {
     return s2a + s2b;
 }
 
+/* ---- per-block f32 formulas -------------------------------------------------------------------------------------
+ * Used by every level (built with -ffp-contract=off, so never fused). D = dw * dx (the block's combined scale); a block's result goes into lane b % 16. */
+
+/* c = D * isum (Q4_0, Q5_0, Q8_0, IQ4_NL) */
+static inline float moe_q8_scaled(float dw, float dx, int32_t isum) {
+    const float D = dw * dx;
+    return D * (float)isum;
+}
+
+/* c = D * isum + m * s (Q4_1, Q5_1: ggml's (d*d8)*sumi + m*s8) */
+static inline float moe_q8_scaled_min(float dw, float dx, int32_t isum, float mw, float s) {
+    const float D = dw * dx;
+    const float a = D * (float)isum;
+    const float b = mw * s;
+    return a + b;
+}
+
+/* c = (dw*dx) * isum - (dminw*dx) * summs (K-quants with mins; summs = 0 for the others) */
+static inline float moe_q8_scaled_k(float dw, float dminw, float dx, int32_t isum, int32_t summs) {
+    const float D = dw * dx, M = dminw * dx;
+    const float a = D * (float)isum;
+    const float b = M * (float)summs;
+    return a - b;
+}
+
 /* ---- reference quantizers (one token row) ------------------------------------------------------------------------ */
 
 static inline void moe_q8s_quantize_ref(const float *x, int64_t nb, uint8_t *row) {

@@ -6,31 +6,6 @@
 #include "internal.h"
 #include "q8_blocks.h"
 
-/* ---- per-block f32 formulas ----------------------------------------------------------------------------------------
- * D = dw * dx (the block's combined scale); a block's result goes into lane b % 16. */
-
-/* c = D * isum (Q4_0, Q5_0, Q8_0, IQ4_NL) */
-static inline float scaled(float dw, float dx, int32_t isum) {
-    const float D = dw * dx;
-    return D * (float)isum;
-}
-
-/* c = D * isum + m * s (Q4_1, Q5_1: ggml's (d*d8)*sumi + m*s8) */
-static inline float scaled_min(float dw, float dx, int32_t isum, float mw, float s) {
-    const float D = dw * dx;
-    const float a = D * (float)isum;
-    const float b = mw * s;
-    return a + b;
-}
-
-/* c = (dw*dx) * isum - (dminw*dx) * summs (K-quants with mins; summs = 0 for the others) */
-static inline float scaled_k(float dw, float dminw, float dx, int32_t isum, int32_t summs) {
-    const float D = dw * dx, M = dminw * dx;
-    const float a = D * (float)isum;
-    const float b = M * (float)summs;
-    return a - b;
-}
-
 /* ---- quantizers ------------------------------------------------------------------------------------------------ */
 
 static void quantize_q8s(const float *x, int64_t nb, uint8_t *row) {
@@ -49,7 +24,7 @@ static void q8dot_q4_0(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t 
         float lanes[16] = {0};
         for (int64_t b = 0; b < nb; b++) {
             const uint8_t *blk = w + b * BYTES_Q4_0;
-            lanes[b & 15] += scaled(moe_rd_f16(blk), v.d[b], moe_isum_q4_0(blk, v.qs + 32 * b));
+            lanes[b & 15] += moe_q8_scaled(moe_rd_f16(blk), v.d[b], moe_isum_q4_0(blk, v.qs + 32 * b));
         }
         out[t * os] = moe_q8_sum16(lanes);
     }
@@ -61,7 +36,7 @@ static void q8dot_q4_1(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t 
         float lanes[16] = {0};
         for (int64_t b = 0; b < nb; b++) {
             const uint8_t *blk = w + b * BYTES_Q4_1;
-            lanes[b & 15] += scaled_min(moe_rd_f16(blk), v.d[b], moe_isum_q4_1(blk, v.qs + 32 * b), moe_rd_f16(blk + 2),
+            lanes[b & 15] += moe_q8_scaled_min(moe_rd_f16(blk), v.d[b], moe_isum_q4_1(blk, v.qs + 32 * b), moe_rd_f16(blk + 2),
                                         v.s[b]);
         }
         out[t * os] = moe_q8_sum16(lanes);
@@ -75,7 +50,7 @@ static void q8dot_q5_0(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t 
         for (int64_t b = 0; b < nb; b++) {
             const uint8_t *blk = w + b * BYTES_Q5_0;
             const int32_t isum = moe_isum_q5(blk + 6, moe_rd_u32(blk + 2), v.qs + 32 * b, 16);
-            lanes[b & 15] += scaled(moe_rd_f16(blk), v.d[b], isum);
+            lanes[b & 15] += moe_q8_scaled(moe_rd_f16(blk), v.d[b], isum);
         }
         out[t * os] = moe_q8_sum16(lanes);
     }
@@ -88,7 +63,7 @@ static void q8dot_q5_1(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t 
         for (int64_t b = 0; b < nb; b++) {
             const uint8_t *blk = w + b * BYTES_Q5_1;
             const int32_t isum = moe_isum_q5(blk + 8, moe_rd_u32(blk + 4), v.qs + 32 * b, 0);
-            lanes[b & 15] += scaled_min(moe_rd_f16(blk), v.d[b], isum, moe_rd_f16(blk + 2), v.s[b]);
+            lanes[b & 15] += moe_q8_scaled_min(moe_rd_f16(blk), v.d[b], isum, moe_rd_f16(blk + 2), v.s[b]);
         }
         out[t * os] = moe_q8_sum16(lanes);
     }
@@ -100,7 +75,7 @@ static void q8dot_q8_0(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t 
         float lanes[16] = {0};
         for (int64_t b = 0; b < nb; b++) {
             const uint8_t *blk = w + b * BYTES_Q8_0;
-            lanes[b & 15] += scaled(moe_rd_f16(blk), v.d[b], moe_isum_q8_0(blk, v.qs + 32 * b));
+            lanes[b & 15] += moe_q8_scaled(moe_rd_f16(blk), v.d[b], moe_isum_q8_0(blk, v.qs + 32 * b));
         }
         out[t * os] = moe_q8_sum16(lanes);
     }
@@ -113,7 +88,7 @@ static void q8dot_iq4_nl(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_
         float lanes[16] = {0};
         for (int64_t b = 0; b < nb; b++) {
             const uint8_t *blk = w + b * BYTES_IQ4_NL;
-            lanes[b & 15] += scaled(moe_rd_f16(blk), v.d[b], moe_isum_iq4_nl(blk, v.qs + 32 * b));
+            lanes[b & 15] += moe_q8_scaled(moe_rd_f16(blk), v.d[b], moe_isum_iq4_nl(blk, v.qs + 32 * b));
         }
         out[t * os] = moe_q8_sum16(lanes);
     }
@@ -127,7 +102,7 @@ static void q8dot_q2_k(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t 
             const uint8_t *blk = w + b * BYTES_Q2_K;
             int32_t isum, summs;
             moe_isum_q2_k(blk, v.qs + 256 * b, v.bsums + 16 * b, &isum, &summs);
-            lanes[b & 15] += scaled_k(moe_rd_f16(blk + 80), moe_rd_f16(blk + 82), v.d[b], isum, summs);
+            lanes[b & 15] += moe_q8_scaled_k(moe_rd_f16(blk + 80), moe_rd_f16(blk + 82), v.d[b], isum, summs);
         }
         out[t * os] = moe_q8_sum16(lanes);
     }
@@ -139,7 +114,7 @@ static void q8dot_q3_k(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t 
         float lanes[16] = {0};
         for (int64_t b = 0; b < nb; b++) {
             const uint8_t *blk = w + b * BYTES_Q3_K;
-            lanes[b & 15] += scaled_k(moe_rd_f16(blk + 108), 0.0f, v.d[b], moe_isum_q3_k(blk, v.qs + 256 * b), 0);
+            lanes[b & 15] += moe_q8_scaled_k(moe_rd_f16(blk + 108), 0.0f, v.d[b], moe_isum_q3_k(blk, v.qs + 256 * b), 0);
         }
         out[t * os] = moe_q8_sum16(lanes);
     }
@@ -153,7 +128,7 @@ static void q8dot_q4_k(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t 
             const uint8_t *blk = w + b * BYTES_Q4_K;
             int32_t isum, summs;
             moe_isum_q45_k(blk, v.qs + 256 * b, v.bsums + 16 * b, 0, &isum, &summs);
-            lanes[b & 15] += scaled_k(moe_rd_f16(blk), moe_rd_f16(blk + 2), v.d[b], isum, summs);
+            lanes[b & 15] += moe_q8_scaled_k(moe_rd_f16(blk), moe_rd_f16(blk + 2), v.d[b], isum, summs);
         }
         out[t * os] = moe_q8_sum16(lanes);
     }
@@ -167,7 +142,7 @@ static void q8dot_q5_k(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t 
             const uint8_t *blk = w + b * BYTES_Q5_K;
             int32_t isum, summs;
             moe_isum_q45_k(blk, v.qs + 256 * b, v.bsums + 16 * b, 1, &isum, &summs);
-            lanes[b & 15] += scaled_k(moe_rd_f16(blk), moe_rd_f16(blk + 2), v.d[b], isum, summs);
+            lanes[b & 15] += moe_q8_scaled_k(moe_rd_f16(blk), moe_rd_f16(blk + 2), v.d[b], isum, summs);
         }
         out[t * os] = moe_q8_sum16(lanes);
     }
@@ -179,7 +154,7 @@ static void q8dot_q6_k(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t 
         float lanes[16] = {0};
         for (int64_t b = 0; b < nb; b++) {
             const uint8_t *blk = w + b * BYTES_Q6_K;
-            lanes[b & 15] += scaled_k(moe_rd_f16(blk + 208), 0.0f, v.d[b], moe_isum_q6_k(blk, v.qs + 256 * b), 0);
+            lanes[b & 15] += moe_q8_scaled_k(moe_rd_f16(blk + 208), 0.0f, v.d[b], moe_isum_q6_k(blk, v.qs + 256 * b), 0);
         }
         out[t * os] = moe_q8_sum16(lanes);
     }
@@ -192,7 +167,7 @@ static void q8dot_iq4_xs(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_
         float lanes[16] = {0};
         for (int64_t b = 0; b < nb; b++) {
             const uint8_t *blk = w + b * BYTES_IQ4_XS;
-            lanes[b & 15] += scaled_k(moe_rd_f16(blk), 0.0f, v.d[b], moe_isum_iq4_xs(blk, v.qs + 256 * b), 0);
+            lanes[b & 15] += moe_q8_scaled_k(moe_rd_f16(blk), 0.0f, v.d[b], moe_isum_iq4_xs(blk, v.qs + 256 * b), 0);
         }
         out[t * os] = moe_q8_sum16(lanes);
     }
