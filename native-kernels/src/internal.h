@@ -79,10 +79,10 @@ enum moe_q8_family { MOE_Q8_NONE = -1, MOE_Q8_SMALL = 0 /* Q8_0/Q8_1, 32 */, MOE
 
 /* Quantizes one token row of n_blocks blocks of x into row (q8_blocks.h's layout of the family). */
 typedef void (*moe_q8_quantize_fn)(const float *x, int64_t n_blocks, uint8_t *row);
-/* out[t*out_stride] = dot(weight row w of n_blocks blocks, activation row xq + t*xq_stride) for t < n_tok
- * (1 <= n_tok <= dot_max), decoding the weight row once for all tokens. */
-typedef void (*moe_q8_dot_fn)(const uint8_t *w, int64_t n_blocks, const uint8_t *xq, int64_t xq_stride, int n_tok,
-                              float *out, int64_t out_stride);
+/* out[t*out_stride + r] = dot(weight row r (at w + r*row_bytes, n_blocks blocks), activation row xq + t*xq_stride)
+ * for r < n_rows and t < n_tok (1 <= n_tok <= dot_max), decoding each weight row once for all tokens. */
+typedef void (*moe_q8_dot_fn)(const uint8_t *w, int64_t row_bytes, int64_t n_rows, int64_t n_blocks,
+                              const uint8_t *xq, int64_t xq_stride, int n_tok, float *out, int64_t out_stride);
 
 typedef struct moe_q8_kernels {
     moe_q8_quantize_fn quantize[2]; /* by moe_q8_family */

@@ -78,8 +78,10 @@ static const moe_q8_kernels *q8_kernels_of(int level) {
     switch (level) {
     case MOE_CPU_AVX512:
         return &moe_q8_kernels_avx512;
+    case MOE_CPU_AVX2:
+        return &moe_q8_kernels_avx2;
     default:
-        return &moe_q8_kernels_scalar; /* TODO AVX2 */
+        return &moe_q8_kernels_scalar;
     }
 }
 

@@ -302,15 +302,20 @@ INLINE __m512i group_f16(const uint8_t *g, int64_t len, const f16_windows *fw, i
 
 /* The public-table entry: T as a compile-time constant, so the token loops unroll and accumulators stay in registers. */
 #define DEFINE_DOT_SWITCH(suffix)                                                                                      \
-    static void q8dot_##suffix(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t xs, int n_tok, float *out,    \
-                               int64_t os) {                                                                           \
+    static void q8dot_##suffix(const uint8_t *w, int64_t row_bytes, int64_t n_rows, int64_t nb, const uint8_t *xq,     \
+                               int64_t xs, int n_tok, float *out, int64_t os) {                                        \
         switch (n_tok) {                                                                                               \
-        case 1: dot_##suffix##_t(w, nb, xq, xs, out, os, 1); break;                                                    \
-        case 2: dot_##suffix##_t(w, nb, xq, xs, out, os, 2); break;                                                    \
-        case 3: dot_##suffix##_t(w, nb, xq, xs, out, os, 3); break;                                                    \
-        case 4: dot_##suffix##_t(w, nb, xq, xs, out, os, 4); break;                                                    \
+        case 1: DOT_ROWS(suffix, 1); break;                                                                            \
+        case 2: DOT_ROWS(suffix, 2); break;                                                                            \
+        case 3: DOT_ROWS(suffix, 3); break;                                                                            \
+        case 4: DOT_ROWS(suffix, 4); break;                                                                            \
         default: break;                                                                                                \
         }                                                                                                              \
+    }
+/* A loop over the rows inside each case: the per-call constants (masks, tables) are set up once per range. */
+#define DOT_ROWS(suffix, T)                                                                                            \
+    for (int64_t r = 0; r < n_rows; r++) {                                                                             \
+        dot_##suffix##_t(w + r * row_bytes, nb, xq, xs, out + r, os, T);                                               \
     }
 
 DEFINE_SMALL(q4_0, BYTES_Q4_0, 3, 0)

@@ -18,7 +18,7 @@ static void quantize_q8k(const float *x, int64_t nb, uint8_t *row) {
 
 /* ---- dot products: one token at a time, block by block ------------------------------------------------------ */
 
-static void q8dot_q4_0(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t xs, int n_tok, float *out, int64_t os) {
+static void row_q4_0(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t xs, int n_tok, float *out, int64_t os) {
     for (int t = 0; t < n_tok; t++) {
         const q8s_row v = moe_q8s_view(xq + t * xs, nb);
         float lanes[16] = {0};
@@ -30,7 +30,7 @@ static void q8dot_q4_0(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t 
     }
 }
 
-static void q8dot_q4_1(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t xs, int n_tok, float *out, int64_t os) {
+static void row_q4_1(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t xs, int n_tok, float *out, int64_t os) {
     for (int t = 0; t < n_tok; t++) {
         const q8s_row v = moe_q8s_view(xq + t * xs, nb);
         float lanes[16] = {0};
@@ -43,7 +43,7 @@ static void q8dot_q4_1(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t 
     }
 }
 
-static void q8dot_q5_0(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t xs, int n_tok, float *out, int64_t os) {
+static void row_q5_0(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t xs, int n_tok, float *out, int64_t os) {
     for (int t = 0; t < n_tok; t++) {
         const q8s_row v = moe_q8s_view(xq + t * xs, nb);
         float lanes[16] = {0};
@@ -56,7 +56,7 @@ static void q8dot_q5_0(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t 
     }
 }
 
-static void q8dot_q5_1(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t xs, int n_tok, float *out, int64_t os) {
+static void row_q5_1(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t xs, int n_tok, float *out, int64_t os) {
     for (int t = 0; t < n_tok; t++) {
         const q8s_row v = moe_q8s_view(xq + t * xs, nb);
         float lanes[16] = {0};
@@ -69,7 +69,7 @@ static void q8dot_q5_1(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t 
     }
 }
 
-static void q8dot_q8_0(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t xs, int n_tok, float *out, int64_t os) {
+static void row_q8_0(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t xs, int n_tok, float *out, int64_t os) {
     for (int t = 0; t < n_tok; t++) {
         const q8s_row v = moe_q8s_view(xq + t * xs, nb);
         float lanes[16] = {0};
@@ -81,8 +81,7 @@ static void q8dot_q8_0(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t 
     }
 }
 
-static void q8dot_iq4_nl(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t xs, int n_tok, float *out,
-                         int64_t os) {
+static void row_iq4_nl(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t xs, int n_tok, float *out, int64_t os) {
     for (int t = 0; t < n_tok; t++) {
         const q8s_row v = moe_q8s_view(xq + t * xs, nb);
         float lanes[16] = {0};
@@ -94,7 +93,7 @@ static void q8dot_iq4_nl(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_
     }
 }
 
-static void q8dot_q2_k(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t xs, int n_tok, float *out, int64_t os) {
+static void row_q2_k(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t xs, int n_tok, float *out, int64_t os) {
     for (int t = 0; t < n_tok; t++) {
         const q8k_row v = moe_q8k_view(xq + t * xs, nb);
         float lanes[16] = {0};
@@ -108,7 +107,7 @@ static void q8dot_q2_k(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t 
     }
 }
 
-static void q8dot_q3_k(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t xs, int n_tok, float *out, int64_t os) {
+static void row_q3_k(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t xs, int n_tok, float *out, int64_t os) {
     for (int t = 0; t < n_tok; t++) {
         const q8k_row v = moe_q8k_view(xq + t * xs, nb);
         float lanes[16] = {0};
@@ -120,7 +119,7 @@ static void q8dot_q3_k(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t 
     }
 }
 
-static void q8dot_q4_k(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t xs, int n_tok, float *out, int64_t os) {
+static void row_q4_k(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t xs, int n_tok, float *out, int64_t os) {
     for (int t = 0; t < n_tok; t++) {
         const q8k_row v = moe_q8k_view(xq + t * xs, nb);
         float lanes[16] = {0};
@@ -134,7 +133,7 @@ static void q8dot_q4_k(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t 
     }
 }
 
-static void q8dot_q5_k(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t xs, int n_tok, float *out, int64_t os) {
+static void row_q5_k(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t xs, int n_tok, float *out, int64_t os) {
     for (int t = 0; t < n_tok; t++) {
         const q8k_row v = moe_q8k_view(xq + t * xs, nb);
         float lanes[16] = {0};
@@ -148,7 +147,7 @@ static void q8dot_q5_k(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t 
     }
 }
 
-static void q8dot_q6_k(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t xs, int n_tok, float *out, int64_t os) {
+static void row_q6_k(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t xs, int n_tok, float *out, int64_t os) {
     for (int t = 0; t < n_tok; t++) {
         const q8k_row v = moe_q8k_view(xq + t * xs, nb);
         float lanes[16] = {0};
@@ -160,8 +159,7 @@ static void q8dot_q6_k(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t 
     }
 }
 
-static void q8dot_iq4_xs(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t xs, int n_tok, float *out,
-                         int64_t os) {
+static void row_iq4_xs(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t xs, int n_tok, float *out, int64_t os) {
     for (int t = 0; t < n_tok; t++) {
         const q8k_row v = moe_q8k_view(xq + t * xs, nb);
         float lanes[16] = {0};
@@ -172,6 +170,28 @@ static void q8dot_iq4_xs(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_
         out[t * os] = moe_q8_sum16(lanes);
     }
 }
+
+/* The table's entry: every row of a range. */
+#define DEFINE_ROWS(suffix)                                                                                            \
+    static void q8dot_##suffix(const uint8_t *w, int64_t row_bytes, int64_t n_rows, int64_t nb, const uint8_t *xq,     \
+                               int64_t xs, int n_tok, float *out, int64_t os) {                                        \
+        for (int64_t r = 0; r < n_rows; r++) {                                                                         \
+            row_##suffix(w + r * row_bytes, nb, xq, xs, n_tok, out + r, os);                                           \
+        }                                                                                                              \
+    }
+
+DEFINE_ROWS(q4_0)
+DEFINE_ROWS(q4_1)
+DEFINE_ROWS(q5_0)
+DEFINE_ROWS(q5_1)
+DEFINE_ROWS(q8_0)
+DEFINE_ROWS(iq4_nl)
+DEFINE_ROWS(q2_k)
+DEFINE_ROWS(q3_k)
+DEFINE_ROWS(q4_k)
+DEFINE_ROWS(q5_k)
+DEFINE_ROWS(q6_k)
+DEFINE_ROWS(iq4_xs)
 
 const moe_q8_kernels moe_q8_kernels_scalar = {
     .quantize = {quantize_q8s, quantize_q8k},

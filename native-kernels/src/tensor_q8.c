@@ -104,7 +104,7 @@ typedef struct q8_matmul_job {
     moe_q8_dot_fn dot;
     int dot_max;
     const uint8_t *w;
-    int64_t row_bytes, rows, n_blocks, chunk;
+    int64_t row_bytes, rows, n_blocks, chunk, sub;
     const uint8_t *xq;
     int64_t xq_stride, n_tokens;
     float *y;
@@ -120,12 +120,12 @@ static void q8_matmul_work(void *arg, int thread_index) {
             return;
         }
         const int64_t r1 = min64(r0 + j->chunk, j->rows);
-        for (int64_t r = r0; r < r1; r++) {
-            const uint8_t *wr = j->w + r * j->row_bytes;
-            for (int64_t t0 = 0; t0 < j->n_tokens; t0 += j->dot_max) {
+        for (int64_t rs = r0; rs < r1; rs += j->sub) { /* a slice of rows small enough to stay in L1 ... */
+            const int64_t n_rows = min64(j->sub, r1 - rs);
+            for (int64_t t0 = 0; t0 < j->n_tokens; t0 += j->dot_max) { /* ... while the token groups go by */
                 const int n = (int)min64(j->dot_max, j->n_tokens - t0);
-                j->dot(wr, j->n_blocks, j->xq + t0 * j->xq_stride, j->xq_stride, n, j->y + t0 * j->y_stride + r,
-                       j->y_stride);
+                j->dot(j->w + rs * j->row_bytes, j->row_bytes, n_rows, j->n_blocks, j->xq + t0 * j->xq_stride,
+                       j->xq_stride, n, j->y + t0 * j->y_stride + rs, j->y_stride);
             }
         }
     }
@@ -145,6 +145,8 @@ void moe_run_q8_matmul(moe_ctx *ctx, int ti, const uint8_t *w, int64_t row_bytes
     j.n_tokens = n_tokens;
     j.y = y;
     j.y_stride = y_stride;
+    /* Rows per pass over the token groups: ~16 KiB of weights (L1), 1..64 rows. One group: the whole chunk. */
+    j.sub = n_tokens <= j.dot_max ? rows : (16384 / row_bytes < 1 ? 1 : (16384 / row_bytes > 64 ? 64 : 16384 / row_bytes));
     atomic_init(&j.next, 0);
     const int64_t data = rows * (j.n_blocks * moe_types[ti].block_bytes);
     if (ctx->n_threads == 1 || data < MIN_PARALLEL_BYTES) {
