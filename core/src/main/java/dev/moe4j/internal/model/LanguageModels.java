@@ -13,7 +13,13 @@ import java.util.function.BiFunction;
  */
 public final class LanguageModels {
     private static final Map<String, BiFunction<GgufFile, ModelOptions, LanguageModel>> LOADERS = Map.of(
-            DeepSeek2Config.ARCH, DeepSeek2Model::load);
+            DeepSeek2Config.ARCH, DeepSeek2Model::load,
+            LlamaModel.ARCH, LlamaModel::load,
+            Qwen2Model.ARCH, Qwen2Model::load,
+            Qwen3Model.ARCH, Qwen3Model::load,
+            Qwen2MoeModel.ARCH, Qwen2MoeModel::load,
+            Qwen3MoeModel.ARCH, Qwen3MoeModel::load,
+            OlmoeModel.ARCH, OlmoeModel::load);
 
     private LanguageModels() {}
 

@@ -164,13 +164,13 @@ class DeepSeek2StateTest {
         try (GgufFile file = GgufFile.open(g.model());
              LanguageModel model = LanguageModels.load(file, ModelOptions.defaults(1)
                      .withRounding(ModelOptions.ActivationRounding.NONE))) {
-            float[][] alone = DeepSeek2GoldenTest.run(model, g, true).rows();
+            float[][] alone = GoldenComparison.run(model, g, true).rows();
             java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
             try {
-                var a = pool.submit(() -> DeepSeek2GoldenTest.run(model, g, true).rows());
-                var b = pool.submit(() -> DeepSeek2GoldenTest.run(model, g, false).rows());
-                DeepSeek2GoldenTest.agree(alone, a.get(), "concurrent prefill session");
-                DeepSeek2GoldenTest.agree(alone, b.get(), "concurrent token-by-token session");
+                var a = pool.submit(() -> GoldenComparison.run(model, g, true).rows());
+                var b = pool.submit(() -> GoldenComparison.run(model, g, false).rows());
+                GoldenComparison.agree(alone, a.get(), "concurrent prefill session");
+                GoldenComparison.agree(alone, b.get(), "concurrent token-by-token session");
             } finally {
                 pool.shutdownNow();
             }
