@@ -179,10 +179,15 @@ class DeepSeek2StateTest {
 
     @Test
     void unknownArchitectureIsNamed() throws IOException {
-        try (GgufFile file = GgufFile.open(GoldenFiles.goldenDir().resolve("qwen3moe-tiny-f32/model.gguf"))) {
+        Path other = dir.resolve("mamba.gguf");
+        try (GgufFile src = GgufFile.open(GoldenFiles.goldenDir().resolve("qwen3moe-tiny-f32/model.gguf"))) {
+            GgufRewrite.copy(src, k -> !k.equals("general.architecture"), t -> true)
+                    .putString("general.architecture", "mamba").write(other);
+        }
+        try (GgufFile file = GgufFile.open(other)) {
             ModelFormatException e = assertThrows(ModelFormatException.class,
                     () -> LanguageModels.load(file, ModelOptions.defaults(1)));
-            assertTrue(e.getMessage().contains("'qwen3moe'") && e.getMessage().contains("deepseek2"), e.getMessage());
+            assertTrue(e.getMessage().contains("'mamba'") && e.getMessage().contains("deepseek2"), e.getMessage());
         }
     }
 
