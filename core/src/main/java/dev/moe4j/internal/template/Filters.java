@@ -19,16 +19,18 @@ import java.util.regex.Pattern;
  */
 final class Filters {
     private static final Set<String> NAMES = Set.of("abs", "attr", "batch", "capitalize", "center", "count", "d",
-            "default", "dictsort", "e", "escape", "first", "float", "forceescape", "indent", "int", "items", "join",
+            "default", "dictsort", "e", "escape", "first", "float", "format", "forceescape", "indent", "int", "items", "join",
             "last", "length", "list", "lower", "map", "max", "min", "reject", "rejectattr", "replace", "reverse",
             "round", "safe", "select", "selectattr", "sort", "string", "sum", "title", "tojson", "trim", "unique",
             "upper", "wordcount");
-    private static final Set<String> UNSUPPORTED = Set.of("filesizeformat", "format", "groupby", "pprint", "random",
+    private static final Set<String> UNSUPPORTED = Set.of("filesizeformat", "groupby", "pprint", "random",
             "slice", "striptags", "truncate", "urlencode", "urlize", "wordwrap", "xmlattr");
     private static final Pattern WORD_BEGINNING_SPLIT = Pattern.compile("[-\\s({\\[<]+",
             Pattern.UNICODE_CHARACTER_CLASS);
     private static final Pattern WORD = Pattern.compile("\\w+", Pattern.UNICODE_CHARACTER_CLASS);
     private static final Object R = Args.REQUIRED;
+    /** Filters Jinja passes the render context to; its optimizer never folds them to constants. */
+    static final Set<String> NEEDS_CONTEXT = Set.of("map", "select", "reject", "selectattr", "rejectattr");
 
     private Filters() {
     }
@@ -55,15 +57,18 @@ final class Filters {
                 yield abs(v);
             }
             case "attr" -> attr(v, PyRepr.str(bind(name, args, kw, "name", R)[0]));
-            case "batch" -> batch(v, bind(name, args, kw, "linecount", R, "fill_with", null));
-            case "capitalize" -> PyStrings.capitalize(soft(v, name, args, kw));
+            case "batch" -> {
+                Object[] p = bind(name, args, kw, "linecount", R, "fill_with", null);
+                yield PyIterator.generator("do_batch", () -> batch(v, p));
+            }
+            case "capitalize" -> keepMarkup(v, PyStrings.capitalize(soft(v, name, args, kw)));
             case "center" -> {
                 Object[] p = bind(name, args, kw, "width", 80L);
                 long width = Args.integer("center", p[0]);
                 if (width > PyOps.MAX_REPEAT) {
                     throw new PyError("MemoryError: padding too large");
                 }
-                yield PyStrings.center(PyRepr.str(v), width, " ");
+                yield keepMarkup(v, PyStrings.center(PyRepr.str(v), width, " "));
             }
             case "count", "length" -> {
                 bind(name, args, kw);
@@ -75,7 +80,14 @@ final class Filters {
             }
             case "dictsort" -> dictsort(v, bind(name, args, kw, "case_sensitive", false, "by", "key",
                     "reverse", false));
-            case "e", "escape", "forceescape" -> escape(PyRepr.str(v), name, args, kw);
+            case "e", "escape" -> {
+                bind(name, args, kw);
+                yield Markup.escape(v);
+            }
+            case "forceescape" -> {
+                bind(name, args, kw);
+                yield Markup.escape(PyRepr.str(v));
+            }
             case "first" -> {
                 bind(name, args, kw);
                 yield first(v);
@@ -85,25 +97,36 @@ final class Filters {
                 yield last(v);
             }
             case "float" -> toFloat(v, bind(name, args, kw, "default", 0.0)[0]);
+            case "format" -> {
+                if (!args.isEmpty() && !kw.isEmpty()) {
+                    throw new PyError("FilterArgumentError: can't handle positional and keyword arguments at the same"
+                            + " time");
+                }
+                Object values = kw.isEmpty() ? new PyTuple(args) : new LinkedHashMap<Object, Object>(kw);
+                yield v instanceof Markup m ? new Markup(PyFormat.format(m.text(), values, true))
+                        : PyFormat.format(PyRepr.str(v), values);
+            }
             case "indent" -> indent(v, bind(name, args, kw, "width", 4L, "first", false, "blank", false));
             case "int" -> toInt(v, bind(name, args, kw, "default", 0L, "base", 10L));
             case "items" -> {
                 bind(name, args, kw);
-                yield items(v);
+                yield PyIterator.generator("do_items", () -> items(v));
             }
             case "join" -> join(ev, v, bind(name, args, kw, "d", "", "attribute", null));
             case "list" -> {
                 bind(name, args, kw);
                 yield new ArrayList<>(PyOps.iterate(v));
             }
-            case "lower" -> PyStrings.lower(soft(v, name, args, kw));
-            case "upper" -> PyStrings.upper(soft(v, name, args, kw));
+            case "lower" -> keepMarkup(v, PyStrings.lower(soft(v, name, args, kw)));
+            case "upper" -> keepMarkup(v, PyStrings.upper(soft(v, name, args, kw)));
             case "title" -> title(soft(v, name, args, kw));
-            case "map" -> map(ev, v, args, kw);
+            case "map" -> PyIterator.generator("sync_do_map", () -> map(ev, v, args, kw));
             case "max", "min" -> minMax(v, name.equals("max"), bind(name, args, kw, "case_sensitive", false,
                     "attribute", null));
-            case "select", "reject" -> selectOrReject(ev, v, args, kw, name.equals("select"), false);
-            case "selectattr", "rejectattr" -> selectOrReject(ev, v, args, kw, name.equals("selectattr"), true);
+            case "select", "reject" -> PyIterator.generator("select_or_reject",
+                    () -> selectOrReject(ev, v, args, kw, name.equals("select"), false));
+            case "selectattr", "rejectattr" -> PyIterator.generator("select_or_reject",
+                    () -> selectOrReject(ev, v, args, kw, name.equals("selectattr"), true));
             case "replace" -> {
                 Object[] p = bind(name, args, kw, "old", R, "new", R, "count", null);
                 long count = p[2] == null ? -1 : Args.integer("replace", p[2]);
@@ -114,7 +137,11 @@ final class Filters {
                 yield reverse(v);
             }
             case "round" -> round(v, bind(name, args, kw, "precision", 0L, "method", "common"));
-            case "safe", "string" -> soft(v, name, args, kw);
+            case "safe" -> {
+                bind(name, args, kw);
+                yield v instanceof Markup ? v : new Markup(PyRepr.str(v));
+            }
+            case "string" -> keepMarkup(v, soft(v, name, args, kw));
             case "sort" -> sort(v, bind(name, args, kw, "reverse", false, "case_sensitive", false,
                     "attribute", null));
             case "sum" -> sum(v, bind(name, args, kw, "attribute", null, "start", 0L));
@@ -125,9 +152,19 @@ final class Filters {
             }
             case "trim" -> {
                 Object[] p = bind(name, args, kw, "chars", null);
-                yield PyStrings.strip(PyRepr.str(v), p[0] == null ? null : Args.string("strip arg", p[0]));
+                String chars = p[0] == null ? null : Markup.text(p[0]);
+                if (p[0] != null && chars == null) {
+                    throw PyError.type("strip arg must be None or str");
+                }
+                if (v instanceof Markup && chars != null) {
+                    chars = Markup.escape(p[0]).text();
+                }
+                yield keepMarkup(v, PyStrings.strip(PyRepr.str(v), chars));
             }
-            case "unique" -> unique(v, bind(name, args, kw, "case_sensitive", false, "attribute", null));
+            case "unique" -> {
+                Object[] p = bind(name, args, kw, "case_sensitive", false, "attribute", null);
+                yield PyIterator.generator("sync_do_unique", () -> unique(v, p));
+            }
             case "wordcount" -> {
                 Matcher m = WORD.matcher(soft(v, name, args, kw));
                 long n = 0;
@@ -149,6 +186,11 @@ final class Filters {
             defaults[i] = spec[2 * i + 1];
         }
         return Args.bind(filter, args, kw, names, defaults);
+    }
+
+    /** MarkupSafe wraps str methods so that they return Markup for Markup input. */
+    private static Object keepMarkup(Object input, String result) {
+        return input instanceof Markup ? new Markup(result) : result;
     }
 
     /** Jinja's {@code soft_str} of the value, for filters that take no arguments. */
@@ -223,7 +265,7 @@ final class Filters {
         return Undefined.missing(obj, name);
     }
 
-    private static Object batch(Object v, Object[] p) {
+    private static List<Object> batch(Object v, Object[] p) {
         long size = Args.integer("batch", p[0]);
         List<Object> out = new ArrayList<>();
         List<Object> current = new ArrayList<>();
@@ -242,7 +284,7 @@ final class Filters {
             }
             out.add(current);
         }
-        return new PyIterator(out, "generator");
+        return out;
     }
 
     private static Object dictsort(Object v, Object[] p) {
@@ -265,23 +307,6 @@ final class Filters {
         }, PyOps::sortCompare);
         items.sort(PyOps.truthy(p[2]) ? cmp.reversed() : cmp);
         return items;
-    }
-
-    private static Object escape(String s, String name, List<Object> args, Map<String, Object> kw) {
-        bind(name, args, kw);
-        StringBuilder b = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '&' -> b.append("&amp;");
-                case '<' -> b.append("&lt;");
-                case '>' -> b.append("&gt;");
-                case '"' -> b.append("&#34;");
-                case '\'' -> b.append("&#39;");
-                default -> b.append(c);
-            }
-        }
-        return b.toString();
     }
 
     /** {@code next(iter(v))}: consumes only the first item of an iterator. */
@@ -319,8 +344,8 @@ final class Filters {
         if (v instanceof Boolean b) {
             return b ? 1.0 : 0.0;
         }
-        if (v instanceof String s) {
-            Double d = PyNumbers.parseFloat(s);
+        if (Markup.text(v) != null) {
+            Double d = PyNumbers.parseFloat(Markup.text(v));
             return d == null ? defaultValue : d;
         }
         return defaultValue;
@@ -330,7 +355,8 @@ final class Filters {
         if (v instanceof Undefined u) {
             throw u.error();
         }
-        if (v instanceof String s) {
+        if (Markup.text(v) != null) {
+            String s = Markup.text(v);
             Long l = PyNumbers.parseInt(s, Args.integer("int", p[1]));
             if (l != null) {
                 return l;
@@ -354,7 +380,8 @@ final class Filters {
         if (v instanceof Undefined u) {
             throw u.error();
         }
-        if (!(v instanceof String s)) {
+        String s = Markup.text(v);
+        if (s == null) {
             throw PyError.type("unsupported operand type(s) for +=: " + PyRepr.repr(PyRepr.typeName(v)) + " and 'str'");
         }
         String indention = p[0] instanceof String w ? w : " ".repeat((int) Math.max(0,
@@ -379,12 +406,13 @@ final class Filters {
                 b.append(line);
             }
         }
-        return PyOps.truthy(p[1]) ? indention + b : b.toString();
+        String result = PyOps.truthy(p[1]) ? indention + b : b.toString();
+        return keepMarkup(v, result);
     }
 
-    private static Object items(Object v) {
+    private static List<Object> items(Object v) {
         if (v instanceof Undefined) {
-            return new PyIterator(List.of(), "generator");
+            return List.of();
         }
         if (!(v instanceof Map<?, ?> map)) {
             throw PyError.type("Can only get item pairs from a mapping.");
@@ -393,7 +421,7 @@ final class Filters {
         for (Map.Entry<?, ?> e : map.entrySet()) {
             out.add(PyTuple.of(e.getKey(), e.getValue()));
         }
-        return new PyIterator(out, "generator");
+        return out;
     }
 
     private static Object join(Evaluator ev, Object v, Object[] p) {
@@ -433,7 +461,7 @@ final class Filters {
         b.append(PyStrings.lower(item.substring(Character.charCount(first))));
     }
 
-    private static Object map(Evaluator ev, Object v, List<Object> args, Map<String, Object> kw) {
+    private static List<Object> map(Evaluator ev, Object v, List<Object> args, Map<String, Object> kw) {
         List<Object> items = PyOps.truthy(v) ? PyOps.iterate(v) : List.of();
         List<Object> out = new ArrayList<>(items.size());
         if (args.isEmpty() && kw.containsKey("attribute")) {
@@ -457,7 +485,7 @@ final class Filters {
                 out.add(apply(ev, filter, item, rest, kw));
             }
         }
-        return new PyIterator(out, "generator");
+        return out;
     }
 
     private static Object minMax(Object v, boolean max, Object[] p) {
@@ -484,7 +512,7 @@ final class Filters {
         return caseSensitive ? k : ignoreCase(k);
     }
 
-    private static Object selectOrReject(Evaluator ev, Object v, List<Object> args, Map<String, Object> kw,
+    private static List<Object> selectOrReject(Evaluator ev, Object v, List<Object> args, Map<String, Object> kw,
                                          boolean select, boolean byAttribute) {
         List<Object> items = PyOps.truthy(v) ? PyOps.iterate(v) : List.of();
         List<Object> parts = List.of();
@@ -506,7 +534,7 @@ final class Filters {
                 out.add(item);
             }
         }
-        return new PyIterator(out, "generator");
+        return out;
     }
 
     private static Object reverse(Object v) {
@@ -515,23 +543,26 @@ final class Filters {
             case String s -> {
                 return new StringBuilder(s).reverse().toString();
             }
+            case Markup m -> {
+                return new Markup(new StringBuilder(m.text()).reverse().toString());
+            }
             case List<?> l -> {
                 List<Object> out = new ArrayList<>(l);
                 java.util.Collections.reverse(out);
-                return new PyIterator(out, "list_reverseiterator");
+                return PyIterator.over(out, "list_reverseiterator");
             }
             case PyTuple t -> {
                 List<Object> out = new ArrayList<>(t.items());
                 java.util.Collections.reverse(out);
-                return new PyIterator(out, "reversed");
+                return PyIterator.over(out, "reversed");
             }
             case Map<?, ?> m -> {
                 List<Object> out = new ArrayList<>(m.keySet());
                 java.util.Collections.reverse(out);
-                return new PyIterator(out, "dict_reversekeyiterator");
+                return PyIterator.over(out, "dict_reversekeyiterator");
             }
             case Undefined u -> {
-                return new PyIterator(List.of(), "reversed");
+                return PyIterator.over(List.of(), "reversed");
             }
             default -> {
                 if (!PyOps.isIterable(v)) {
@@ -607,7 +638,7 @@ final class Filters {
         return total;
     }
 
-    private static Object unique(Object v, Object[] p) {
+    private static List<Object> unique(Object v, Object[] p) {
         boolean caseSensitive = PyOps.truthy(p[0]);
         List<Object> parts = attributeParts(p[1]);
         List<Object> seen = new ArrayList<>();
@@ -620,6 +651,6 @@ final class Filters {
                 out.add(item);
             }
         }
-        return new PyIterator(out, "generator");
+        return out;
     }
 }

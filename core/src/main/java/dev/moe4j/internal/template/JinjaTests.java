@@ -42,14 +42,14 @@ final class JinjaTests {
             case "integer" -> v instanceof Long;
             case "float" -> v instanceof Double;
             case "number" -> PyOps.isNumber(v);
-            case "string" -> v instanceof String;
+            case "string" -> Markup.text(v) != null;
             case "mapping" -> v instanceof Map;
             case "iterable" -> PyOps.isIterable(v);
-            case "sequence" -> v instanceof String || v instanceof List || v instanceof PyTuple || v instanceof Map
+            case "sequence" -> Markup.text(v) != null || v instanceof List || v instanceof PyTuple || v instanceof Map
                     || v instanceof Undefined;
             case "callable" -> v instanceof PyCallable || v instanceof Undefined || v instanceof LoopContext;
             case "sameas" -> sameAs(v, p[0]);
-            case "escaped" -> false;
+            case "escaped" -> v instanceof Markup;
             case "in" -> PyOps.contains(p[0], v);
             case "eq", "equalto", "==" -> PyOps.equals(v, p[0]);
             case "ne", "!=" -> !PyOps.equals(v, p[0]);

@@ -28,6 +28,7 @@ final class Methods {
         return switch (obj) {
             case null -> null;
             case String s -> stringMethod(s, name);
+            case Markup m -> Markup.method(m, name);
             case Map<?, ?> m -> dictMethod(m, name);
             case List<?> l -> listMethod(obj, l, name);
             case PyTuple t -> name.equals("count") || name.equals("index") ? listMethod(obj, t.items(), name) : null;

@@ -67,6 +67,27 @@ final class PyAccess {
         return Undefined.missing(obj, key);
     }
 
+    /** {@code obj[start:stop:step]}: Python's own subscript, so slicing a non-sequence is a TypeError. */
+    static Object slice(Object obj, PySlice slice) {
+        switch (obj) {
+            case Undefined u -> throw u.error();
+            case String s -> {
+                return item(s, slice);
+            }
+            case Markup m -> {
+                return new Markup((String) item(m.text(), slice));
+            }
+            case List<?> l -> {
+                return item(l, slice);
+            }
+            case PyTuple t -> {
+                return item(t, slice);
+            }
+            case Map<?, ?> m -> throw PyError.type("unhashable type: 'slice'");
+            case null, default -> throw PyError.type(PyRepr.repr(PyRepr.typeName(obj)) + " object is not subscriptable");
+        }
+    }
+
     private static final Object NOT_FOUND = new Object();
 
     /** Python {@code obj[key]} proper, or NOT_FOUND where Python raises a TypeError or LookupError. */
@@ -88,6 +109,10 @@ final class PyAccess {
             case PyTuple t -> {
                 Object r = sequenceItem(t.items(), key, false);
                 return r instanceof List<?> l && key instanceof PySlice ? new PyTuple(new ArrayList<>(l)) : r;
+            }
+            case Markup m -> {
+                Object r = item(m.text(), key);
+                return r instanceof String s ? new Markup(s) : r;
             }
             case String s -> {
                 if (key instanceof PySlice slice) {

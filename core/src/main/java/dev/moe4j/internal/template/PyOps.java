@@ -25,6 +25,7 @@ final class PyOps {
             case Long l -> l != 0;
             case Double d -> d != 0.0;
             case String s -> !s.isEmpty();
+            case Markup m -> !m.text().isEmpty();
             case Undefined u -> false;
             case List<?> l -> !l.isEmpty();
             case PyTuple t -> !t.items().isEmpty();
@@ -66,8 +67,8 @@ final class PyOps {
         if (a instanceof Undefined || b instanceof Undefined) {
             return a instanceof Undefined && b instanceof Undefined;
         }
-        if (a instanceof String s) {
-            return s.equals(b);
+        if (Markup.text(a) != null) {
+            return Markup.text(a).equals(Markup.text(b));
         }
         if (a instanceof List<?> la && b instanceof List<?> lb) {
             return sequenceEquals(la, lb);
@@ -134,8 +135,8 @@ final class PyOps {
             if (c == Integer.MIN_VALUE) {
                 return false;
             }
-        } else if (a instanceof String sa && b instanceof String sb) {
-            c = PyStrings.compare(sa, sb);
+        } else if (Markup.text(a) != null && Markup.text(b) != null) {
+            c = PyStrings.compare(Markup.text(a), Markup.text(b));
         } else if (a instanceof List<?> la && b instanceof List<?> lb) {
             return orderSequences(op, la, lb);
         } else if (a instanceof PyTuple ta && b instanceof PyTuple tb) {
@@ -211,6 +212,7 @@ final class PyOps {
         return switch (v) {
             case null -> throw PyError.type("object of type 'NoneType' has no len()");
             case String s -> s.codePointCount(0, s.length());
+            case Markup m -> m.text().codePointCount(0, m.text().length());
             case List<?> l -> l.size();
             case PyTuple t -> t.items().size();
             case Map<?, ?> m -> m.size();
@@ -228,6 +230,7 @@ final class PyOps {
             case List<?> l -> Collections.unmodifiableList(l);
             case PyTuple t -> t.items();
             case String s -> PyStrings.characters(s);
+            case Markup m -> PyStrings.characters(m.text());
             case Map<?, ?> m -> new ArrayList<>(m.keySet());
             case DictView view -> view.elements();
             case PyIterator it -> it.drain();
@@ -237,7 +240,7 @@ final class PyOps {
     }
 
     static boolean isIterable(Object v) {
-        return v instanceof List || v instanceof PyTuple || v instanceof String || v instanceof Map
+        return v instanceof List || v instanceof PyTuple || v instanceof String || v instanceof Markup || v instanceof Map
                 || v instanceof DictView || v instanceof PyIterator || v instanceof Undefined
                 || v instanceof LoopContext;
     }
@@ -247,10 +250,10 @@ final class PyOps {
         switch (haystack) {
             case null -> throw PyError.type("argument of type 'NoneType' is not iterable");
             case String s -> {
-                if (!(needle instanceof String n)) {
-                    throw PyError.type("'in <string>' requires string as left operand, not " + PyRepr.typeName(needle));
-                }
-                return s.contains(n);
+                return containsText(s, needle);
+            }
+            case Markup m -> {
+                return containsText(m.text(), needle);
             }
             case Map<?, ?> m -> {
                 checkHashable(needle);
@@ -282,9 +285,32 @@ final class PyOps {
         }
     }
 
+    private static boolean containsText(String s, Object needle) {
+        if (Markup.text(needle) == null) {
+            throw PyError.type("'in <string>' requires string as left operand, not " + PyRepr.typeName(needle));
+        }
+        return s.contains(Markup.text(needle));
+    }
+
     // ---- arithmetic ----
 
     static Object binary(String op, Object a, Object b) {
+        if (op.equals("%") && a instanceof String fmt) {
+            return PyFormat.format(fmt, b, false); // str.__mod__ runs first and may accept an undefined argument
+        }
+        if (op.equals("%") && a instanceof Markup fmt) {
+            return new Markup(PyFormat.format(fmt.text(), b, true));
+        }
+        if (op.equals("+") && (a instanceof Markup || b instanceof Markup) && Markup.text(a) != null
+                && Markup.text(b) != null) {
+            return Markup.concat(a, b);
+        }
+        if (op.equals("*") && (a instanceof Markup || b instanceof Markup)) {
+            Object times = a instanceof Markup ? b : a;
+            if (times instanceof Long || times instanceof Boolean) {
+                return new Markup((String) multiply(Markup.text(a instanceof Markup ? a : b), times));
+            }
+        }
         if (a instanceof Undefined u) {
             throw u.error();
         }
@@ -415,9 +441,6 @@ final class PyOps {
     }
 
     private static Object modulo(Object a, Object b) {
-        if (a instanceof String) {
-            throw PyError.unsupported("printf-style string formatting ('...' % values) is not supported");
-        }
         if (!isNumber(a) || !isNumber(b)) {
             throw unsupported("%", a, b);
         }
@@ -467,7 +490,15 @@ final class PyOps {
         if (x == 0 && y < 0) {
             throw new PyError("ZeroDivisionError: 0.0 cannot be raised to a negative power");
         }
-        return Math.pow(x, y);
+        if (x < 0 && y != Math.rint(y) && Double.isFinite(y)) {
+            throw PyError.unsupported("a negative number to a fractional power is complex in Python,"
+                    + " which is not supported here");
+        }
+        double r = Math.pow(x, y);
+        if (Double.isInfinite(r) && Double.isFinite(x) && Double.isFinite(y)) {
+            throw new PyError("OverflowError: (34, 'Numerical result out of range')");
+        }
+        return r;
     }
 
     static Object negate(Object v) {

@@ -40,6 +40,15 @@ final class PyRepr {
                     b.append(s);
                 }
             }
+            case Markup m -> {
+                if (quoteStrings) {
+                    b.append("Markup(");
+                    appendStringRepr(b, m.text());
+                    b.append(')');
+                } else {
+                    b.append(m.text());
+                }
+            }
             case Boolean bool -> b.append(bool ? "True" : "False");
             case Long l -> b.append(l.longValue());
             case Double d -> b.append(formatFloat(d));
@@ -57,7 +66,7 @@ final class PyRepr {
                 appendMap(b, ns.attributes);
                 b.append('>');
             }
-            case PyIterator it -> b.append('<').append(it.typeName()).append(" object>");
+            case PyIterator it -> b.append(it.repr());
             case PyCallable c -> b.append(c.repr());
             case LoopContext loop -> b.append("<LoopContext ").append(loop.index0() + 1).append('/')
                     .append(loop.length()).append('>');
@@ -173,6 +182,7 @@ final class PyRepr {
         return switch (v) {
             case null -> "NoneType";
             case String s -> "str";
+            case Markup m -> "Markup";
             case Boolean b -> "bool";
             case Long l -> "int";
             case Double d -> "float";
@@ -196,6 +206,7 @@ final class PyRepr {
         return switch (v) {
             case null -> "NoneType";
             case Namespace ns -> "jinja2.utils.Namespace";
+            case Markup m -> "markupsafe.Markup";
             case LoopContext l -> "jinja2.runtime.LoopContext";
             case Macro m -> "jinja2.runtime.Macro";
             default -> typeName(v);
