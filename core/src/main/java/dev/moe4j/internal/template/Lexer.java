@@ -230,7 +230,8 @@ final class Lexer {
             if (balancing.isEmpty()) {
                 int end = variable ? matchVariableEnd(pos) : matchBlockEnd(pos);
                 if (end >= 0) {
-                    emit(variable ? Kind.VARIABLE_END : Kind.BLOCK_END, src.substring(pos, end), pos);
+                    int delimiter = src.charAt(pos) == '-' || src.charAt(pos) == '+' ? 3 : 2;
+                    emit(variable ? Kind.VARIABLE_END : Kind.BLOCK_END, src.substring(pos, pos + delimiter), pos);
                     lineStarting = src.charAt(end - 1) == '\n';
                     pos = end;
                     return;

@@ -147,6 +147,14 @@ final class PyRepr {
             return (1 / d) < 0 ? "-0.0" : "0.0";
         }
         BigDecimal bd = new BigDecimal(Double.toString(Math.abs(d))).stripTrailingZeros();
+        if (bd.precision() == 2) {
+            // Java prints at least two significant digits (4.9E-324) where one already round-trips (Python: 5e-324)
+            BigDecimal one = new BigDecimal(Math.abs(d)).round(new java.math.MathContext(1,
+                    java.math.RoundingMode.HALF_EVEN));
+            if (Double.parseDouble(one.toString()) == Math.abs(d)) {
+                bd = one.stripTrailingZeros();
+            }
+        }
         String digits = bd.unscaledValue().toString();
         int decimalPoint = digits.length() - bd.scale(); // value = 0.digits * 10^decimalPoint
         StringBuilder b = new StringBuilder();
