@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** {@code java -jar moe4j.jar <command>}: the moe4j command line. */
 @Command(name = "moe4j", mixinStandardHelpOptions = true, version = "moe4j 0.1.0",
         description = "Run and inspect Mixture-of-Experts models.",
-        subcommands = {CommandLine.HelpCommand.class, InspectCommand.class})
+        subcommands = {CommandLine.HelpCommand.class, InspectCommand.class, RenderCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
