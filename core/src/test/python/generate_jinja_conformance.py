@@ -266,6 +266,11 @@ SNIPPETS = [
     ("loop_messages_reverse", "{% for m in ms[::-1] %}{{ (ms|length - 1) - loop.index0 }}{{ m.content }}{% endfor %}",
      {"ms": [{"content": "a"}, {"content": "b"}, {"content": "c"}]}),
     ("loop_range", "{{ range(3)|list }} {{ range(1, 10, 3)|list }} {{ range(5, 0, -2)|list }} {{ range(0)|list }}", {}),
+    ("range_object", "{{ range(3) }} {{ range(1, 10, 3) }} {{ range(3) == [0, 1, 2] }} {{ range(3)|list == [0, 1, 2] }} "
+                     "{{ range(0) == range(2, 2) }} {{ range(5)[1] }} [{{ range(5)[9] }}] {{ range(10)[::3] }} "
+                     "{{ range(10)[::-1] }} {{ range(10)[2:4] }} {{ range(4)|length }} {{ 2 in range(3) }} "
+                     "{{ range(3) is sequence }} {{ [range(2)] }} {{ range(3).index(2) }}", {}),
+    ("range_tojson_error", "{{ range(3)|tojson }}", {}),
     ("loop_range_too_big", "{{ range(200000)|length }}", {}),
 
     # ---- set / namespace ----

@@ -160,6 +160,7 @@ final class ConstantFolder {
     /** Folded values are shared by every render, so they must not be modifiable. */
     private static Object freeze(Object v) {
         return switch (v) {
+            case PyRange r -> r;
             case List<?> l -> {
                 List<Object> out = new ArrayList<>(l.size());
                 l.forEach(x -> out.add(freeze(x)));

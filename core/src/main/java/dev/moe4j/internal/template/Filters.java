@@ -549,7 +549,7 @@ final class Filters {
             case List<?> l -> {
                 List<Object> out = new ArrayList<>(l);
                 java.util.Collections.reverse(out);
-                return PyIterator.over(out, "list_reverseiterator");
+                return PyIterator.over(out, l instanceof PyRange ? "range_iterator" : "list_reverseiterator");
             }
             case PyTuple t -> {
                 List<Object> out = new ArrayList<>(t.items());

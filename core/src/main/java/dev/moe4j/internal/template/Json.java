@@ -61,6 +61,7 @@ final class Json {
             case Double d -> out.append(floatText(d));
             case String s -> writeString(s);
             case Markup m -> writeString(m.text());
+            case PyRange r -> throw PyError.type("Object of type range is not JSON serializable");
             case List<?> list -> writeArray(list, level);
             case PyTuple t -> writeArray(t.items(), level);
             case Map<?, ?> map -> writeObject(map, level);

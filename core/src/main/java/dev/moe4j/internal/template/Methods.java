@@ -30,6 +30,7 @@ final class Methods {
             case String s -> stringMethod(s, name);
             case Markup m -> Markup.method(m, name);
             case Map<?, ?> m -> dictMethod(m, name);
+            case PyRange r -> name.equals("count") || name.equals("index") ? listMethod(obj, r, name) : null;
             case List<?> l -> listMethod(obj, l, name);
             case PyTuple t -> name.equals("count") || name.equals("index") ? listMethod(obj, t.items(), name) : null;
             case Long l -> numberAttribute(l, name);

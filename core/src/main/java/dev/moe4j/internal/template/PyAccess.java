@@ -77,6 +77,9 @@ final class PyAccess {
             case Markup m -> {
                 return new Markup((String) item(m.text(), slice));
             }
+            case PyRange r -> {
+                return r.slice(slice);
+            }
             case List<?> l -> {
                 return item(l, slice);
             }
@@ -102,6 +105,9 @@ final class PyAccess {
                 }
                 Object k = PyOps.findKey(map, key);
                 return k == PyOps.NO_KEY ? NOT_FOUND : map.get(k);
+            }
+            case PyRange r when key instanceof PySlice slice -> {
+                return r.slice(slice);
             }
             case List<?> list -> {
                 return sequenceItem(list, key, false);
@@ -162,6 +168,21 @@ final class PyAccess {
 
     /** The indices a Python slice selects from a sequence of {@code length} ({@code slice.indices} semantics). */
     static int[] sliceIndices(PySlice slice, int length) {
+        long[] bounds = sliceBounds(slice, length);
+        long start = bounds[0];
+        long stop = bounds[1];
+        long step = bounds[2];
+        long count = step > 0 ? (stop > start ? (stop - start + step - 1) / step : 0)
+                : (stop < start ? (start - stop - step - 1) / -step : 0);
+        int[] out = new int[(int) count];
+        for (int k = 0; k < count; k++) {
+            out[k] = (int) (start + k * step);
+        }
+        return out;
+    }
+
+    /** Python's {@code slice.indices(length)}: {start, stop, step} clamped to the sequence. */
+    static long[] sliceBounds(PySlice slice, int length) {
         long step = slice.step() == null ? 1 : sliceIndex(slice.step());
         if (step == 0) {
             throw PyError.value("slice step cannot be zero");
@@ -172,13 +193,7 @@ final class PyAccess {
                 lower, upper);
         long stop = slice.stop() == null ? (step > 0 ? upper : lower) : clamp(sliceIndex(slice.stop()), length,
                 lower, upper);
-        long count = step > 0 ? (stop > start ? (stop - start + step - 1) / step : 0)
-                : (stop < start ? (start - stop - step - 1) / -step : 0);
-        int[] out = new int[(int) count];
-        for (int k = 0; k < count; k++) {
-            out[k] = (int) (start + k * step);
-        }
-        return out;
+        return new long[] {start, stop, step};
     }
 
     private static long clamp(long i, int length, long lower, long upper) {

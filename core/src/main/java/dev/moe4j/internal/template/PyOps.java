@@ -70,6 +70,9 @@ final class PyOps {
         if (Markup.text(a) != null) {
             return Markup.text(a).equals(Markup.text(b));
         }
+        if (a instanceof PyRange || b instanceof PyRange) {
+            return a instanceof PyRange ra && b instanceof PyRange rb && ra.sameSequence(rb);
+        }
         if (a instanceof List<?> la && b instanceof List<?> lb) {
             return sequenceEquals(la, lb);
         }
@@ -137,7 +140,8 @@ final class PyOps {
             }
         } else if (Markup.text(a) != null && Markup.text(b) != null) {
             c = PyStrings.compare(Markup.text(a), Markup.text(b));
-        } else if (a instanceof List<?> la && b instanceof List<?> lb) {
+        } else if (a instanceof List<?> la && b instanceof List<?> lb && !(a instanceof PyRange)
+                && !(b instanceof PyRange)) {
             return orderSequences(op, la, lb);
         } else if (a instanceof PyTuple ta && b instanceof PyTuple tb) {
             return orderSequences(op, ta.items(), tb.items());
@@ -197,7 +201,7 @@ final class PyOps {
     }
 
     static void checkHashable(Object key) {
-        if (key instanceof List || key instanceof Map || key instanceof Namespace || key instanceof DictView) {
+        if (key instanceof List && !(key instanceof PyRange) || key instanceof Map || key instanceof Namespace || key instanceof DictView) {
             throw PyError.type("unhashable type: " + PyRepr.repr(PyRepr.typeName(key)));
         }
         if (key instanceof PyTuple t) {
@@ -336,8 +340,8 @@ final class PyOps {
             }
             throw PyError.type("can only concatenate str (not \"" + PyRepr.typeName(b) + "\") to str");
         }
-        if (a instanceof List<?> la) {
-            if (b instanceof List<?> lb) {
+        if (a instanceof List<?> la && !(a instanceof PyRange)) {
+            if (b instanceof List<?> lb && !(b instanceof PyRange)) {
                 List<Object> out = new ArrayList<>(la.size() + lb.size());
                 out.addAll(la);
                 out.addAll(lb);
@@ -371,10 +375,10 @@ final class PyOps {
     }
 
     private static Object multiply(Object a, Object b) {
-        if (isInt(b) && (a instanceof String || a instanceof List || a instanceof PyTuple)) {
+        if (isInt(b) && (a instanceof String || a instanceof List && !(a instanceof PyRange) || a instanceof PyTuple)) {
             return repeat(a, asLong(b));
         }
-        if (isInt(a) && (b instanceof String || b instanceof List || b instanceof PyTuple)) {
+        if (isInt(a) && (b instanceof String || b instanceof List && !(b instanceof PyRange) || b instanceof PyTuple)) {
             return repeat(b, asLong(a));
         }
         if (!isNumber(a) || !isNumber(b)) {

@@ -53,6 +53,7 @@ final class PyRepr {
             case Long l -> b.append(l.longValue());
             case Double d -> b.append(formatFloat(d));
             case Undefined u -> b.append(quoteStrings ? "Undefined" : "");
+            case PyRange r -> b.append(r.repr());
             case List<?> list -> appendItems(b, "[", list, "]");
             case PyTuple t -> appendItems(b, "(", t.items(), t.items().size() == 1 ? ",)" : ")");
             case Map<?, ?> map -> appendMap(b, map);
@@ -195,6 +196,7 @@ final class PyRepr {
             case Long l -> "int";
             case Double d -> "float";
             case Undefined u -> "Undefined";
+            case PyRange r -> "range";
             case List<?> l -> "list";
             case PyTuple t -> "tuple";
             case Map<?, ?> m -> "dict";
