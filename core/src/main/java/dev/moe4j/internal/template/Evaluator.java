@@ -96,9 +96,9 @@ final class Evaluator {
             }
             case Expr.Unary u -> {
                 Object v = eval(u.operand(), scope);
-                yield u.op().equals("-") ? PyOps.negate(v) : PyOps.plus(v);
+                yield u.op().equals("-") ? PyArithmetic.negate(v) : PyArithmetic.plus(v);
             }
-            case Expr.Binary b -> checked(PyOps.binary(b.op(), eval(b.left(), scope), eval(b.right(), scope)));
+            case Expr.Binary b -> checked(PyArithmetic.binary(b.op(), eval(b.left(), scope), eval(b.right(), scope)));
             case Expr.Concat c -> {
                 StringBuilder sb = new StringBuilder();
                 for (Expr part : c.parts()) {

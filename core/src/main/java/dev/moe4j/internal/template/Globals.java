@@ -63,7 +63,8 @@ final class Globals {
         if (step == 0) {
             throw PyError.value("range() arg 3 must not be zero");
         }
-        double count = step > 0 ? Math.ceil(((double) stop - start) / step) : Math.ceil(((double) start - stop) / -step);
+        double count = step > 0 ? Math.ceil(((double) stop - start) / step)
+                : Math.ceil(((double) start - stop) / -step);
         if (count > MAX_RANGE) {
             throw new PyError("OverflowError: Range too big. The sandbox blocks ranges larger than MAX_RANGE ("
                     + MAX_RANGE + ").");

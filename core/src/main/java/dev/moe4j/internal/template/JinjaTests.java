@@ -57,9 +57,9 @@ final class JinjaTests {
             case "ge", ">=" -> PyOps.order(">=", v, p[0]);
             case "lt", "<", "lessthan" -> PyOps.order("<", v, p[0]);
             case "le", "<=" -> PyOps.order("<=", v, p[0]);
-            case "odd" -> PyOps.equals(PyOps.binary("%", v, 2L), 1L);
-            case "even" -> PyOps.equals(PyOps.binary("%", v, 2L), 0L);
-            case "divisibleby" -> PyOps.equals(PyOps.binary("%", v, p[0]), 0L);
+            case "odd" -> PyOps.equals(PyArithmetic.binary("%", v, 2L), 1L);
+            case "even" -> PyOps.equals(PyArithmetic.binary("%", v, 2L), 0L);
+            case "divisibleby" -> PyOps.equals(PyArithmetic.binary("%", v, p[0]), 0L);
             case "lower" -> PyStrings.isLower(PyRepr.str(v));
             case "upper" -> PyStrings.isUpper(PyRepr.str(v));
             case "filter" -> v instanceof String s && Filters.checkName(s) == null;

@@ -102,7 +102,7 @@ final class Lexer {
         return -1;
     }
 
-    /** Jinja's OptionalLStrip: '-' strips all trailing whitespace; otherwise lstrip_blocks may strip the line's indent. */
+    /** Jinja's OptionalLStrip: '-' strips all trailing whitespace, else lstrip_blocks may strip the line's indent. */
     private String applyLeftStrip(String text, char sign, boolean isVariable) {
         if (sign == '-') {
             return PyStrings.rstrip(text, null);

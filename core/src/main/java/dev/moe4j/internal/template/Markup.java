@@ -14,7 +14,8 @@ import java.util.Set;
 record Markup(String text) {
     /** str methods that MarkupSafe wraps: string arguments are escaped, a string result is Markup again. */
     private static final Set<String> ESCAPING_METHODS = Set.of("capitalize", "title", "lower", "upper", "replace",
-            "ljust", "rjust", "lstrip", "rstrip", "center", "strip", "swapcase", "zfill", "removeprefix", "removesuffix");
+            "ljust", "rjust", "lstrip", "rstrip", "center", "strip", "swapcase", "zfill", "removeprefix",
+            "removesuffix");
 
     /** MarkupSafe's {@code escape}: Markup passes unchanged; anything else is stringified and escaped. */
     static Markup escape(Object v) {

@@ -87,7 +87,8 @@ final class PyAccess {
                 return item(t, slice);
             }
             case Map<?, ?> m -> throw PyError.type("unhashable type: 'slice'");
-            case null, default -> throw PyError.type(PyRepr.repr(PyRepr.typeName(obj)) + " object is not subscriptable");
+            case null, default ->
+                    throw PyError.type(PyRepr.repr(PyRepr.typeName(obj)) + " object is not subscriptable");
         }
     }
 

@@ -112,7 +112,7 @@ final class PyFormat {
                 continue;
             }
             Object value = hasKey ? keyed : nextArg(positional, argIndex++, single);
-            if (width > PyOps.MAX_REPEAT || precision > 10_000) {
+            if (width > PyArithmetic.MAX_REPEAT || precision > 10_000) {
                 throw new PyError("MemoryError: format width or precision too large");
             }
             String converted = convert(type, value, flags, precision);

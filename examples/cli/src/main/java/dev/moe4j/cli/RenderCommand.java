@@ -34,7 +34,8 @@ import java.util.concurrent.Callable;
  * JSON), 3 the template raised an error while rendering (e.g. its {@code raise_exception}).
  */
 @Command(name = "render", mixinStandardHelpOptions = true,
-        description = {"Render a conversation through a model's chat template (as transformers does) and print the prompt.",
+        description = {"Render a conversation through a model's chat template (as transformers does) and print the"
+                + " prompt.",
             "The messages file holds a JSON array of messages ({\"role\": ..., \"content\": ...}), or an object with"
                     + " \"messages\" and further template variables (e.g. \"tools\", \"enable_thinking\","
                     + " \"add_generation_prompt\")."})
