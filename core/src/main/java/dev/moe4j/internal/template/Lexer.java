@@ -89,7 +89,7 @@ final class Lexer {
         tokens.add(new Token(Kind.EOF, "", null, n));
     }
 
-    /** The first {@code {{}, {@code {%} or {@code {#} at or after {@code from}, or -1. */
+    /** The first <code>{{</code>, <code>{%</code> or <code>{#</code> at or after {@code from}, or -1. */
     private int findTagStart(int from) {
         int i = src.indexOf('{', from);
         while (i >= 0 && i + 1 < src.length()) {
