@@ -202,11 +202,15 @@ def statement_case():
 
 
 def classpath():
-    jars = []
-    for artifact in ("jackson-databind", "jackson-core", "jackson-annotations"):
-        found = sorted(glob.glob(os.path.expanduser(f"~/.m2/repository/com/fasterxml/jackson/core/{artifact}/*/*.jar")))
-        jars.append(found[-1])
-    return ":".join([str(ROOT / "core/target/classes"), str(ROOT / "core/target/test-classes")] + jars)
+    """core's classes plus the Jackson version the build uses (jackson.version in the parent pom)."""
+    version = re.search(r"<jackson.version>([^<]+)</jackson.version>", (ROOT / "pom.xml").read_text()).group(1)
+    repo = os.path.expanduser("~/.m2/repository/com/fasterxml/jackson/core")
+    jars = [f"{repo}/jackson-databind/{version}/jackson-databind-{version}.jar",
+            f"{repo}/jackson-core/{version}/jackson-core-{version}.jar"]
+    minor = ".".join(version.split(".")[:2])
+    annotations = sorted(glob.glob(f"{repo}/jackson-annotations/{minor}*/*.jar"))
+    return ":".join([str(ROOT / "core/target/classes"), str(ROOT / "core/target/test-classes")] + jars
+                    + annotations[-1:])
 
 
 def main():
@@ -219,7 +223,8 @@ def main():
         cases_file, ours_file = os.path.join(tmp, "cases.json"), os.path.join(tmp, "ours.json")
         with open(cases_file, "w") as f:
             json.dump(cases, f)
-        subprocess.run(["java", "-cp", classpath(), "dev.moe4j.internal.template.JinjaFuzzRunner", cases_file,
+        java = os.path.join(os.environ["JAVA_HOME"], "bin", "java") if "JAVA_HOME" in os.environ else "java"
+        subprocess.run([java, "-cp", classpath(), "dev.moe4j.internal.template.JinjaFuzzRunner", cases_file,
                         ours_file], check=True)
         with open(ours_file) as f:
             ours = json.load(f)
