@@ -82,16 +82,26 @@ class TokenizerLoaderTest {
     @Test
     void ggufRejectsUnsupportedModelAndPreTokenizer() throws IOException {
         List<String> tokens = ggufTokens();
-        Path f = new TinyGguf().string("tokenizer.ggml.model", "llama").strings("tokenizer.ggml.tokens", tokens)
-                .write(dir.resolve("spm.gguf"));
-        ModelFormatException e = assertThrows(ModelFormatException.class, () -> GgufTokenizerLoader.load(f));
-        assertTrue(e.getMessage().contains("tokenizer.ggml.model = 'llama' is not supported"), e.getMessage());
-        assertTrue(e.offset() > 0, "offset of the value");
+        for (String model : List.of("bert", "t5", "rwkv", "no-such-model")) {
+            Path f = new TinyGguf().string("tokenizer.ggml.model", model).strings("tokenizer.ggml.tokens", tokens)
+                    .write(dir.resolve(model + ".gguf"));
+            ModelFormatException e = assertThrows(ModelFormatException.class, () -> GgufTokenizerLoader.load(f));
+            assertTrue(e.getMessage().contains("tokenizer.ggml.model = '" + model + "' ("), e.getMessage());
+            assertTrue(e.getMessage().contains(") is not supported; supported: 'gpt2' (byte-level BPE), 'llama' "
+                    + "(SentencePiece BPE)"), e.getMessage());
+            assertTrue(e.offset() > 0, "offset of the value");
+        }
+        ModelFormatException bert = assertThrows(ModelFormatException.class, () -> GgufTokenizerLoader.load(
+                dir.resolve("bert.gguf")));
+        assertTrue(bert.getMessage().contains("WordPiece"), "says what the model type is: " + bert.getMessage());
 
         Path g = new TinyGguf().string("tokenizer.ggml.model", "gpt2").string("tokenizer.ggml.pre", "falcon")
                 .strings("tokenizer.ggml.tokens", tokens).write(dir.resolve("pre.gguf"));
-        e = assertThrows(ModelFormatException.class, () -> GgufTokenizerLoader.load(g));
-        assertTrue(e.getMessage().contains("tokenizer.ggml.pre = 'falcon' is not supported"), e.getMessage());
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> GgufTokenizerLoader.load(g));
+        assertTrue(e.getMessage().contains("tokenizer.ggml.pre = 'falcon' is not a supported pre-tokenizer "
+                + "(supported: deepseek-coder, deepseek-llm, deepseek-r1-qwen, deepseek-v3, default, gpt-2, "
+                + "llama-bpe, llama-v3, llama3, qwen2, qwen35)"), e.getMessage());
+        assertTrue(e.offset() > 0, "offset of the value");
     }
 
     @Test
