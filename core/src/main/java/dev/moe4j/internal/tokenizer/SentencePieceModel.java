@@ -18,9 +18,8 @@ import java.util.Map;
  *       lacks one of those, the unknown token; when there is none either, the code point is dropped.</li>
  * </ol>
  *
- * <p>Lookups consider every token, whatever its type (as llama.cpp does): in real vocabularies the literal tokens
- * cannot be built from smaller tokens, so this only matters for the byte fallback of ASCII characters (a vocabulary
- * without {@code <0x41>} may still have {@code A}).
+ * <p>Lookups consider every token, whatever its type, as llama.cpp does (in real vocabularies a literal token such as
+ * {@code <s>} cannot be built from smaller tokens, so this changes nothing there).
  *
  * <p>Implementation: a doubly linked list of symbols over arrays plus a binary max-heap of candidate pairs keyed by
  * (score, left position), invalidated lazily: a pair is applied only if the symbol at its left position is still
@@ -31,7 +30,7 @@ final class SentencePieceModel {
     /** Every token's text to its id (the first id on duplicates). */
     private final Map<String, Integer> idByText;
     private final float[] scores;
-    /** Token id for each byte value (its {@code <0xXX>} token, else a one-character ASCII token), or -1. */
+    /** Token id for each byte value (its {@code <0xXX>} token), or -1. */
     private final int[] byteToId;
     private final int unkId;
 
@@ -197,15 +196,12 @@ final class SentencePieceModel {
         }
     }
 
-    /** The byte table for {@link #SentencePieceModel}: {@code <0xXX>} tokens first, then one-character ASCII tokens. */
+    /** The byte table for {@link #SentencePieceModel}: the id of each byte's {@code <0xXX>} token, or -1. */
     static int[] byteTokens(Map<String, Integer> idByText) {
         int[] table = new int[256];
         Arrays.fill(table, -1);
         for (int b = 0; b < 256; b++) {
             Integer id = idByText.get(String.format("<0x%02X>", b));
-            if (id == null && b < 0x80) {
-                id = idByText.get(String.valueOf((char) b));
-            }
             if (id != null) {
                 table[b] = id;
             }
