@@ -50,6 +50,10 @@ int moe_type_index_of(int ggml_id);
 typedef void (*moe_dequant_fn)(const void *src, int64_t n_blocks, float *dst);
 /* Dot product of one weight row of n_blocks blocks with x (n_blocks*block_elems floats), accumulated in f32. */
 typedef float (*moe_dot_fn)(const void *row, int64_t n_blocks, const float *x);
+/* Multi-token dot: out[t*out_stride] = dot(row, x + t*x_stride) for t < n_tok (1 <= n_tok <= the table's dotn_max),
+ * decoding the row once for all tokens. */
+typedef void (*moe_dotn_fn)(const void *row, int64_t n_blocks, const float *x, int64_t x_stride, int n_tok, float *out,
+                            int64_t out_stride);
 /* f32 tile product: y[t*y_stride + r] (+)= sum_{k<k_len} w[r*w_stride + k] * x[t*x_stride + k]
  * for r < n_rows, t < n_tok; adds to y when accumulate != 0, else overwrites. */
 typedef void (*moe_gemm_fn)(const float *w, int64_t w_stride, int n_rows, const float *x, int64_t x_stride,
@@ -59,6 +63,8 @@ typedef struct moe_kernels {
     int level; /* MOE_CPU_* */
     moe_dequant_fn dequant[MOE_N_TYPES];
     moe_dot_fn dot[MOE_N_TYPES];
+    moe_dotn_fn dotn[MOE_N_TYPES];
+    int dotn_max; /* matmuls of at most this many tokens use dotn, larger ones dequantize tiles and use gemm */
     moe_gemm_fn gemm;
 } moe_kernels;
 

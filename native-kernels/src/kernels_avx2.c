@@ -220,6 +220,41 @@ INLINE void iq4_xs_sub(const uint8_t *b, float d, int ib, __m256 v[4]) {
     scale_i8x16(dl, _mm_shuffle_epi8(book, _mm_and_si128(_mm_srli_epi16(q, 4), m4)), v + 2);
 }
 
+/* ---- multi-token dots (small matmul batches): as in kernels_avx512.c, with up to 4 tokens (2 ymm accumulators each,
+ * 8 of the 16 registers) ------------------------------------------------------------------------------------------ */
+#define DOTN_MAX 4
+
+#define DEFINE_DOTN_SWITCH(suffix)                                                                                     \
+    static void dotn_##suffix(const void *row, int64_t n_blocks, const float *x, int64_t xs, int n_tok, float *out,   \
+                              int64_t os) {                                                                            \
+        switch (n_tok) {                                                                                               \
+        case 1: dotn_##suffix##_t(row, n_blocks, x, xs, out, os, 1); break;                                            \
+        case 2: dotn_##suffix##_t(row, n_blocks, x, xs, out, os, 2); break;                                            \
+        case 3: dotn_##suffix##_t(row, n_blocks, x, xs, out, os, 3); break;                                            \
+        case 4: dotn_##suffix##_t(row, n_blocks, x, xs, out, os, 4); break;                                            \
+        default: break;                                                                                                \
+        }                                                                                                              \
+    }
+
+#define DOTN_PROLOGUE                                                                                                  \
+    __m256 acc0[DOTN_MAX], acc1[DOTN_MAX];                                                                             \
+    _Pragma("GCC unroll 4") for (int t = 0; t < T; t++) {                                                              \
+        acc0[t] = _mm256_setzero_ps();                                                                                 \
+        acc1[t] = _mm256_setzero_ps();                                                                                 \
+    }
+#define DOTN_EPILOGUE                                                                                                  \
+    _Pragma("GCC unroll 4") for (int t = 0; t < T; t++) {                                                              \
+        out[t * os] = hsum(_mm256_add_ps(acc0[t], acc1[t]));                                                           \
+    }
+#define DOTN_FMA(k, v, xo)                                                                                             \
+    _Pragma("GCC unroll 4") for (int t = 0; t < T; t++) {                                                              \
+        if ((k) % 2 == 0) {                                                                                            \
+            acc0[t] = fma_x((v), x + t * xs + (xo) + 8 * (k), acc0[t]);                                                \
+        } else {                                                                                                       \
+            acc1[t] = fma_x((v), x + t * xs + (xo) + 8 * (k), acc1[t]);                                                \
+        }                                                                                                              \
+    }
+
 /* ---- kernels from the decoders -------------------------------------------------------------------------------------- */
 
 #define DEFINE_SMALL(suffix, decode, bytes)                                                                            \
@@ -244,7 +279,22 @@ INLINE void iq4_xs_sub(const uint8_t *b, float d, int ib, __m256 v[4]) {
             }                                                                                                          \
         }                                                                                                              \
         return hsum(_mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3])));                      \
-    }
+    }                                                                                                                  \
+    INLINE void dotn_##suffix##_t(const void *row, int64_t n_blocks, const float *x, int64_t xs, float *out,           \
+                                  int64_t os, const int T) {                                                           \
+        const uint8_t *s = (const uint8_t *)row;                                                                       \
+        DOTN_PROLOGUE                                                                                                  \
+        for (int64_t i = 0; i < n_blocks; i++) {                                                                       \
+            __m256 v[4];                                                                                               \
+            decode(s + i * (bytes), v);                                                                                \
+            DOTN_FMA(0, v[0], 32 * i)                                                                                  \
+            DOTN_FMA(1, v[1], 32 * i)                                                                                  \
+            DOTN_FMA(2, v[2], 32 * i)                                                                                  \
+            DOTN_FMA(3, v[3], 32 * i)                                                                                  \
+        }                                                                                                              \
+        DOTN_EPILOGUE                                                                                                  \
+    }                                                                                                                  \
+    DEFINE_DOTN_SWITCH(suffix)
 
 DEFINE_SMALL(q4_0, q4_0_block, BYTES_Q4_0)
 DEFINE_SMALL(q4_1, q4_1_block, BYTES_Q4_1)
@@ -270,10 +320,26 @@ DEFINE_SMALL(iq4_nl, iq4_nl_block, BYTES_IQ4_NL)
             decode_superblock(s + i * (bytes), EMIT_FMA);                                                              \
         }                                                                                                              \
         return hsum(_mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3])));                      \
-    }
+    }                                                                                                                  \
+    INLINE void dotn_##suffix##_t(const void *row, int64_t n_blocks, const float *x, int64_t xs, float *out,           \
+                                  int64_t os, const int T) {                                                           \
+        const uint8_t *s = (const uint8_t *)row;                                                                       \
+        DOTN_PROLOGUE                                                                                                  \
+        for (int64_t i = 0; i < n_blocks; i++) {                                                                       \
+            const int64_t xo = 256 * i;                                                                                \
+            decode_superblock(s + i * (bytes), EMIT_FMA_N);                                                            \
+        }                                                                                                              \
+        DOTN_EPILOGUE                                                                                                  \
+    }                                                                                                                  \
+    DEFINE_DOTN_SWITCH(suffix)
 
 #define EMIT_STORE(k, v) _mm256_storeu_ps(out + 8 * (k), (v))
 #define EMIT_FMA(k, v) (acc[(k) % 4] = fma_x((v), xb + 8 * (k), acc[(k) % 4]))
+#define EMIT_FMA_N(k, v)                                                                                               \
+    do {                                                                                                               \
+        const __m256 ev_ = (v);                                                                                        \
+        DOTN_FMA(k, ev_, xo)                                                                                           \
+    } while (0)
 
 /* Runs `decode(..., v_)` producing N vectors and emits them as vectors base..base+N-1. */
 #define EMIT_N(EMIT, base, N, v_)                                                                                      \
@@ -415,7 +481,33 @@ INLINE float ld1_bf16(const uint8_t *p) {
             total += ld1_##suffix(s + (esize) * i) * x[i];                                                             \
         }                                                                                                              \
         return total;                                                                                                  \
-    }
+    }                                                                                                                  \
+    INLINE void dotn_##suffix##_t(const void *row, int64_t n, const float *x, int64_t xs, float *out, int64_t os,      \
+                                  const int T) {                                                                       \
+        const uint8_t *s = (const uint8_t *)row;                                                                       \
+        DOTN_PROLOGUE                                                                                                  \
+        int64_t i = 0;                                                                                                 \
+        for (; i + 16 <= n; i += 16) {                                                                                 \
+            const __m256 v0 = ld8_##suffix(s + (esize) * i), v1 = ld8_##suffix(s + (esize) * (i + 8));                 \
+            DOTN_FMA(0, v0, i)                                                                                         \
+            DOTN_FMA(1, v1, i)                                                                                         \
+        }                                                                                                              \
+        for (; i + 8 <= n; i += 8) {                                                                                   \
+            const __m256 v0 = ld8_##suffix(s + (esize) * i);                                                           \
+            DOTN_FMA(0, v0, i)                                                                                         \
+        }                                                                                                              \
+        float tail[DOTN_MAX] = {0};                                                                                    \
+        for (; i < n; i++) {                                                                                           \
+            const float w = ld1_##suffix(s + (esize) * i);                                                             \
+            for (int t = 0; t < T; t++) {                                                                              \
+                tail[t] += w * x[t * xs + i];                                                                          \
+            }                                                                                                          \
+        }                                                                                                              \
+        _Pragma("GCC unroll 4") for (int t = 0; t < T; t++) {                                                          \
+            out[t * os] = hsum(_mm256_add_ps(acc0[t], acc1[t])) + tail[t];                                             \
+        }                                                                                                              \
+    }                                                                                                                  \
+    DEFINE_DOTN_SWITCH(suffix)
 
 DEFINE_PLAIN(f32, 4)
 DEFINE_PLAIN(f16, 2)
@@ -423,7 +515,8 @@ DEFINE_PLAIN(bf16, 2)
 
 /* ---- f32 tile product (matmul) ------------------------------------------------------------------------------------
  * Main register block: 2 rows x 6 tokens = 12 ymm accumulators + 2 weight vectors + 1 token vector (15 of 16
- * registers; named variables so they stay in registers). Leftover tokens use a 2x1 block, a leftover row 1x1 dots.
+ * registers; named variables so they stay in registers). Leftover tokens use 2x3 and 2x1 blocks, a leftover row 1x1
+ * dots.
  * All shapes accumulate each (row, token) sum in the same order, so grouping never changes a result. */
 
 /* Lane mask for the last k_len % 8 elements (maskload reads nothing past the end). */
@@ -479,6 +572,32 @@ static void gemm_2x6(const float *w, int64_t ws, const float *x, int64_t xs, int
     ROW2_STORE(0) ROW2_STORE(1) ROW2_STORE(2) ROW2_STORE(3) ROW2_STORE(4) ROW2_STORE(5)
 }
 
+#define STEP_2x3(k, LOAD)                                                                                              \
+    do {                                                                                                               \
+        const __m256 w0 = LOAD(w + (k)), w1 = LOAD(w + ws + (k));                                                      \
+        __m256 xv;                                                                                                     \
+        xv = LOAD(x + (k));                                                                                            \
+        ROW2_FMA(0, xv)                                                                                                \
+        xv = LOAD(x + xs + (k));                                                                                       \
+        ROW2_FMA(1, xv)                                                                                                \
+        xv = LOAD(x + 2 * xs + (k));                                                                                   \
+        ROW2_FMA(2, xv)                                                                                                \
+    } while (0)
+
+static void gemm_2x3(const float *w, int64_t ws, const float *x, int64_t xs, int64_t k_len, float *y, int64_t ys,
+                     int accumulate) {
+    ROW2_DECL(0) ROW2_DECL(1) ROW2_DECL(2)
+    int64_t k = 0;
+    for (; k + 8 <= k_len; k += 8) {
+        STEP_2x3(k, LOAD_FULL);
+    }
+    if (k < k_len) {
+        const __m256i m = tail_mask(k_len - k);
+        STEP_2x3(k, LOAD_TAIL);
+    }
+    ROW2_STORE(0) ROW2_STORE(1) ROW2_STORE(2)
+}
+
 #define STEP_2x1(k, LOAD)                                                                                              \
     do {                                                                                                               \
         const __m256 w0 = LOAD(w + (k)), w1 = LOAD(w + ws + (k));                                                      \
@@ -520,6 +639,12 @@ static void gemm_avx2(const float *w, int64_t w_stride, int n_rows, const float 
     for (; t + 6 <= n_tok; t += 6) {
         for (int r = 0; r < rows2; r += 2) {
             gemm_2x6(w + r * w_stride, w_stride, x + t * x_stride, x_stride, k_len, y + t * y_stride + r, y_stride,
+                     accumulate);
+        }
+    }
+    for (; t + 3 <= n_tok; t += 3) {
+        for (int r = 0; r < rows2; r += 2) {
+            gemm_2x3(w + r * w_stride, w_stride, x + t * x_stride, x_stride, k_len, y + t * y_stride + r, y_stride,
                      accumulate);
         }
     }
@@ -573,5 +698,24 @@ const moe_kernels moe_kernels_avx2 = {
             [MOE_T_IQ4_NL] = dot_iq4_nl,
             [MOE_T_IQ4_XS] = dot_iq4_xs,
         },
+    .dotn =
+        {
+            [MOE_T_F32] = dotn_f32,
+            [MOE_T_F16] = dotn_f16,
+            [MOE_T_BF16] = dotn_bf16,
+            [MOE_T_Q4_0] = dotn_q4_0,
+            [MOE_T_Q4_1] = dotn_q4_1,
+            [MOE_T_Q5_0] = dotn_q5_0,
+            [MOE_T_Q5_1] = dotn_q5_1,
+            [MOE_T_Q8_0] = dotn_q8_0,
+            [MOE_T_Q2_K] = dotn_q2_k,
+            [MOE_T_Q3_K] = dotn_q3_k,
+            [MOE_T_Q4_K] = dotn_q4_k,
+            [MOE_T_Q5_K] = dotn_q5_k,
+            [MOE_T_Q6_K] = dotn_q6_k,
+            [MOE_T_IQ4_NL] = dotn_iq4_nl,
+            [MOE_T_IQ4_XS] = dotn_iq4_xs,
+        },
+    .dotn_max = DOTN_MAX,
     .gemm = gemm_avx2,
 };

@@ -100,6 +100,61 @@ DEFINE_DOT_BLOCKS(dot_q5_k, moe_dq_q5_k, BYTES_Q5_K, QK_K)
 DEFINE_DOT_BLOCKS(dot_q6_k, moe_dq_q6_k, BYTES_Q6_K, QK_K)
 DEFINE_DOT_BLOCKS(dot_iq4_xs, moe_dq_iq4_xs, BYTES_IQ4_XS, QK_K)
 
+/* ---- multi-token dots: decode a block once, one block sum per token ------------------------------------------------ */
+
+#define DOTN_MAX 8
+
+#define DEFINE_DOTN_BLOCKS(name, fn, bytes, elems)                                                                     \
+    static void name(const void *row, int64_t n_blocks, const float *x, int64_t xs, int n_tok, float *out,            \
+                     int64_t os) {                                                                                     \
+        const uint8_t *r = (const uint8_t *)row;                                                                       \
+        float buf[elems];                                                                                              \
+        float total[DOTN_MAX] = {0};                                                                                   \
+        for (int64_t b = 0; b < n_blocks; b++) {                                                                       \
+            fn(r + b * (bytes), buf);                                                                                  \
+            for (int t = 0; t < n_tok; t++) {                                                                          \
+                total[t] += dot_seq(buf, x + t * xs + b * (elems), (elems));                                           \
+            }                                                                                                          \
+        }                                                                                                              \
+        for (int t = 0; t < n_tok; t++) {                                                                              \
+            out[t * os] = total[t];                                                                                    \
+        }                                                                                                              \
+    }
+
+DEFINE_DOTN_BLOCKS(dotn_q4_0, moe_dq_q4_0, BYTES_Q4_0, QK_SMALL)
+DEFINE_DOTN_BLOCKS(dotn_q4_1, moe_dq_q4_1, BYTES_Q4_1, QK_SMALL)
+DEFINE_DOTN_BLOCKS(dotn_q5_0, moe_dq_q5_0, BYTES_Q5_0, QK_SMALL)
+DEFINE_DOTN_BLOCKS(dotn_q5_1, moe_dq_q5_1, BYTES_Q5_1, QK_SMALL)
+DEFINE_DOTN_BLOCKS(dotn_q8_0, moe_dq_q8_0, BYTES_Q8_0, QK_SMALL)
+DEFINE_DOTN_BLOCKS(dotn_iq4_nl, moe_dq_iq4_nl, BYTES_IQ4_NL, QK_SMALL)
+DEFINE_DOTN_BLOCKS(dotn_q2_k, moe_dq_q2_k, BYTES_Q2_K, QK_K)
+DEFINE_DOTN_BLOCKS(dotn_q3_k, moe_dq_q3_k, BYTES_Q3_K, QK_K)
+DEFINE_DOTN_BLOCKS(dotn_q4_k, moe_dq_q4_k, BYTES_Q4_K, QK_K)
+DEFINE_DOTN_BLOCKS(dotn_q5_k, moe_dq_q5_k, BYTES_Q5_K, QK_K)
+DEFINE_DOTN_BLOCKS(dotn_q6_k, moe_dq_q6_k, BYTES_Q6_K, QK_K)
+DEFINE_DOTN_BLOCKS(dotn_iq4_xs, moe_dq_iq4_xs, BYTES_IQ4_XS, QK_K)
+
+#define DEFINE_DOTN_PLAIN(name, decode_group)                                                                          \
+    static void name(const void *row, int64_t n, const float *x, int64_t xs, int n_tok, float *out, int64_t os) {      \
+        const uint8_t *r = (const uint8_t *)row;                                                                       \
+        float buf[32];                                                                                                 \
+        float total[DOTN_MAX] = {0};                                                                                   \
+        for (int64_t i = 0; i < n; i += 32) {                                                                          \
+            const int64_t len = n - i < 32 ? n - i : 32;                                                               \
+            decode_group(r, i, len, buf);                                                                              \
+            for (int t = 0; t < n_tok; t++) {                                                                          \
+                total[t] += dot_seq(buf, x + t * xs + i, len);                                                         \
+            }                                                                                                          \
+        }                                                                                                              \
+        for (int t = 0; t < n_tok; t++) {                                                                              \
+            out[t * os] = total[t];                                                                                    \
+        }                                                                                                              \
+    }
+
+DEFINE_DOTN_PLAIN(dotn_f32, GROUP_F32)
+DEFINE_DOTN_PLAIN(dotn_f16, GROUP_F16)
+DEFINE_DOTN_PLAIN(dotn_bf16, GROUP_BF16)
+
 /* ---- f32 tile product -------------------------------------------------------------------------------------------- */
 
 static void gemm_scalar(const float *w, int64_t w_stride, int n_rows, const float *x, int64_t x_stride,
@@ -156,5 +211,24 @@ const moe_kernels moe_kernels_scalar = {
             [MOE_T_IQ4_NL] = dot_iq4_nl,
             [MOE_T_IQ4_XS] = dot_iq4_xs,
         },
+    .dotn =
+        {
+            [MOE_T_F32] = dotn_f32,
+            [MOE_T_F16] = dotn_f16,
+            [MOE_T_BF16] = dotn_bf16,
+            [MOE_T_Q4_0] = dotn_q4_0,
+            [MOE_T_Q4_1] = dotn_q4_1,
+            [MOE_T_Q5_0] = dotn_q5_0,
+            [MOE_T_Q5_1] = dotn_q5_1,
+            [MOE_T_Q8_0] = dotn_q8_0,
+            [MOE_T_Q2_K] = dotn_q2_k,
+            [MOE_T_Q3_K] = dotn_q3_k,
+            [MOE_T_Q4_K] = dotn_q4_k,
+            [MOE_T_Q5_K] = dotn_q5_k,
+            [MOE_T_Q6_K] = dotn_q6_k,
+            [MOE_T_IQ4_NL] = dotn_iq4_nl,
+            [MOE_T_IQ4_XS] = dotn_iq4_xs,
+        },
+    .dotn_max = DOTN_MAX,
     .gemm = gemm_scalar,
 };

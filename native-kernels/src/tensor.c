@@ -4,7 +4,10 @@
  * matvec: rows are handed out in chunks from an atomic counter (dynamic scheduling absorbs threads that get
  * descheduled); each row is one fused decode+dot call of the level's kernel table.
  *
- * matmul (prefill): a work item is a tile of MOE_MM_TILE_ROWS rows (times a slice of the tokens when there are too few
+ * matmul of a few tokens (up to the level's dotn_max): like matvec, with each row decoded once and multiplied with every
+ * token in registers.
+ *
+ * matmul of more tokens (prefill): a work item is a tile of MOE_MM_TILE_ROWS rows (times a slice of the tokens when there are too few
  * row tiles to keep every thread busy). The thread dequantizes the tile MOE_MM_TILE_K columns at a time into its
  * scratch buffer and multiplies it with every token of the slice, so each weight byte is read once per call.
  */
@@ -70,6 +73,59 @@ void moe_run_matvec(moe_ctx *ctx, int ti, const uint8_t *w, int64_t row_bytes, i
     moe_pool_run(ctx->pool, matvec_work, &j);
 }
 
+/* ---- small matmul batches: fused multi-token dots, rows split as in matvec ------------------------------------- */
+
+typedef struct dotn_job {
+    moe_dotn_fn dotn;
+    const uint8_t *w;
+    int64_t row_bytes, rows, n_blocks, chunk;
+    const float *x;
+    int64_t x_stride;
+    int n_tok;
+    float *y;
+    int64_t y_stride;
+    atomic_llong next;
+} dotn_job;
+
+static void dotn_work(void *arg, int thread_index) {
+    dotn_job *j = (dotn_job *)arg;
+    for (;;) {
+        const int64_t r0 = atomic_fetch_add_explicit(&j->next, j->chunk, memory_order_relaxed);
+        if (r0 >= j->rows) {
+            return;
+        }
+        const int64_t r1 = min64(r0 + j->chunk, j->rows);
+        for (int64_t r = r0; r < r1; r++) {
+            j->dotn(j->w + r * j->row_bytes, j->n_blocks, j->x, j->x_stride, j->n_tok, j->y + r, j->y_stride);
+        }
+    }
+}
+
+static void run_dotn(moe_ctx *ctx, int ti, const uint8_t *w, int64_t row_bytes, int64_t rows, int64_t cols,
+                     const float *x, int64_t x_stride, int n_tok, float *y, int64_t y_stride) {
+    dotn_job j;
+    j.dotn = ctx->kernels->dotn[ti];
+    j.w = w;
+    j.row_bytes = row_bytes;
+    j.rows = rows;
+    j.n_blocks = cols / moe_types[ti].block_elems;
+    j.x = x;
+    j.x_stride = x_stride;
+    j.n_tok = n_tok;
+    j.y = y;
+    j.y_stride = y_stride;
+    atomic_init(&j.next, 0);
+    const int64_t data = rows * (j.n_blocks * moe_types[ti].block_bytes);
+    if (ctx->n_threads == 1 || data < MIN_PARALLEL_BYTES) {
+        j.chunk = rows;
+        dotn_work(&j, 0);
+        return;
+    }
+    const int64_t chunk = rows / ((int64_t)ctx->n_threads * 8);
+    j.chunk = chunk < 16 ? 16 : (chunk + 15) / 16 * 16;
+    moe_pool_run(ctx->pool, dotn_work, &j);
+}
+
 /* ---- matmul ------------------------------------------------------------------------------------------------------ */
 
 typedef struct matmul_job {
@@ -120,6 +176,10 @@ int moe_run_matmul(moe_ctx *ctx, int ti, const uint8_t *w, int64_t row_bytes, in
                    const float *x, int64_t x_stride, int64_t n_tokens, float *y, int64_t y_stride) {
     if (n_tokens == 1) {
         moe_run_matvec(ctx, ti, w, row_bytes, rows, cols, x, y);
+        return MOE_OK;
+    }
+    if (n_tokens <= ctx->kernels->dotn_max) {
+        run_dotn(ctx, ti, w, row_bytes, rows, cols, x, x_stride, (int)n_tokens, y, y_stride);
         return MOE_OK;
     }
     const double fmas = (double)rows * (double)cols * (double)n_tokens; /* double: the product may exceed int64 */

@@ -434,7 +434,8 @@ static void test_format(const fmt *f) {
         for (int64_t i = 0; i < n_tok * x_stride; i++) {
             X[i] = rnd_float();
         }
-        float *Y = malloc((size_t)(n_tok * y_stride) * 4), *Y1 = malloc((size_t)(n_tok * y_stride) * 4);
+        const int64_t batch_sizes[3] = {2, 5, n_tok};
+        float *Y = malloc((size_t)(n_tok * y_stride) * 4), *Y1 = malloc((size_t)(3 * n_tok * y_stride) * 4);
         float *y = malloc((size_t)rows * 4), *y1 = malloc((size_t)rows * 4);
         int32_t ids[5] = {0, (int32_t)rows - 1, 3, 3, (int32_t)rows / 2};
         float *g = malloc((size_t)(5 * cols) * 4);
@@ -465,24 +466,31 @@ static void test_format(const fmt *f) {
                     CHECK(memcmp(y, y1, (size_t)rows * 4) == 0, "%s %s matvec depends on the thread count", f->name,
                           moe_cpu_level_name(level));
                 }
-                /* matmul: tokens in strided rows; padding of Y must stay untouched */
-                for (int64_t i = 0; i < n_tok * y_stride; i++) {
-                    Y[i] = 12345.0f;
-                }
-                CHECK(moe_tensor_matmul(ctx, f->id, w, row_bytes, rows, cols, X, x_stride, n_tok, Y, y_stride) ==
-                          MOE_OK,
-                      "matmul");
-                for (int64_t t = 0; t < n_tok; t++) {
-                    check_dots("matmul", f, level, threads, wf, rows, cols, X + t * x_stride, Y + t * y_stride);
-                    for (int64_t r = rows; r < y_stride && t < n_tok - 1; r++) {
-                        CHECK(Y[t * y_stride + r] == 12345.0f, "matmul wrote into the y padding");
+                /* matmul: tokens in strided rows; padding of Y must stay untouched. 2 tokens take the fused
+                 * multi-token dots at every level, 5 the fused dots or (AVX2) the tile path's edge blocks, 9 the
+                 * tile path with its main and edge register blocks. */
+                for (int bi = 0; bi < 3; bi++) {
+                    const int64_t nt = batch_sizes[bi];
+                    float *yref = Y1 + bi * n_tok * y_stride;
+                    for (int64_t i = 0; i < nt * y_stride; i++) {
+                        Y[i] = 12345.0f;
                     }
-                }
-                if (threads == 1) {
-                    memcpy(Y1, Y, (size_t)(n_tok * y_stride) * 4);
-                } else {
-                    CHECK(memcmp(Y, Y1, (size_t)(n_tok * y_stride) * 4) == 0, "%s %s matmul depends on the thread count",
-                          f->name, moe_cpu_level_name(level));
+                    CHECK(moe_tensor_matmul(ctx, f->id, w, row_bytes, rows, cols, X, x_stride, nt, Y, y_stride) ==
+                              MOE_OK,
+                          "matmul");
+                    for (int64_t t = 0; t < nt; t++) {
+                        check_dots("matmul", f, level, threads, wf, rows, cols, X + t * x_stride, Y + t * y_stride);
+                        for (int64_t r = rows; r < y_stride && t < nt - 1; r++) {
+                            CHECK(Y[t * y_stride + r] == 12345.0f, "matmul wrote into the y padding");
+                        }
+                    }
+                    if (threads == 1) {
+                        memcpy(yref, Y, (size_t)(nt * y_stride) * 4);
+                    } else {
+                        CHECK(memcmp(Y, yref, (size_t)(nt * y_stride) * 4) == 0,
+                              "%s %s matmul of %lld tokens depends on the thread count", f->name,
+                              moe_cpu_level_name(level), (long long)nt);
+                    }
                 }
                 moe_ctx_destroy(ctx);
             }
