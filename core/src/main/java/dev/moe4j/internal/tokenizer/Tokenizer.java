@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.function.BiFunction;
 
 /**
  * A model's tokenizer, giving the same ids as HF {@code tokenizers} and llama.cpp. Two kinds of vocabulary:
@@ -43,6 +44,8 @@ import java.util.OptionalInt;
  *       and always matched, as in HF.</li>
  *   <li>llama.cpp strips spaces around some special tokens of Phi-3 (chosen by model name, not stored in the file);
  *       that is not done here: the text around a literal token is encoded as it is.</li>
+ *   <li>A {@code ▁} (U+2581) written in the text is SentencePiece's space mark, so it comes back as a space when
+ *       decoded (as in SentencePiece and HF).</li>
  *   <li>Decoding never "cleans up" spaces before punctuation (llama.cpp's {@code clean_spaces} for some BPE vocabularies,
  *       transformers' {@code clean_up_tokenization_spaces}): the decoded text is exactly what the tokens spell.</li>
  * </ul>
@@ -83,7 +86,7 @@ public final class Tokenizer {
     /** Checks and copies what both kinds share; the kind-specific parts are filled in by the factories. */
     private Tokenizer(String source, Kind kind, List<String> tokenList, List<TokenType> typeList, int bosId, int eosId,
                       boolean addBos, boolean addEos, TokenDecoding decoding,
-                      java.util.function.BiFunction<String[], TokenType[], TextEncoder> encoderFactory,
+                      BiFunction<String[], TokenType[], TextEncoder> encoderFactory,
                       boolean stripLeadingSpace) {
         this.source = source;
         this.kind = kind;
