@@ -16,6 +16,11 @@ final class NativeModelKernels implements ModelKernels {
     private final KernelContext ctx;
     private final boolean ggmlActivations;
 
+    /** f32 activations. */
+    NativeModelKernels(int threads) {
+        this(threads, false);
+    }
+
     NativeModelKernels(int threads, boolean ggmlActivations) {
         this.ctx = KernelContext.create(threads);
         this.ggmlActivations = ggmlActivations;
