@@ -250,11 +250,11 @@ INLINE __m512i group_f16(const uint8_t *g, int64_t len, const f16_windows *fw, i
     INLINE void group_##suffix(const uint8_t *w, int64_t b0, int n_valid, const uint8_t *xq, int64_t xs, int64_t np,  \
                                const int T, __m512 *acc) {                                                             \
         const uint8_t *last = w + (b0 + n_valid - 1) * (bytes);                                                        \
+        const int pairs = (n_valid + 1) / 2; /* registers beyond hold zero products */                                \
         __m512i W[8];                                                                                                  \
         for (int i = 0; i < 8; i++) {                                                                                  \
-            const uint8_t *pa = 2 * i < n_valid ? w + (b0 + 2 * i) * (bytes) : last;                                   \
             const uint8_t *pb = 2 * i + 1 < n_valid ? w + (b0 + 2 * i + 1) * (bytes) : last;                           \
-            W[i] = pair_##suffix(pa, pb);                                                                              \
+            W[i] = i < pairs ? pair_##suffix(w + (b0 + 2 * i) * (bytes), pb) : _mm512_setzero_si512();                 \
         }                                                                                                              \
         const __m512i f16s_ = group_f16(w + b0 * (bytes), (int64_t)n_valid * (bytes), &fw_##suffix,                    \
                                         FW_COUNT(bytes, (has_min) ? 2 : 0));                                           \
@@ -265,7 +265,8 @@ INLINE __m512i group_f16(const uint8_t *g, int64_t len, const f16_windows *fw, i
             const int8_t *q = (const int8_t *)xrow + 32 * b0;                                                          \
             __m512i V[8];                                                                                              \
             for (int i = 0; i < 8; i++) {                                                                              \
-                V[i] = _mm512_dpbusd_epi32(_mm512_setzero_si512(), W[i], _mm512_loadu_si512(q + 64 * i));              \
+                V[i] = i < pairs ? _mm512_dpbusd_epi32(_mm512_setzero_si512(), W[i], _mm512_loadu_si512(q + 64 * i))  \
+                                 : _mm512_setzero_si512();                                                             \
             }                                                                                                          \
             __m512i isum = reduce_pairs(V);                                                                            \
             if ((corr_shift) >= 0) {                                                                                   \
@@ -291,8 +292,12 @@ INLINE __m512i group_f16(const uint8_t *g, int64_t len, const f16_windows *fw, i
         for (; b0 + 16 <= nb; b0 += 16) {                                                                              \
             group_##suffix(w, b0, 16, xq, xs, np, T, acc);                                                             \
         }                                                                                                              \
-        if (b0 < nb) {                                                                                                 \
-            group_##suffix(w, b0, (int)(nb - b0), xq, xs, np, T, acc);                                                 \
+        switch (nb - b0) { /* the partial group; common widths (multiples of 128) get constant-size copies */       \
+        case 0: break;                                                                                                 \
+        case 4: group_##suffix(w, b0, 4, xq, xs, np, T, acc); break;                                                   \
+        case 8: group_##suffix(w, b0, 8, xq, xs, np, T, acc); break;                                                   \
+        case 12: group_##suffix(w, b0, 12, xq, xs, np, T, acc); break;                                                 \
+        default: group_##suffix(w, b0, (int)(nb - b0), xq, xs, np, T, acc); break;                                     \
         }                                                                                                              \
         for (int t = 0; t < T; t++) {                                                                                  \
             out[t * os] = sum16(acc[t]);                                                                               \

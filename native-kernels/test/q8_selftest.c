@@ -7,7 +7,8 @@
  *     -max/127 with the first largest element's sign, bsums): exact. Inputs: random blocks, blocks with ties for the
  *     largest magnitude, all-zero blocks, tiny scales (subnormal f16 d) and large ones.
  *   - Every SIMD level quantizes bit-identically to the scalar level, and its products are bit-identical to the scalar
- *     level's (the arithmetic is defined block by block in q8_blocks.h), for 1..9 tokens and 1, 2, 3 threads.
+ *     level's (the arithmetic is defined block by block in q8_blocks.h), for 1..9 tokens and 1, 2, 3 threads, and
+ *     block counts that exercise every partial group of the SIMD code.
  *   - The scalar products against an f64 dot of the dequantized weights with the dequantized activations:
  *     |y - ref| <= 1e-6 * sum|w*x| + 1e-30 (the integer sums are exact; what remains is one f32 rounding per block
  *     scale and the f32 sum of at most a few hundred block results). For Q4_1/Q5_1 the reference uses ggml's
@@ -200,10 +201,9 @@ static double ref_dot(const fmt *f, const uint8_t *wrow, const float *wf, int64_
     return ref;
 }
 
-static void test_products(const fmt *f) {
-    /* cols: an odd block count, and one that is not a multiple of 16 blocks; rows odd and padded */
-    const int64_t cols = is_small(f) ? 37 * 32 : 5 * 256, nb = cols / f->be;
-    const int64_t rows = 133, row_bytes = nb * f->bb + 6;
+static void test_products(const fmt *f, int64_t nb) {
+    const int64_t cols = nb * f->be;
+    const int64_t rows = 133, row_bytes = nb * f->bb + 6; /* rows odd and padded */
     const int64_t n_tok = 9, x_stride = cols + 5, y_stride = rows + 3;
     int64_t xq_row = 0;
     CHECK(moe_tensor_q8_row_bytes(f->id, cols, &xq_row) == MOE_OK, "row_bytes %s", f->name);
@@ -449,7 +449,13 @@ int main(void) {
     test_errors();
     for (int i = 0; i < N_FORMATS; i++) {
         if (has_q8(&formats[i])) {
-            test_products(&formats[i]);
+            /* block counts: SIMD code works on groups of 16 blocks (32-element formats) and scales 16 super-blocks
+             * at a time; partial groups of 4, 8 and 12 have their own code, other sizes the general one */
+            const int64_t small[] = {4, 8, 37, 44, 64}, k[] = {1, 5, 17};
+            const int n = is_small(&formats[i]) ? 5 : 3;
+            for (int j = 0; j < n; j++) {
+                test_products(&formats[i], is_small(&formats[i]) ? small[j] : k[j]);
+            }
             test_exact_buffers(&formats[i]);
         }
     }

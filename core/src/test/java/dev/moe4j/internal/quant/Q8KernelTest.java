@@ -71,9 +71,9 @@ class Q8KernelTest {
         CONTEXTS.clear();
     }
 
-    /** A few blocks; an odd count with a partial group of 16 (small blocks) / odd super-blocks; a model-like width. */
+    /** 32-element formats: 4 blocks, 37 (two groups of 16 and 5), 44 (a model width: two groups and 12); K: 1, 5, 17. */
     static int[] colsFor(GgmlType type) {
-        return type.blockElems() == 32 ? new int[] {160, 1184, 2048} : new int[] {256, 1280, 4352};
+        return type.blockElems() == 32 ? new int[] {128, 1184, 1408} : new int[] {256, 1280, 4352};
     }
 
     /** Activations for {@code tokens} rows {@code stride} apart, block magnitudes varying as the class comment says. */
