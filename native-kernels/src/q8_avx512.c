@@ -10,8 +10,8 @@
  * 32-element formats work on groups of 16 blocks: eight registers of two blocks each are reduced with a transposing
  * add tree into one register of 16 exact block sums, which are then scaled with 16-wide f32 operations - the same
  * operations, lane by lane, as the scalar level's per-block formula, so results are identical. The weight scales of a
- * group are picked out of its bytes with word permutations (cheaper than a gather). K-quants reduce each super-block's integer sums to scalars and use the shared scalar
- * formula.
+ * group are picked out of its bytes with word permutations (cheaper than a gather). K-quants reduce each super-block's
+ * integer sums to two scalars and scale 16 super-blocks at a time, again lane by lane as the scalar formula.
  *
  * Every weight row is decoded once per call of up to DOT_MAX tokens; the unpacked bytes stay in registers while the
  * tokens go by.
@@ -22,7 +22,7 @@
 #include "q8_blocks.h"
 
 #define INLINE static inline __attribute__((always_inline))
-#define DOT_MAX 4
+#define DOT_MAX 8 /* measured: fused groups of 8 tokens beat groups of 4 from 8 tokens on */
 
 /* ---- helpers ----------------------------------------------------------------------------------------------------- */
 
@@ -260,7 +260,7 @@ INLINE __m512i group_f16(const uint8_t *g, int64_t len, const f16_windows *fw, i
                                         FW_COUNT(bytes, (has_min) ? 2 : 0));                                           \
         const __m512 dw = _mm512_cvtph_ps(_mm512_castsi512_si256(f16s_));                                              \
         const __m512 mw = _mm512_cvtph_ps(_mm512_extracti64x4_epi64(f16s_, 1));                                        \
-        _Pragma("GCC unroll 4") for (int t = 0; t < T; t++) {                                                          \
+        _Pragma("GCC unroll 8") for (int t = 0; t < T; t++) {                                                          \
             const uint8_t *xrow = xq + t * xs;                                                                         \
             const int8_t *q = (const int8_t *)xrow + 32 * b0;                                                          \
             __m512i V[8];                                                                                              \
@@ -314,6 +314,10 @@ INLINE __m512i group_f16(const uint8_t *g, int64_t len, const f16_windows *fw, i
         case 2: DOT_ROWS(suffix, 2); break;                                                                            \
         case 3: DOT_ROWS(suffix, 3); break;                                                                            \
         case 4: DOT_ROWS(suffix, 4); break;                                                                            \
+        case 5: DOT_ROWS(suffix, 5); break;                                                                            \
+        case 6: DOT_ROWS(suffix, 6); break;                                                                            \
+        case 7: DOT_ROWS(suffix, 7); break;                                                                            \
+        case 8: DOT_ROWS(suffix, 8); break;                                                                            \
         default: break;                                                                                                \
         }                                                                                                              \
     }
@@ -530,7 +534,7 @@ INLINE void k_flush(const k_batch *kb, int n, int64_t b0, const uint8_t *xq, int
             decode(w + b * (bytes), &k);                                                                               \
             kb.dw[b & 15] = k.dw;                                                                                      \
             kb.dmin[b & 15] = k.dmin;                                                                                  \
-            _Pragma("GCC unroll 4") for (int t = 0; t < T; t++) {                                                      \
+            _Pragma("GCC unroll 8") for (int t = 0; t < T; t++) {                                                      \
                 const uint8_t *xrow = xq + t * xs;                                                                     \
                 int32_t isum, bterm;                                                                                   \
                 sums(&k, (const int8_t *)xrow + 256 * b, (const int16_t *)(xrow + 260 * nb) + 16 * b, &isum, &bterm);   \

@@ -143,7 +143,8 @@ static inline float moe_q8_sum16(const float *l) {
 }
 
 /* ---- per-block f32 formulas -------------------------------------------------------------------------------------
- * Used by every level (built with -ffp-contract=off, so never fused). D = dw * dx (the block's combined scale); a block's result goes into lane b % 16. */
+ * Used by every level (built with -ffp-contract=off, so never fused). D = dw * dx is the block's combined scale; the
+ * result of block b goes into lane b % 16. */
 
 /* c = D * isum (Q4_0, Q5_0, Q8_0, IQ4_NL) */
 static inline float moe_q8_scaled(float dw, float dx, int32_t isum) {
