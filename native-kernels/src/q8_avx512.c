@@ -152,9 +152,9 @@ INLINE __m512i reduce_pairs(const __m512i v[8]) {
 /* Nibble formats (16 bytes of nibbles at qa / qb): lanes a, a, b, b shifted by 0, 4, 0, 4 and masked. */
 INLINE __m512i pair_nibbles(const uint8_t *qa, const uint8_t *qb) {
     const __m512i a = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)qa));
-    const __m512i b = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)qb));
-    const __m512i z = _mm512_mask_blend_epi64(0xF0, a, b);
-    return _mm512_and_si512(_mm512_srlv_epi16(z, shifts_nibble_lanes()), _mm512_set1_epi8(0x0F));
+    const __m512i z = _mm512_mask_broadcast_i32x4(a, 0xFF00, _mm_loadu_si128((const __m128i *)qb)); /* a a b b */
+    const __m512i s = _mm512_mask_srli_epi16(z, 0xFF00FF00, z, 4); /* 128-bit lanes 1 and 3: high nibbles */
+    return _mm512_and_si512(s, _mm512_set1_epi8(0x0F));
 }
 
 INLINE __m512i pair_q4_0(const uint8_t *a, const uint8_t *b) {
