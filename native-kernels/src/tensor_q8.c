@@ -146,7 +146,8 @@ void moe_run_q8_matmul(moe_ctx *ctx, int ti, const uint8_t *w, int64_t row_bytes
     j.y = y;
     j.y_stride = y_stride;
     /* Rows per pass over the token groups: ~16 KiB of weights (L1), 1..64 rows. One group: the whole chunk. */
-    j.sub = n_tokens <= j.dot_max ? rows : (16384 / row_bytes < 1 ? 1 : (16384 / row_bytes > 64 ? 64 : 16384 / row_bytes));
+    const int64_t l1_rows = 16384 / row_bytes;
+    j.sub = n_tokens <= j.dot_max ? rows : (l1_rows < 1 ? 1 : (l1_rows > 64 ? 64 : l1_rows));
     atomic_init(&j.next, 0);
     const int64_t data = rows * (j.n_blocks * moe_types[ti].block_bytes);
     if (ctx->n_threads == 1 || data < MIN_PARALLEL_BYTES) {
