@@ -93,10 +93,12 @@ MOE_API int moe_tensor_get_rows(const moe_ctx *ctx, int type, const void *table,
  * ggml's CPU backend does not multiply quantized weights with f32 activations: it first quantizes each activation row
  * to the weight type's "vec_dot_type" and takes integer dot products. These calls do the same, so their results equal
  * llama.cpp's up to float summation order:
- *   Q8_0 activations (blocks of 32: d = fp16(max|x|/127), q = round-half-even(x*127/max|x|)) for Q4_0, Q4_1, Q5_0, Q5_1,
- *     Q8_0, IQ4_NL weights (Q4_1/Q5_1 use ggml's Q8_1, which adds s = fp16(d*sum(q)) to the same quants);
- *   Q8_K activations (blocks of 256: max = the first element of largest magnitude, q = min(127, round-half-even(
- *     x*-127/max)), d = -max/127 in f32, plus sums of each 16 quants) for Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_XS.
+ *   Q8_0 activations (blocks of 32: d = max|x|/127, stored as fp16(d); q = round-half-even(x*id), id = 127/max|x|) for
+ *     Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, IQ4_NL weights (Q4_1/Q5_1 use ggml's Q8_1: the same quants plus s = fp16(d*sum(q))
+ *     with the unrounded d);
+ *   Q8_K activations (blocks of 256: max = the first element of largest magnitude, iscale = -127/max,
+ *     q = min(127, round-half-even(iscale*x)), d = 1/iscale in f32, plus sums of each 16 quants) for Q2_K, Q3_K, Q4_K,
+ *     Q5_K, Q6_K, IQ4_XS.
  * Each weight block's integer dot product is exact; blocks are then scaled in f32 with ggml's scalar formulas and summed
  * in a fixed order, so every dispatch level and thread count returns the same floats.
  *
