@@ -345,25 +345,37 @@ INLINE void q3_k_block(const uint8_t *b, k_block *k) {
             k->W[4 * n + j] = _mm256_or_si256(v, h);
         }
     }
-    uint8_t f[16];
-    moe_q3_k_scale_bytes(b + 96, f);
-    for (int i = 0; i < 8; i++) {
-        k->S[i] = scale_pair((int)f[2 * i] - 32, (int)f[2 * i + 1] - 32);
+    /* moe_q3_k_scale_bytes in registers (a byte array read back as a vector would stall store forwarding) */
+    const uint32_t a0 = moe_rd_u32(b + 96), a1 = moe_rd_u32(b + 100), a2 = moe_rd_u32(b + 104);
+    const uint32_t f[4] = {
+        (a0 & 0x0F0F0F0Fu) | ((a2 & 0x03030303u) << 4),
+        (a1 & 0x0F0F0F0Fu) | (((a2 >> 2) & 0x03030303u) << 4),
+        ((a0 >> 4) & 0x0F0F0F0Fu) | (((a2 >> 4) & 0x03030303u) << 4),
+        ((a1 >> 4) & 0x0F0F0F0Fu) | (((a2 >> 6) & 0x03030303u) << 4),
+    };
+    for (int i = 0; i < 8; i++) { /* field k is byte k % 4 of word k / 4 */
+        const int lo = (int)((f[i / 2] >> (16 * (i % 2))) & 0xFF), hi = (int)((f[i / 2] >> (16 * (i % 2) + 8)) & 0xFF);
+        k->S[i] = scale_pair(lo - 32, hi - 32);
     }
-    k->bw = _mm256_sub_epi16(_mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)f)), _mm256_set1_epi16(32));
+    const __m128i fv = _mm_setr_epi32((int)f[0], (int)f[1], (int)f[2], (int)f[3]);
+    k->bw = _mm256_sub_epi16(_mm256_cvtepu8_epi16(fv), _mm256_set1_epi16(32));
     k->dw = f16s(b + 108);
     k->dmin = 0.0f;
 }
 
 INLINE void q45_k_scales(const uint8_t *b, k_block *k) {
-    uint8_t sm[16];
-    moe_scale_min_k4_all(b + 4, sm);
-    for (int i = 0; i < 8; i++) { /* register i = sub-block i (32 elements, one scale) */
-        k->S[i] = _mm256_set1_epi16(sm[i]);
+    /* moe_scale_min_k4_all in registers (a byte array read back as vectors would stall store forwarding): scales in
+     * bytes 0-7, mins in 8-15 */
+    const uint32_t a0 = moe_rd_u32(b + 4), a1 = moe_rd_u32(b + 8), a2 = moe_rd_u32(b + 12);
+    const __m128i sm = _mm_setr_epi32((int)(a0 & 0x3F3F3F3Fu),
+                                      (int)((a2 & 0x0F0F0F0Fu) | (((a0 >> 6) & 0x03030303u) << 4)),
+                                      (int)(a1 & 0x3F3F3F3Fu),
+                                      (int)(((a2 >> 4) & 0x0F0F0F0Fu) | (((a1 >> 6) & 0x03030303u) << 4)));
+    const __m256i sm2 = _mm256_broadcastsi128_si256(sm);
+    for (int i = 0; i < 8; i++) { /* register i = sub-block i (32 elements): scale byte i in every word */
+        k->S[i] = _mm256_shuffle_epi8(sm2, _mm256_set1_epi16((short)(0x8000 | i)));
     }
-    const __m128i mins =
-        _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)sm), _mm_setr_epi8(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13,
-                                                                              14, 14, 15, 15));
+    const __m128i mins = _mm_shuffle_epi8(sm, _mm_setr_epi8(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15));
     k->bw = _mm256_cvtepu8_epi16(mins);
     k->dw = f16s(b);
     k->dmin = f16s(b + 2);
@@ -417,15 +429,20 @@ INLINE void q6_k_block(const uint8_t *b, k_block *k) {
 /* IQ4_XS: signed code book values (|w| <= 127), sign moved onto the activation. */
 INLINE void iq4_xs_block(const uint8_t *b, k_block *k) {
     const __m128i book = iq4_book();
-    const unsigned scales_h = moe_rd_u16(b + 2);
-    int16_t ls[16];
+    /* the 8 scales ls - 32 as dwords: low 4 bits from nibble ib of scales_l, high 2 from bits 2ib of scales_h; then
+     * each as two equal 16-bit words (the scale of bsums 2ib and 2ib+1, and a broadcastable word pair) */
+    const __m256i sl = _mm256_set1_epi32((int)moe_rd_u32(b + 4)), sh = _mm256_set1_epi32(moe_rd_u16(b + 2));
+    const __m256i lo = _mm256_and_si256(_mm256_srlv_epi32(sl, _mm256_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28)),
+                                        _mm256_set1_epi32(0x0F));
+    const __m256i hi = _mm256_and_si256(_mm256_srlv_epi32(sh, _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14)),
+                                        _mm256_set1_epi32(3));
+    const __m256i ls = _mm256_sub_epi32(_mm256_or_si256(lo, _mm256_slli_epi32(hi, 4)), _mm256_set1_epi32(32));
+    const __m256i ls2 = _mm256_or_si256(_mm256_and_si256(ls, _mm256_set1_epi32(0xFFFF)), _mm256_slli_epi32(ls, 16));
     for (int ib = 0; ib < 8; ib++) {
-        const int v = (((b[4 + ib / 2] >> (4 * (ib % 2))) & 0x0F) | (int)(((scales_h >> (2 * ib)) & 3) << 4)) - 32;
         k->W[ib] = _mm256_shuffle_epi8(_mm256_set_m128i(book, book), nibbles(b + 8 + 16 * ib));
-        k->S[ib] = _mm256_set1_epi16((short)v);
-        ls[2 * ib] = ls[2 * ib + 1] = (int16_t)v;
+        k->S[ib] = _mm256_permutevar8x32_epi32(ls2, _mm256_set1_epi32(ib));
     }
-    k->bw = _mm256_loadu_si256((const __m256i *)ls);
+    k->bw = ls2;
     k->dw = f16s(b);
     k->dmin = 0.0f;
 }
