@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * <ul>
  *   <li>quantized activation rows: byte for byte equal to the reference's (the quantizers are exact);</li>
  *   <li>products: bit-identical to {@link ReferenceQ8#dot} (the kernels promise one arithmetic at every level and
- *       thread count), for 1, 2, 5 and 9 tokens (9: three groups of fused tokens), 1, 3 and 67 rows (odd counts get
+ *       thread count), for 1, 2, 5 and 9 tokens (9: more than one group of fused tokens), 1, 4 and 67 rows (odd counts get
  *       padded rows), and 1 and 3 threads;</li>
  *   <li>the reference itself: within 1e-6 · Σ|w·x| of an f64 dot product of the {@link ReferenceQuant}-dequantized
  *       weights with the dequantized activations (for Q4_1/Q5_1 with the f16-rounded s that ggml's min term uses);</li>
@@ -43,7 +43,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 class Q8KernelTest {
     static final long BASE_SEED = Long.getLong("moe4j.test.seed", 0x8B17_2026L);
     static final double REFERENCE_TOL = 1e-6;
-    static final int[] ROWS = {1, 3, 67};
+    static final int[] ROWS = {1, 4, 67};
     static final int[] THREADS = {1, 3};
     static final int[] TOKENS = {1, 2, 5, 9};
     static final int SENTINEL = 0x7FC0_DEAD;
