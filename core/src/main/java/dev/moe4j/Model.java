@@ -223,6 +223,20 @@ public final class Model implements AutoCloseable {
     }
 
     /**
+     * How often each routed expert was chosen since the model was loaded, over every generation and chat session
+     * (a consistent snapshot: whole tokens only). Save it with {@link RoutingProfile#save} and give it to
+     * {@link Builder#routingProfile(Path)} to keep the hottest experts in memory in later runs.
+     *
+     * @throws IllegalStateException if the model was not loaded with {@link Builder#recordRouting(boolean)
+     *                               recordRouting(true)}, or is dense (has no routed experts)
+     */
+    public RoutingProfile routingProfile() {
+        return engine.routingProfile().orElseThrow(() -> new IllegalStateException(info.expertCount() == 0
+                ? path.getFileName() + " is a dense model: it has no routed experts"
+                : "routing is not recorded: load the model with Model.builder(path).recordRouting(true)"));
+    }
+
+    /**
      * Refuses new requests and chat sessions from now on; the weights are freed as soon as nothing runs on them any
      * more (at once when idle). Idempotent.
      */
@@ -349,6 +363,7 @@ public final class Model implements AutoCloseable {
         private int threads = Runtime.getRuntime().availableProcessors();
         private int contextLength;
         private LoadProgressListener progress = (f, m) -> { };
+        private boolean recordRouting;
 
         Builder(Path path) {
             this.path = Objects.requireNonNull(path, "path");
@@ -378,6 +393,15 @@ public final class Model implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Counts which experts every token is routed to, for {@link Model#routingProfile()} (default: off). The cost
+         * is a few atomic increments per token and layer.
+         */
+        public Builder recordRouting(boolean record) {
+            this.recordRouting = record;
+            return this;
+        }
+
         /** Receives progress while the file is opened and its tensors are mapped and prepared. */
         public Builder onLoadProgress(LoadProgressListener listener) {
             this.progress = Objects.requireNonNull(listener, "listener");
@@ -393,7 +417,8 @@ public final class Model implements AutoCloseable {
          */
         public Model build() {
             long start = System.nanoTime();
-            ModelLoader.Loaded loaded = ModelLoader.load(path, threads, contextLength, progress);
+            ModelLoader.Loaded loaded = ModelLoader.load(path,
+                    new ModelLoader.Settings(threads, contextLength, recordRouting), progress);
             int ctx = loaded.contextLength();
             Model model = new Model(path, loaded.info(), loaded.tokenizer(), loaded.engine(), ctx, threads,
                     loaded.endTokens(), loaded.chatTemplate());

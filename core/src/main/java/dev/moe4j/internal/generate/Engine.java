@@ -19,6 +19,14 @@ public interface Engine extends AutoCloseable {
      */
     DecodingSession newSession(int contextLength);
 
+    /**
+     * The routing counted since load, when the engine was loaded to record it and the model has routed experts.
+     * Thread-safe.
+     */
+    default java.util.Optional<dev.moe4j.RoutingProfile> routingProfile() {
+        return java.util.Optional.empty();
+    }
+
     /** Frees the model; sessions must be closed first. Idempotent. */
     @Override
     void close();

@@ -2,18 +2,22 @@ package dev.moe4j.internal.generate;
 
 import dev.moe4j.LoadProgressListener;
 import dev.moe4j.ModelInfo;
+import dev.moe4j.RoutingProfile;
 import dev.moe4j.internal.gguf.GgufFile;
 import dev.moe4j.internal.gguf.GgufMetadata;
 import dev.moe4j.internal.model.InferenceState;
 import dev.moe4j.internal.model.LanguageModel;
 import dev.moe4j.internal.model.LanguageModels;
 import dev.moe4j.internal.model.ModelOptions;
+import dev.moe4j.internal.model.RoutedExperts;
+import dev.moe4j.internal.offload.RoutingCounts;
 import dev.moe4j.internal.tokenizer.GgufTokenizerLoader;
 import dev.moe4j.internal.tokenizer.Tokenizer;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * Opens a GGUF file and assembles what {@link dev.moe4j.Model} needs: the description, the tokenizer, the runnable
@@ -36,10 +40,32 @@ public final class ModelLoader {
                          String chatTemplate) {}
 
     /**
+     * How to load.
+     *
+     * @param threads       worker threads per session
+     * @param contextLength requested context, or 0 for {@code min(trained, 4096)}
+     * @param recordRouting count every token's routing for {@link Engine#routingProfile()}
+     */
+    public record Settings(int threads, int contextLength, boolean recordRouting) {
+        public static Settings of(int threads, int contextLength) {
+            return new Settings(threads, contextLength, false);
+        }
+    }
+
+    /**
      * @param contextLength requested context, or 0 for {@code min(trained, 4096)}
      * @throws IllegalArgumentException if {@code contextLength} exceeds the model's trained context
      */
     public static Loaded load(Path path, int threads, int contextLength, LoadProgressListener progress) {
+        return load(path, Settings.of(threads, contextLength), progress);
+    }
+
+    /**
+     * @throws IllegalArgumentException if the context length exceeds the model's trained context
+     */
+    public static Loaded load(Path path, Settings settings, LoadProgressListener progress) {
+        int threads = settings.threads();
+        int contextLength = settings.contextLength();
         progress.onProgress(0.0, "reading " + path.getFileName());
         ModelInfo info = ModelInfo.read(path);
         GgufFile file;
@@ -64,7 +90,12 @@ public final class ModelLoader {
             }
             int[] endTokens = endTokens(md, model.config().vocabSize());
             String template = md.optString(TEMPLATE_KEY).orElse(null);
-            Engine engine = new LanguageModelEngine(file, model);
+            RoutingCounts counts = null;
+            if (settings.recordRouting()) {
+                counts = routingCounts(model);
+                RoutedExperts.setRoutingListener(model, counts);
+            }
+            Engine engine = new LanguageModelEngine(file, model, counts);
             progress.onProgress(1.0, "ready");
             return new Loaded(info, tokenizer, engine, ctx, endTokens, template);
         } catch (RuntimeException | Error e) {
@@ -74,6 +105,18 @@ public final class ModelLoader {
             file.close();
             throw e;
         }
+    }
+
+    /** Counters for every MoE layer of {@code model}, or null for a dense model. */
+    private static RoutingCounts routingCounts(LanguageModel model) {
+        int[] layers = RoutedExperts.moeLayers(model);
+        return RoutedExperts.space(model)
+                .map(sp -> new RoutingCounts(blocks(model), layers, sp.experts(), sp.used()))
+                .orElse(null);
+    }
+
+    private static int blocks(LanguageModel model) {
+        return model.config().layerCount();
     }
 
     /** EOS and EOT ids present in the file and inside the vocabulary, without duplicates. */
@@ -87,11 +130,18 @@ public final class ModelLoader {
     static final class LanguageModelEngine implements Engine {
         private final GgufFile file;
         private final LanguageModel model;
+        private final RoutingCounts counts;
         private boolean closed;
 
-        LanguageModelEngine(GgufFile file, LanguageModel model) {
+        LanguageModelEngine(GgufFile file, LanguageModel model, RoutingCounts counts) {
             this.file = file;
             this.model = model;
+            this.counts = counts;
+        }
+
+        @Override
+        public Optional<RoutingProfile> routingProfile() {
+            return counts == null ? Optional.empty() : Optional.of(counts.snapshot());
         }
 
         @Override

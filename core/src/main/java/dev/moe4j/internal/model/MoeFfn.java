@@ -1,5 +1,7 @@
 package dev.moe4j.internal.model;
 
+import dev.moe4j.internal.offload.RoutingListener;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -19,6 +21,8 @@ final class MoeFfn {
     final Weight gateExps;   // ffn_gate_exps: ne {D, F, E}
     final Weight upExps;     // ffn_up_exps:   ne {D, F, E}
     final Weight downExps;   // ffn_down_exps: ne {F, D, E}
+    /** Sees every token's choice (routing profiles, traces); null when nobody listens. Set before states run. */
+    RoutingListener listener;
 
     MoeFfn(Weight router, ExpertRouter routing, Weight gateExps, Weight upExps, Weight downExps) {
         this.router = router;
@@ -116,6 +120,9 @@ final class MoeFfn {
         MemorySegment.copy(s.logits, JAVA_FLOAT, 0, s.logitsHeap, 0, n * e);
         for (int t = 0; t < n; t++) {
             routing.route(s.logitsHeap, t * e, s.chosen, s.weights, t * used, s.work);
+            if (listener != null) {
+                listener.onRouted(layer, pos0 + t, s.chosen, t * used, used);
+            }
             if (trace != null) {
                 trace.values("ffn_moe_logits", layer, pos0 + t, s.logitsHeap, t * e, e);
                 trace.values("ffn_moe_probs", layer, pos0 + t, s.work, 0, e);
