@@ -7,11 +7,13 @@ import org.slf4j.LoggerFactory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.PriorityBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -56,7 +58,9 @@ public final class ExpertStore implements AutoCloseable {
     private final int transientSlots;
     private final CachePolicy policy;
     private final ExpertReader reader;
-    private final ExecutorService io;
+    private final ThreadPoolExecutor io;   // demand reads before prefetches, then first come first served
+    private final AtomicLong readSequence = new AtomicLong();
+    private final Read[] queued;           // per key, a read not started yet (a prefetch a demand may promote)
     private final Arena arena = Arena.ofShared();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
@@ -149,11 +153,13 @@ public final class ExpertStore implements AutoCloseable {
         prefetchHits = new long[layouts.length];
         int id = STORES.incrementAndGet();
         AtomicInteger threads = new AtomicInteger();
-        this.io = Executors.newFixedThreadPool(ioThreads, r -> {
-            Thread t = new Thread(r, "moe4j-expert-io-" + id + "-" + threads.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        this.queued = new Read[keys];
+        this.io = new ThreadPoolExecutor(ioThreads, ioThreads, 0, TimeUnit.SECONDS, new PriorityBlockingQueue<>(),
+                r -> {
+                    Thread t = new Thread(r, "moe4j-expert-io-" + id + "-" + threads.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
     }
 
     /**
@@ -370,11 +376,59 @@ public final class ExpertStore implements AutoCloseable {
         if (prefetch) {
             prefetchReads++;
         }
-        MemorySegment base = slotMemory[slot];
+        Read read = new Read(key, slotMemory[slot], new AtomicBoolean(), prefetch, readSequence.incrementAndGet());
+        queued[key] = prefetch ? read : null;
+        submit(read);
+    }
+
+    private void submit(Read read) {
         try {
-            io.execute(() -> load(key, base));
+            io.execute(read);
         } catch (RejectedExecutionException e) {
-            finishLoad(key, new IllegalStateException("the expert store is closed", e), 0);
+            if (read.started.compareAndSet(false, true)) {
+                finishLoad(read.key, new IllegalStateException("the expert store is closed", e), 0);
+            }
+        }
+    }
+
+    /**
+     * A demand for an expert whose prefetch read is still queued: queue the same read again at demand priority;
+     * whichever copy an I/O thread takes first does it, the other does nothing.
+     */
+    private void promote(int key) {
+        Read r = queued[key];
+        queued[key] = null;
+        if (r != null && !r.started.get()) {
+            submit(new Read(key, r.slot, r.started, false, readSequence.incrementAndGet()));
+        }
+    }
+
+    /** One expert read, ordered for the I/O threads: demand before prefetch, then by arrival. */
+    private final class Read implements Runnable, Comparable<Read> {
+        final int key;
+        final MemorySegment slot;
+        final AtomicBoolean started; // shared by a prefetch and its promoted copy: one of them reads
+        final boolean prefetch;
+        final long sequence;
+
+        Read(int key, MemorySegment slot, AtomicBoolean started, boolean prefetch, long sequence) {
+            this.key = key;
+            this.slot = slot;
+            this.started = started;
+            this.prefetch = prefetch;
+            this.sequence = sequence;
+        }
+
+        @Override
+        public int compareTo(Read o) {
+            return prefetch != o.prefetch ? Boolean.compare(prefetch, o.prefetch) : Long.compare(sequence, o.sequence);
+        }
+
+        @Override
+        public void run() {
+            if (started.compareAndSet(false, true)) {
+                load(key, slot);
+            }
         }
     }
 
@@ -403,6 +457,7 @@ public final class ExpertStore implements AutoCloseable {
     }
 
     private void finishLoad(int key, Throwable error, long nanos) {
+        queued[key] = null;
         readNanos += nanos;
         reads++;
         if (error == null) {
@@ -499,6 +554,7 @@ public final class ExpertStore implements AutoCloseable {
                     if (prefetched[key]) {
                         prefetchHits[moeLayer]++;
                         prefetched[key] = false;
+                        promote(key);
                     } else if (state[key] == READY || state[key] == LOADING) {
                         hits[moeLayer]++;
                     } else {
