@@ -6,6 +6,7 @@ import dev.moe4j.ModelInfo;
 import dev.moe4j.RoutingProfile;
 import dev.moe4j.internal.gguf.GgufFile;
 import dev.moe4j.internal.gguf.GgufMetadata;
+import dev.moe4j.internal.gguf.GgufTensor;
 import dev.moe4j.internal.model.InferenceState;
 import dev.moe4j.internal.model.LanguageModel;
 import dev.moe4j.internal.model.LanguageModels;
@@ -164,6 +165,7 @@ public final class ModelLoader {
             return null;
         }
         LOG.info("{}: {}", file.path().getFileName(), plan.reason());
+        prefaultResident(file);
         ExpertOffload.Settings s = new ExpertOffload.Settings(plan.budget(),
                 System.getProperty(POLICY_PROPERTY, Policies.LAYERED), settings.profile(), 0.25,
                 Integer.getInteger(IO_THREADS_PROPERTY, 4),
@@ -171,6 +173,23 @@ public final class ModelLoader {
         return ExpertOffload.attach(model, file, layouts, s);
     }
 
+
+    /**
+     * Reads every tensor but the routed experts into memory now, so the weights every token uses are resident from the
+     * first token on rather than faulted in between expert reads. (Routed experts are never touched through the
+     * mapping when offloading.)
+     */
+    private static void prefaultResident(GgufFile file) {
+        for (GgufTensor t : file.tensors()) {
+            if (!ROUTED.matcher(t.name()).matches() && t.segment().isMapped()) {
+                t.segment().load();
+            }
+        }
+    }
+
+    /** Routed-expert tensors: 3-D {@code *_exps} stacks and the per-expert {@code ffn_(gate|up|down).E} matrices. */
+    private static final java.util.regex.Pattern ROUTED = java.util.regex.Pattern.compile(
+            "blk\\.\\d+\\.(\\w+_exps|ffn_(gate|up|down)\\.\\d+)\\.weight");
 
     /** Counters for every MoE layer of {@code model}, or null for a dense model. */
     private static RoutingCounts routingCounts(LanguageModel model) {

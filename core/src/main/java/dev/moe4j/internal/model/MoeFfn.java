@@ -177,13 +177,15 @@ final class MoeFfn {
                 s.cursor = store.newCursor();
             }
             cursor = s.cursor;
-            cursor.begin(moeIndex, s.count); // starts the reads of missing experts
-            if (prefetchFor != null && n <= PREFETCH_MAX_TOKENS) {
-                prefetchNext(k, x, n, s, cursor);
-            }
         }
         long rowBytes = (long) d * Float.BYTES;
         try {
+            if (cursor != null) {
+                cursor.begin(moeIndex, s.count); // starts the reads of missing experts
+                if (prefetchFor != null && n <= PREFETCH_MAX_TOKENS) {
+                    prefetchNext(k, x, n, s, cursor);
+                }
+            }
             for (int ex = 0; ex < e; ex++) { // ascending, with or without a store: the same sums in the same order
                 int m = s.count[ex];
                 if (m == 0) {

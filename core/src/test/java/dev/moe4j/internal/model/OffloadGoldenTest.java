@@ -126,6 +126,37 @@ class OffloadGoldenTest {
         bitIdentical("mixtral-tiny-f32", split, false);
     }
 
+    /** Three states decoding at once on one model, sharing a store of k + 1 slots: each gets the mapped run's logits. */
+    @Test
+    void concurrentStatesShareOneStore() throws Exception {
+        GoldenCase g = GoldenCase.load("qwen3moe-tiny-f32");
+        GoldenComparison.Run mapped = run(g.model(), g, 0, null, false, new StoreStats[1]);
+        try (GgufFile file = GgufFile.open(g.model());
+             LanguageModel m = LanguageModels.load(file, ModelOptions.defaults(1))) {
+            ExpertLayout[] layouts = ExpertOffload.layouts(m, file);
+            long budget = (g.expertsUsed() + 1) * ExpertStore.slotBytes(layouts);
+            var settings = new ExpertOffload.Settings(budget, Policies.LAYERED, null, 0, 2, true);
+            try (ExpertStore store = ExpertOffload.attach(m, file, layouts, settings)) {
+                var pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+                try {
+                    var runs = new java.util.ArrayList<java.util.concurrent.Future<GoldenComparison.Run>>();
+                    for (int i = 0; i < 3; i++) {
+                        runs.add(pool.submit(() -> GoldenComparison.run(m, g, false)));
+                    }
+                    for (var f : runs) {
+                        GoldenComparison.Run r = f.get(2, java.util.concurrent.TimeUnit.MINUTES);
+                        for (int i = 0; i < r.rows().length; i++) {
+                            assertArrayEquals(mapped.rows()[i], r.rows()[i], "concurrent run, step " + i);
+                        }
+                    }
+                } finally {
+                    pool.shutdown();
+                }
+                assertTrue(store.stats().residentBytes() <= budget);
+            }
+        }
+    }
+
     /** The trained demo model (Q8_0 experts, sigmoid group-limited routing with a selection bias). */
     @Test
     void trainedDemoModel() throws IOException {

@@ -23,8 +23,8 @@ import java.util.List;
 final class DemoTrace {
     static final List<String> WORDS = List.of("lantern", "river", "happiness", "violin", "quickly", "mountain",
             "oxygen", "democracy", "tremble", "purple", "carpenter", "whisper", "glacier", "theorem", "bicycle",
-            "anxious", "harvest", "telescope", "orbit", "kindle", "merchant", "fragile", "volcano", "ledger");
-    static final int GENERATED = 40;
+            "anxious");
+    static final int GENERATED = 32;
     private static RoutingTrace trace;
 
     private DemoTrace() {}
