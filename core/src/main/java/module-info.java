@@ -8,6 +8,7 @@
  */
 module dev.moe4j {
     requires org.slf4j;
+    requires jdk.management; // container-aware physical memory, for the automatic memory budget
 
     exports dev.moe4j;
 }

@@ -3,6 +3,7 @@ package dev.moe4j;
 import dev.moe4j.internal.generate.DecodingSession;
 import dev.moe4j.internal.generate.Engine;
 import dev.moe4j.internal.generate.ModelLoader;
+import dev.moe4j.internal.offload.MemoryBudget;
 import dev.moe4j.internal.tokenizer.Tokenizer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,7 +31,9 @@ import java.util.Optional;
  * threads, so size {@code threads} for the concurrency you expect. The weights are shared and never copied.
  *
  * <p><b>Memory.</b> Weights are memory-mapped from the file, not read into the heap. Each running generation allocates
- * a KV cache for {@link #contextLength()} tokens (native memory, freed when it ends).
+ * a KV cache for {@link #contextLength()} tokens (native memory, freed when it ends). A model whose routed experts do
+ * not fit in memory runs them from a budget ({@link Builder#memoryBudget(long)}, automatic by default): they are read
+ * from the file into a managed cache, with the same output.
  *
  * <p><b>Lifetime.</b> {@link #close()} refuses new work at once and frees the model when the last running generation
  * and the last open {@link ChatSession} have ended (it never frees memory under a running computation).
@@ -223,6 +226,29 @@ public final class Model implements AutoCloseable {
     }
 
     /**
+     * What the expert memory manager did since the model was loaded: whether the routed experts run from a memory
+     * budget, how often the experts a token needed were in memory, per layer, bytes read, prefetch recall and time
+     * stalled on reads. Thread-safe; a snapshot.
+     */
+    public MemoryStats memoryStats() {
+        return engine.memoryStats();
+    }
+
+    /**
+     * How often each routed expert was chosen since the model was loaded, over every generation and chat session
+     * (a consistent snapshot: whole tokens only). Save it with {@link RoutingProfile#save} and give it to
+     * {@link Builder#routingProfile(Path)} to keep the hottest experts in memory in later runs.
+     *
+     * @throws IllegalStateException if the model was not loaded with {@link Builder#recordRouting(boolean)
+     *                               recordRouting(true)}, or is dense (has no routed experts)
+     */
+    public RoutingProfile routingProfile() {
+        return engine.routingProfile().orElseThrow(() -> new IllegalStateException(info.expertCount() == 0
+                ? path.getFileName() + " is a dense model: it has no routed experts"
+                : "routing is not recorded: load the model with Model.builder(path).recordRouting(true)"));
+    }
+
+    /**
      * Refuses new requests and chat sessions from now on; the weights are freed as soon as nothing runs on them any
      * more (at once when idle). Idempotent.
      */
@@ -349,6 +375,9 @@ public final class Model implements AutoCloseable {
         private int threads = Runtime.getRuntime().availableProcessors();
         private int contextLength;
         private LoadProgressListener progress = (f, m) -> { };
+        private boolean recordRouting;
+        private long memoryBudget = -1;
+        private RoutingProfile profile;
 
         Builder(Path path) {
             this.path = Objects.requireNonNull(path, "path");
@@ -378,6 +407,75 @@ public final class Model implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Counts which experts every token is routed to, for {@link Model#routingProfile()} (default: off). The cost
+         * is a few atomic increments per token and layer.
+         */
+        public Builder recordRouting(boolean record) {
+            this.recordRouting = record;
+            return this;
+        }
+
+        /**
+         * The most memory the model's routed experts may take, in bytes. Experts then live in the model file and are
+         * read on demand, with explicit reads on I/O threads, into a cache of that size, which keeps the experts most
+         * likely to be needed next and reads the next layer's predicted experts ahead of time; attention, norms,
+         * embeddings, dense layers and shared experts stay memory-mapped and resident. Output is bit-identical to a
+         * run without a budget. A budget that holds every routed expert changes nothing (they stay memory-mapped).
+         *
+         * <p>Default (no call): automatic. If the routed experts fit in the memory the process may use (the smaller of
+         * the machine's memory and the container's cgroup limit, minus the JVM's maximum heap, a stated overhead of
+         * 256 MiB, the other weights and one session's KV cache), the model runs memory-mapped as without offloading;
+         * otherwise the experts get what is left, so a plain {@link Model#load} does not overcommit. The decision is
+         * logged at INFO; {@link Model#memoryStats()} shows the result.
+         *
+         * <p>Tuning (system properties, not API, for experiments): {@code moe4j.offload.policy} = {@code layered}
+         * (default), {@code tinylfu} or {@code lru}; {@code moe4j.offload.ioThreads} (default 4);
+         * {@code moe4j.offload.prefetch} = {@code true} (default) or {@code false}.
+         *
+         * @param bytes at least 1; {@link #build()} refuses a budget smaller than one expert of the model
+         * @throws IllegalArgumentException if {@code bytes < 1}
+         */
+        public Builder memoryBudget(long bytes) {
+            if (bytes < 1) {
+                throw new IllegalArgumentException("memoryBudget must be at least 1 byte, got " + bytes);
+            }
+            this.memoryBudget = bytes;
+            return this;
+        }
+
+        /**
+         * {@link #memoryBudget(long)} from a size such as {@code "6GiB"}, {@code "512M"} or {@code "1.5GB"}: binary
+         * units {@code K M G T} and {@code KiB MiB GiB TiB}, decimal {@code KB MB GB TB}, {@code B} or none for bytes;
+         * case-insensitive.
+         *
+         * @throws IllegalArgumentException if {@code size} is not such a size (the message says what is wrong)
+         */
+        public Builder memoryBudget(String size) {
+            return memoryBudget(MemoryBudget.parse(size));
+        }
+
+        /**
+         * A routing profile recorded from an earlier run of this model ({@link Model#routingProfile()}): when the
+         * model runs under a memory budget, its hottest experts are read at load and kept in memory for good (up to a
+         * quarter of the expert cache). Without offloading it is checked and otherwise unused.
+         *
+         * @throws Moe4jException       if the file is not a routing profile
+         * @throws java.io.UncheckedIOException if it cannot be read
+         */
+        public Builder routingProfile(Path file) {
+            return routingProfile(RoutingProfile.load(file));
+        }
+
+        /**
+         * {@link #routingProfile(Path)} from a profile in memory; {@link #build()} refuses one of another model
+         * (other layers or expert counts) with an {@link IllegalArgumentException}.
+         */
+        public Builder routingProfile(RoutingProfile profile) {
+            this.profile = Objects.requireNonNull(profile, "profile");
+            return this;
+        }
+
         /** Receives progress while the file is opened and its tensors are mapped and prepared. */
         public Builder onLoadProgress(LoadProgressListener listener) {
             this.progress = Objects.requireNonNull(listener, "listener");
@@ -393,7 +491,8 @@ public final class Model implements AutoCloseable {
          */
         public Model build() {
             long start = System.nanoTime();
-            ModelLoader.Loaded loaded = ModelLoader.load(path, threads, contextLength, progress);
+            ModelLoader.Loaded loaded = ModelLoader.load(path,
+                    new ModelLoader.Settings(threads, contextLength, recordRouting, memoryBudget, profile), progress);
             int ctx = loaded.contextLength();
             Model model = new Model(path, loaded.info(), loaded.tokenizer(), loaded.engine(), ctx, threads,
                     loaded.endTokens(), loaded.chatTemplate());

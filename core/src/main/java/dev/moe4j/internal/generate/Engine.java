@@ -19,6 +19,20 @@ public interface Engine extends AutoCloseable {
      */
     DecodingSession newSession(int contextLength);
 
+    /**
+     * The routing counted since load, when the engine was loaded to record it and the model has routed experts.
+     * Thread-safe.
+     */
+    default java.util.Optional<dev.moe4j.RoutingProfile> routingProfile() {
+        return java.util.Optional.empty();
+    }
+
+    /** What the expert memory manager did so far; not offloading (all zeros) by default. Thread-safe. */
+    default dev.moe4j.MemoryStats memoryStats() {
+        return new dev.moe4j.MemoryStats(false, 0, 0, 0, "none", java.util.List.of(), 0, 0, java.time.Duration.ZERO,
+                java.time.Duration.ZERO, 0, 0, 0, 0, 0);
+    }
+
     /** Frees the model; sessions must be closed first. Idempotent. */
     @Override
     void close();

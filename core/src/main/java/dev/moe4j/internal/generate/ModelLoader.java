@@ -1,25 +1,44 @@
 package dev.moe4j.internal.generate;
 
 import dev.moe4j.LoadProgressListener;
+import dev.moe4j.MemoryStats;
 import dev.moe4j.ModelInfo;
+import dev.moe4j.RoutingProfile;
 import dev.moe4j.internal.gguf.GgufFile;
 import dev.moe4j.internal.gguf.GgufMetadata;
+import dev.moe4j.internal.gguf.GgufTensor;
 import dev.moe4j.internal.model.InferenceState;
 import dev.moe4j.internal.model.LanguageModel;
 import dev.moe4j.internal.model.LanguageModels;
 import dev.moe4j.internal.model.ModelOptions;
+import dev.moe4j.internal.model.RoutedExperts;
+import dev.moe4j.internal.model.ExpertOffload;
+import dev.moe4j.internal.offload.ExpertLayout;
+import dev.moe4j.internal.offload.ExpertSpace;
+import dev.moe4j.internal.offload.ExpertStore;
+import dev.moe4j.internal.offload.MemoryBudget;
+import dev.moe4j.internal.offload.Policies;
+import dev.moe4j.internal.offload.RoutingCounts;
+import dev.moe4j.internal.offload.StoreStats;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import dev.moe4j.internal.tokenizer.GgufTokenizerLoader;
 import dev.moe4j.internal.tokenizer.Tokenizer;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * Opens a GGUF file and assembles what {@link dev.moe4j.Model} needs: the description, the tokenizer, the runnable
  * model, the tokens that end generation and the chat template.
  */
 public final class ModelLoader {
+    private static final Logger LOG = LoggerFactory.getLogger(ModelLoader.class);
     static final String EOS_KEY = "tokenizer.ggml.eos_token_id";
     static final String EOT_KEY = "tokenizer.ggml.eot_token_id";
     static final String TEMPLATE_KEY = "tokenizer.chat_template";
@@ -36,10 +55,40 @@ public final class ModelLoader {
                          String chatTemplate) {}
 
     /**
+     * How to load.
+     *
+     * @param threads       worker threads per session
+     * @param contextLength requested context, or 0 for {@code min(trained, 4096)}
+     * @param recordRouting count every token's routing for {@link Engine#routingProfile()}
+     * @param memoryBudget  bytes for routed experts in memory, or a negative value for automatic
+     * @param profile       routing profile whose hottest experts stay in memory when offloading, or null
+     */
+    public record Settings(int threads, int contextLength, boolean recordRouting, long memoryBudget,
+                           RoutingProfile profile) {
+        public static Settings of(int threads, int contextLength) {
+            return new Settings(threads, contextLength, false, -1, null);
+        }
+    }
+
+    /** Internal tuning of offloading (system properties, not API): cache policy, I/O threads, prefetch. */
+    static final String POLICY_PROPERTY = "moe4j.offload.policy";
+    static final String IO_THREADS_PROPERTY = "moe4j.offload.ioThreads";
+    static final String PREFETCH_PROPERTY = "moe4j.offload.prefetch";
+
+    /**
      * @param contextLength requested context, or 0 for {@code min(trained, 4096)}
      * @throws IllegalArgumentException if {@code contextLength} exceeds the model's trained context
      */
     public static Loaded load(Path path, int threads, int contextLength, LoadProgressListener progress) {
+        return load(path, Settings.of(threads, contextLength), progress);
+    }
+
+    /**
+     * @throws IllegalArgumentException if the context length exceeds the model's trained context
+     */
+    public static Loaded load(Path path, Settings settings, LoadProgressListener progress) {
+        int threads = settings.threads();
+        int contextLength = settings.contextLength();
         progress.onProgress(0.0, "reading " + path.getFileName());
         ModelInfo info = ModelInfo.read(path);
         GgufFile file;
@@ -49,6 +98,7 @@ public final class ModelLoader {
             throw new UncheckedIOException("cannot open " + path + ": " + e.getMessage(), e);
         }
         LanguageModel model = null;
+        ExpertStore store = null;
         try {
             GgufMetadata md = file.metadata();
             progress.onProgress(0.1, "reading the tokenizer");
@@ -62,18 +112,95 @@ public final class ModelLoader {
                         + trained + " that " + path.getFileName() + " was trained for ("
                         + info.architecture() + ".context_length)");
             }
+            ExpertLayout[] layouts = ExpertOffload.layouts(model, file);
+            store = offload(file, model, layouts, settings, ctx);
             int[] endTokens = endTokens(md, model.config().vocabSize());
             String template = md.optString(TEMPLATE_KEY).orElse(null);
-            Engine engine = new LanguageModelEngine(file, model);
+            RoutingCounts counts = null;
+            if (settings.recordRouting()) {
+                counts = routingCounts(model);
+                RoutedExperts.setRoutingListener(model, counts);
+            }
+            Engine engine = new LanguageModelEngine(file, model, counts, store,
+                    ExpertOffload.expertBytes(layouts));
             progress.onProgress(1.0, "ready");
             return new Loaded(info, tokenizer, engine, ctx, endTokens, template);
         } catch (RuntimeException | Error e) {
+            if (store != null) {
+                store.close();
+            }
             if (model != null) {
                 model.close();
             }
             file.close();
             throw e;
         }
+    }
+
+    /**
+     * Puts the routed experts in an {@link ExpertStore} when the budget asks for it (or, without one, when they do not
+     * fit in the memory the process may use); null when they stay memory-mapped.
+     *
+     * @throws IllegalArgumentException if the budget cannot hold one expert, or the profile is not of this model
+     */
+    private static ExpertStore offload(GgufFile file, LanguageModel model, ExpertLayout[] layouts, Settings settings,
+                                       int ctx) {
+        if (layouts.length == 0) {
+            if (settings.memoryBudget() >= 0) {
+                LOG.info("{} is dense: the memory budget does not apply", file.path().getFileName());
+            }
+            return null;
+        }
+        int[] blocks = RoutedExperts.moeLayers(model);
+        ExpertSpace space = RoutedExperts.space(model).orElseThrow();
+        if (settings.profile() != null) {
+            Policies.hottest(settings.profile(), space, blocks, 0); // checks it is this model's
+        }
+        long experts = ExpertOffload.expertBytes(layouts);
+        long session = model.config().kvBytesPerToken() * ctx;
+        MemoryBudget.Plan plan = MemoryBudget.plan(settings.memoryBudget(), experts, file.fileSize() - experts,
+                session, MemoryBudget.available(), Runtime.getRuntime().maxMemory(), ExpertStore.slotBytes(layouts));
+        if (!plan.offload()) {
+            LOG.debug("{}: {}", file.path().getFileName(), plan.reason());
+            return null;
+        }
+        LOG.info("{}: {}", file.path().getFileName(), plan.reason());
+        prefaultResident(file);
+        ExpertOffload.Settings s = new ExpertOffload.Settings(plan.budget(),
+                System.getProperty(POLICY_PROPERTY, Policies.LAYERED), settings.profile(), 0.25,
+                Integer.getInteger(IO_THREADS_PROPERTY, 4),
+                Boolean.parseBoolean(System.getProperty(PREFETCH_PROPERTY, "true")));
+        return ExpertOffload.attach(model, file, layouts, s);
+    }
+
+
+    /**
+     * Reads every tensor but the routed experts into memory now, so the weights every token uses are resident from the
+     * first token on rather than faulted in between expert reads. (Routed experts are never touched through the
+     * mapping when offloading.)
+     */
+    private static void prefaultResident(GgufFile file) {
+        for (GgufTensor t : file.tensors()) {
+            if (!ROUTED.matcher(t.name()).matches() && t.segment().isMapped()) {
+                t.segment().load();
+            }
+        }
+    }
+
+    /** Routed-expert tensors: 3-D {@code *_exps} stacks and the per-expert {@code ffn_(gate|up|down).E} matrices. */
+    private static final java.util.regex.Pattern ROUTED = java.util.regex.Pattern.compile(
+            "blk\\.\\d+\\.(\\w+_exps|ffn_(gate|up|down)\\.\\d+)\\.weight");
+
+    /** Counters for every MoE layer of {@code model}, or null for a dense model. */
+    private static RoutingCounts routingCounts(LanguageModel model) {
+        int[] layers = RoutedExperts.moeLayers(model);
+        return RoutedExperts.space(model)
+                .map(sp -> new RoutingCounts(blocks(model), layers, sp.experts(), sp.used()))
+                .orElse(null);
+    }
+
+    private static int blocks(LanguageModel model) {
+        return model.config().layerCount();
     }
 
     /** EOS and EOT ids present in the file and inside the vocabulary, without duplicates. */
@@ -87,11 +214,40 @@ public final class ModelLoader {
     static final class LanguageModelEngine implements Engine {
         private final GgufFile file;
         private final LanguageModel model;
+        private final RoutingCounts counts;
+        private final ExpertStore store;
+        private final long expertBytes;
         private boolean closed;
 
-        LanguageModelEngine(GgufFile file, LanguageModel model) {
+        LanguageModelEngine(GgufFile file, LanguageModel model, RoutingCounts counts, ExpertStore store,
+                            long expertBytes) {
             this.file = file;
             this.model = model;
+            this.counts = counts;
+            this.store = store;
+            this.expertBytes = expertBytes;
+        }
+
+        @Override
+        public MemoryStats memoryStats() {
+            if (store == null) {
+                return new MemoryStats(false, 0, expertBytes, 0, "none", List.of(), 0, 0, Duration.ZERO,
+                        Duration.ZERO, 0, 0, 0, 0, 0);
+            }
+            StoreStats s = store.stats();
+            int[] blocks = RoutedExperts.moeLayers(model);
+            List<MemoryStats.LayerStats> layers = new ArrayList<>();
+            for (int i = 0; i < blocks.length; i++) {
+                layers.add(new MemoryStats.LayerStats(blocks[i], s.hits()[i], s.misses()[i], s.prefetchHits()[i]));
+            }
+            return new MemoryStats(true, s.budgetBytes(), expertBytes, s.residentBytes(), s.policy(), layers,
+                    s.bytesRead(), s.reads(), Duration.ofNanos(s.stallNanos()), Duration.ofNanos(s.readNanos()),
+                    s.evictions(), s.prefetchReads(), s.prefetchUnused(), s.prefetchRecall(), s.failedReads());
+        }
+
+        @Override
+        public Optional<RoutingProfile> routingProfile() {
+            return counts == null ? Optional.empty() : Optional.of(counts.snapshot());
         }
 
         @Override
@@ -145,6 +301,9 @@ public final class ModelLoader {
             if (!closed) {
                 closed = true;
                 try {
+                    if (store != null) {
+                        store.close(); // waits for reads in flight
+                    }
                     model.close();
                 } finally {
                     file.close();

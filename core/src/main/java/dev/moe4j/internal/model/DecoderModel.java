@@ -23,7 +23,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * ({@link LlamaModel}, {@link Qwen2Model}, ...) when it builds the {@link Layer}s; the forward pass here is the same for
  * all. Shapes are GGUF {@code ne}, innermost first; D = hidden, V = vocabulary.
  */
-final class DecoderModel implements LanguageModel {
+final class DecoderModel implements LanguageModel, MoeModel {
 
     /** One transformer block: attention, then either a dense FFN or routed experts with an optional shared expert. */
     record Layer(MemorySegment attnNorm, // attn_norm [D]
@@ -128,6 +128,16 @@ final class DecoderModel implements LanguageModel {
                 md.optInt("tokenizer.ggml.bos_token_id").orElse(-1), md.optInt("tokenizer.ggml.eos_token_id").orElse(-1),
                 (long) c.layers() * (c.kvWidthK() + c.kvWidthV()) * Float.BYTES);
         return new DecoderModel(c, config, options, arena, rope, tokenEmbd, outputNorm, output, layers);
+    }
+
+    @Override
+    public int blocks() {
+        return layers.length;
+    }
+
+    @Override
+    public MoeFfn moe(int l) {
+        return layers[l].moe();
     }
 
     MoeFfn firstMoe() {

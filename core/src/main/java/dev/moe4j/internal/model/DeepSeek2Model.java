@@ -26,7 +26,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * {@code W_UV} (spec §3.4). Shapes below are GGUF {@code ne}, innermost first; D = hidden, H = heads,
  * dk = nope + rope, r = kv_lora_rank, E = experts, F = FFN width.
  */
-final class DeepSeek2Model implements LanguageModel {
+final class DeepSeek2Model implements LanguageModel, MoeModel {
 
     /** One layer's attention weights. */
     record Attention(
@@ -209,6 +209,16 @@ final class DeepSeek2Model implements LanguageModel {
                     c.headDimV() * kvB.rowBytes());
         }
         return new Weight(kvB.name() + " (as attn_v_b)", kvB.type(), c.headDimV(), c.kvLoraRank(), kvB.rowBytes(), heads);
+    }
+
+    @Override
+    public int blocks() {
+        return layers.length;
+    }
+
+    @Override
+    public MoeFfn moe(int l) {
+        return layers[l].moe();
     }
 
     MoeFfn firstMoe() {

@@ -1,5 +1,8 @@
 package dev.moe4j.internal.model;
 
+import dev.moe4j.internal.offload.ExpertStore;
+import dev.moe4j.internal.offload.RoutingListener;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -14,11 +17,22 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
  * For a batch, tokens are grouped by expert so each chosen expert's weights are streamed once for all of its tokens.
  */
 final class MoeFfn {
+    /** Prefetch only for small batches (decoding): a long prompt needs most experts of every layer anyway. */
+    static final int PREFETCH_MAX_TOKENS = 4;
+
     final Weight router;     // ffn_gate_inp: ne {D, E}
     final ExpertRouter routing;
     final Weight gateExps;   // ffn_gate_exps: ne {D, F, E}
     final Weight upExps;     // ffn_up_exps:   ne {D, F, E}
     final Weight downExps;   // ffn_down_exps: ne {F, D, E}
+    /** Sees every token's choice (routing profiles, traces); null when nobody listens. Set before states run. */
+    RoutingListener listener;
+    /** Where the experts' bytes come from when offloaded; null: the mapped file. Set at load. */
+    ExpertStore store;
+    /** This layer's index among the MoE layers (the store's key space). */
+    int moeIndex;
+    /** The next MoE layer, whose router predicts what to prefetch; null for the last or without prefetch. */
+    MoeFfn prefetchFor;
 
     MoeFfn(Weight router, ExpertRouter routing, Weight gateExps, Weight upExps, Weight downExps) {
         this.router = router;
@@ -79,6 +93,9 @@ final class MoeFfn {
         final int[] start;           // [E+1] start of each expert's run in order[]
         final int[] order;           // [B·k] token of each (expert, token) pair, grouped by expert
         final float[] orderWeight;   // [B·k]
+        final int[] predicted;       // [B·k] experts the next layer's router picks from this layer's input
+        final float[] predictedWeight; // [B·k]
+        ExpertStore.Cursor cursor;   // this state's side of the expert store, made on first use
 
         Scratch(MoeFfn m, int maxBatch, Arena arena) {
             int e = m.routing.experts();
@@ -98,6 +115,8 @@ final class MoeFfn {
             start = new int[e + 1];
             order = new int[maxBatch * k];
             orderWeight = new float[maxBatch * k];
+            predicted = new int[maxBatch * k];
+            predictedWeight = new float[maxBatch * k];
         }
     }
 
@@ -116,6 +135,9 @@ final class MoeFfn {
         MemorySegment.copy(s.logits, JAVA_FLOAT, 0, s.logitsHeap, 0, n * e);
         for (int t = 0; t < n; t++) {
             routing.route(s.logitsHeap, t * e, s.chosen, s.weights, t * used, s.work);
+            if (listener != null) {
+                listener.onRouted(layer, pos0 + t, s.chosen, t * used, used);
+            }
             if (trace != null) {
                 trace.values("ffn_moe_logits", layer, pos0 + t, s.logitsHeap, t * e, e);
                 trace.values("ffn_moe_probs", layer, pos0 + t, s.work, 0, e);
@@ -149,34 +171,78 @@ final class MoeFfn {
         }
 
         zero(out, (long) n * d * Float.BYTES);
+        ExpertStore.Cursor cursor = null;
+        if (store != null) {
+            if (s.cursor == null) {
+                s.cursor = store.newCursor();
+            }
+            cursor = s.cursor;
+        }
         long rowBytes = (long) d * Float.BYTES;
-        for (int ex = 0; ex < e; ex++) {
-            int m = s.count[ex];
-            if (m == 0) {
-                continue;
-            }
-            int first = s.start[ex];
-            MemorySegment in;
-            if (n == 1) {
-                in = x; // decode: the one token's row, no copy
-            } else {
-                for (int i = 0; i < m; i++) {
-                    MemorySegment.copy(x, s.order[first + i] * rowBytes, s.gathered, i * rowBytes, rowBytes);
+        try {
+            if (cursor != null) {
+                cursor.begin(moeIndex, s.count); // starts the reads of missing experts
+                if (prefetchFor != null && n <= PREFETCH_MAX_TOKENS) {
+                    prefetchNext(k, x, n, s, cursor);
                 }
-                in = s.gathered;
             }
-            gateExps.apply(k, ex, in, d, m, s.gate, f);
-            upExps.apply(k, ex, in, d, m, s.up, f);
-            k.swiglu(s.gate, s.up, (long) m * f, s.gate);
-            downExps.apply(k, ex, s.gate, f, m, s.down, d);
-            for (int i = 0; i < m; i++) {
-                int t = s.order[first + i];
-                k.axpy(s.orderWeight[first + i], row(s.down, i, rowBytes), d, row(out, t, rowBytes));
+            for (int ex = 0; ex < e; ex++) { // ascending, with or without a store: the same sums in the same order
+                int m = s.count[ex];
+                if (m == 0) {
+                    continue;
+                }
+                int first = s.start[ex];
+                MemorySegment in;
+                if (n == 1) {
+                    in = x; // decode: the one token's row, no copy
+                } else {
+                    for (int i = 0; i < m; i++) {
+                        MemorySegment.copy(x, s.order[first + i] * rowBytes, s.gathered, i * rowBytes, rowBytes);
+                    }
+                    in = s.gathered;
+                }
+                if (cursor == null) {
+                    gateExps.apply(k, ex, in, d, m, s.gate, f);
+                    upExps.apply(k, ex, in, d, m, s.up, f);
+                    k.swiglu(s.gate, s.up, (long) m * f, s.gate);
+                    downExps.apply(k, ex, s.gate, f, m, s.down, d);
+                } else {
+                    MemorySegment[] slot = cursor.take(ex); // waits only for a miss
+                    gateExps.apply(k, slot[0], in, d, m, s.gate, f);
+                    upExps.apply(k, slot[1], in, d, m, s.up, f);
+                    k.swiglu(s.gate, s.up, (long) m * f, s.gate);
+                    downExps.apply(k, slot[2], s.gate, f, m, s.down, d);
+                    cursor.done(ex);
+                }
+                for (int i = 0; i < m; i++) {
+                    int t = s.order[first + i];
+                    k.axpy(s.orderWeight[first + i], row(s.down, i, rowBytes), d, row(out, t, rowBytes));
+                }
+            }
+        } finally {
+            if (cursor != null) {
+                cursor.end();
             }
         }
         if (trace != null) {
             trace.rows("ffn_moe_out", layer, pos0, n, out, d);
         }
+    }
+
+    /**
+     * Predicts the next MoE layer's experts by applying its router to this layer's input (the residual stream changes
+     * little from one layer to the next) and starts reading them, so the reads overlap this layer's computation.
+     */
+    private void prefetchNext(ModelKernels k, MemorySegment x, int n, Scratch s, ExpertStore.Cursor cursor) {
+        MoeFfn next = prefetchFor;
+        int e = next.routing.experts();
+        int used = next.routing.used();
+        next.router.apply(k, x, n, s.logits);
+        MemorySegment.copy(s.logits, JAVA_FLOAT, 0, s.logitsHeap, 0, n * e);
+        for (int t = 0; t < n; t++) {
+            next.routing.route(s.logitsHeap, t * e, s.predicted, s.predictedWeight, t * used, s.work);
+        }
+        cursor.prefetch(next.moeIndex, s.predicted, n * used);
     }
 
     /** Row {@code i} of a buffer; row 0 is the buffer itself, so decoding one token slices nothing. */

@@ -62,6 +62,11 @@ final class Weight {
         k.matmul(type, matrices[i], rowBytes, rows, cols, x, xStride, n, y, yStride);
     }
 
+    /** {@code Y[t] = m · X[t]} with {@code m} a copy of one of this weight's matrices (an expert slot). */
+    void apply(ModelKernels k, MemorySegment m, MemorySegment x, long xStride, int n, MemorySegment y, long yStride) {
+        k.matmul(type, m, rowBytes, rows, cols, x, xStride, n, y, yStride);
+    }
+
     /** {@code Y[t] = M · X[t]} for a single matrix on contiguous rows. */
     void apply(ModelKernels k, MemorySegment x, int n, MemorySegment y) {
         k.matmul(type, matrices[0], rowBytes, rows, cols, x, cols, n, y, rows);

@@ -123,7 +123,12 @@ class SentencePieceTokenizerTest {
                 assertArrayEquals(withPrefix.encode(s, false, special), without.encode(" " + s, false, special),
                         () -> "seed " + seed + ": " + LlamaCppVocabTest.escape(s));
             }
-            assertEquals(" " + s, without.decode(without.encode(" " + s, false, false)), "nothing dropped");
+            if (s.indexOf('\u2581') < 0) {
+                // a literal U+2581 in the input decodes as a space, as in every SentencePiece decoder; elsewhere
+                // nothing may be dropped
+                assertEquals(" " + s, without.decode(without.encode(" " + s, false, false)),
+                        () -> "seed " + seed + ": nothing dropped from " + LlamaCppVocabTest.escape(s));
+            }
         }
     }
 

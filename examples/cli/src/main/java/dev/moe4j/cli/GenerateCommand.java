@@ -60,6 +60,9 @@ public final class GenerateCommand implements Callable<Integer> {
             out.flush();
             Console.stderr().println(result.stats().summary() + " | finish: "
                     + result.finishReason().name().toLowerCase(java.util.Locale.ROOT));
+            if (model.memoryStats().offloading()) {
+                Console.stderr().println(model.memoryStats().summary());
+            }
             return 0;
         }
     }

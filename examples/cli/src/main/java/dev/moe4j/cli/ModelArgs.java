@@ -21,7 +21,21 @@ final class ModelArgs {
     @Option(names = "--no-progress", description = "Do not report load progress on stderr.")
     boolean noProgress;
 
+    @Option(names = "--memory-budget", paramLabel = "SIZE",
+            description = "Memory for routed experts, e.g. 6GiB (default: automatic, from the memory available).")
+    String memoryBudget;
+
+    @Option(names = "--routing-profile", paramLabel = "FILE",
+            description = "A routing profile (from 'moe4j profile --save-profile') whose hottest experts stay in "
+                    + "memory under a memory budget.")
+    Path routingProfile;
+
     Model load() {
+        return builder().build();
+    }
+
+    /** A builder with every option of this mixin applied. */
+    Model.Builder builder() {
         Model.Builder b = Model.builder(model);
         if (!noProgress) {
             // stderr, so stdout stays the generated text (or the JSON object) alone
@@ -45,6 +59,12 @@ final class ModelArgs {
         if (contextLength != null) {
             b.contextLength(contextLength);
         }
-        return b.build();
+        if (memoryBudget != null) {
+            b.memoryBudget(memoryBudget);
+        }
+        if (routingProfile != null) {
+            b.routingProfile(routingProfile);
+        }
+        return b;
     }
 }
