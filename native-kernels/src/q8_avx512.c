@@ -303,6 +303,91 @@ INLINE __m512i group_f16(const uint8_t *g, int64_t len, const f16_windows *fw, i
             out[t * os] = sum16(acc[t]);                                                                               \
         }                                                                                                              \
     }                                                                                                                  \
+    /* Rows of at most 8 blocks, 16/P rows per group (P = nb rounded up to a power of two): slot s of the group is   \
+     * block s % P of row s / P. Absent slots (blocks >= nb read block 0 against zero activations; rows >= R get zero \
+     * weights) add nothing; each row's P lanes are then summed in the scalar tree's order (its other lanes are 0). */\
+    INLINE void multirow_##suffix(const uint8_t *w, int64_t row_bytes, int64_t r0, int R, const int P, int nb,         \
+                                  const uint8_t *xq, int64_t xs, int64_t np, const int T, float *out, int64_t os) {    \
+        const uint8_t *base = w + r0 * row_bytes;                                                                      \
+        __m512i W[8];                                                                                                  \
+        for (int i = 0; i < 8; i++) {                                                                                  \
+            const int ra = 2 * i / P, ba = 2 * i % P, rb = (2 * i + 1) / P, bb = (2 * i + 1) % P;                      \
+            if (ra >= R) {                                                                                             \
+                W[i] = _mm512_setzero_si512();                                                                         \
+                continue;                                                                                              \
+            }                                                                                                          \
+            const uint8_t *pa = base + ra * row_bytes + (ba < nb ? ba : 0) * (bytes);                                  \
+            const uint8_t *pb = rb < R ? base + rb * row_bytes + (bb < nb ? bb : 0) * (bytes) : pa;                    \
+            W[i] = pair_##suffix(pa, pb);                                                                              \
+            if (rb >= R) { /* P = 1: the pair's second row is past the matrix */                                       \
+                W[i] = _mm512_maskz_mov_epi64(0x0F, W[i]);                                                             \
+            }                                                                                                          \
+        }                                                                                                              \
+        const __m512i slot = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);                  \
+        const __m512i blk = _mm512_and_si512(slot, _mm512_set1_epi32(P - 1));                                          \
+        const __m512i row = _mm512_srli_epi32(slot, P == 1 ? 0 : P == 2 ? 1 : P == 4 ? 2 : 3);                        \
+        const __mmask16 valid = _mm512_cmplt_epi32_mask(row, _mm512_set1_epi32(R)) &                                  \
+                                _mm512_cmplt_epi32_mask(blk, _mm512_set1_epi32(nb));                                   \
+        const __m512i offs = _mm512_add_epi32(_mm512_mullo_epi32(row, _mm512_set1_epi32((int)row_bytes)),              \
+                                              _mm512_mullo_epi32(blk, _mm512_set1_epi32(bytes)));                      \
+        const __m512i g = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), valid, offs, base, 1);                   \
+        const __m512 dw = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(g));                                                   \
+        const __m512 mw = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_srli_epi32(g, 16)));                            \
+        const __mmask16 firsts = (__mmask16)(P == 1 ? 0xFFFF : P == 2 ? 0x5555 : P == 4 ? 0x1111 : 0x0101);           \
+        _Pragma("GCC unroll 8") for (int t = 0; t < T; t++) {                                                          \
+            const uint8_t *xrow = xq + t * xs;                                                                         \
+            const int8_t *q = (const int8_t *)xrow;                                                                    \
+            __m512i V[8];                                                                                              \
+            for (int i = 0; i < 8; i++) {                                                                              \
+                const __m512i x = P == 1 ? _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)q))              \
+                                         : _mm512_loadu_si512(q + 32 * (2 * i % P));                                   \
+                V[i] = 2 * i / P < R ? _mm512_dpbusd_epi32(_mm512_setzero_si512(), W[i], x) : _mm512_setzero_si512();  \
+            }                                                                                                          \
+            __m512i isum = reduce_pairs(V);                                                                            \
+            if ((corr_shift) >= 0) {                                                                                   \
+                const __m512i sum = _mm512_permutexvar_epi32(blk, _mm512_loadu_si512(xrow + 40 * np));                 \
+                isum = _mm512_sub_epi32(isum, _mm512_slli_epi32(sum, (corr_shift) < 0 ? 0 : (corr_shift)));            \
+            }                                                                                                          \
+            const __m512 dx = _mm512_permutexvar_ps(blk, _mm512_loadu_ps((const float *)(xrow + 32 * np)));            \
+            __m512 c = _mm512_mul_ps(_mm512_mul_ps(dw, dx), _mm512_cvtepi32_ps(isum));                                 \
+            if (has_min) {                                                                                             \
+                const __m512 sx = _mm512_permutexvar_ps(blk, _mm512_loadu_ps((const float *)(xrow + 36 * np)));        \
+                c = _mm512_add_ps(c, _mm512_mul_ps(mw, sx));                                                           \
+            }                                                                                                          \
+            __m512 v = _mm512_add_ps(_mm512_setzero_ps(), c); /* a lane starts at +0, as in the scalar level */        \
+            if (P == 8) {                                                                                              \
+                v = _mm512_add_ps(v, _mm512_shuffle_f32x4(v, v, 0xB1));                                                \
+            }                                                                                                          \
+            if (P >= 4) {                                                                                              \
+                v = _mm512_add_ps(v, _mm512_permute_ps(v, 0x4E));                                                      \
+            }                                                                                                          \
+            if (P >= 2) {                                                                                              \
+                v = _mm512_add_ps(v, _mm512_permute_ps(v, 0xB1));                                                      \
+            }                                                                                                          \
+            _mm512_mask_storeu_ps(out + t * os + r0, (__mmask16)((1u << R) - 1), _mm512_maskz_compress_ps(firsts, v)); \
+        }                                                                                                              \
+    }                                                                                                                  \
+    INLINE void multirows_##suffix(const uint8_t *w, int64_t row_bytes, int64_t n_rows, int nb, const uint8_t *xq,     \
+                                   int64_t xs, float *out, int64_t os, const int P, const int T) {                     \
+        const int64_t np = moe_q8s_padded_blocks(nb);                                                                  \
+        for (int64_t r0 = 0; r0 < n_rows; r0 += 16 / P) {                                                              \
+            const int R = (int)(n_rows - r0 < 16 / P ? n_rows - r0 : 16 / P);                                          \
+            multirow_##suffix(w, row_bytes, r0, R, P, nb, xq, xs, np, T, out, os);                                     \
+        }                                                                                                              \
+    }                                                                                                                  \
+    INLINE void rows_##suffix##_t(const uint8_t *w, int64_t row_bytes, int64_t n_rows, int64_t nb, const uint8_t *xq,  \
+                                  int64_t xs, float *out, int64_t os, const int T) {                                   \
+        switch (nb) {                                                                                                  \
+        case 1: multirows_##suffix(w, row_bytes, n_rows, 1, xq, xs, out, os, 1, T); return;                            \
+        case 2: multirows_##suffix(w, row_bytes, n_rows, 2, xq, xs, out, os, 2, T); return;                            \
+        case 3: case 4: multirows_##suffix(w, row_bytes, n_rows, (int)nb, xq, xs, out, os, 4, T); return;              \
+        case 5: case 6: case 7: case 8: multirows_##suffix(w, row_bytes, n_rows, (int)nb, xq, xs, out, os, 8, T); return; \
+        default: break;                                                                                                \
+        }                                                                                                              \
+        for (int64_t r = 0; r < n_rows; r++) {                                                                         \
+            dot_##suffix##_t(w + r * row_bytes, nb, xq, xs, out + r, os, T);                                           \
+        }                                                                                                              \
+    }                                                                                                                  \
     DEFINE_DOT_SWITCH(suffix)
 
 /* The public-table entry: T as a compile-time constant, so the token loops unroll and accumulators stay in registers. */
@@ -322,10 +407,7 @@ INLINE __m512i group_f16(const uint8_t *g, int64_t len, const f16_windows *fw, i
         }                                                                                                              \
     }
 /* A loop over the rows inside each case: the per-call constants (masks, tables) are set up once per range. */
-#define DOT_ROWS(suffix, T)                                                                                            \
-    for (int64_t r = 0; r < n_rows; r++) {                                                                             \
-        dot_##suffix##_t(w + r * row_bytes, nb, xq, xs, out + r, os, T);                                               \
-    }
+#define DOT_ROWS(suffix, T) rows_##suffix##_t(w, row_bytes, n_rows, nb, xq, xs, out, os, T)
 
 DEFINE_SMALL(q4_0, BYTES_Q4_0, 3, 0)
 DEFINE_SMALL(q4_1, BYTES_Q4_1, -1, 1)
@@ -554,6 +636,12 @@ INLINE void k_flush(const k_batch *kb, int n, int64_t b0, const uint8_t *xq, int
         }                                                                                                              \
         for (int t = 0; t < T; t++) {                                                                                  \
             out[t * os] = sum16(acc[t]);                                                                               \
+        }                                                                                                              \
+    }                                                                                                                  \
+    INLINE void rows_##suffix##_t(const uint8_t *w, int64_t row_bytes, int64_t n_rows, int64_t nb, const uint8_t *xq,  \
+                                  int64_t xs, float *out, int64_t os, const int T) {                                   \
+        for (int64_t r = 0; r < n_rows; r++) {                                                                         \
+            dot_##suffix##_t(w + r * row_bytes, nb, xq, xs, out + r, os, T);                                           \
         }                                                                                                              \
     }                                                                                                                  \
     DEFINE_DOT_SWITCH(suffix)

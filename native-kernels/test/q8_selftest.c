@@ -450,9 +450,10 @@ int main(void) {
     for (int i = 0; i < N_FORMATS; i++) {
         if (has_q8(&formats[i])) {
             /* block counts: SIMD code works on groups of 16 blocks (32-element formats) and scales 16 super-blocks
-             * at a time; partial groups of 4, 8 and 12 have their own code, other sizes the general one */
-            const int64_t small[] = {4, 8, 37, 44, 64}, k[] = {1, 5, 17};
-            const int n = is_small(&formats[i]) ? 5 : 3;
+             * at a time; rows of up to 8 blocks share groups (2, 4, 8 or 16 rows each), partial groups of 4, 8 and
+             * 12 have their own code, other sizes the general one */
+            const int64_t small[] = {1, 2, 3, 4, 5, 8, 37, 44, 64}, k[] = {1, 5, 17};
+            const int n = is_small(&formats[i]) ? 9 : 3;
             for (int j = 0; j < n; j++) {
                 test_products(&formats[i], is_small(&formats[i]) ? small[j] : k[j]);
             }

@@ -71,9 +71,12 @@ class Q8KernelTest {
         CONTEXTS.clear();
     }
 
-    /** 32-element formats: 4 blocks, 37 (two groups of 16 and 5), 44 (a model width: two groups and 12); K: 1, 5, 17. */
+    /**
+     * 32-element formats: 1 and 3 blocks (rows that share a group of 16 blocks), 37 (two groups of 16 and 5), 44 (a model
+     * width: two groups and 12); K-quants: 1, 5 and 17 super-blocks (f32 scaling works on 16 at a time).
+     */
     static int[] colsFor(GgmlType type) {
-        return type.blockElems() == 32 ? new int[] {128, 1184, 1408} : new int[] {256, 1280, 4352};
+        return type.blockElems() == 32 ? new int[] {32, 96, 1184, 1408} : new int[] {256, 1280, 4352};
     }
 
     /** Activations for {@code tokens} rows {@code stride} apart, block magnitudes varying as the class comment says. */
