@@ -38,6 +38,26 @@ INLINE float sum16(__m512 v) {
     return _mm_cvtss_f32(_mm_add_ss(s2, _mm_movehdup_ps(s2)));
 }
 
+/* Rows that share a register, P lanes each (P = 1, 2, 4, 8; lane r*P + b holds block b of row r): each row's lanes
+ * summed in moe_q8_sum16's order (its lanes beyond P being +0, which adds exactly), the first R rows' sums stored to
+ * out[0..R). Lanes must never be -0 (they start at +0, as in the scalar level). */
+INLINE void store_row_sums(__m512 v, const int P, int R, float *out) {
+    if (P == 8) {
+        v = _mm512_add_ps(v, _mm512_shuffle_f32x4(v, v, 0xB1)); /* l[i] + l[i+4] */
+    }
+    if (P >= 4) {
+        v = _mm512_add_ps(v, _mm512_permute_ps(v, 0x4E)); /* s4[0] + s4[2], s4[1] + s4[3] */
+    }
+    if (P >= 2) {
+        v = _mm512_add_ps(v, _mm512_permute_ps(v, 0xB1)); /* s2[0] + s2[1] */
+    }
+    const __mmask16 firsts = (__mmask16)(P == 1 ? 0xFFFF : P == 2 ? 0x5555 : P == 4 ? 0x1111 : 0x0101);
+    _mm512_mask_storeu_ps(out, (__mmask16)((1u << R) - 1), _mm512_maskz_compress_ps(firsts, v));
+}
+
+/* log2 of P = 1, 2, 4, 8 */
+#define LOG2P(P) ((P) == 1 ? 0 : (P) == 2 ? 1 : (P) == 4 ? 2 : 3)
+
 /* Sums of the 16 lanes of a and of the 8 lanes of b (exact integer sums, any order). */
 INLINE void hsum2(__m512i a, __m256i b, int32_t *sa, int32_t *sb) {
     const __m256i a8 = _mm256_add_epi32(_mm512_castsi512_si256(a), _mm512_extracti64x4_epi64(a, 1));
@@ -325,7 +345,7 @@ INLINE __m512i group_f16(const uint8_t *g, int64_t len, const f16_windows *fw, i
         }                                                                                                              \
         const __m512i slot = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);                  \
         const __m512i blk = _mm512_and_si512(slot, _mm512_set1_epi32(P - 1));                                          \
-        const __m512i row = _mm512_srli_epi32(slot, P == 1 ? 0 : P == 2 ? 1 : P == 4 ? 2 : 3);                        \
+        const __m512i row = _mm512_srli_epi32(slot, LOG2P(P));                                                         \
         const __mmask16 valid = _mm512_cmplt_epi32_mask(row, _mm512_set1_epi32(R)) &                                  \
                                 _mm512_cmplt_epi32_mask(blk, _mm512_set1_epi32(nb));                                   \
         const __m512i offs = _mm512_add_epi32(_mm512_mullo_epi32(row, _mm512_set1_epi32((int)row_bytes)),              \
@@ -333,7 +353,6 @@ INLINE __m512i group_f16(const uint8_t *g, int64_t len, const f16_windows *fw, i
         const __m512i g = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), valid, offs, base, 1);                   \
         const __m512 dw = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(g));                                                   \
         const __m512 mw = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_srli_epi32(g, 16)));                            \
-        const __mmask16 firsts = (__mmask16)(P == 1 ? 0xFFFF : P == 2 ? 0x5555 : P == 4 ? 0x1111 : 0x0101);           \
         _Pragma("GCC unroll 8") for (int t = 0; t < T; t++) {                                                          \
             const uint8_t *xrow = xq + t * xs;                                                                         \
             const int8_t *q = (const int8_t *)xrow;                                                                    \
@@ -354,17 +373,8 @@ INLINE __m512i group_f16(const uint8_t *g, int64_t len, const f16_windows *fw, i
                 const __m512 sx = _mm512_permutexvar_ps(blk, _mm512_loadu_ps((const float *)(xrow + 36 * np)));        \
                 c = _mm512_add_ps(c, _mm512_mul_ps(mw, sx));                                                           \
             }                                                                                                          \
-            __m512 v = _mm512_add_ps(_mm512_setzero_ps(), c); /* a lane starts at +0, as in the scalar level */        \
-            if (P == 8) {                                                                                              \
-                v = _mm512_add_ps(v, _mm512_shuffle_f32x4(v, v, 0xB1));                                                \
-            }                                                                                                          \
-            if (P >= 4) {                                                                                              \
-                v = _mm512_add_ps(v, _mm512_permute_ps(v, 0x4E));                                                      \
-            }                                                                                                          \
-            if (P >= 2) {                                                                                              \
-                v = _mm512_add_ps(v, _mm512_permute_ps(v, 0xB1));                                                      \
-            }                                                                                                          \
-            _mm512_mask_storeu_ps(out + t * os + r0, (__mmask16)((1u << R) - 1), _mm512_maskz_compress_ps(firsts, v)); \
+            /* a lane starts at +0, as in the scalar level */                                                         \
+            store_row_sums(_mm512_add_ps(_mm512_setzero_ps(), c), P, R, out + t * os + r0);                            \
         }                                                                                                              \
     }                                                                                                                  \
     INLINE void multirows_##suffix(const uint8_t *w, int64_t row_bytes, int64_t n_rows, int nb, const uint8_t *xq,     \
@@ -638,8 +648,61 @@ INLINE void k_flush(const k_batch *kb, int n, int64_t b0, const uint8_t *xq, int
             out[t * os] = sum16(acc[t]);                                                                               \
         }                                                                                                              \
     }                                                                                                                  \
+    /* Rows of at most 8 super-blocks share one f32 scaling: slot s holds super-block s % P of row r0 + s / P. */    \
+    INLINE void kmultirow_##suffix(const uint8_t *w, int64_t row_bytes, int64_t r0, int R, const int P, int nb,        \
+                                   const uint8_t *xq, int64_t xs, const int T, float *out, int64_t os) {               \
+        k_batch kb;                                                                                                    \
+        __mmask16 valid = 0;                                                                                           \
+        for (int rl = 0; rl < R; rl++) {                                                                               \
+            for (int b = 0; b < nb; b++) {                                                                             \
+                const int slot = rl * P + b;                                                                           \
+                k_block k;                                                                                             \
+                decode(w + (r0 + rl) * row_bytes + b * (bytes), &k);                                                   \
+                kb.dw[slot] = k.dw;                                                                                    \
+                kb.dmin[slot] = k.dmin;                                                                                \
+                valid |= (__mmask16)(1u << slot);                                                                      \
+                _Pragma("GCC unroll 8") for (int t = 0; t < T; t++) {                                                  \
+                    const uint8_t *xrow = xq + t * xs;                                                                 \
+                    int32_t isum, bterm;                                                                               \
+                    sums(&k, (const int8_t *)xrow + 256 * b, (const int16_t *)(xrow + 260 * nb) + 16 * b, &isum, &bterm); \
+                    if ((corr_shift) >= 0) {                                                                           \
+                        isum -= bterm * (1 << ((corr_shift) < 0 ? 0 : (corr_shift)));                                  \
+                        bterm = 0;                                                                                     \
+                    }                                                                                                  \
+                    kb.isum[t][slot] = isum;                                                                           \
+                    kb.bterm[t][slot] = bterm;                                                                         \
+                }                                                                                                      \
+            }                                                                                                          \
+        }                                                                                                              \
+        const __m512i blk = _mm512_and_si512(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),  \
+                                             _mm512_set1_epi32(P - 1));                                                \
+        const __m512 dw = _mm512_maskz_loadu_ps(valid, kb.dw), dmin = _mm512_maskz_loadu_ps(valid, kb.dmin);           \
+        for (int t = 0; t < T; t++) {                                                                                  \
+            const float *dxrow = (const float *)(xq + t * xs + 256 * nb);                                              \
+            const __m512 dx = _mm512_maskz_mov_ps(valid, _mm512_permutexvar_ps(                                        \
+                                  blk, _mm512_maskz_loadu_ps((__mmask16)((1u << nb) - 1), dxrow)));                     \
+            const __m512 D = _mm512_mul_ps(dw, dx), M = _mm512_mul_ps(dmin, dx);                                       \
+            const __m512 a = _mm512_mul_ps(D, _mm512_cvtepi32_ps(_mm512_maskz_loadu_epi32(valid, kb.isum[t])));       \
+            const __m512 b = _mm512_mul_ps(M, _mm512_cvtepi32_ps(_mm512_maskz_loadu_epi32(valid, kb.bterm[t])));      \
+            store_row_sums(_mm512_add_ps(_mm512_setzero_ps(), _mm512_sub_ps(a, b)), P, R, out + t * os + r0);          \
+        }                                                                                                              \
+    }                                                                                                                  \
+    INLINE void kmultirows_##suffix(const uint8_t *w, int64_t row_bytes, int64_t n_rows, int nb, const uint8_t *xq,    \
+                                    int64_t xs, float *out, int64_t os, const int P, const int T) {                    \
+        for (int64_t r0 = 0; r0 < n_rows; r0 += 16 / P) {                                                              \
+            const int R = (int)(n_rows - r0 < 16 / P ? n_rows - r0 : 16 / P);                                          \
+            kmultirow_##suffix(w, row_bytes, r0, R, P, nb, xq, xs, T, out, os);                                        \
+        }                                                                                                              \
+    }                                                                                                                  \
     INLINE void rows_##suffix##_t(const uint8_t *w, int64_t row_bytes, int64_t n_rows, int64_t nb, const uint8_t *xq,  \
                                   int64_t xs, float *out, int64_t os, const int T) {                                   \
+        switch (nb) {                                                                                                  \
+        case 1: kmultirows_##suffix(w, row_bytes, n_rows, 1, xq, xs, out, os, 1, T); return;                           \
+        case 2: kmultirows_##suffix(w, row_bytes, n_rows, 2, xq, xs, out, os, 2, T); return;                           \
+        case 3: case 4: kmultirows_##suffix(w, row_bytes, n_rows, (int)nb, xq, xs, out, os, 4, T); return;             \
+        case 5: case 6: case 7: case 8: kmultirows_##suffix(w, row_bytes, n_rows, (int)nb, xq, xs, out, os, 8, T); return; \
+        default: break;                                                                                                \
+        }                                                                                                              \
         for (int64_t r = 0; r < n_rows; r++) {                                                                         \
             dot_##suffix##_t(w + r * row_bytes, nb, xq, xs, out + r, os, T);                                           \
         }                                                                                                              \
