@@ -32,6 +32,31 @@ INLINE float sum16(__m256 lo, __m256 hi) {
     return _mm_cvtss_f32(_mm_add_ss(s2, _mm_movehdup_ps(s2)));
 }
 
+/* Rows that share a register, P lanes each (P = 1, 2, 4, 8; lane r*P + b holds block b of row r): each row's lanes
+ * summed in moe_q8_sum16's order (its lanes beyond P being +0, which adds exactly); row r's sum ends in lane r*P.
+ * Lanes must never be -0 (they start at +0, as in the scalar level). */
+INLINE __m256 row_sums8(__m256 v, const int P) {
+    if (P == 8) {
+        v = _mm256_add_ps(v, _mm256_permute2f128_ps(v, v, 1)); /* l[i] + l[i+4] */
+    }
+    if (P >= 4) {
+        v = _mm256_add_ps(v, _mm256_permute_ps(v, 0x4E)); /* s4[0] + s4[2], s4[1] + s4[3] */
+    }
+    if (P >= 2) {
+        v = _mm256_add_ps(v, _mm256_permute_ps(v, 0xB1)); /* s2[0] + s2[1] */
+    }
+    return v;
+}
+
+/* Stores the sums of rows r < R of row_sums8(v, P) at out[row0 + r], where v covers rows row0 .. row0 + 8/P - 1. */
+INLINE void store_rows8(__m256 v, const int P, int row0, int R, float *out) {
+    float lanes[8];
+    _mm256_storeu_ps(lanes, v);
+    for (int r = row0; r < R && r < row0 + 8 / P; r++) {
+        out[r] = lanes[(r - row0) * P];
+    }
+}
+
 INLINE int32_t hsum8(__m256i v) {
     __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
     s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
@@ -259,6 +284,67 @@ INLINE __m256 f16x8(const uint8_t *g, int bytes, int at, int n) {
             out[t * os] = sum16(acc[2 * t], acc[2 * t + 1]);                                                           \
         }                                                                                                              \
     }                                                                                                                  \
+    /* Rows of at most 4 blocks, 8/P rows per group (P = nb rounded up to a power of two): slot s is block s % P of   \
+     * row s / P. Blocks >= nb read block 0 against zero activations; rows >= R get zero products. */                  \
+    INLINE void multirow_##suffix(const uint8_t *w, int64_t row_bytes, int64_t r0, int R, const int P, int nb,         \
+                                  const uint8_t *xq, int64_t xs, int64_t np, const int T, float *out, int64_t os) {    \
+        const uint8_t *base = w + r0 * row_bytes;                                                                      \
+        const uint8_t *ptr[8];                                                                                         \
+        uint16_t h[8], hm[8];                                                                                          \
+        for (int sl = 0; sl < 8; sl++) {                                                                               \
+            const int rl = sl / P, b = sl % P, ok = rl < R && b < nb;                                                  \
+            ptr[sl] = base + (rl < R ? rl : 0) * row_bytes + (b < nb ? b : 0) * (bytes);                               \
+            h[sl] = ok ? moe_rd_u16(ptr[sl]) : 0;                                                                      \
+            hm[sl] = ok && (has_min) ? moe_rd_u16(ptr[sl] + 2) : 0;                                                    \
+        }                                                                                                              \
+        const __m256 dw = _mm256_cvtph_ps(_mm_setr_epi16((short)h[0], (short)h[1], (short)h[2], (short)h[3],          \
+                                                         (short)h[4], (short)h[5], (short)h[6], (short)h[7]));         \
+        const __m256 mw = _mm256_cvtph_ps(_mm_setr_epi16((short)hm[0], (short)hm[1], (short)hm[2], (short)hm[3],      \
+                                                         (short)hm[4], (short)hm[5], (short)hm[6], (short)hm[7]));     \
+        const __m256i blk = _mm256_and_si256(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(P - 1));     \
+        _Pragma("GCC unroll 4") for (int t = 0; t < T; t++) {                                                          \
+            const uint8_t *xrow = xq + t * xs;                                                                         \
+            const int8_t *q = (const int8_t *)xrow;                                                                    \
+            __m256i V[8];                                                                                              \
+            for (int sl = 0; sl < 8; sl++) {                                                                           \
+                V[sl] = sl / P < R ? blk_##suffix(ptr[sl], _mm256_loadu_si256((const __m256i *)(q + 32 * (sl % P))))   \
+                                   : _mm256_setzero_si256();                                                           \
+            }                                                                                                          \
+            __m256i isum = reduce8(V);                                                                                 \
+            if ((corr_shift) >= 0) {                                                                                   \
+                const __m256i sum = _mm256_permutevar8x32_epi32(_mm256_loadu_si256((const __m256i *)(xrow + 40 * np)), \
+                                                                blk);                                                  \
+                isum = _mm256_sub_epi32(isum, _mm256_slli_epi32(sum, (corr_shift) < 0 ? 0 : (corr_shift)));            \
+            }                                                                                                          \
+            const __m256 dx = _mm256_permutevar8x32_ps(_mm256_loadu_ps((const float *)(xrow + 32 * np)), blk);         \
+            __m256 c = _mm256_mul_ps(_mm256_mul_ps(dw, dx), _mm256_cvtepi32_ps(isum));                                 \
+            if (has_min) {                                                                                             \
+                const __m256 sx = _mm256_permutevar8x32_ps(_mm256_loadu_ps((const float *)(xrow + 36 * np)), blk);     \
+                c = _mm256_add_ps(c, _mm256_mul_ps(mw, sx));                                                           \
+            }                                                                                                          \
+            /* a lane starts at +0, as in the scalar level */                                                         \
+            store_rows8(row_sums8(_mm256_add_ps(_mm256_setzero_ps(), c), P), P, 0, R, out + t * os + r0);              \
+        }                                                                                                              \
+    }                                                                                                                  \
+    INLINE void rows_##suffix##_t(const uint8_t *w, int64_t row_bytes, int64_t n_rows, int64_t nb, const uint8_t *xq,  \
+                                  int64_t xs, float *out, int64_t os, const int T) {                                   \
+        const int P = nb == 1 ? 1 : nb == 2 ? 2 : 4;                                                                   \
+        if (nb <= 4) {                                                                                                 \
+            const int64_t np = moe_q8s_padded_blocks(nb);                                                              \
+            for (int64_t r0 = 0; r0 < n_rows; r0 += 8 / P) {                                                           \
+                const int R = (int)(n_rows - r0 < 8 / P ? n_rows - r0 : 8 / P);                                        \
+                switch (P) {                                                                                           \
+                case 1: multirow_##suffix(w, row_bytes, r0, R, 1, (int)nb, xq, xs, np, T, out, os); break;             \
+                case 2: multirow_##suffix(w, row_bytes, r0, R, 2, (int)nb, xq, xs, np, T, out, os); break;             \
+                default: multirow_##suffix(w, row_bytes, r0, R, 4, (int)nb, xq, xs, np, T, out, os); break;            \
+                }                                                                                                      \
+            }                                                                                                          \
+            return;                                                                                                    \
+        }                                                                                                              \
+        for (int64_t r = 0; r < n_rows; r++) {                                                                         \
+            dot_##suffix##_t(w + r * row_bytes, nb, xq, xs, out + r, os, T);                                           \
+        }                                                                                                              \
+    }                                                                                                                  \
     DEFINE_DOT_SWITCH(suffix)
 
 #define DEFINE_DOT_SWITCH(suffix)                                                                                      \
@@ -272,10 +358,7 @@ INLINE __m256 f16x8(const uint8_t *g, int bytes, int at, int n) {
         default: break;                                                                                                \
         }                                                                                                              \
     }
-#define DOT_ROWS(suffix, T)                                                                                            \
-    for (int64_t r = 0; r < n_rows; r++) {                                                                             \
-        dot_##suffix##_t(w + r * row_bytes, nb, xq, xs, out + r, os, T);                                               \
-    }
+#define DOT_ROWS(suffix, T) rows_##suffix##_t(w, row_bytes, n_rows, nb, xq, xs, out, os, T)
 
 DEFINE_SMALL(q4_0, BYTES_Q4_0, 3, 0)
 DEFINE_SMALL(q4_1, BYTES_Q4_1, -1, 1)
@@ -515,6 +598,70 @@ INLINE void k_flush(k_batch *kb, int n, int64_t b0, const uint8_t *xq, int64_t x
         }                                                                                                              \
         for (int t = 0; t < T; t++) {                                                                                  \
             out[t * os] = sum16(acc[2 * t], acc[2 * t + 1]);                                                           \
+        }                                                                                                              \
+    }                                                                                                                  \
+    /* Rows of at most 8 super-blocks share one f32 scaling: slot s (of 16) is super-block s % P of row r0 + s / P. */\
+    INLINE void kmultirow_##suffix(const uint8_t *w, int64_t row_bytes, int64_t r0, int R, const int P, int nb,        \
+                                   const uint8_t *xq, int64_t xs, const int T, float *out, int64_t os) {               \
+        k_batch kb;                                                                                                    \
+        memset(&kb, 0, sizeof kb); /* unused slots: scales and sums 0, adding exactly 0 */                           \
+        for (int rl = 0; rl < R; rl++) {                                                                               \
+            for (int b = 0; b < nb; b++) {                                                                             \
+                const int slot = rl * P + b;                                                                           \
+                k_block k;                                                                                             \
+                decode(w + (r0 + rl) * row_bytes + b * (bytes), &k);                                                   \
+                kb.dw[slot] = k.dw;                                                                                    \
+                kb.dmin[slot] = k.dmin;                                                                                \
+                _Pragma("GCC unroll 4") for (int t = 0; t < T; t++) {                                                  \
+                    const uint8_t *xrow = xq + t * xs;                                                                 \
+                    int32_t isum, bterm;                                                                               \
+                    k_sums(&k, (const int8_t *)xrow + 256 * b, (const int16_t *)(xrow + 260 * nb) + 16 * b, sign,      \
+                           &isum, &bterm);                                                                             \
+                    if ((corr_shift) >= 0) {                                                                           \
+                        isum -= bterm * (1 << ((corr_shift) < 0 ? 0 : (corr_shift)));                                  \
+                        bterm = 0;                                                                                     \
+                    }                                                                                                  \
+                    kb.isum[t][slot] = isum;                                                                           \
+                    kb.bterm[t][slot] = bterm;                                                                         \
+                }                                                                                                      \
+            }                                                                                                          \
+        }                                                                                                              \
+        for (int t = 0; t < T; t++) {                                                                                  \
+            const float *dxrow = (const float *)(xq + t * xs + 256 * nb);                                              \
+            const __m256i have = _mm256_cmpgt_epi32(_mm256_set1_epi32(nb), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)); \
+            const __m256 dx8 = _mm256_maskload_ps(dxrow, have);                                                        \
+            for (int h = 0; h < 2; h++) {                                                                              \
+                const __m256i blk = _mm256_and_si256(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),                        \
+                                                     _mm256_set1_epi32(P - 1)); /* slot 8h + i: block i % P */          \
+                const __m256 dx = _mm256_permutevar8x32_ps(dx8, blk);                                                  \
+                const __m256 D = _mm256_mul_ps(_mm256_loadu_ps(kb.dw + 8 * h), dx);                                    \
+                const __m256 M = _mm256_mul_ps(_mm256_loadu_ps(kb.dmin + 8 * h), dx);                                  \
+                const __m256 a = _mm256_mul_ps(                                                                        \
+                    D, _mm256_cvtepi32_ps(_mm256_loadu_si256((const __m256i *)(kb.isum[t] + 8 * h))));                 \
+                const __m256 bb = _mm256_mul_ps(                                                                       \
+                    M, _mm256_cvtepi32_ps(_mm256_loadu_si256((const __m256i *)(kb.bterm[t] + 8 * h))));                \
+                const __m256 v = row_sums8(_mm256_add_ps(_mm256_setzero_ps(), _mm256_sub_ps(a, bb)), P);               \
+                store_rows8(v, P, h * (8 / P), R, out + t * os + r0);                                                  \
+            }                                                                                                          \
+        }                                                                                                              \
+    }                                                                                                                  \
+    INLINE void rows_##suffix##_t(const uint8_t *w, int64_t row_bytes, int64_t n_rows, int64_t nb, const uint8_t *xq,  \
+                                  int64_t xs, float *out, int64_t os, const int T) {                                   \
+        if (nb <= 8) {                                                                                                 \
+            const int P = nb == 1 ? 1 : nb == 2 ? 2 : nb <= 4 ? 4 : 8;                                                 \
+            for (int64_t r0 = 0; r0 < n_rows; r0 += 16 / P) {                                                          \
+                const int R = (int)(n_rows - r0 < 16 / P ? n_rows - r0 : 16 / P);                                      \
+                switch (P) {                                                                                           \
+                case 1: kmultirow_##suffix(w, row_bytes, r0, R, 1, (int)nb, xq, xs, T, out, os); break;                \
+                case 2: kmultirow_##suffix(w, row_bytes, r0, R, 2, (int)nb, xq, xs, T, out, os); break;                \
+                case 4: kmultirow_##suffix(w, row_bytes, r0, R, 4, (int)nb, xq, xs, T, out, os); break;                \
+                default: kmultirow_##suffix(w, row_bytes, r0, R, 8, (int)nb, xq, xs, T, out, os); break;               \
+                }                                                                                                      \
+            }                                                                                                          \
+            return;                                                                                                    \
+        }                                                                                                              \
+        for (int64_t r = 0; r < n_rows; r++) {                                                                         \
+            dot_##suffix##_t(w + r * row_bytes, nb, xq, xs, out + r, os, T);                                           \
         }                                                                                                              \
     }                                                                                                                  \
     DEFINE_DOT_SWITCH(suffix)
