@@ -387,7 +387,7 @@ INLINE __m512i group_f16(const uint8_t *g, int64_t len, const f16_windows *fw, i
     }                                                                                                                  \
     INLINE void rows_##suffix##_t(const uint8_t *w, int64_t row_bytes, int64_t n_rows, int64_t nb, const uint8_t *xq,  \
                                   int64_t xs, float *out, int64_t os, const int T) {                                   \
-        switch (nb) {                                                                                                  \
+        switch (row_bytes <= INT32_MAX / 16 ? nb : 0) { /* the scale gather takes 32-bit offsets */                    \
         case 1: multirows_##suffix(w, row_bytes, n_rows, 1, xq, xs, out, os, 1, T); return;                            \
         case 2: multirows_##suffix(w, row_bytes, n_rows, 2, xq, xs, out, os, 2, T); return;                            \
         case 3: case 4: multirows_##suffix(w, row_bytes, n_rows, (int)nb, xq, xs, out, os, 4, T); return;              \
