@@ -140,8 +140,8 @@ int moe_cuda_launch_gemm(void *stream, int ti, const char *w, int64_t row_bytes,
     for (int64_t t0 = 0; t0 < tiles; t0 += 65535) { /* gridDim.y is at most 65535 */
         const dim3 grid((unsigned)n_items, (unsigned)(tiles - t0 < 65535 ? tiles - t0 : 65535));
 #define MOE_GEMM(T)                                                                                                    \
-    gemm_kernel<T><<<grid, THREADS, 0, s>>>(w, row_bytes, rows, cols, expert_bytes, t0, item_expert, item_first,       \
-                                            item_count, n_vectors, x, x_off, x_stride, y, y_off, y_stride)
+    MOE_CUDA_LAUNCH(gemm_kernel<T>, grid, THREADS, s, w, row_bytes, rows, cols, expert_bytes, t0, item_expert,         \
+                    item_first, item_count, n_vectors, x, x_off, x_stride, y, y_off, y_stride)
         MOE_CUDA_DISPATCH_TYPE(ti, MOE_GEMM)
 #undef MOE_GEMM
         const int st = moe_cuda_check(cudaGetLastError(), "gemm kernel launch");

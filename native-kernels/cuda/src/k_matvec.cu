@@ -96,8 +96,8 @@ int moe_cuda_launch_matvec(void *stream, int ti, const char *w, int64_t row_byte
         const unsigned n = (unsigned)(pairs - p0 < 65535 ? pairs - p0 : 65535);
         const dim3 grid(blocks_x, n);
 #define MOE_MV(T)                                                                                                      \
-    matvec_kernel<T><<<grid, MV_WARPS * 32, 0, s>>>(w, row_bytes, rows, cols / qtype<T>::UNIT, expert_bytes, expert,   \
-                                                    p0, x, x_off, y, y_off)
+    MOE_CUDA_LAUNCH(matvec_kernel<T>, grid, MV_WARPS * 32, s, w, row_bytes, rows, cols / qtype<T>::UNIT, expert_bytes, \
+                    expert, p0, x, x_off, y, y_off)
         MOE_CUDA_DISPATCH_TYPE(ti, MOE_MV)
 #undef MOE_MV
         const int st = moe_cuda_check(cudaGetLastError(), "matvec kernel launch");
@@ -114,7 +114,8 @@ int moe_cuda_launch_dequant_rows(void *stream, int ti, const char *src, int64_t 
 #define MOE_DQ(T)                                                                                                      \
     {                                                                                                                  \
         const int64_t upr = cols / qtype<T>::UNIT;                                                                     \
-        dequant_rows_kernel<T><<<grid_for(upr * n_rows, 256), 256, 0, s>>>(src, row_bytes, upr, ids, n_rows, dst);    \
+        MOE_CUDA_LAUNCH(dequant_rows_kernel<T>, grid_for(upr * n_rows, 256), 256, s, src, row_bytes, upr, ids, n_rows, \
+                        dst);                                                                                          \
     }
     MOE_CUDA_DISPATCH_TYPE(ti, MOE_DQ)
 #undef MOE_DQ

@@ -11,6 +11,7 @@
 #include <math.h>
 
 #include "cuda_internal.h"
+#include "launch.cuh"
 
 namespace {
 
@@ -216,6 +217,10 @@ unsigned row_grid(int64_t n_rows) {
     return (unsigned)(n_rows < 65536 ? n_rows : 65536);
 }
 
+cudaStream_t as_stream(void *stream) {
+    return static_cast<cudaStream_t>(stream);
+}
+
 int launched(const char *what) {
     return moe_cuda_check(cudaGetLastError(), what);
 }
@@ -224,45 +229,44 @@ int launched(const char *what) {
 
 int moe_cuda_launch_rmsnorm(void *stream, const float *x, const float *weight, int64_t n, int64_t n_rows, float eps,
                             float *out) {
-    rmsnorm_kernel<<<row_grid(n_rows), ROW_THREADS, 0, static_cast<cudaStream_t>(stream)>>>(x, weight, n, n_rows, eps,
-                                                                                           out);
+    MOE_CUDA_LAUNCH(rmsnorm_kernel, row_grid(n_rows), ROW_THREADS, as_stream(stream), x, weight, n, n_rows, eps, out);
     return launched("rmsnorm kernel launch");
 }
 
 int moe_cuda_launch_rope(void *stream, float *x, int64_t n_tokens, int64_t token_stride, int64_t n_heads,
                          int64_t head_stride, int64_t n_rot, int mode, const float *cs) {
     const int64_t n_pairs = n_rot / 2;
-    rope_kernel<<<grid_for(n_tokens * n_heads * n_pairs, 256), 256, 0, static_cast<cudaStream_t>(stream)>>>(
-        x, n_tokens, token_stride, n_heads, head_stride, n_pairs, mode == 2, cs);
+    MOE_CUDA_LAUNCH(rope_kernel, grid_for(n_tokens * n_heads * n_pairs, 256), 256, as_stream(stream), x, n_tokens,
+                    token_stride, n_heads, head_stride, n_pairs, mode == 2, cs);
     return launched("rope kernel launch");
 }
 
 int moe_cuda_launch_softmax(void *stream, float *x, int64_t n, int64_t n_rows, float scale) {
-    softmax_kernel<<<row_grid(n_rows), ROW_THREADS, 0, static_cast<cudaStream_t>(stream)>>>(x, n, n_rows, scale);
+    MOE_CUDA_LAUNCH(softmax_kernel, row_grid(n_rows), ROW_THREADS, as_stream(stream), x, n, n_rows, scale);
     return launched("softmax kernel launch");
 }
 
 int moe_cuda_launch_swiglu(void *stream, const float *gate, const float *up, int64_t n, float *out) {
-    swiglu_kernel<<<grid_for(n, 256), 256, 0, static_cast<cudaStream_t>(stream)>>>(gate, up, n, out);
+    MOE_CUDA_LAUNCH(swiglu_kernel, grid_for(n, 256), 256, as_stream(stream), gate, up, n, out);
     return launched("swiglu kernel launch");
 }
 
 int moe_cuda_launch_topk(void *stream, const float *x, int64_t n, int64_t n_rows, int64_t k, int32_t *idx, float *val) {
-    topk_kernel<<<row_grid(n_rows), ROW_THREADS, 0, static_cast<cudaStream_t>(stream)>>>(x, n, n_rows, k, idx, val);
+    MOE_CUDA_LAUNCH(topk_kernel, row_grid(n_rows), ROW_THREADS, as_stream(stream), x, n, n_rows, k, idx, val);
     return launched("topk kernel launch");
 }
 
 int moe_cuda_launch_add(void *stream, const float *a, const float *b, int64_t n, float *out) {
-    add_kernel<<<grid_for(n, 256), 256, 0, static_cast<cudaStream_t>(stream)>>>(a, b, n, out);
+    MOE_CUDA_LAUNCH(add_kernel, grid_for(n, 256), 256, as_stream(stream), a, b, n, out);
     return launched("add kernel launch");
 }
 
 int moe_cuda_launch_scale(void *stream, const float *x, int64_t n, float s, float *out) {
-    scale_kernel<<<grid_for(n, 256), 256, 0, static_cast<cudaStream_t>(stream)>>>(x, n, s, out);
+    MOE_CUDA_LAUNCH(scale_kernel, grid_for(n, 256), 256, as_stream(stream), x, n, s, out);
     return launched("scale kernel launch");
 }
 
 int moe_cuda_launch_axpy(void *stream, float a, const float *x, int64_t n, float *y) {
-    axpy_kernel<<<grid_for(n, 256), 256, 0, static_cast<cudaStream_t>(stream)>>>(a, x, n, y);
+    MOE_CUDA_LAUNCH(axpy_kernel, grid_for(n, 256), 256, as_stream(stream), a, x, n, y);
     return launched("axpy kernel launch");
 }

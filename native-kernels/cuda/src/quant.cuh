@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "cuda_internal.h"
+#include "launch.cuh"
 
 namespace moe_cuda {
 
