@@ -650,6 +650,9 @@ static void test_softmax(void) {
                 x[n + k] = -INFINITY;     /* row 1: fully masked */
             }
             x[2 * n + n / 2] = NAN;       /* row 2: a NaN spreads */
+            for (int64_t k = 0; k < n; k++) {
+                x[3 * n + k] = k == n - 1 ? NAN : -INFINITY; /* row 3: masked but for a NaN, which stays */
+            }
         }
         float *want = (float *)xmalloc((size_t)(n * rows) * 4);
         memcpy(want, x, (size_t)(n * rows) * 4);
@@ -730,9 +733,12 @@ static void test_topk(void) {
         for (int64_t i = 0; i < n * rows; i++) {
             x[i] = floorf(x[i] * 8.0f) / 8.0f; /* 16 values: many ties, decided by the index */
         }
-        if (n > 3) {
+        if (n > 5) { /* NaN ranks after every number, and among NaNs the lower index first */
             x[2] = NAN;
+            x[5] = NAN;
             x[n + 1] = NAN;
+            x[n + 3] = -NAN;
+            x[n + 4] = NAN;
         }
         moe_cuda_buf *dx = dev_copy(x, n * rows * 4), *di = dev_alloc(k * rows * 4), *dv = dev_poisoned(k * rows);
         OK(moe_cuda_op_topk(gpu, dx, n, rows, k, di, dv));

@@ -1,9 +1,11 @@
 /*
  * emu_runtime.cpp - the CUDA runtime functions libmoe4j_cuda calls, emulated on the host for the tests (see
  * emu_device.h): one device, "device memory" from the heap, copies as memcpy, streams that run each launch to
- * completion before returning. Allocations above 1 TiB fail with cudaErrorMemoryAllocation, like a real device.
+ * completion before returning. Allocations above 1 TiB fail with cudaErrorMemoryAllocation, like a real device;
+ * every allocation is fenced by guard bytes that cudaFree checks.
  */
 #include <cuda_runtime_api.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,16 +60,49 @@ cudaError_t cudaStreamSynchronize(cudaStream_t) {
     return cudaSuccess;
 }
 
+/* Each allocation is [size][guard][data][guard]: the guards are checked when it is freed, so a kernel that writes
+ * past either end of a buffer fails the test with a message instead of corrupting the heap unnoticed. */
+constexpr size_t GUARD = 4096;
+constexpr unsigned char GUARD_BYTE = 0xCD;
+
 cudaError_t cudaMalloc(void **ptr, size_t size) {
     if (size > ((size_t)1 << 40)) {
         return cudaErrorMemoryAllocation;
     }
-    *ptr = aligned_alloc(256, (size + 255) / 256 * 256);
-    return *ptr != nullptr ? cudaSuccess : cudaErrorMemoryAllocation;
+    const size_t data = (size + 255) / 256 * 256;
+    unsigned char *base = static_cast<unsigned char *>(aligned_alloc(256, GUARD + data + GUARD));
+    if (base == nullptr) {
+        return cudaErrorMemoryAllocation;
+    }
+    memcpy(base, &size, sizeof size);
+    memset(base + sizeof size, GUARD_BYTE, GUARD - sizeof size);
+    memset(base + GUARD + size, GUARD_BYTE, data - size + GUARD);
+    *ptr = base + GUARD;
+    return cudaSuccess;
 }
 
 cudaError_t cudaFree(void *ptr) {
-    free(ptr);
+    if (ptr == nullptr) {
+        return cudaSuccess;
+    }
+    unsigned char *base = static_cast<unsigned char *>(ptr) - GUARD;
+    size_t size;
+    memcpy(&size, base, sizeof size);
+    const size_t data = (size + 255) / 256 * 256;
+    for (size_t i = sizeof size; i < GUARD; i++) {
+        if (base[i] != GUARD_BYTE) {
+            fprintf(stderr, "emulation: a kernel wrote %zu bytes before a device buffer of %zu bytes\n", GUARD - i, size);
+            abort();
+        }
+    }
+    for (size_t i = GUARD + size; i < GUARD + data + GUARD; i++) {
+        if (base[i] != GUARD_BYTE) {
+            fprintf(stderr, "emulation: a kernel wrote %zu bytes past the end of a device buffer of %zu bytes\n",
+                    i - GUARD - size + 1, size);
+            abort();
+        }
+    }
+    free(base);
     return cudaSuccess;
 }
 
