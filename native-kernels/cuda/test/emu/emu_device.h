@@ -3,7 +3,8 @@
  * the very kernel sources (compiled as C++ with MOE_CUDA_EMULATION) run in tests on machines without a GPU.
  *
  * Model: the blocks of a launch run one after another; the threads of a block are fibers (ucontext) on the calling
- * host thread, each running until it waits at a barrier, so a block runs deterministically and cheaply.
+ * host thread, each running until it waits at a barrier and resumed only once that barrier has opened, so a block
+ * runs deterministically and cheaply.
  * __shared__ variables become function statics (one copy, shared by the block's threads, reused by the next block).
  * __syncthreads() is a barrier of the block, __shfl_xor_sync a two-phase exchange among the 32 threads of a warp; a
  * thread that returns drops out of both barriers (the kernels only return whole warps early). A block whose threads
@@ -25,6 +26,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <setjmp.h>
 #include <ucontext.h>
 
 #include <functional>
@@ -50,40 +52,51 @@ struct moe_emu_barrier {
 };
 
 struct moe_emu_fiber {
-    ucontext_t ctx;
+    ucontext_t ctx; /* the entry context, used once */
+    jmp_buf jmp;    /* where the fiber resumes after a yield */
+    bool started;
     uint3 tid;
     bool done;
+    const moe_emu_barrier *waiting_on; /* resumed only once this barrier has left waiting_phase */
+    uint64_t waiting_phase;
 };
 
 /* The block being run on this host thread. */
 struct moe_emu_block {
-    ucontext_t scheduler;
+    jmp_buf scheduler;
+    ucontext_t entry; /* scratch: swapcontext wants somewhere to save the scheduler, which resumes by longjmp */
     std::vector<moe_emu_fiber> fibers;
     moe_emu_barrier block_barrier;
     std::vector<moe_emu_barrier> warp_barriers;
     std::vector<uint64_t> warp_slots; /* 32 per warp */
     std::function<void()> body;
     size_t current = 0;
-    uint64_t progress = 0; /* bumped by every arrival and exit: a round without it is a deadlock */
 };
 
 inline thread_local moe_emu_block *moe_emu_this;
 
+/* Switches are _setjmp/_longjmp between the fiber stacks (no signal-mask syscall, unlike swapcontext); only the first
+ * entry into a fiber goes through swapcontext. */
 inline void moe_emu_yield() {
-    swapcontext(&moe_emu_this->fibers[moe_emu_this->current].ctx, &moe_emu_this->scheduler);
+    if (_setjmp(moe_emu_this->fibers[moe_emu_this->current].jmp) == 0) {
+        _longjmp(moe_emu_this->scheduler, 1);
+    }
 }
 
 inline void moe_emu_wait(moe_emu_barrier &bar) {
     const uint64_t phase = bar.phase;
-    moe_emu_this->progress++;
     if (++bar.arrived == bar.expected) {
         bar.arrived = 0;
         bar.phase++;
         return;
     }
+    moe_emu_fiber &self = moe_emu_this->fibers[moe_emu_this->current];
+    self.waiting_on = &bar;
+    self.waiting_phase = phase;
     while (bar.phase == phase) {
         moe_emu_yield();
     }
+    self.waiting_on = nullptr;
 }
 
 /* A member leaves for good (its thread returned); the others may now be complete. */
@@ -155,10 +168,9 @@ inline void moe_emu_fiber_main() {
     moe_emu_block *b = moe_emu_this;
     b->body();
     b->fibers[b->current].done = true;
-    b->progress++;
     moe_emu_drop(b->block_barrier);
     moe_emu_drop(b->warp_barriers[b->fibers[b->current].tid.x >> 5]);
-    /* returning resumes uc_link, the scheduler */
+    _longjmp(b->scheduler, 1); /* never returns into the ucontext machinery */
 }
 
 /* Fiber stacks, kept across launches (64 KiB each: the kernels keep at most a few hundred bytes of locals). */
@@ -192,10 +204,12 @@ template <class... P, class... A> void moe_emu_launch(void (*kernel)(P...), dim3
                     f.tid = uint3{(unsigned)(t % block.x), (unsigned)(t / block.x % block.y),
                                   (unsigned)(t / ((size_t)block.x * block.y))};
                     f.done = false;
+                    f.started = false;
+                    f.waiting_on = nullptr;
                     getcontext(&f.ctx);
                     f.ctx.uc_stack.ss_sp = stacks[t].get();
                     f.ctx.uc_stack.ss_size = MOE_EMU_STACK;
-                    f.ctx.uc_link = &b.scheduler;
+                    f.ctx.uc_link = nullptr;
                     makecontext(&f.ctx, moe_emu_fiber_main, 0);
                 }
                 moe_emu_block *outer = moe_emu_this;
@@ -204,17 +218,29 @@ template <class... P, class... A> void moe_emu_launch(void (*kernel)(P...), dim3
                 blockDim = block;
                 gridDim = grid;
                 for (size_t live = n; live > 0;) {
-                    const uint64_t before = b.progress;
+                    size_t resumed = 0;
                     live = 0;
                     for (size_t t = 0; t < n; t++) {
-                        if (!b.fibers[t].done) {
-                            b.current = t;
-                            threadIdx = b.fibers[t].tid;
-                            swapcontext(&b.scheduler, &b.fibers[t].ctx);
-                            live += !b.fibers[t].done;
+                        moe_emu_fiber &f = b.fibers[t];
+                        if (f.done) {
+                            continue;
                         }
+                        if (f.waiting_on == nullptr || f.waiting_on->phase != f.waiting_phase) {
+                            b.current = t;
+                            threadIdx = f.tid;
+                            if (_setjmp(b.scheduler) == 0) {
+                                if (!f.started) {
+                                    f.started = true;
+                                    swapcontext(&b.entry, &f.ctx);
+                                } else {
+                                    _longjmp(f.jmp, 1);
+                                }
+                            }
+                            resumed++;
+                        }
+                        live += !f.done;
                     }
-                    if (live > 0 && b.progress == before) {
+                    if (live > 0 && resumed == 0) {
                         fprintf(stderr, "emulation: block (%u,%u,%u) deadlocked at a barrier\n", bx, by, bz);
                         abort();
                     }
