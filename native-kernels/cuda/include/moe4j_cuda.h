@@ -156,6 +156,16 @@ MOE_CUDA_API int moe_cuda_op_swiglu(moe_cuda_ctx *ctx, const moe_cuda_buf *gate,
 MOE_CUDA_API int moe_cuda_op_topk(moe_cuda_ctx *ctx, const moe_cuda_buf *x, int64_t n, int64_t n_rows, int64_t k,
                                   moe_cuda_buf *idx, moe_cuda_buf *val);
 
+/* Absorbed multi-head latent attention (DeepSeek MLA) over the compressed cache, for decode (n_tokens 1) and prefill.
+ * cache holds rows of `width` floats, the latent c_s (the first r) then the rope key, written for positions
+ * [0, pos0 + n_tokens). For token t < n_tokens at position pos0 + t and head h < n_heads, q = qcur[(t*n_heads + h)*width ..]:
+ *     p_s = softmax_s(scale * dot(q, cache row s)) over s <= pos0 + t (causal),
+ *     obar[(t*n_heads + h)*r + c] = sum_s p_s * cache[s][c]   for c < r.
+ * 1 <= r <= width <= 1024, scale > 0. One pass over the cache per (token, head), with an online softmax. */
+MOE_CUDA_API int moe_cuda_op_mla_attend(moe_cuda_ctx *ctx, const moe_cuda_buf *cache, int64_t width, int64_t r,
+                                        int64_t pos0, int64_t n_tokens, int64_t n_heads, const moe_cuda_buf *qcur,
+                                        float scale, moe_cuda_buf *obar);
+
 /* out = a + b; out = x * s; y += a * x (element-wise, n floats; outputs may alias inputs). */
 MOE_CUDA_API int moe_cuda_op_add(moe_cuda_ctx *ctx, const moe_cuda_buf *a, const moe_cuda_buf *b, int64_t n,
                                  moe_cuda_buf *out);

@@ -665,6 +665,38 @@ extern "C" MOE_CUDA_API int moe_cuda_op_topk(moe_cuda_ctx *ctx, const moe_cuda_b
                                 val != nullptr ? reinterpret_cast<float *>(val->ptr) : nullptr);
 }
 
+extern "C" MOE_CUDA_API int moe_cuda_op_mla_attend(moe_cuda_ctx *ctx, const moe_cuda_buf *cache, int64_t width,
+                                                   int64_t r, int64_t pos0, int64_t n_tokens, int64_t n_heads,
+                                                   const moe_cuda_buf *qcur, float scale, moe_cuda_buf *obar) {
+    static const char *fn = "moe_cuda_op_mla_attend";
+    RETURN_IF(enter(fn, ctx));
+    if (width < 1 || width > MOE_CUDA_MLA_MAX_WIDTH || r < 1 || r > width) {
+        return moe_cuda_fail(MOE_CUDA_ERR_INVALID_ARG,
+                             "%s: width %" PRId64 " and latent %" PRId64 " (need 1 <= r <= width <= %d)", fn, width, r,
+                             MOE_CUDA_MLA_MAX_WIDTH);
+    }
+    if (pos0 < 0 || n_tokens < 1 || n_heads < 1 || n_heads > INT32_MAX || pos0 > INT64_MAX / 4 / MOE_CUDA_MLA_MAX_WIDTH ||
+        n_tokens > (INT64_MAX / 4 / MOE_CUDA_MLA_MAX_WIDTH - pos0) / n_heads) {
+        return moe_cuda_fail(MOE_CUDA_ERR_INVALID_ARG, "%s: pos0 %" PRId64 ", %" PRId64 " tokens, %" PRId64 " heads", fn,
+                             pos0, n_tokens, n_heads);
+    }
+    if (!isfinite(scale) || scale <= 0.0f) {
+        return moe_cuda_fail(MOE_CUDA_ERR_INVALID_ARG, "%s: scale %g is not finite and > 0", fn, (double)scale);
+    }
+    const int64_t rows = pos0 + n_tokens, vectors = n_tokens * n_heads; /* bounded by the check above */
+    RETURN_IF(moe_cuda_check_floats(fn, "cache", cache, 0, rows * width));
+    RETURN_IF(moe_cuda_check_floats(fn, "qcur", qcur, 0, vectors * width));
+    RETURN_IF(moe_cuda_check_floats(fn, "obar", obar, 0, vectors * r));
+    RETURN_IF(on_device(fn, "cache", ctx, cache));
+    RETURN_IF(on_device(fn, "qcur", ctx, qcur));
+    RETURN_IF(on_device(fn, "obar", ctx, obar));
+    RETURN_IF(moe_cuda_check_alias(fn, "cache", cache, rows * width * 4, "obar", obar, vectors * r * 4, 0));
+    RETURN_IF(moe_cuda_check_alias(fn, "qcur", qcur, vectors * width * 4, "obar", obar, vectors * r * 4, 0));
+    return moe_cuda_launch_mla(ctx->stream, reinterpret_cast<const float *>(cache->ptr), width, r, pos0, n_tokens,
+                               n_heads, reinterpret_cast<const float *>(qcur->ptr), scale,
+                               reinterpret_cast<float *>(obar->ptr));
+}
+
 /* The element-wise ops: every input n floats, out the same range as an input or disjoint from it. */
 static int check_elementwise(const char *fn, const moe_cuda_ctx *ctx, int64_t n, const moe_cuda_buf *a,
                              const moe_cuda_buf *b, const moe_cuda_buf *out) {

@@ -129,6 +129,10 @@ int moe_cuda_launch_rope(void *stream, float *x, int64_t n_tokens, int64_t token
 int moe_cuda_launch_softmax(void *stream, float *x, int64_t n, int64_t n_rows, float scale);
 int moe_cuda_launch_swiglu(void *stream, const float *gate, const float *up, int64_t n, float *out);
 int moe_cuda_launch_topk(void *stream, const float *x, int64_t n, int64_t n_rows, int64_t k, int32_t *idx, float *val);
+/* MLA attention (moe_cuda_op_mla_attend), arguments checked. */
+#define MOE_CUDA_MLA_MAX_WIDTH 1024
+int moe_cuda_launch_mla(void *stream, const float *cache, int64_t width, int64_t r, int64_t pos0, int64_t n_tokens,
+                        int64_t n_heads, const float *qcur, float scale, float *obar);
 int moe_cuda_launch_add(void *stream, const float *a, const float *b, int64_t n, float *out);
 int moe_cuda_launch_scale(void *stream, const float *x, int64_t n, float s, float *out);
 int moe_cuda_launch_axpy(void *stream, float a, const float *x, int64_t n, float *y);

@@ -17,6 +17,8 @@
  *     the CPU's scalar level, bit for bit (same angle table code, same roundings);
  *   - RMSNorm, softmax, SwiGLU: |gpu - cpu| <= 1e-6 * |cpu| + 1e-30 (reduction order, and CUDA's expf within 2 ulp
  *     where glibc's is within 1); special rows (masked, fully masked, NaN) exactly as the CPU;
+ *   - MLA attention (decode and prefill, DeepSeek's 576/512 shape and odd ones): against an f64 reference,
+ *     |o - ref| <= 1e-5 * sum_s p_s |c_s| + 1e-6 (moe4j's CPU path computes it from matmul + softmax, see MlaAttention);
  *   - buffers: round trips, views (offsets, views of views, a view outliving its parent), and the argument checks with
  *     real buffers: out of range, misaligned, unsupported type, overlapping output; a refused call writes nothing.
  */
@@ -215,6 +217,7 @@ static void test_null_handles(void) {
     CHECK(moe_cuda_op_add(NULL, NULL, NULL, 4, NULL) == MOE_CUDA_ERR_INVALID_ARG, "add");
     CHECK(moe_cuda_op_scale(NULL, NULL, 4, 2, NULL) == MOE_CUDA_ERR_INVALID_ARG, "scale");
     CHECK(moe_cuda_op_axpy(NULL, 2, NULL, 4, NULL) == MOE_CUDA_ERR_INVALID_ARG, "axpy");
+    CHECK(moe_cuda_op_mla_attend(NULL, NULL, 8, 4, 0, 1, 1, NULL, 1, NULL) == MOE_CUDA_ERR_INVALID_ARG, "mla");
     CHECK(moe_cuda_device_count(NULL) == MOE_CUDA_ERR_INVALID_ARG, "device_count(NULL)");
 }
 
@@ -766,6 +769,77 @@ static void test_topk(void) {
     }
 }
 
+/* MLA attention against an f64 reference of the same formula: |o - ref| <= 1e-5 * sum_s p_s |c_s| + 1e-6 (an online
+ * softmax in f32, exps within 2 ulp; the bound is relative to the size of what is summed). */
+static void test_mla(void) {
+    struct {
+        int64_t width, r, pos0, tokens, heads;
+    } cases[] = {
+        {576, 512, 300, 1, 3},  /* DeepSeek's shape, decode, a long prefix */
+        {576, 512, 37, 5, 2},   /* prefill: every token its own causal length */
+        {40, 33, 0, 9, 4},      /* odd sizes, the first token sees one row (fewer rows than warps) */
+        {1024, 1, 6, 2, 1},     /* widest query, a one-float latent */
+    };
+    for (int c = 0; c < 4; c++) {
+        const int64_t w = cases[c].width, r = cases[c].r, pos0 = cases[c].pos0, nt = cases[c].tokens,
+                      nh = cases[c].heads, rows = pos0 + nt;
+        const float scale = 1.0f / sqrtf((float)w);
+        float *cache = rnd_floats(rows * w), *q = rnd_floats(nt * nh * w);
+        moe_cuda_buf *dc = dev_copy(cache, rows * w * 4), *dq = dev_copy(q, nt * nh * w * 4),
+                     *dout = dev_poisoned(nt * nh * r);
+        OK(moe_cuda_op_mla_attend(gpu, dc, w, r, pos0, nt, nh, dq, scale, dout));
+        float *got = dev_floats(dout, nt * nh * r);
+        double *p = (double *)xmalloc((size_t)rows * 8);
+        int bad = 0;
+        for (int64_t t = 0; t < nt; t++) {
+            for (int64_t h = 0; h < nh; h++) {
+                const float *qv = q + (t * nh + h) * w;
+                const int64_t len = pos0 + t + 1;
+                double mx = -INFINITY, sum = 0.0;
+                for (int64_t s = 0; s < len; s++) {
+                    double d = 0.0;
+                    for (int64_t k = 0; k < w; k++) {
+                        d += (double)qv[k] * (double)cache[s * w + k];
+                    }
+                    p[s] = d * scale;
+                    mx = p[s] > mx ? p[s] : mx;
+                }
+                for (int64_t s = 0; s < len; s++) {
+                    p[s] = exp(p[s] - mx);
+                    sum += p[s];
+                }
+                for (int64_t k = 0; k < r; k++) {
+                    double ref = 0.0, mag = 0.0;
+                    for (int64_t s = 0; s < len; s++) {
+                        ref += p[s] / sum * cache[s * w + k];
+                        mag += p[s] / sum * fabs(cache[s * w + k]);
+                    }
+                    const double o = got[(t * nh + h) * r + k];
+                    if (!(fabs(o - ref) <= 1e-5 * mag + 1e-6)) {
+                        if (bad++ == 0) {
+                            CHECK(0, "mla case %d token %lld head %lld latent %lld: %.9g vs %.9g", c, (long long)t,
+                                  (long long)h, (long long)k, o, ref);
+                        }
+                    }
+                }
+            }
+        }
+        CHECK(moe_cuda_op_mla_attend(gpu, dc, w, r, pos0 + 1, nt, nh, dq, scale, dout) == MOE_CUDA_ERR_INVALID_ARG,
+              "mla: a cache without the last row is refused");
+        CHECK(moe_cuda_op_mla_attend(gpu, dc, w, w + 1, pos0, nt, nh, dq, scale, dout) == MOE_CUDA_ERR_INVALID_ARG,
+              "mla: latent wider than the row");
+        CHECK(moe_cuda_op_mla_attend(gpu, dc, w, r, pos0, nt, nh, dq, scale, dq) == MOE_CUDA_ERR_INVALID_ARG,
+              "mla: output over the queries");
+        free(p);
+        free(got);
+        free(cache);
+        free(q);
+        moe_cuda_buf_free(dc);
+        moe_cuda_buf_free(dq);
+        moe_cuda_buf_free(dout);
+    }
+}
+
 int main(void) {
     CHECK(moe_cuda_abi_version() == MOE_CUDA_ABI_VERSION, "ABI version %d", moe_cuda_abi_version());
     test_null_handles();
@@ -808,6 +882,7 @@ int main(void) {
     test_softmax();
     test_elementwise();
     test_topk();
+    test_mla();
     OK(moe_cuda_ctx_synchronize(gpu));
     OK(moe_cuda_ctx_destroy(gpu));
     moe_ctx_destroy(cpu);
