@@ -37,7 +37,7 @@ __global__ void __launch_bounds__(WARPS * 32)
 
     const int h = blockIdx.x, lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     const int64_t t = t0 + blockIdx.y;
-    const int64_t len = pos0 + t + (t > 0); /* causal: the token sees itself and everything before it */
+    const int64_t len = pos0 + t + 1; /* causal: the token sees itself and everything before it */
     const float *q = qcur + (t * n_heads + h) * width;
 
     float qr[PER_LANE], acc[PER_LANE];
@@ -58,7 +58,7 @@ __global__ void __launch_bounds__(WARPS * 32)
                 d = fmaf(qr[i], __ldg(row + c), d);
             }
         }
-        const float v = warp_sum(d);
+        const float v = __fmul_rn(warp_sum(d), scale);
         const float m_new = fmaxf(m, v);
         const float corr = expf(m - m_new); /* 0 on the first row (m = -inf) */
         const float p = expf(v - m_new);
@@ -67,7 +67,7 @@ __global__ void __launch_bounds__(WARPS * 32)
         for (int i = 0; i < PER_LANE; i++) {
             const int c = lane + 32 * i;
             if (c < r) {
-                acc[i] = fmaf(acc[i], 1.0f, p * __ldg(row + c));
+                acc[i] = fmaf(acc[i], corr, p * __ldg(row + c));
             }
         }
         m = m_new;
@@ -91,7 +91,7 @@ __global__ void __launch_bounds__(WARPS * 32)
     }
     float sum = 0.0f, wgt[WARPS];
     for (int w = 0; w < WARPS; w++) {
-        wgt[w] = 1.0f; /* row 0 exists, so big is finite unless the scores are not */
+        wgt[w] = expf(part_m[w] - big); /* row 0 exists, so big is finite unless the scores are not */
         sum = fmaf(part_l[w], wgt[w], sum);
     }
     const float inv = 1.0f / sum;
