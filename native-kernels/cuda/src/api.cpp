@@ -18,6 +18,14 @@ extern "C" {
 #include "ops_internal.h" /* moe4j's RoPE angle table (ops_scalar.c, compiled into this library) */
 }
 
+#define RETURN_IF(st)                                                                                                  \
+    do {                                                                                                               \
+        const int st_ = (st);                                                                                          \
+        if (st_ != MOE_CUDA_OK) {                                                                                      \
+            return st_;                                                                                                \
+        }                                                                                                              \
+    } while (0)
+
 namespace {
 
 cudaStream_t stream_of(const moe_cuda_ctx *ctx) {
@@ -54,16 +62,24 @@ int ensure_scratch(moe_cuda_ctx *ctx, int64_t bytes) {
     if (st != MOE_CUDA_OK) {
         return st;
     }
+    const int64_t old_bytes = ctx->scratch_bytes;
     if (ctx->scratch != nullptr) {
         cudaFree(ctx->scratch);
         ctx->scratch = nullptr;
         ctx->scratch_bytes = 0;
     }
-    int64_t size = bytes < (int64_t)1 << 16 ? (int64_t)1 << 16 : bytes;
+    /* at least double: a prefill whose plans grow a little per call should not reallocate (and wait) every time */
+    const int64_t twice = old_bytes > INT64_MAX / 2 ? INT64_MAX : 2 * old_bytes;
+    int64_t size = bytes > twice ? bytes : twice;
+    size = size < (int64_t)1 << 16 ? (int64_t)1 << 16 : size;
     void *p = nullptr;
-    st = moe_cuda_check(cudaMalloc(&p, (size_t)size), "scratch: cudaMalloc");
-    if (st != MOE_CUDA_OK) {
-        return st;
+    if (size > bytes && cudaMalloc(&p, (size_t)size) != cudaSuccess) {
+        cudaGetLastError(); /* not sticky; the exact size may still fit */
+        p = nullptr;
+        size = bytes;
+    }
+    if (p == nullptr) {
+        RETURN_IF(moe_cuda_check(cudaMalloc(&p, (size_t)size), "scratch: cudaMalloc"));
     }
     ctx->scratch = static_cast<char *>(p);
     ctx->scratch_bytes = size;
@@ -81,14 +97,6 @@ int to_scratch(moe_cuda_ctx *ctx, const void *host, int64_t bytes) {
     return moe_cuda_check(
         cudaMemcpyAsync(ctx->scratch, host, (size_t)bytes, cudaMemcpyHostToDevice, stream_of(ctx)), "scratch upload");
 }
-
-#define RETURN_IF(st)                                                                                                  \
-    do {                                                                                                               \
-        const int st_ = (st);                                                                                          \
-        if (st_ != MOE_CUDA_OK) {                                                                                      \
-            return st_;                                                                                                \
-        }                                                                                                              \
-    } while (0)
 
 } // namespace
 
