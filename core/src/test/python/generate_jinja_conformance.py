@@ -266,6 +266,11 @@ SNIPPETS = [
     ("loop_messages_reverse", "{% for m in ms[::-1] %}{{ (ms|length - 1) - loop.index0 }}{{ m.content }}{% endfor %}",
      {"ms": [{"content": "a"}, {"content": "b"}, {"content": "c"}]}),
     ("loop_range", "{{ range(3)|list }} {{ range(1, 10, 3)|list }} {{ range(5, 0, -2)|list }} {{ range(0)|list }}", {}),
+    ("range_object", "{{ range(3) }} {{ range(1, 10, 3) }} {{ range(3) == [0, 1, 2] }} {{ range(3)|list == [0, 1, 2] }} "
+                     "{{ range(0) == range(2, 2) }} {{ range(5)[1] }} [{{ range(5)[9] }}] {{ range(10)[::3] }} "
+                     "{{ range(10)[::-1] }} {{ range(10)[2:4] }} {{ range(4)|length }} {{ 2 in range(3) }} "
+                     "{{ range(3) is sequence }} {{ [range(2)] }} {{ range(3).index(2) }}", {}),
+    ("range_tojson_error", "{{ range(3)|tojson }}", {}),
     ("loop_range_too_big", "{{ range(200000)|length }}", {}),
 
     # ---- set / namespace ----
@@ -365,6 +370,37 @@ SNIPPETS = [
     ("idiom_tools_in_system", "{% if tools is not none %}{% for t in tools %}{{ t | tojson(indent=4) }}\n\n"
                               "{% endfor %}{% endif %}",
      {"tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {}}}}]}),
+
+    # ---- behaviours found by differential fuzzing ----
+    ("fuzz_break_in_filter_block", "{% for i in [1, 2, 3] %}{% filter upper %}a{{ i }}{% if i == 2 %}{% continue %}"
+                                   "{% endif %}{% endfilter %};{% endfor %}", {}),
+    ("fuzz_break_in_set_block", "{% set x = 'old' %}{% for i in [1] %}{% set x %}new{% break %}{% endset %}{% endfor %}"
+                                "{{ x }}", {}),
+    ("fuzz_break_in_for_else", "{% for i in 'ab' %}{{ i }}{% for j in [] %}{% else %}{% break %}{% endfor %}!{% endfor %}"
+                               "|{% for i in 'ab' %}{% for j in [] %}{% else %}{% continue %}{% endfor %}!{% endfor %}", {}),
+    ("fuzz_continue_every_iteration_runs_else", "{% for i in [1, 2] %}{% continue %}{% else %}else{% endfor %}", {}),
+    ("fuzz_constant_slice_folding", "{{ 5[1:] }}|{{ true[:2] ~ 'x' }}|{{ ('a' if 3[1:] else 'b')[:1] }}|"
+                                    "{% set v = none[1:] or 'folded' %}{{ v }}|{{ {}[1:] }}", {}),
+    ("fuzz_runtime_slice_error", "{% set v = n[1:] %}", {"n": 5}),
+    ("fuzz_runtime_slice_error_dict", "{{ d[1:] }}", {"d": {}}),
+    ("fuzz_lazy_generators", "{% set g = 5|map('upper') %}{{ g is iterable }}{% if 7|select %}truthy{% endif %}"
+                             "{{ (3|items) is defined }}", {}),
+    ("fuzz_lazy_generator_error_on_use", "{{ 5|map('upper')|list }}", {}),
+    ("fuzz_percent_format", "{{ '%s and %r' % ('a', 'b') }}|{{ '%d%%' % 42 }}|{{ '%5.2f|%-6s|%03d' % (3.14159, 'ab', 7) }}"
+                            "|{{ '%(name)s=%(v)x' % {'name': 'n', 'v': 255} }}|{{ '%e %g %G' % (12345.678, 0.00001234, 1e20) }}"
+                            "|{{ 'no specs' % d }}|{{ '%s' % none }}|{{ '%c%c' % (72, 'i') }}|{{ '%+d % d %#x %#o' % (5, 5, 255, 8) }}"
+                            "|{{ '%s'|format('via filter') }}|{{ '%(a)s'|format(a='kw') }}|{{ '%.3s' % 'abcdef' }}",
+     {"d": {"a": 1}}),
+    ("fuzz_percent_format_errors", "{{ '%d' % 'x' }}", {}),
+    ("fuzz_percent_format_too_many", "{{ '%s' % (1, 2) }}", {}),
+    ("fuzz_percent_format_undefined", "{{ 'x%sy' % nope }}|{{ '%s' % (nope,) }}", {}),
+    ("fuzz_markup", "{% set m = '<b>'|safe %}{{ m + '<i>' }}|{{ '<i>' + m }}|{{ m ~ '<i>' }}|{{ [m] }}|{{ m|e }}|"
+                    "{{ m|forceescape }}|{{ '<'|e }}|{{ (m * 2) }}|{{ m|upper }}|{{ m|length }}|{{ m == '<b>' }}|"
+                    "{{ m.replace('b', '<u>') }}|{{ m.split('b') }}|{{ m is string }}|{{ m is escaped }}|"
+                    "{{ m|tojson }}|{{ m[1] }}|{{ m[::-1] }}|{{ '%s' % m }}|{{ m % '<' if false else (('<%s>'|safe) % '&') }}|"
+                    "{{ m|trim|string }}|{{ m|title }}|{{ m|replace('b', 'c') }}|{{ [m]|join }}", {}),
+    ("fuzz_pow_overflow", "{{ 2 ** 1e20 }}", {}),
+    ("fuzz_pow_values", "{{ 2 ** 0.5 }} {{ 4 ** -1 }} {{ (-8) ** 2 }} {{ 2.0 ** 3 }} {{ 0 ** 0 }}", {}),
 
     # ---- runtime errors that must also be errors here ----
     ("err_str_plus_int", "{{ 'a' + 1 }}", {}),

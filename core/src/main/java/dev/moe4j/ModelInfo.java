@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -30,12 +31,15 @@ import java.util.regex.Pattern;
  * <p><b>Parameters.</b> {@link #parametersTotal()} is the sum of the element counts of all tensors.
  * {@link #parametersActive()} is what one token uses: the total minus, in every layer, the routed experts it does
  * not select, i.e. {@code total - (expertCount - expertUsedCount) * Σ_layers Σ_{blk.N.*_exps tensors}
- * elementCount / expertCount}. Shared experts, routers and attention always count as active. For a dense model the
- * two are equal.
+ * elementCount / expertCount}. Old Mixtral conversions store one 2-D tensor per expert
+ * ({@code blk.N.ffn_gate.E.weight}); those count the same way. Shared experts, routers and attention always count as
+ * active. For a dense model the two are equal.
  */
 public final class ModelInfo {
     /** Stacked routed-expert tensors ({@code blk.N.ffn_gate_exps.weight}, ..., {@code ffn_gate_up_exps}). */
     private static final Pattern ROUTED_EXPERTS = Pattern.compile("blk\\.\\d+\\.\\w+_exps\\.\\w+");
+    /** One routed expert's matrix in the per-expert layout ({@code blk.N.ffn_gate.E.weight}); group 1 is E. */
+    private static final Pattern ONE_EXPERT = Pattern.compile("blk\\.\\d+\\.ffn_(?:gate|up|down)\\.(\\d+)\\.weight");
 
     private final Path path;
     private final int ggufVersion;
@@ -82,7 +86,7 @@ public final class ModelInfo {
 
         Map<GgmlType, Integer> byType = new TreeMap<>();
         long total = 0;
-        long routedPerExpert = 0;
+        long routed = 0; // elements of all routed experts of all layers
         for (GgufTensor t : f.tensors()) {
             byType.merge(t.type(), 1, Integer::sum);
             total = Math.addExact(total, t.elementCount());
@@ -92,9 +96,19 @@ public final class ModelInfo {
                             + " its last dimension is " + t.dim(t.rank() - 1) + ", not " + a + "expert_count = "
                             + expertCount, t.fileOffset());
                 }
-                routedPerExpert += t.elementCount() / expertCount;
+                routed += t.elementCount();
+            } else if (expertCount > 0) {
+                Matcher one = ONE_EXPERT.matcher(t.name());
+                if (one.matches()) {
+                    if (one.group(1).length() > 9 || Integer.parseInt(one.group(1)) >= expertCount) {
+                        throw new ModelFormatException(f.path() + ": tensor '" + t.name() + "' names expert "
+                                + one.group(1) + ", but " + a + "expert_count = " + expertCount, t.fileOffset());
+                    }
+                    routed += t.elementCount();
+                }
             }
         }
+        long routedPerExpert = routed / Math.max(1, expertCount);
         Map<String, Integer> types = new LinkedHashMap<>();
         byType.forEach((type, n) -> types.put(type.name(), n));
         this.tensorCountByType = Collections.unmodifiableMap(types);

@@ -12,8 +12,14 @@ import java.util.function.BiFunction;
  * class with a static {@code load(GgufFile, ModelOptions)}; adding one is one entry here.
  */
 public final class LanguageModels {
-    private static final Map<String, BiFunction<GgufFile, ModelOptions, LanguageModel>> LOADERS = Map.of(
-            DeepSeek2Config.ARCH, DeepSeek2Model::load);
+    private static final Map<String, BiFunction<GgufFile, ModelOptions, LanguageModel>> LOADERS = Map.ofEntries(
+            Map.entry(DeepSeek2Config.ARCH, DeepSeek2Model::load),
+            Map.entry(LlamaModel.ARCH, LlamaModel::load),
+            Map.entry(Qwen2Model.ARCH, Qwen2Model::load),
+            Map.entry(Qwen3Model.ARCH, Qwen3Model::load),
+            Map.entry(Qwen2MoeModel.ARCH, Qwen2MoeModel::load),
+            Map.entry(Qwen3MoeModel.ARCH, Qwen3MoeModel::load),
+            Map.entry(OlmoeModel.ARCH, OlmoeModel::load));
 
     private LanguageModels() {}
 

@@ -10,6 +10,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.Optional;
+import java.util.function.IntFunction;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
@@ -46,6 +47,28 @@ final class ModelTensors {
     Weight stack(String name, long cols, long rows, long count) {
         GgufTensor t = require(name, cols, rows, count);
         return Weight.stacked(name, computable(t), (int) rows, (int) cols, t.rowBytes(), (int) count, t.segment());
+    }
+
+    /**
+     * {@code count} required 2-D tensors {@code name.apply(i)}, each {@code ne = {cols, rows}}, as one list of matrices:
+     * the per-expert layout of old Mixtral files ({@code blk.N.ffn_gate.E.weight}), equivalent to one 3-D stack.
+     */
+    Weight list(IntFunction<String> name, long cols, long rows, int count) {
+        MemorySegment[] m = new MemorySegment[count];
+        GgufTensor first = null;
+        for (int i = 0; i < count; i++) {
+            GgufTensor t = require(name.apply(i), cols, rows);
+            if (first == null) {
+                first = t;
+                computable(t);
+            } else if (t.type() != first.type() || t.rowBytes() != first.rowBytes()) {
+                throw new ModelFormatException(file.path() + ": tensor '" + t.name() + "' is stored as " + t.type()
+                        + " but '" + first.name() + "' as " + first.type() + "; the experts of one layer must share"
+                        + " a type", t.fileOffset());
+            }
+            m[i] = t.segment();
+        }
+        return new Weight(name.apply(0) + " .. " + name.apply(count - 1), first.type(), (int) rows, (int) cols, first.rowBytes(), m);
     }
 
     /** A required vector of {@code n} values as f32 (converted once if the file stores another type). */

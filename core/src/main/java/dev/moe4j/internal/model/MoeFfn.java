@@ -28,6 +28,34 @@ final class MoeFfn {
         this.downExps = downExps;
     }
 
+    /**
+     * Reads the routed experts of one layer: {@code ffn_gate_inp} [D, E] and the experts in whichever layout the file
+     * has: 3-D {@code ffn_{gate,up,down}_exps}, a fused {@code ffn_gate_up_exps} [D, 2F, E] (per expert, rows
+     * [0, F) gate and [F, 2F) up), or the per-expert 2-D tensors {@code ffn_{gate,up,down}.E.weight} of old Mixtral
+     * conversions.
+     */
+    static MoeFfn load(ModelTensors t, String prefix, int d, int f, ExpertRouter routing) {
+        int e = routing.experts();
+        Weight gate;
+        Weight up;
+        Weight down;
+        if (t.has(prefix + "ffn_gate_up_exps.weight")) {
+            Weight fused = t.stack(prefix + "ffn_gate_up_exps.weight", d, 2L * f, e);
+            gate = fused.rows(0, f);
+            up = fused.rows(f, f);
+            down = t.stack(prefix + "ffn_down_exps.weight", f, d, e);
+        } else if (!t.has(prefix + "ffn_down_exps.weight") && t.has(prefix + "ffn_down.0.weight")) {
+            gate = t.list(i -> prefix + "ffn_gate." + i + ".weight", d, f, e);
+            up = t.list(i -> prefix + "ffn_up." + i + ".weight", d, f, e);
+            down = t.list(i -> prefix + "ffn_down." + i + ".weight", f, d, e);
+        } else {
+            gate = t.stack(prefix + "ffn_gate_exps.weight", d, f, e);
+            up = t.stack(prefix + "ffn_up_exps.weight", d, f, e);
+            down = t.stack(prefix + "ffn_down_exps.weight", f, d, e);
+        }
+        return new MoeFfn(t.matrix(prefix + "ffn_gate_inp.weight", d, e), routing, gate, up, down);
+    }
+
     int hidden() {
         return router.cols;
     }

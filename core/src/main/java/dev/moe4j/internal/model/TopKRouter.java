@@ -59,6 +59,14 @@ final class TopKRouter implements ExpertRouter {
         this.scale = scale;
     }
 
+    /**
+     * Plain softmax routing (Mixtral, Qwen-MoE, OLMoE): the {@code k} most probable experts, weighted by their
+     * probabilities, renormalised to sum 1 when {@code normalize}, then scaled by {@code scale} unless it is 0 or 1.
+     */
+    static TopKRouter softmax(int experts, int k, boolean normalize, float scale) {
+        return new TopKRouter(ExpertGating.SOFTMAX, null, experts, k, 1, 1, normalize, scale);
+    }
+
     @Override
     public int experts() {
         return experts;

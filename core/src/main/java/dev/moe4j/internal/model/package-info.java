@@ -4,10 +4,17 @@
  * <p>{@link dev.moe4j.internal.model.LanguageModels#load} reads {@code general.architecture} and builds a
  * {@link dev.moe4j.internal.model.LanguageModel}; a caller makes one {@link dev.moe4j.internal.model.InferenceState}
  * per session (KV cache, scratch, kernel workers) and calls {@code forward} with token ids. An architecture is one class
- * (today {@code DeepSeek2Model}) built from shared blocks: {@code Weight} (a shape-checked matrix or stack of matrices
- * viewed in the mapped file), {@code DenseFfn} (SwiGLU), {@code MoeFfn} with a pluggable {@code ExpertRouter}
- * ({@code TopKRouter}: softmax or sigmoid gating, selection bias, group limit, normalisation, scaling), and the math of
- * {@code ModelKernels}.
+ * built from shared blocks: {@code Weight} (a shape-checked matrix or stack of matrices viewed in the mapped file),
+ * {@code DenseFfn} (SwiGLU), {@code MoeFfn} with a pluggable {@code ExpertRouter} ({@code TopKRouter}: softmax or
+ * sigmoid gating, selection bias, group limit, normalisation, scaling), {@code SharedExpert} (optionally sigmoid-gated),
+ * and the math of {@code ModelKernels}.
+ * <ul>
+ * <li>{@code DeepSeek2Model}: Multi-head Latent Attention over a compressed cache ({@code MlaAttention}).</li>
+ * <li>{@code LlamaModel} (dense and Mixtral), {@code Qwen2Model}, {@code Qwen3Model}, {@code Qwen2MoeModel},
+ *     {@code Qwen3MoeModel}, {@code OlmoeModel}: each a few lines that choose, per layer, the options of the shared
+ *     grouped-query-attention decoder {@code DecoderModel} ({@code GqaAttention}: biases, per-head or whole-width q/k
+ *     norms, {@code RotaryEmbedding} NORM/NEOX with Llama 3 frequency factors; dense FFN or routed experts).</li>
+ * </ul>
  *
  * <p>Numerics: every product goes through {@code ModelKernels}, either the native kernels or the plain-Java reference,
  * so a whole forward pass can be run on both. By default activations are rounded as llama.cpp's CPU backend rounds them

@@ -7,7 +7,6 @@ import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.SymbolLookup;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -72,20 +71,23 @@ public final class NativeLibrary {
             LOG.debug("using native library from -D{}: {}", LIBRARY_PROPERTY, p);
             return p.toAbsolutePath();
         }
-        String platform = platform();
+        byte[] bytes = packagedLibrary(platform());
+        return extract(bytes, cacheRoot());
+    }
+
+    /** The library packaged for {@code platform} on the class path of this class's loader. */
+    static byte[] packagedLibrary(String platform) {
         String resource = "/META-INF/native/" + platform + "/" + LIBRARY_FILE;
-        byte[] bytes;
         try (InputStream in = NativeLibrary.class.getResourceAsStream(resource)) {
             if (in == null) {
                 throw new NativeLibraryException("moe4j has no native library for platform " + platform
                         + " (looked for " + resource + " on the class path; set -D" + LIBRARY_PROPERTY
                         + "=/path/to/" + LIBRARY_FILE + " to use one built elsewhere)");
             }
-            bytes = in.readAllBytes();
+            return in.readAllBytes();
         } catch (IOException e) {
             throw new NativeLibraryException("cannot read " + resource + ": " + e.getMessage(), e);
         }
-        return extract(bytes, cacheRoot());
     }
 
     static Path cacheRoot() {
@@ -115,8 +117,6 @@ public final class NativeLibrary {
                     Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 } catch (AtomicMoveNotSupportedException e) {
                     Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-                } catch (FileAlreadyExistsException e) {
-                    // another process won the race with identical content
                 }
             } finally {
                 Files.deleteIfExists(tmp);

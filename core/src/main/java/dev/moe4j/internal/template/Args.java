@@ -79,7 +79,8 @@ final class Args {
         if (v instanceof Boolean b) {
             return b ? 1 : 0;
         }
-        throw PyError.type(what + ": " + PyRepr.repr(PyRepr.typeName(v)) + " object cannot be interpreted as an integer");
+        throw PyError.type(what + ": " + PyRepr.repr(PyRepr.typeName(v))
+                + " object cannot be interpreted as an integer");
     }
 
     static String string(String what, Object v) {

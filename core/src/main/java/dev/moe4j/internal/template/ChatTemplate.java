@@ -41,7 +41,7 @@ public final class ChatTemplate {
         String normalized = Lexer.normalizeNewlines(source);
         SourcePosition positions = new SourcePosition(normalized);
         List<Token> tokens = Lexer.tokenize(normalized, true, true, positions);
-        List<Stmt> body = Parser.parse(tokens, positions);
+        List<Stmt> body = ConstantFolder.fold(Parser.parse(tokens, positions), positions);
         return new ChatTemplate(source, body, positions, Clock.systemDefaultZone(), TemplateLimits.DEFAULT);
     }
 

@@ -13,12 +13,30 @@ final class Evaluator {
     private final Renderer renderer;
     private final SourcePosition positions;
     private final long maxLength;
+    /** Jinja's compile-time {@code as_const} evaluation (see {@link ConstantFolder}) rather than rendering. */
+    private final boolean constantMode;
 
     Evaluator(Renderer renderer, SourcePosition positions, long maxLength) {
+        this(renderer, positions, maxLength, false);
+    }
+
+    private Evaluator(Renderer renderer, SourcePosition positions, long maxLength, boolean constantMode) {
         this.renderer = renderer;
         this.positions = positions;
         this.maxLength = maxLength;
+        this.constantMode = constantMode;
     }
+
+    /**
+     * An evaluator for Jinja's {@code as_const}: variables, calls and context filters are not constant (they throw
+     * {@link #NOT_CONSTANT}), an inline if without else whose test fails is not constant either, and slices go through
+     * the lenient getitem.
+     */
+    static Evaluator forConstants(SourcePosition positions, long maxLength) {
+        return new Evaluator(null, positions, maxLength, true);
+    }
+
+    static final PyError NOT_CONSTANT = new PyError("not a compile-time constant");
 
     Renderer renderer() {
         return renderer;
@@ -35,7 +53,12 @@ final class Evaluator {
     private Object evalNode(Expr e, Scope scope) {
         return switch (e) {
             case Expr.Const c -> c.value();
-            case Expr.Name n -> scope.lookup(n.name());
+            case Expr.Name n -> {
+                if (constantMode) {
+                    throw NOT_CONSTANT;
+                }
+                yield scope.lookup(n.name());
+            }
             case Expr.ListLit l -> evalAll(l.items(), scope);
             case Expr.TupleLit t -> new PyTuple(evalAll(t.items(), scope));
             case Expr.DictLit d -> {
@@ -52,11 +75,14 @@ final class Evaluator {
             case Expr.GetAttr g -> PyAccess.getattr(eval(g.obj(), scope), g.name());
             case Expr.GetItem g -> {
                 Object obj = eval(g.obj(), scope);
-                Object index = g.index() instanceof Expr.Slice s
-                        ? new PySlice(evalOptional(s.start(), scope), evalOptional(s.stop(), scope),
-                        evalOptional(s.step(), scope))
-                        : eval(g.index(), scope);
-                yield PyAccess.getitem(obj, index);
+                if (g.index() instanceof Expr.Slice s) {
+                    PySlice slice = new PySlice(evalOptional(s.start(), scope), evalOptional(s.stop(), scope),
+                            evalOptional(s.step(), scope));
+                    // Jinja compiles slicing to a plain Python subscript, bypassing its lenient getitem, but folds
+                    // constants through the lenient getitem
+                    yield constantMode ? PyAccess.getitem(obj, slice) : PyAccess.slice(obj, slice);
+                }
+                yield PyAccess.getitem(obj, eval(g.index(), scope));
             }
             case Expr.Slice s -> throw new PyError("SyntaxError: a slice is only valid inside brackets");
             case Expr.Call c -> evalCall(c, scope, null);
@@ -70,9 +96,9 @@ final class Evaluator {
             }
             case Expr.Unary u -> {
                 Object v = eval(u.operand(), scope);
-                yield u.op().equals("-") ? PyOps.negate(v) : PyOps.plus(v);
+                yield u.op().equals("-") ? PyArithmetic.negate(v) : PyArithmetic.plus(v);
             }
-            case Expr.Binary b -> checked(PyOps.binary(b.op(), eval(b.left(), scope), eval(b.right(), scope)));
+            case Expr.Binary b -> checked(PyArithmetic.binary(b.op(), eval(b.left(), scope), eval(b.right(), scope)));
             case Expr.Concat c -> {
                 StringBuilder sb = new StringBuilder();
                 for (Expr part : c.parts()) {
@@ -94,6 +120,9 @@ final class Evaluator {
             case Expr.CondExpr c -> {
                 if (PyOps.truthy(eval(c.test(), scope))) {
                     yield eval(c.then(), scope);
+                }
+                if (constantMode && c.otherwise() == null) {
+                    throw NOT_CONSTANT;
                 }
                 yield c.otherwise() != null ? eval(c.otherwise(), scope)
                         : Undefined.withHint("the inline if-expression on line " + positions.line(c.pos())
@@ -135,6 +164,9 @@ final class Evaluator {
 
     /** Evaluates a call; {@code caller} (from a {@code {% call %}} block) is passed as keyword 'caller' when set. */
     Object evalCall(Expr.Call c, Scope scope, Macro caller) {
+        if (constantMode) {
+            throw NOT_CONSTANT;
+        }
         Object callee = eval(c.callee(), scope);
         List<Object> args = new ArrayList<>();
         Map<String, Object> kwargs = new LinkedHashMap<>();
@@ -161,6 +193,9 @@ final class Evaluator {
 
     /** Applies a filter chain; the innermost filter without a value receives {@code input} (filter/set blocks). */
     Object evalFilter(Expr.Filter f, Scope scope, Object input) {
+        if (constantMode && (f.value() == null || Filters.NEEDS_CONTEXT.contains(f.name()))) {
+            throw NOT_CONSTANT;
+        }
         Object value = f.value() == null ? input
                 : f.value() instanceof Expr.Filter inner && input != null ? evalFilter(inner, scope, input)
                 : eval(f.value(), scope);

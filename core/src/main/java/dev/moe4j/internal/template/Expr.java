@@ -58,7 +58,7 @@ sealed interface Expr {
     /** {@code then if test else otherwise}; a missing else yields undefined. */
     record CondExpr(Expr test, Expr then, Expr otherwise, int pos) implements Expr { }
 
-    /** Arguments of a call, filter or test: positional, keyword, {@code *args} and {@code **kwargs} (null if absent). */
+    /** Arguments of a call, filter or test: positional, keyword, {@code *args}, {@code **kwargs} (null if absent). */
     record CallArgs(List<Expr> positional, List<Keyword> keywords, Expr starArgs, Expr starKwargs) {
         static final CallArgs NONE = new CallArgs(List.of(), List.of(), null, null);
     }

@@ -317,9 +317,6 @@ final class ExpressionParser {
         }
         p.expectOperator("]");
         p.leave();
-        if (args.isEmpty()) {
-            throw p.error("expected an index inside '[]'", t);
-        }
         Expr index = args.size() == 1 ? args.get(0) : new Expr.TupleLit(List.copyOf(args), t.pos());
         return new Expr.GetItem(node, index, t.pos());
     }

@@ -3,7 +3,6 @@ package dev.moe4j.internal.template;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,16 +18,19 @@ import java.util.regex.Pattern;
  */
 final class Filters {
     private static final Set<String> NAMES = Set.of("abs", "attr", "batch", "capitalize", "center", "count", "d",
-            "default", "dictsort", "e", "escape", "first", "float", "forceescape", "indent", "int", "items", "join",
+            "default", "dictsort", "e", "escape", "first", "float", "format", "forceescape", "indent", "int", "items",
+            "join",
             "last", "length", "list", "lower", "map", "max", "min", "reject", "rejectattr", "replace", "reverse",
             "round", "safe", "select", "selectattr", "sort", "string", "sum", "title", "tojson", "trim", "unique",
             "upper", "wordcount");
-    private static final Set<String> UNSUPPORTED = Set.of("filesizeformat", "format", "groupby", "pprint", "random",
+    private static final Set<String> UNSUPPORTED = Set.of("filesizeformat", "groupby", "pprint", "random",
             "slice", "striptags", "truncate", "urlencode", "urlize", "wordwrap", "xmlattr");
     private static final Pattern WORD_BEGINNING_SPLIT = Pattern.compile("[-\\s({\\[<]+",
             Pattern.UNICODE_CHARACTER_CLASS);
     private static final Pattern WORD = Pattern.compile("\\w+", Pattern.UNICODE_CHARACTER_CLASS);
     private static final Object R = Args.REQUIRED;
+    /** Filters Jinja passes the render context to; its optimizer never folds them to constants. */
+    static final Set<String> NEEDS_CONTEXT = Set.of("map", "select", "reject", "selectattr", "rejectattr");
 
     private Filters() {
     }
@@ -55,15 +57,18 @@ final class Filters {
                 yield abs(v);
             }
             case "attr" -> attr(v, PyRepr.str(bind(name, args, kw, "name", R)[0]));
-            case "batch" -> batch(v, bind(name, args, kw, "linecount", R, "fill_with", null));
-            case "capitalize" -> PyStrings.capitalize(soft(v, name, args, kw));
+            case "batch" -> {
+                Object[] p = bind(name, args, kw, "linecount", R, "fill_with", null);
+                yield PyIterator.generator("do_batch", () -> SequenceFilters.batch(v, p));
+            }
+            case "capitalize" -> keepMarkup(v, PyStrings.capitalize(soft(v, name, args, kw)));
             case "center" -> {
                 Object[] p = bind(name, args, kw, "width", 80L);
                 long width = Args.integer("center", p[0]);
-                if (width > PyOps.MAX_REPEAT) {
+                if (width > PyArithmetic.MAX_REPEAT) {
                     throw new PyError("MemoryError: padding too large");
                 }
-                yield PyStrings.center(PyRepr.str(v), width, " ");
+                yield keepMarkup(v, PyStrings.center(PyRepr.str(v), width, " "));
             }
             case "count", "length" -> {
                 bind(name, args, kw);
@@ -73,37 +78,55 @@ final class Filters {
                 Object[] p = bind(name, args, kw, "default_value", "", "boolean", false);
                 yield v instanceof Undefined || (PyOps.truthy(p[1]) && !PyOps.truthy(v)) ? p[0] : v;
             }
-            case "dictsort" -> dictsort(v, bind(name, args, kw, "case_sensitive", false, "by", "key",
+            case "dictsort" -> SequenceFilters.dictsort(v, bind(name, args, kw, "case_sensitive", false, "by", "key",
                     "reverse", false));
-            case "e", "escape", "forceescape" -> escape(PyRepr.str(v), name, args, kw);
+            case "e", "escape" -> {
+                bind(name, args, kw);
+                yield Markup.escape(v);
+            }
+            case "forceescape" -> {
+                bind(name, args, kw);
+                yield Markup.escape(PyRepr.str(v));
+            }
             case "first" -> {
                 bind(name, args, kw);
-                yield first(v);
+                yield SequenceFilters.first(v);
             }
             case "last" -> {
                 bind(name, args, kw);
-                yield last(v);
+                yield SequenceFilters.last(v);
             }
             case "float" -> toFloat(v, bind(name, args, kw, "default", 0.0)[0]);
+            case "format" -> {
+                if (!args.isEmpty() && !kw.isEmpty()) {
+                    throw new PyError("FilterArgumentError: can't handle positional and keyword arguments at the same"
+                            + " time");
+                }
+                Object values = kw.isEmpty() ? new PyTuple(args) : new LinkedHashMap<Object, Object>(kw);
+                yield v instanceof Markup m ? new Markup(PyFormat.format(m.text(), values, true))
+                        : PyFormat.format(PyRepr.str(v), values);
+            }
             case "indent" -> indent(v, bind(name, args, kw, "width", 4L, "first", false, "blank", false));
             case "int" -> toInt(v, bind(name, args, kw, "default", 0L, "base", 10L));
             case "items" -> {
                 bind(name, args, kw);
-                yield items(v);
+                yield PyIterator.generator("do_items", () -> SequenceFilters.items(v));
             }
-            case "join" -> join(ev, v, bind(name, args, kw, "d", "", "attribute", null));
+            case "join" -> SequenceFilters.join(ev, v, bind(name, args, kw, "d", "", "attribute", null));
             case "list" -> {
                 bind(name, args, kw);
                 yield new ArrayList<>(PyOps.iterate(v));
             }
-            case "lower" -> PyStrings.lower(soft(v, name, args, kw));
-            case "upper" -> PyStrings.upper(soft(v, name, args, kw));
+            case "lower" -> keepMarkup(v, PyStrings.lower(soft(v, name, args, kw)));
+            case "upper" -> keepMarkup(v, PyStrings.upper(soft(v, name, args, kw)));
             case "title" -> title(soft(v, name, args, kw));
-            case "map" -> map(ev, v, args, kw);
-            case "max", "min" -> minMax(v, name.equals("max"), bind(name, args, kw, "case_sensitive", false,
-                    "attribute", null));
-            case "select", "reject" -> selectOrReject(ev, v, args, kw, name.equals("select"), false);
-            case "selectattr", "rejectattr" -> selectOrReject(ev, v, args, kw, name.equals("selectattr"), true);
+            case "map" -> PyIterator.generator("sync_do_map", () -> SequenceFilters.map(ev, v, args, kw));
+            case "max", "min" -> SequenceFilters.minMax(v, name.equals("max"),
+                    bind(name, args, kw, "case_sensitive", false, "attribute", null));
+            case "select", "reject" -> PyIterator.generator("select_or_reject",
+                    () -> SequenceFilters.selectOrReject(ev, v, args, kw, name.equals("select"), false));
+            case "selectattr", "rejectattr" -> PyIterator.generator("select_or_reject",
+                    () -> SequenceFilters.selectOrReject(ev, v, args, kw, name.equals("selectattr"), true));
             case "replace" -> {
                 Object[] p = bind(name, args, kw, "old", R, "new", R, "count", null);
                 long count = p[2] == null ? -1 : Args.integer("replace", p[2]);
@@ -111,13 +134,17 @@ final class Filters {
             }
             case "reverse" -> {
                 bind(name, args, kw);
-                yield reverse(v);
+                yield SequenceFilters.reverse(v);
             }
             case "round" -> round(v, bind(name, args, kw, "precision", 0L, "method", "common"));
-            case "safe", "string" -> soft(v, name, args, kw);
-            case "sort" -> sort(v, bind(name, args, kw, "reverse", false, "case_sensitive", false,
+            case "safe" -> {
+                bind(name, args, kw);
+                yield v instanceof Markup ? v : new Markup(PyRepr.str(v));
+            }
+            case "string" -> keepMarkup(v, soft(v, name, args, kw));
+            case "sort" -> SequenceFilters.sort(v, bind(name, args, kw, "reverse", false, "case_sensitive", false,
                     "attribute", null));
-            case "sum" -> sum(v, bind(name, args, kw, "attribute", null, "start", 0L));
+            case "sum" -> SequenceFilters.sum(v, bind(name, args, kw, "attribute", null, "start", 0L));
             case "tojson" -> {
                 Object[] p = bind(name, args, kw, "ensure_ascii", false, "indent", null, "separators", null,
                         "sort_keys", false);
@@ -125,9 +152,19 @@ final class Filters {
             }
             case "trim" -> {
                 Object[] p = bind(name, args, kw, "chars", null);
-                yield PyStrings.strip(PyRepr.str(v), p[0] == null ? null : Args.string("strip arg", p[0]));
+                String chars = p[0] == null ? null : Markup.text(p[0]);
+                if (p[0] != null && chars == null) {
+                    throw PyError.type("strip arg must be None or str");
+                }
+                if (v instanceof Markup && chars != null) {
+                    chars = Markup.escape(p[0]).text();
+                }
+                yield keepMarkup(v, PyStrings.strip(PyRepr.str(v), chars));
             }
-            case "unique" -> unique(v, bind(name, args, kw, "case_sensitive", false, "attribute", null));
+            case "unique" -> {
+                Object[] p = bind(name, args, kw, "case_sensitive", false, "attribute", null);
+                yield PyIterator.generator("sync_do_unique", () -> SequenceFilters.unique(v, p));
+            }
             case "wordcount" -> {
                 Matcher m = WORD.matcher(soft(v, name, args, kw));
                 long n = 0;
@@ -151,6 +188,11 @@ final class Filters {
         return Args.bind(filter, args, kw, names, defaults);
     }
 
+    /** MarkupSafe wraps str methods so that they return Markup for Markup input. */
+    private static Object keepMarkup(Object input, String result) {
+        return input instanceof Markup ? new Markup(result) : result;
+    }
+
     /** Jinja's {@code soft_str} of the value, for filters that take no arguments. */
     private static String soft(Object v, String name, List<Object> args, Map<String, Object> kw) {
         bind(name, args, kw);
@@ -162,7 +204,8 @@ final class Filters {
             case null -> throw PyError.type("bad operand type for abs(): 'NoneType'");
             case Double d -> Math.abs(d);
             case Boolean b -> b ? 1L : 0L;
-            case Long l when l == Long.MIN_VALUE -> throw new PyError("OverflowError: integer result does not fit in 64 bits");
+            case Long l when l == Long.MIN_VALUE ->
+                    throw new PyError("OverflowError: integer result does not fit in 64 bits");
             case Long l -> Math.abs(l);
             case Undefined u -> throw u.error();
             default -> throw PyError.type("bad operand type for abs(): " + PyRepr.repr(PyRepr.typeName(v)));
@@ -171,35 +214,8 @@ final class Filters {
 
     // ---- attribute lookup shared by map/sort/selectattr/... (Jinja's make_attrgetter) ----
 
-    /** Jinja splits a dotted attribute and uses integer parts as indices. */
-    private static List<Object> attributeParts(Object attribute) {
-        if (attribute == null) {
-            return List.of();
-        }
-        if (attribute instanceof String s) {
-            List<Object> parts = new ArrayList<>();
-            for (Object part : PyStrings.split(s, ".", -1)) {
-                String p = (String) part;
-                parts.add(!p.isEmpty() && p.chars().allMatch(Character::isDigit) ? (Object) Long.parseLong(p) : p);
-            }
-            return parts;
-        }
-        return List.of(attribute);
-    }
 
-    private static Object lookupParts(Object item, List<Object> parts, Object defaultValue) {
-        for (Object part : parts) {
-            item = PyAccess.getitem(item, part);
-            if (defaultValue != null && item instanceof Undefined) {
-                item = defaultValue;
-            }
-        }
-        return item;
-    }
 
-    private static Object ignoreCase(Object v) {
-        return v instanceof String s ? PyStrings.lower(s) : v;
-    }
 
     // ---- individual filters ----
 
@@ -223,88 +239,9 @@ final class Filters {
         return Undefined.missing(obj, name);
     }
 
-    private static Object batch(Object v, Object[] p) {
-        long size = Args.integer("batch", p[0]);
-        List<Object> out = new ArrayList<>();
-        List<Object> current = new ArrayList<>();
-        for (Object item : PyOps.iterate(v)) {
-            if (current.size() == size) {
-                out.add(current);
-                current = new ArrayList<>();
-            }
-            current.add(item);
-        }
-        if (!current.isEmpty()) {
-            if (p[1] != null) {
-                while (current.size() < size) {
-                    current.add(p[1]);
-                }
-            }
-            out.add(current);
-        }
-        return new PyIterator(out, "generator");
-    }
 
-    private static Object dictsort(Object v, Object[] p) {
-        if (!(v instanceof Map<?, ?> map)) {
-            throw PyError.type("dictsort expects a mapping, got " + PyRepr.typeName(v));
-        }
-        int pos = switch (PyRepr.str(p[1])) {
-            case "key" -> 0;
-            case "value" -> 1;
-            default -> throw new PyError("FilterArgumentError: You can only sort by either \"key\" or \"value\"");
-        };
-        boolean caseSensitive = PyOps.truthy(p[0]);
-        List<Object> items = new ArrayList<>();
-        for (Map.Entry<?, ?> e : map.entrySet()) {
-            items.add(PyTuple.of(e.getKey(), e.getValue()));
-        }
-        Comparator<Object> cmp = Comparator.comparing(item -> {
-            Object key = ((PyTuple) item).items().get(pos);
-            return caseSensitive ? key : ignoreCase(key);
-        }, PyOps::sortCompare);
-        items.sort(PyOps.truthy(p[2]) ? cmp.reversed() : cmp);
-        return items;
-    }
 
-    private static Object escape(String s, String name, List<Object> args, Map<String, Object> kw) {
-        bind(name, args, kw);
-        StringBuilder b = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '&' -> b.append("&amp;");
-                case '<' -> b.append("&lt;");
-                case '>' -> b.append("&gt;");
-                case '"' -> b.append("&#34;");
-                case '\'' -> b.append("&#39;");
-                default -> b.append(c);
-            }
-        }
-        return b.toString();
-    }
 
-    /** {@code next(iter(v))}: consumes only the first item of an iterator. */
-    private static Object first(Object v) {
-        if (v instanceof PyIterator it) {
-            return it.hasNext() ? it.next() : Undefined.withHint("No first item, sequence was empty.");
-        }
-        List<Object> items = PyOps.iterate(v);
-        return items.isEmpty() ? Undefined.withHint("No first item, sequence was empty.") : items.get(0);
-    }
-
-    private static Object last(Object v) {
-        if (v instanceof PyIterator it) {
-            throw PyError.type(PyRepr.repr(it.typeName()) + " object is not reversible");
-        }
-        if (v instanceof String || v instanceof List || v instanceof PyTuple || v instanceof Map
-                || v instanceof DictView || v instanceof Undefined) {
-            List<Object> items = PyOps.iterate(v);
-            return items.isEmpty() ? Undefined.withHint("No last item, sequence was empty.")
-                    : items.get(items.size() - 1);
-        }
-        throw PyError.type(PyRepr.repr(PyRepr.typeName(v)) + " object is not reversible");
-    }
 
     private static Object toFloat(Object v, Object defaultValue) {
         if (v instanceof Undefined u) {
@@ -319,8 +256,8 @@ final class Filters {
         if (v instanceof Boolean b) {
             return b ? 1.0 : 0.0;
         }
-        if (v instanceof String s) {
-            Double d = PyNumbers.parseFloat(s);
+        if (Markup.text(v) != null) {
+            Double d = PyNumbers.parseFloat(Markup.text(v));
             return d == null ? defaultValue : d;
         }
         return defaultValue;
@@ -330,7 +267,8 @@ final class Filters {
         if (v instanceof Undefined u) {
             throw u.error();
         }
-        if (v instanceof String s) {
+        if (Markup.text(v) != null) {
+            String s = Markup.text(v);
             Long l = PyNumbers.parseInt(s, Args.integer("int", p[1]));
             if (l != null) {
                 return l;
@@ -354,11 +292,12 @@ final class Filters {
         if (v instanceof Undefined u) {
             throw u.error();
         }
-        if (!(v instanceof String s)) {
+        String s = Markup.text(v);
+        if (s == null) {
             throw PyError.type("unsupported operand type(s) for +=: " + PyRepr.repr(PyRepr.typeName(v)) + " and 'str'");
         }
         String indention = p[0] instanceof String w ? w : " ".repeat((int) Math.max(0,
-                Math.min(Args.integer("indent", p[0]), PyOps.MAX_REPEAT)));
+                Math.min(Args.integer("indent", p[0]), PyArithmetic.MAX_REPEAT)));
         List<Object> lines = PyStrings.splitlines(s + "\n", false);
         StringBuilder b = new StringBuilder();
         if (PyOps.truthy(p[2])) {
@@ -379,37 +318,11 @@ final class Filters {
                 b.append(line);
             }
         }
-        return PyOps.truthy(p[1]) ? indention + b : b.toString();
+        String result = PyOps.truthy(p[1]) ? indention + b : b.toString();
+        return keepMarkup(v, result);
     }
 
-    private static Object items(Object v) {
-        if (v instanceof Undefined) {
-            return new PyIterator(List.of(), "generator");
-        }
-        if (!(v instanceof Map<?, ?> map)) {
-            throw PyError.type("Can only get item pairs from a mapping.");
-        }
-        List<Object> out = new ArrayList<>(map.size());
-        for (Map.Entry<?, ?> e : map.entrySet()) {
-            out.add(PyTuple.of(e.getKey(), e.getValue()));
-        }
-        return new PyIterator(out, "generator");
-    }
 
-    private static Object join(Evaluator ev, Object v, Object[] p) {
-        List<Object> parts = PyOps.iterate(v);
-        List<Object> attr = attributeParts(p[1]);
-        String sep = PyRepr.str(p[0]);
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < parts.size(); i++) {
-            if (i > 0) {
-                b.append(sep);
-            }
-            b.append(PyRepr.str(p[1] == null ? parts.get(i) : lookupParts(parts.get(i), attr, null)));
-            ev.checkLength(b);
-        }
-        return b.toString();
-    }
 
     private static String title(String s) {
         StringBuilder b = new StringBuilder(s.length());
@@ -433,116 +346,10 @@ final class Filters {
         b.append(PyStrings.lower(item.substring(Character.charCount(first))));
     }
 
-    private static Object map(Evaluator ev, Object v, List<Object> args, Map<String, Object> kw) {
-        List<Object> items = PyOps.truthy(v) ? PyOps.iterate(v) : List.of();
-        List<Object> out = new ArrayList<>(items.size());
-        if (args.isEmpty() && kw.containsKey("attribute")) {
-            Map<String, Object> rest = new LinkedHashMap<>(kw);
-            List<Object> parts = attributeParts(rest.remove("attribute"));
-            Object defaultValue = rest.remove("default");
-            if (!rest.isEmpty()) {
-                throw new PyError("FilterArgumentError: Unexpected keyword argument "
-                        + PyRepr.repr(rest.keySet().iterator().next()));
-            }
-            for (Object item : items) {
-                out.add(lookupParts(item, parts, defaultValue));
-            }
-        } else {
-            if (args.isEmpty()) {
-                throw new PyError("FilterArgumentError: map requires a filter argument");
-            }
-            String filter = PyRepr.str(args.get(0));
-            List<Object> rest = args.subList(1, args.size());
-            for (Object item : items) {
-                out.add(apply(ev, filter, item, rest, kw));
-            }
-        }
-        return new PyIterator(out, "generator");
-    }
 
-    private static Object minMax(Object v, boolean max, Object[] p) {
-        List<Object> items = PyOps.iterate(v);
-        if (items.isEmpty()) {
-            return Undefined.withHint("No aggregated item, sequence was empty.");
-        }
-        boolean caseSensitive = PyOps.truthy(p[0]);
-        List<Object> parts = attributeParts(p[1]);
-        Object best = items.get(0);
-        Object bestKey = key(best, parts, caseSensitive);
-        for (int i = 1; i < items.size(); i++) {
-            Object key = key(items.get(i), parts, caseSensitive);
-            if (max ? PyOps.order(">", key, bestKey) : PyOps.order("<", key, bestKey)) {
-                best = items.get(i);
-                bestKey = key;
-            }
-        }
-        return best;
-    }
 
-    private static Object key(Object item, List<Object> parts, boolean caseSensitive) {
-        Object k = lookupParts(item, parts, null);
-        return caseSensitive ? k : ignoreCase(k);
-    }
 
-    private static Object selectOrReject(Evaluator ev, Object v, List<Object> args, Map<String, Object> kw,
-                                         boolean select, boolean byAttribute) {
-        List<Object> items = PyOps.truthy(v) ? PyOps.iterate(v) : List.of();
-        List<Object> parts = List.of();
-        int offset = 0;
-        if (byAttribute) {
-            if (args.isEmpty()) {
-                throw new PyError("FilterArgumentError: Missing parameter for attribute name");
-            }
-            parts = attributeParts(args.get(0));
-            offset = 1;
-        }
-        String test = args.size() > offset ? PyRepr.str(args.get(offset)) : null;
-        List<Object> testArgs = args.size() > offset + 1 ? args.subList(offset + 1, args.size()) : List.of();
-        List<Object> out = new ArrayList<>();
-        for (Object item : items) {
-            Object probe = byAttribute ? lookupParts(item, parts, null) : item;
-            boolean ok = test == null ? PyOps.truthy(probe) : JinjaTests.apply(test, probe, testArgs, kw);
-            if (ok == select) {
-                out.add(item);
-            }
-        }
-        return new PyIterator(out, "generator");
-    }
 
-    private static Object reverse(Object v) {
-        switch (v) {
-            case null -> throw new PyError("FilterArgumentError: argument must be iterable");
-            case String s -> {
-                return new StringBuilder(s).reverse().toString();
-            }
-            case List<?> l -> {
-                List<Object> out = new ArrayList<>(l);
-                java.util.Collections.reverse(out);
-                return new PyIterator(out, "list_reverseiterator");
-            }
-            case PyTuple t -> {
-                List<Object> out = new ArrayList<>(t.items());
-                java.util.Collections.reverse(out);
-                return new PyIterator(out, "reversed");
-            }
-            case Map<?, ?> m -> {
-                List<Object> out = new ArrayList<>(m.keySet());
-                java.util.Collections.reverse(out);
-                return new PyIterator(out, "dict_reversekeyiterator");
-            }
-            case Undefined u -> {
-                return new PyIterator(List.of(), "reversed");
-            }
-            default -> {
-                if (!PyOps.isIterable(v)) {
-                    throw new PyError("FilterArgumentError: argument must be iterable");
-                }
-                List<Object> out = new ArrayList<>(PyOps.iterate(v));
-                java.util.Collections.reverse(out);
-                return out;
-            }
-        }
-    }
 
     private static Object round(Object v, Object[] p) {
         String method = PyRepr.str(p[1]);
@@ -566,60 +373,10 @@ final class Filters {
             return new BigDecimal(d).setScale((int) precision, RoundingMode.HALF_EVEN).doubleValue();
         }
         double scale = Math.pow(10, precision);
-        double x = (v instanceof Double d ? d : ((Number) PyOps.plus(v)).doubleValue()) * scale;
+        double x = (v instanceof Double d ? d : ((Number) PyArithmetic.plus(v)).doubleValue()) * scale;
         return (method.equals("ceil") ? Math.ceil(x) : Math.floor(x)) / scale;
     }
 
-    private static Object sort(Object v, Object[] p) {
-        boolean caseSensitive = PyOps.truthy(p[1]);
-        List<List<Object>> keyParts = new ArrayList<>();
-        if (p[2] instanceof String s) {
-            for (Object part : PyStrings.split(s, ",", -1)) {
-                keyParts.add(attributeParts(part));
-            }
-        } else {
-            keyParts.add(attributeParts(p[2]));
-        }
-        List<Object> items = new ArrayList<>(PyOps.iterate(v));
-        List<Object[]> keyed = new ArrayList<>(items.size());
-        for (Object item : items) {
-            List<Object> key = new ArrayList<>(keyParts.size());
-            for (List<Object> parts : keyParts) {
-                key.add(key(item, parts, caseSensitive));
-            }
-            keyed.add(new Object[] {key, item});
-        }
-        Comparator<Object[]> cmp = (a, b) -> PyOps.sortCompare(a[0], b[0]);
-        keyed.sort(PyOps.truthy(p[0]) ? cmp.reversed() : cmp);
-        List<Object> out = new ArrayList<>(keyed.size());
-        for (Object[] k : keyed) {
-            out.add(k[1]);
-        }
-        return out;
-    }
 
-    private static Object sum(Object v, Object[] p) {
-        List<Object> parts = attributeParts(p[0]);
-        Object total = p[1];
-        for (Object item : PyOps.iterate(v)) {
-            total = PyOps.binary("+", total, p[0] == null ? item : lookupParts(item, parts, null));
-        }
-        return total;
-    }
 
-    private static Object unique(Object v, Object[] p) {
-        boolean caseSensitive = PyOps.truthy(p[0]);
-        List<Object> parts = attributeParts(p[1]);
-        List<Object> seen = new ArrayList<>();
-        List<Object> out = new ArrayList<>();
-        for (Object item : PyOps.iterate(v)) {
-            Object key = key(item, parts, caseSensitive);
-            PyOps.checkHashable(key);
-            if (seen.stream().noneMatch(s -> PyOps.equals(s, key))) {
-                seen.add(key);
-                out.add(item);
-            }
-        }
-        return new PyIterator(out, "generator");
-    }
 }

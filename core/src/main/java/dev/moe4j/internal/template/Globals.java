@@ -2,7 +2,6 @@ package dev.moe4j.internal.template;
 
 import java.time.Clock;
 import java.time.LocalDateTime;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -64,16 +63,13 @@ final class Globals {
         if (step == 0) {
             throw PyError.value("range() arg 3 must not be zero");
         }
-        double count = step > 0 ? Math.ceil(((double) stop - start) / step) : Math.ceil(((double) start - stop) / -step);
+        double count = step > 0 ? Math.ceil(((double) stop - start) / step)
+                : Math.ceil(((double) start - stop) / -step);
         if (count > MAX_RANGE) {
             throw new PyError("OverflowError: Range too big. The sandbox blocks ranges larger than MAX_RANGE ("
                     + MAX_RANGE + ").");
         }
-        List<Object> out = new ArrayList<>();
-        for (long i = start; step > 0 ? i < stop : i > stop; i += step) {
-            out.add(i);
-        }
-        return out;
+        return new PyRange(start, stop, step);
     }
 
     /** Python {@code dict(mapping_or_pairs, **kwargs)}. */

@@ -42,14 +42,14 @@ final class JinjaTests {
             case "integer" -> v instanceof Long;
             case "float" -> v instanceof Double;
             case "number" -> PyOps.isNumber(v);
-            case "string" -> v instanceof String;
+            case "string" -> Markup.text(v) != null;
             case "mapping" -> v instanceof Map;
             case "iterable" -> PyOps.isIterable(v);
-            case "sequence" -> v instanceof String || v instanceof List || v instanceof PyTuple || v instanceof Map
+            case "sequence" -> Markup.text(v) != null || v instanceof List || v instanceof PyTuple || v instanceof Map
                     || v instanceof Undefined;
             case "callable" -> v instanceof PyCallable || v instanceof Undefined || v instanceof LoopContext;
             case "sameas" -> sameAs(v, p[0]);
-            case "escaped" -> false;
+            case "escaped" -> v instanceof Markup;
             case "in" -> PyOps.contains(p[0], v);
             case "eq", "equalto", "==" -> PyOps.equals(v, p[0]);
             case "ne", "!=" -> !PyOps.equals(v, p[0]);
@@ -57,9 +57,9 @@ final class JinjaTests {
             case "ge", ">=" -> PyOps.order(">=", v, p[0]);
             case "lt", "<", "lessthan" -> PyOps.order("<", v, p[0]);
             case "le", "<=" -> PyOps.order("<=", v, p[0]);
-            case "odd" -> PyOps.equals(PyOps.binary("%", v, 2L), 1L);
-            case "even" -> PyOps.equals(PyOps.binary("%", v, 2L), 0L);
-            case "divisibleby" -> PyOps.equals(PyOps.binary("%", v, p[0]), 0L);
+            case "odd" -> PyOps.equals(PyArithmetic.binary("%", v, 2L), 1L);
+            case "even" -> PyOps.equals(PyArithmetic.binary("%", v, 2L), 0L);
+            case "divisibleby" -> PyOps.equals(PyArithmetic.binary("%", v, p[0]), 0L);
             case "lower" -> PyStrings.isLower(PyRepr.str(v));
             case "upper" -> PyStrings.isUpper(PyRepr.str(v));
             case "filter" -> v instanceof String s && Filters.checkName(s) == null;

@@ -60,6 +60,8 @@ final class Json {
             case Long l -> out.append(l.longValue());
             case Double d -> out.append(floatText(d));
             case String s -> writeString(s);
+            case Markup m -> writeString(m.text());
+            case PyRange r -> throw PyError.type("Object of type range is not JSON serializable");
             case List<?> list -> writeArray(list, level);
             case PyTuple t -> writeArray(t.items(), level);
             case Map<?, ?> map -> writeObject(map, level);
@@ -131,6 +133,7 @@ final class Json {
     private static String keyText(Object key) {
         return switch (key) {
             case String s -> s;
+            case Markup m -> m.text();
             case null -> "null";
             case Boolean b -> b ? "true" : "false";
             case Long l -> l.toString();

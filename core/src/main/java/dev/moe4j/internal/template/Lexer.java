@@ -89,7 +89,7 @@ final class Lexer {
         tokens.add(new Token(Kind.EOF, "", null, n));
     }
 
-    /** The first {@code {{}, {@code {%} or {@code {#} at or after {@code from}, or -1. */
+    /** The first <code>{{</code>, <code>{%</code> or <code>{#</code> at or after {@code from}, or -1. */
     private int findTagStart(int from) {
         int i = src.indexOf('{', from);
         while (i >= 0 && i + 1 < src.length()) {
@@ -102,7 +102,7 @@ final class Lexer {
         return -1;
     }
 
-    /** Jinja's OptionalLStrip: '-' strips all trailing whitespace; otherwise lstrip_blocks may strip the line's indent. */
+    /** Jinja's OptionalLStrip: '-' strips all trailing whitespace, else lstrip_blocks may strip the line's indent. */
     private String applyLeftStrip(String text, char sign, boolean isVariable) {
         if (sign == '-') {
             return PyStrings.rstrip(text, null);
@@ -230,7 +230,8 @@ final class Lexer {
             if (balancing.isEmpty()) {
                 int end = variable ? matchVariableEnd(pos) : matchBlockEnd(pos);
                 if (end >= 0) {
-                    emit(variable ? Kind.VARIABLE_END : Kind.BLOCK_END, src.substring(pos, end), pos);
+                    int delimiter = src.charAt(pos) == '-' || src.charAt(pos) == '+' ? 3 : 2;
+                    emit(variable ? Kind.VARIABLE_END : Kind.BLOCK_END, src.substring(pos, pos + delimiter), pos);
                     lineStarting = src.charAt(end - 1) == '\n';
                     pos = end;
                     return;

@@ -23,12 +23,14 @@ final class Methods {
     private Methods() {
     }
 
-    /** The bound method {@code obj.name}, an unsafe-undefined for refused ones, or null when there is no such method. */
+    /** The bound method {@code obj.name}, an unsafe undefined for refused ones, or null when there is none. */
     static Object lookup(Object obj, String name) {
         return switch (obj) {
             case null -> null;
             case String s -> stringMethod(s, name);
+            case Markup m -> Markup.method(m, name);
             case Map<?, ?> m -> dictMethod(m, name);
+            case PyRange r -> name.equals("count") || name.equals("index") ? listMethod(obj, r, name) : null;
             case List<?> l -> listMethod(obj, l, name);
             case PyTuple t -> name.equals("count") || name.equals("index") ? listMethod(obj, t.items(), name) : null;
             case Long l -> numberAttribute(l, name);
@@ -136,7 +138,8 @@ final class Methods {
             Args.count("replace", a, 2, 3);
             Args.noKeywords("replace", k);
             return PyStrings.replace(s, Args.string("replace() argument 1", a.get(0)),
-                    Args.string("replace() argument 2", a.get(1)), a.size() > 2 ? Args.integer("replace", a.get(2)) : -1);
+                    Args.string("replace() argument 2", a.get(1)),
+                    a.size() > 2 ? Args.integer("replace", a.get(2)) : -1);
         });
         str("join", (s, a, k) -> {
             Args.count("join", a, 1, 1);
@@ -189,7 +192,8 @@ final class Methods {
         str("isdigit", (s, a, k) -> all(s, Character::isDigit));
         str("isdecimal", (s, a, k) -> all(s, cp -> Character.getType(cp) == Character.DECIMAL_DIGIT_NUMBER));
         str("isnumeric", (s, a, k) -> all(s, cp -> Character.isDigit(cp)
-                || Character.getType(cp) == Character.LETTER_NUMBER || Character.getType(cp) == Character.OTHER_NUMBER));
+                || Character.getType(cp) == Character.LETTER_NUMBER
+                || Character.getType(cp) == Character.OTHER_NUMBER));
         str("isspace", (s, a, k) -> all(s, PyChars::isSpace));
         str("isascii", (s, a, k) -> s.chars().allMatch(c -> c < 0x80));
         str("islower", (s, a, k) -> PyStrings.isLower(s));
@@ -259,7 +263,7 @@ final class Methods {
         if (fill.codePointCount(0, fill.length()) != 1) {
             throw PyError.type("The fill character must be exactly one character long");
         }
-        if (width > PyOps.MAX_REPEAT) {
+        if (width > PyArithmetic.MAX_REPEAT) {
             throw new PyError("MemoryError: padding too large");
         }
         long len = s.codePointCount(0, s.length());

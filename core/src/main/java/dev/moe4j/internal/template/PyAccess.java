@@ -67,6 +67,31 @@ final class PyAccess {
         return Undefined.missing(obj, key);
     }
 
+    /** {@code obj[start:stop:step]}: Python's own subscript, so slicing a non-sequence is a TypeError. */
+    static Object slice(Object obj, PySlice slice) {
+        switch (obj) {
+            case Undefined u -> throw u.error();
+            case String s -> {
+                return item(s, slice);
+            }
+            case Markup m -> {
+                return new Markup((String) item(m.text(), slice));
+            }
+            case PyRange r -> {
+                return r.slice(slice);
+            }
+            case List<?> l -> {
+                return item(l, slice);
+            }
+            case PyTuple t -> {
+                return item(t, slice);
+            }
+            case Map<?, ?> m -> throw PyError.type("unhashable type: 'slice'");
+            case null, default ->
+                    throw PyError.type(PyRepr.repr(PyRepr.typeName(obj)) + " object is not subscriptable");
+        }
+    }
+
     private static final Object NOT_FOUND = new Object();
 
     /** Python {@code obj[key]} proper, or NOT_FOUND where Python raises a TypeError or LookupError. */
@@ -82,12 +107,19 @@ final class PyAccess {
                 Object k = PyOps.findKey(map, key);
                 return k == PyOps.NO_KEY ? NOT_FOUND : map.get(k);
             }
+            case PyRange r when key instanceof PySlice slice -> {
+                return r.slice(slice);
+            }
             case List<?> list -> {
                 return sequenceItem(list, key, false);
             }
             case PyTuple t -> {
                 Object r = sequenceItem(t.items(), key, false);
                 return r instanceof List<?> l && key instanceof PySlice ? new PyTuple(new ArrayList<>(l)) : r;
+            }
+            case Markup m -> {
+                Object r = item(m.text(), key);
+                return r instanceof String s ? new Markup(s) : r;
             }
             case String s -> {
                 if (key instanceof PySlice slice) {
@@ -137,6 +169,21 @@ final class PyAccess {
 
     /** The indices a Python slice selects from a sequence of {@code length} ({@code slice.indices} semantics). */
     static int[] sliceIndices(PySlice slice, int length) {
+        long[] bounds = sliceBounds(slice, length);
+        long start = bounds[0];
+        long stop = bounds[1];
+        long step = bounds[2];
+        long count = step > 0 ? (stop > start ? (stop - start + step - 1) / step : 0)
+                : (stop < start ? (start - stop - step - 1) / -step : 0);
+        int[] out = new int[(int) count];
+        for (int k = 0; k < count; k++) {
+            out[k] = (int) (start + k * step);
+        }
+        return out;
+    }
+
+    /** Python's {@code slice.indices(length)}: {start, stop, step} clamped to the sequence. */
+    static long[] sliceBounds(PySlice slice, int length) {
         long step = slice.step() == null ? 1 : sliceIndex(slice.step());
         if (step == 0) {
             throw PyError.value("slice step cannot be zero");
@@ -147,13 +194,7 @@ final class PyAccess {
                 lower, upper);
         long stop = slice.stop() == null ? (step > 0 ? upper : lower) : clamp(sliceIndex(slice.stop()), length,
                 lower, upper);
-        long count = step > 0 ? (stop > start ? (stop - start + step - 1) / step : 0)
-                : (stop < start ? (start - stop - step - 1) / -step : 0);
-        int[] out = new int[(int) count];
-        for (int k = 0; k < count; k++) {
-            out[k] = (int) (start + k * step);
-        }
-        return out;
+        return new long[] {start, stop, step};
     }
 
     private static long clamp(long i, int length, long lower, long upper) {

@@ -12,7 +12,7 @@ final class PyChars {
                 || c == 0x3000;
     }
 
-    /** Python {@code str.isprintable()} for one code point: everything except controls, formats, separators (but ' '). */
+    /** Python {@code str.isprintable()} for one code point: all but controls, formats and separators (except ' '). */
     static boolean isPrintable(int c) {
         if (c == ' ') {
             return true;

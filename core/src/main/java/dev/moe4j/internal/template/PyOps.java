@@ -7,14 +7,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Python semantics of the operators on template values: truthiness, {@code ==}, ordering, arithmetic, {@code in},
+ * Python semantics of template values: truthiness, {@code ==}, ordering, {@code in},
  * {@code len()} and iteration. Values are null (None), Boolean, Long (int), Double (float), String, List, PyTuple,
  * Map (dict), DictView, PyIterator, Namespace, LoopContext, PyCallable and {@link Undefined}.
  */
 final class PyOps {
-    /** Longest string or list a single repetition may produce, whatever the output limit (memory guard). */
-    static final long MAX_REPEAT = 1L << 26;
-
     private PyOps() {
     }
 
@@ -25,6 +22,7 @@ final class PyOps {
             case Long l -> l != 0;
             case Double d -> d != 0.0;
             case String s -> !s.isEmpty();
+            case Markup m -> !m.text().isEmpty();
             case Undefined u -> false;
             case List<?> l -> !l.isEmpty();
             case PyTuple t -> !t.items().isEmpty();
@@ -38,15 +36,15 @@ final class PyOps {
         return v instanceof Long || v instanceof Double || v instanceof Boolean;
     }
 
-    private static boolean isInt(Object v) {
+    static boolean isInt(Object v) {
         return v instanceof Long || v instanceof Boolean;
     }
 
-    private static long asLong(Object v) {
+    static long asLong(Object v) {
         return v instanceof Boolean b ? (b ? 1 : 0) : (Long) v;
     }
 
-    private static double asDouble(Object v) {
+    static double asDouble(Object v) {
         return v instanceof Double d ? d : asLong(v);
     }
 
@@ -66,8 +64,11 @@ final class PyOps {
         if (a instanceof Undefined || b instanceof Undefined) {
             return a instanceof Undefined && b instanceof Undefined;
         }
-        if (a instanceof String s) {
-            return s.equals(b);
+        if (Markup.text(a) != null) {
+            return Markup.text(a).equals(Markup.text(b));
+        }
+        if (a instanceof PyRange || b instanceof PyRange) {
+            return a instanceof PyRange ra && b instanceof PyRange rb && ra.sameSequence(rb);
         }
         if (a instanceof List<?> la && b instanceof List<?> lb) {
             return sequenceEquals(la, lb);
@@ -134,9 +135,10 @@ final class PyOps {
             if (c == Integer.MIN_VALUE) {
                 return false;
             }
-        } else if (a instanceof String sa && b instanceof String sb) {
-            c = PyStrings.compare(sa, sb);
-        } else if (a instanceof List<?> la && b instanceof List<?> lb) {
+        } else if (Markup.text(a) != null && Markup.text(b) != null) {
+            c = PyStrings.compare(Markup.text(a), Markup.text(b));
+        } else if (a instanceof List<?> la && b instanceof List<?> lb && !(a instanceof PyRange)
+                && !(b instanceof PyRange)) {
             return orderSequences(op, la, lb);
         } else if (a instanceof PyTuple ta && b instanceof PyTuple tb) {
             return orderSequences(op, ta.items(), tb.items());
@@ -196,7 +198,8 @@ final class PyOps {
     }
 
     static void checkHashable(Object key) {
-        if (key instanceof List || key instanceof Map || key instanceof Namespace || key instanceof DictView) {
+        if (key instanceof List && !(key instanceof PyRange) || key instanceof Map || key instanceof Namespace
+                || key instanceof DictView) {
             throw PyError.type("unhashable type: " + PyRepr.repr(PyRepr.typeName(key)));
         }
         if (key instanceof PyTuple t) {
@@ -211,6 +214,7 @@ final class PyOps {
         return switch (v) {
             case null -> throw PyError.type("object of type 'NoneType' has no len()");
             case String s -> s.codePointCount(0, s.length());
+            case Markup m -> m.text().codePointCount(0, m.text().length());
             case List<?> l -> l.size();
             case PyTuple t -> t.items().size();
             case Map<?, ?> m -> m.size();
@@ -228,6 +232,7 @@ final class PyOps {
             case List<?> l -> Collections.unmodifiableList(l);
             case PyTuple t -> t.items();
             case String s -> PyStrings.characters(s);
+            case Markup m -> PyStrings.characters(m.text());
             case Map<?, ?> m -> new ArrayList<>(m.keySet());
             case DictView view -> view.elements();
             case PyIterator it -> it.drain();
@@ -237,7 +242,8 @@ final class PyOps {
     }
 
     static boolean isIterable(Object v) {
-        return v instanceof List || v instanceof PyTuple || v instanceof String || v instanceof Map
+        return v instanceof List || v instanceof PyTuple || v instanceof String || v instanceof Markup
+                || v instanceof Map
                 || v instanceof DictView || v instanceof PyIterator || v instanceof Undefined
                 || v instanceof LoopContext;
     }
@@ -247,10 +253,10 @@ final class PyOps {
         switch (haystack) {
             case null -> throw PyError.type("argument of type 'NoneType' is not iterable");
             case String s -> {
-                if (!(needle instanceof String n)) {
-                    throw PyError.type("'in <string>' requires string as left operand, not " + PyRepr.typeName(needle));
-                }
-                return s.contains(n);
+                return containsText(s, needle);
+            }
+            case Markup m -> {
+                return containsText(m.text(), needle);
             }
             case Map<?, ?> m -> {
                 checkHashable(needle);
@@ -282,229 +288,24 @@ final class PyOps {
         }
     }
 
-    // ---- arithmetic ----
-
-    static Object binary(String op, Object a, Object b) {
-        if (a instanceof Undefined u) {
-            throw u.error();
+    private static boolean containsText(String s, Object needle) {
+        if (Markup.text(needle) == null) {
+            throw PyError.type("'in <string>' requires string as left operand, not " + PyRepr.typeName(needle));
         }
-        if (b instanceof Undefined u) {
-            throw u.error();
-        }
-        return switch (op) {
-            case "+" -> add(a, b);
-            case "-" -> numeric(op, a, b);
-            case "*" -> multiply(a, b);
-            case "/" -> divide(a, b);
-            case "//" -> floorDivide(a, b);
-            case "%" -> modulo(a, b);
-            case "**" -> power(a, b);
-            default -> throw new IllegalArgumentException(op);
-        };
+        return s.contains(Markup.text(needle));
     }
 
-    private static Object add(Object a, Object b) {
-        if (a instanceof String sa) {
-            if (b instanceof String sb) {
-                return sa.concat(sb);
-            }
-            throw PyError.type("can only concatenate str (not \"" + PyRepr.typeName(b) + "\") to str");
-        }
-        if (a instanceof List<?> la) {
-            if (b instanceof List<?> lb) {
-                List<Object> out = new ArrayList<>(la.size() + lb.size());
-                out.addAll(la);
-                out.addAll(lb);
-                return out;
-            }
-            throw PyError.type("can only concatenate list (not \"" + PyRepr.typeName(b) + "\") to list");
-        }
-        if (a instanceof PyTuple ta) {
-            if (b instanceof PyTuple tb) {
-                List<Object> out = new ArrayList<>(ta.items());
-                out.addAll(tb.items());
-                return new PyTuple(out);
-            }
-            throw PyError.type("can only concatenate tuple (not \"" + PyRepr.typeName(b) + "\") to tuple");
-        }
-        return numeric("+", a, b);
-    }
 
-    private static Object numeric(String op, Object a, Object b) {
-        if (!isNumber(a) || !isNumber(b)) {
-            throw unsupported(op, a, b);
-        }
-        if (isInt(a) && isInt(b)) {
-            try {
-                return op.equals("+") ? Math.addExact(asLong(a), asLong(b)) : Math.subtractExact(asLong(a), asLong(b));
-            } catch (ArithmeticException e) {
-                throw overflow();
-            }
-        }
-        return op.equals("+") ? asDouble(a) + asDouble(b) : asDouble(a) - asDouble(b);
-    }
 
-    private static Object multiply(Object a, Object b) {
-        if (isInt(b) && (a instanceof String || a instanceof List || a instanceof PyTuple)) {
-            return repeat(a, asLong(b));
-        }
-        if (isInt(a) && (b instanceof String || b instanceof List || b instanceof PyTuple)) {
-            return repeat(b, asLong(a));
-        }
-        if (!isNumber(a) || !isNumber(b)) {
-            throw unsupported("*", a, b);
-        }
-        if (isInt(a) && isInt(b)) {
-            try {
-                return Math.multiplyExact(asLong(a), asLong(b));
-            } catch (ArithmeticException e) {
-                throw overflow();
-            }
-        }
-        return asDouble(a) * asDouble(b);
-    }
 
-    private static Object repeat(Object seq, long times) {
-        long n = Math.max(0, times);
-        if (seq instanceof String s) {
-            if ((long) s.length() * n > MAX_REPEAT) {
-                throw new PyError("MemoryError: string repetition result too large");
-            }
-            return s.repeat((int) n);
-        }
-        List<?> items = seq instanceof PyTuple t ? t.items() : (List<?>) seq;
-        if ((long) items.size() * n > MAX_REPEAT) {
-            throw new PyError("MemoryError: sequence repetition result too large");
-        }
-        List<Object> out = new ArrayList<>();
-        for (long i = 0; i < n; i++) {
-            out.addAll(items);
-        }
-        return seq instanceof PyTuple ? new PyTuple(out) : out;
-    }
 
-    private static Object divide(Object a, Object b) {
-        if (!isNumber(a) || !isNumber(b)) {
-            throw unsupported("/", a, b);
-        }
-        double y = asDouble(b);
-        if (y == 0) {
-            throw new PyError("ZeroDivisionError: division by zero");
-        }
-        return asDouble(a) / y;
-    }
 
-    private static Object floorDivide(Object a, Object b) {
-        if (!isNumber(a) || !isNumber(b)) {
-            throw unsupported("//", a, b);
-        }
-        if (isInt(a) && isInt(b)) {
-            if (asLong(b) == 0) {
-                throw new PyError("ZeroDivisionError: integer division or modulo by zero");
-            }
-            if (asLong(a) == Long.MIN_VALUE && asLong(b) == -1) {
-                throw overflow();
-            }
-            return Math.floorDiv(asLong(a), asLong(b));
-        }
-        double y = asDouble(b);
-        if (y == 0) {
-            throw new PyError("ZeroDivisionError: float floor division by zero");
-        }
-        return Math.floor(asDouble(a) / y);
-    }
 
-    private static Object modulo(Object a, Object b) {
-        if (a instanceof String) {
-            throw PyError.unsupported("printf-style string formatting ('...' % values) is not supported");
-        }
-        if (!isNumber(a) || !isNumber(b)) {
-            throw unsupported("%", a, b);
-        }
-        if (isInt(a) && isInt(b)) {
-            if (asLong(b) == 0) {
-                throw new PyError("ZeroDivisionError: integer division or modulo by zero");
-            }
-            return Math.floorMod(asLong(a), asLong(b));
-        }
-        double x = asDouble(a);
-        double y = asDouble(b);
-        if (y == 0) {
-            throw new PyError("ZeroDivisionError: float modulo");
-        }
-        double r = x % y;
-        if (r != 0 && ((r < 0) != (y < 0))) {
-            r += y;
-        }
-        return r == 0 ? Math.copySign(0.0, y) : r;
-    }
 
-    private static Object power(Object a, Object b) {
-        if (!isNumber(a) || !isNumber(b)) {
-            throw unsupported("** or pow()", a, b);
-        }
-        if (isInt(a) && isInt(b) && asLong(b) >= 0) {
-            long base = asLong(a);
-            long exp = asLong(b);
-            long result = 1;
-            try {
-                while (exp > 0) {
-                    if ((exp & 1) == 1) {
-                        result = Math.multiplyExact(result, base);
-                    }
-                    exp >>= 1;
-                    if (exp > 0) {
-                        base = Math.multiplyExact(base, base);
-                    }
-                }
-            } catch (ArithmeticException e) {
-                throw overflow();
-            }
-            return result;
-        }
-        double x = asDouble(a);
-        double y = asDouble(b);
-        if (x == 0 && y < 0) {
-            throw new PyError("ZeroDivisionError: 0.0 cannot be raised to a negative power");
-        }
-        return Math.pow(x, y);
-    }
 
-    static Object negate(Object v) {
-        if (v instanceof Undefined u) {
-            throw u.error();
-        }
-        if (v instanceof Double d) {
-            return -d;
-        }
-        if (isInt(v)) {
-            if (asLong(v) == Long.MIN_VALUE) {
-                throw overflow();
-            }
-            return -asLong(v);
-        }
-        throw PyError.type("bad operand type for unary -: " + PyRepr.repr(PyRepr.typeName(v)));
-    }
 
-    static Object plus(Object v) {
-        if (v instanceof Undefined u) {
-            throw u.error();
-        }
-        if (v instanceof Double) {
-            return v;
-        }
-        if (isInt(v)) {
-            return asLong(v);
-        }
-        throw PyError.type("bad operand type for unary +: " + PyRepr.repr(PyRepr.typeName(v)));
-    }
 
-    private static PyError unsupported(String op, Object a, Object b) {
-        return PyError.type("unsupported operand type(s) for " + op + ": " + PyRepr.repr(PyRepr.typeName(a)) + " and "
-                + PyRepr.repr(PyRepr.typeName(b)));
-    }
 
-    private static PyError overflow() {
-        return new PyError("OverflowError: integer result does not fit in 64 bits (not supported here)");
-    }
+
+
 }

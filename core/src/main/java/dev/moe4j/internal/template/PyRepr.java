@@ -40,10 +40,20 @@ final class PyRepr {
                     b.append(s);
                 }
             }
+            case Markup m -> {
+                if (quoteStrings) {
+                    b.append("Markup(");
+                    appendStringRepr(b, m.text());
+                    b.append(')');
+                } else {
+                    b.append(m.text());
+                }
+            }
             case Boolean bool -> b.append(bool ? "True" : "False");
             case Long l -> b.append(l.longValue());
             case Double d -> b.append(formatFloat(d));
             case Undefined u -> b.append(quoteStrings ? "Undefined" : "");
+            case PyRange r -> b.append(r.repr());
             case List<?> list -> appendItems(b, "[", list, "]");
             case PyTuple t -> appendItems(b, "(", t.items(), t.items().size() == 1 ? ",)" : ")");
             case Map<?, ?> map -> appendMap(b, map);
@@ -57,7 +67,7 @@ final class PyRepr {
                 appendMap(b, ns.attributes);
                 b.append('>');
             }
-            case PyIterator it -> b.append('<').append(it.typeName()).append(" object>");
+            case PyIterator it -> b.append(it.repr());
             case PyCallable c -> b.append(c.repr());
             case LoopContext loop -> b.append("<LoopContext ").append(loop.index0() + 1).append('/')
                     .append(loop.length()).append('>');
@@ -138,6 +148,14 @@ final class PyRepr {
             return (1 / d) < 0 ? "-0.0" : "0.0";
         }
         BigDecimal bd = new BigDecimal(Double.toString(Math.abs(d))).stripTrailingZeros();
+        if (bd.precision() == 2) {
+            // Java prints at least two significant digits (4.9E-324) where one already round-trips (Python: 5e-324)
+            BigDecimal one = new BigDecimal(Math.abs(d)).round(new java.math.MathContext(1,
+                    java.math.RoundingMode.HALF_EVEN));
+            if (Double.parseDouble(one.toString()) == Math.abs(d)) {
+                bd = one.stripTrailingZeros();
+            }
+        }
         String digits = bd.unscaledValue().toString();
         int decimalPoint = digits.length() - bd.scale(); // value = 0.digits * 10^decimalPoint
         StringBuilder b = new StringBuilder();
@@ -173,10 +191,12 @@ final class PyRepr {
         return switch (v) {
             case null -> "NoneType";
             case String s -> "str";
+            case Markup m -> "Markup";
             case Boolean b -> "bool";
             case Long l -> "int";
             case Double d -> "float";
             case Undefined u -> "Undefined";
+            case PyRange r -> "range";
             case List<?> l -> "list";
             case PyTuple t -> "tuple";
             case Map<?, ?> m -> "dict";
@@ -196,6 +216,7 @@ final class PyRepr {
         return switch (v) {
             case null -> "NoneType";
             case Namespace ns -> "jinja2.utils.Namespace";
+            case Markup m -> "markupsafe.Markup";
             case LoopContext l -> "jinja2.runtime.LoopContext";
             case Macro m -> "jinja2.runtime.Macro";
             default -> typeName(v);

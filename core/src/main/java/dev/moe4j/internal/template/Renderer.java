@@ -59,14 +59,18 @@ final class Renderer {
                 }
                 return exec(i.otherwise(), scope);
             }
-            case Stmt.For f -> execFor(f, scope);
+            case Stmt.For f -> {
+                return execFor(f, scope);
+            }
             case Stmt.Assign a -> assign(a.target(), evaluator.eval(a.value(), scope), scope);
             case Stmt.AssignBlock a -> {
                 Scope inner = new Scope(scope);
                 Captured body = capture(a.body(), inner);
+                if (body.signal != Signal.NORMAL) {
+                    return body.signal; // a break/continue inside jumps past the assignment, as in Jinja
+                }
                 Object value = a.filter() == null ? body.text : evaluator.evalFilter(a.filter(), inner, body.text);
                 assign(a.target(), value, scope);
-                return body.signal;
             }
             case Stmt.Macro m -> scope.set(m.name(), new Macro(m.name(), m.params(), m.defaults(), m.body(),
                     m.usesVarargs(), m.usesKwargs(), m.usesCaller(), scope));
@@ -78,8 +82,10 @@ final class Renderer {
             case Stmt.FilterBlock f -> {
                 Scope inner = new Scope(scope);
                 Captured body = capture(f.body(), inner);
+                if (body.signal != Signal.NORMAL) {
+                    return body.signal; // a break/continue inside discards the block's output, as in Jinja
+                }
                 write(PyRepr.str(evaluator.evalFilter(f.filter(), inner, body.text)), f.pos());
-                return body.signal;
             }
             case Stmt.With w -> {
                 List<Object> values = new ArrayList<>();
@@ -105,7 +111,8 @@ final class Renderer {
         return Signal.NORMAL;
     }
 
-    private void execFor(Stmt.For f, Scope scope) {
+    /** Returns the signal of the else block: a break or continue there belongs to the enclosing loop. */
+    private Signal execFor(Stmt.For f, Scope scope) {
         List<Object> items = iterate(evaluator.eval(f.iter(), scope), f.iter().pos());
         if (f.filter() != null) {
             List<Object> kept = new ArrayList<>();
@@ -136,8 +143,9 @@ final class Renderer {
             completedAnIteration |= signal == Signal.NORMAL;
         }
         if (!completedAnIteration) {
-            exec(f.otherwise(), new Scope(scope));
+            return exec(f.otherwise(), new Scope(scope));
         }
+        return Signal.NORMAL;
     }
 
     private List<Object> iterate(Object value, int pos) {

@@ -100,7 +100,20 @@ public final class PreTokenizer {
             "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}"
                     + "| ?[^\\s\\p{L}\\p{N}]+[\r\n]*|\\s*[\r\n]+|\\s+(?!\\S)|\\s+");
 
-    /** GGUF {@code tokenizer.ggml.pre} names we implement, with the regex list each one means. */
+    /**
+     * Qwen3.5 (llama.cpp {@code LLAMA_VOCAB_PRE_TYPE_QWEN35}): Qwen2's regex, but combining marks ({@code \p{M}})
+     * count as letters, so a word in a script with vowel signs or diacritics (Devanagari, Thai, decomposed Latin)
+     * stays one piece instead of being cut at every mark.
+     */
+    static final List<String> QWEN35 = List.of(
+            "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\\p{L}\\p{N}]?[\\p{L}\\p{M}]+|\\p{N}"
+                    + "| ?[^\\s\\p{L}\\p{M}\\p{N}]+[\r\n]*|\\s*[\r\n]+|\\s+(?!\\S)|\\s+");
+
+    /**
+     * GGUF {@code tokenizer.ggml.pre} names we implement, with the regex list each one means; aliases are the names
+     * llama.cpp maps to the same list (it maps {@code deepseek-r1-qwen}, the DeepSeek-R1-Distill-Qwen models, to
+     * Qwen2's).
+     */
     private static final Map<String, List<String>> BY_NAME = Map.ofEntries(
             Map.entry("deepseek-v3", DEEPSEEK_V3),
             Map.entry("deepseek-llm", DEEPSEEK_LLM),
@@ -109,7 +122,10 @@ public final class PreTokenizer {
             Map.entry("gpt-2", List.of(GPT2_REGEX)),
             Map.entry("llama-bpe", LLAMA3),
             Map.entry("llama3", LLAMA3),
-            Map.entry("qwen2", QWEN2));
+            Map.entry("llama-v3", LLAMA3),
+            Map.entry("qwen2", QWEN2),
+            Map.entry("deepseek-r1-qwen", QWEN2),
+            Map.entry("qwen35", QWEN35));
 
     private final String name;
     private final List<String> regexes;
@@ -127,8 +143,9 @@ public final class PreTokenizer {
     /**
      * The pre-tokenizer for a GGUF {@code tokenizer.ggml.pre} name, with llama.cpp's regex list for it:
      * {@code deepseek-v3}, {@code deepseek-llm}, {@code deepseek-coder}, {@code gpt-2} (GPT-2's regex),
-     * {@code default} (llama.cpp's fallback list, which refines GPT-2's), {@code llama-bpe}/{@code llama3},
-     * {@code qwen2}. Empty for any other name.
+     * {@code default} (llama.cpp's fallback list, which refines GPT-2's), {@code llama-bpe}/{@code llama3}/
+     * {@code llama-v3}, {@code qwen2}/{@code deepseek-r1-qwen}, {@code qwen35}. Names are case-insensitive. Empty for
+     * any other name.
      */
     public static Optional<PreTokenizer> named(String name) {
         List<String> list = BY_NAME.get(name.toLowerCase(Locale.ROOT));
@@ -149,10 +166,15 @@ public final class PreTokenizer {
         }
     }
 
+    /** Every name {@link #named} accepts, sorted. */
+    static List<String> names() {
+        return BY_NAME.keySet().stream().sorted().toList();
+    }
+
     /** The name of a built-in list equal to {@code regexes}, if there is one (so a tokenizer.json can be recognized). */
     static Optional<String> knownNameOf(List<String> regexes) {
         for (String candidate : List.of("deepseek-v3", "deepseek-llm", "deepseek-coder", "gpt-2", "llama-bpe",
-                "qwen2")) {
+                "qwen2", "qwen35")) {
             if (BY_NAME.get(candidate).equals(regexes)) {
                 return Optional.of(candidate);
             }

@@ -3,8 +3,13 @@ package dev.moe4j.internal.tokenizer;
 /**
  * Decodes tokens as they are generated. A token may end in the middle of a UTF-8 character (an emoji is often split
  * over two or three tokens), so {@link #push} returns only the text whose characters are complete and keeps the rest
- * pending; {@link #flush} ends the stream. The concatenation of everything returned equals
- * {@link Tokenizer#decode(int[], boolean)} of the same ids.
+ * pending; {@link #flush} ends the stream. SentencePiece vocabularies spell a byte outside the vocabulary as
+ * {@code <0xXX>} tokens, so one character may take up to four tokens; it comes out once the last one arrives.
+ *
+ * <p>The concatenation of everything returned equals {@link Tokenizer#decode(int[], boolean)} of the same ids, with
+ * one exception: for a SentencePiece vocabulary with a space prefix, {@code decode} drops the space the first token
+ * starts with and the stream keeps it, because a stream continues a prompt (the space before a generated first word
+ * is real).
  *
  * <p>Not thread-safe: one instance per generation stream.
  */

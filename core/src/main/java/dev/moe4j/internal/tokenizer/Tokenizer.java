@@ -1,26 +1,35 @@
 package dev.moe4j.internal.tokenizer;
 
 import dev.moe4j.ModelFormatException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.function.BiFunction;
 
 /**
- * Byte-level BPE tokenizer (GPT-2 family: DeepSeek-V3/R1, DeepSeek LLM/Coder, Llama 3, Qwen2), giving the same ids as
- * HF {@code tokenizers} and llama.cpp.
+ * A model's tokenizer, giving the same ids as HF {@code tokenizers} and llama.cpp. Two kinds of vocabulary:
+ * <ul>
+ *   <li>{@link Kind#BYTE_LEVEL_BPE} (GGUF {@code tokenizer.ggml.model = "gpt2"}: DeepSeek-V3/R1, DeepSeek LLM/Coder,
+ *       Llama 3, Qwen2): text is split by a {@link PreTokenizer} and each piece's UTF-8 bytes, in GPT-2's byte
+ *       alphabet, are merged by rank ({@link ByteLevelEncoder});</li>
+ *   <li>{@link Kind#SENTENCEPIECE} (GGUF {@code "llama"}: Llama 2, Mistral/Mixtral, Phi-3): spaces become
+ *       {@code ▁}, a space is prefixed, and the whole fragment is merged by token score, with byte fallback to
+ *       {@code <0xXX>} tokens ({@link SentencePieceEncoder}).</li>
+ * </ul>
  *
  * <p>Encoding: (0) literal added/special tokens are cut out first (longest first, see {@link SpecialTokenMatcher});
- * (1) each remaining fragment is split by the {@link PreTokenizer}; (2) each piece's UTF-8 bytes are merged by
- * {@link BpeModel}; (3) BOS/EOS are added on request. No normalizer runs (none of the supported models has one).
+ * (1, 2) each remaining fragment goes through the kind's {@link TextEncoder}; (3) BOS/EOS are added on request. No
+ * normalizer runs (none of the supported models needs one in llama.cpp).
  *
- * <p>Decoding: NORMAL tokens are mapped back through the byte-level alphabet, literal tokens (CONTROL, UNKNOWN,
+ * <p>Decoding: NORMAL tokens are mapped back to bytes (through the byte-level alphabet, or with {@code ▁} as a space
+ * for SentencePiece), BYTE tokens of SentencePiece vocabularies give their byte, literal tokens (CONTROL, UNKNOWN,
  * USER_DEFINED) contribute their text, UNUSED tokens nothing; the bytes are decoded as UTF-8 with U+FFFD for invalid
- * sequences. {@link #newStreamDecoder()} does the same incrementally.
+ * sequences. With SentencePiece's space prefix, {@link #decode} drops the one space that the first token of the output
+ * starts with (as HF's decoders do), so that {@code decode(encode(s))} is {@code s} again. {@link #newStreamDecoder()}
+ * decodes incrementally and never drops that space (a stream continues a prompt, so its first space is real).
  *
  * <p>Known, deliberate differences from the references:
  * <ul>
@@ -33,117 +42,146 @@ import java.util.OptionalInt;
  *       all added tokens CONTROL (llama.cpp matches them only when parsing specials), its tokenizer.json marks
  *       {@code <｜User｜>}, {@code <｜Assistant｜>}, the tool and FIM tokens as non-special, so they are USER_DEFINED here
  *       and always matched, as in HF.</li>
+ *   <li>llama.cpp strips spaces around some special tokens of Phi-3 (chosen by model name, not stored in the file);
+ *       that is not done here: the text around a literal token is encoded as it is.</li>
+ *   <li>A {@code ▁} (U+2581) written in the text is SentencePiece's space mark, so it comes back as a space when
+ *       decoded (as in SentencePiece and HF).</li>
+ *   <li>Decoding never "cleans up" spaces before punctuation (llama.cpp's {@code clean_spaces} for some BPE vocabularies,
+ *       transformers' {@code clean_up_tokenization_spaces}): the decoded text is exactly what the tokens spell.</li>
  * </ul>
  *
- * <p>Speed: about 10 MB/s of English prose and 20 MB/s of Chinese or Russian on one core once warm (no cache; BPE
- * works on token ids with a heap, so even a 100,000-character piece costs milliseconds).
+ * <p>Speed (byte-level BPE): about 10 MB/s of English prose and 20 MB/s of Chinese or Russian on one core once warm
+ * (no cache; BPE works on token ids with a heap, so even a 100,000-character piece costs milliseconds). SentencePiece
+ * merges a whole fragment with a heap as well: O(n log n) in its length.
  *
  * <p>Immutable after construction and thread-safe: any number of threads may encode and decode concurrently.
  */
 public final class Tokenizer {
-    private static final Logger LOG = LoggerFactory.getLogger(Tokenizer.class);
+    /** The kind of vocabulary, which decides how text fragments are encoded and NORMAL tokens decoded. */
+    public enum Kind {
+        /** GPT-2-style byte-level BPE with merge ranks and a regex pre-tokenizer (GGUF model {@code gpt2}). */
+        BYTE_LEVEL_BPE,
+        /** SentencePiece-style BPE by token scores, {@code ▁} for spaces, byte fallback (GGUF model {@code llama}). */
+        SENTENCEPIECE
+    }
+
+    private static final PreTokenizer WHOLE_TEXT = PreTokenizer.ofRegexes("none", List.of());
 
     private final String source;
+    private final Kind kind;
     private final String[] tokens;
     private final TokenType[] types;
     /** What each id decodes to (before UTF-8 decoding); empty for UNUSED. */
     private final byte[][] tokenBytes;
     private final Map<String, Integer> idByText;
-    private final PreTokenizer preTokenizer;
-    private final BpeModel bpe;
+    private final TextEncoder encoder;
     private final SpecialTokenMatcher specials;
     private final int bosId;
     private final int eosId;
     private final boolean addBos;
     private final boolean addEos;
+    /** SentencePiece with a space prefix: {@link #decode} drops the first token's leading space. */
+    private final boolean stripLeadingSpace;
 
-    private Tokenizer(Vocabulary v) {
-        this.source = v.source();
-        int n = v.tokens().size();
+    /** Checks and copies what both kinds share; the kind-specific parts are filled in by the factories. */
+    private Tokenizer(String source, Kind kind, List<String> tokenList, List<TokenType> typeList, int bosId, int eosId,
+                      boolean addBos, boolean addEos, TokenDecoding decoding,
+                      BiFunction<String[], TokenType[], TextEncoder> encoderFactory,
+                      boolean stripLeadingSpace) {
+        this.source = source;
+        this.kind = kind;
+        int n = tokenList.size();
         if (n == 0) {
             throw new ModelFormatException(source + ": the vocabulary is empty", -1);
         }
-        if (v.types().size() != n) {
-            throw new ModelFormatException(source + ": " + n + " tokens but " + v.types().size() + " token types", -1);
+        if (typeList.size() != n) {
+            throw new ModelFormatException(source + ": " + n + " tokens but " + typeList.size() + " token types", -1);
         }
-        this.tokens = v.tokens().toArray(new String[0]);
-        this.types = v.types().toArray(new TokenType[0]);
-        this.bosId = checkId(v.bosId(), "BOS");
-        this.eosId = checkId(v.eosId(), "EOS");
-        this.addBos = v.addBos();
-        this.addEos = v.addEos();
-        this.preTokenizer = v.preTokenizer();
+        this.tokens = tokenList.toArray(new String[0]);
+        this.types = typeList.toArray(new TokenType[0]);
+        this.bosId = checkId(bosId, "BOS");
+        this.eosId = checkId(eosId, "EOS");
+        this.addBos = addBos;
+        this.addEos = addEos;
+        this.stripLeadingSpace = stripLeadingSpace;
 
-        // Text -> id for merges and the byte alphabet: NORMAL and BYTE tokens only, first id wins. Literal tokens
-        // with the same text (DeepSeek LLM adds "ø" etc. as USER_DEFINED) must not capture BPE output.
-        Map<String, Integer> normal = HashMap.newHashMap(n);
         Map<String, Integer> all = HashMap.newHashMap(n);
         for (int id = 0; id < n; id++) {
             if (tokens[id] == null) {
                 throw new ModelFormatException(source + ": token " + id + " has no text", -1);
-            }
-            if (types[id] == TokenType.NORMAL || types[id] == TokenType.BYTE) {
-                normal.putIfAbsent(tokens[id], id);
             }
             if (types[id] != TokenType.UNUSED) {
                 all.putIfAbsent(tokens[id], id);
             }
         }
         this.idByText = all; // never modified after construction; the final field publishes it safely
-
-        int[] byteToId = new int[256];
-        int missingBytes = 0;
-        for (int b = 0; b < 256; b++) {
-            Integer id = normal.get(String.valueOf(ByteLevel.charOf(b)));
-            byteToId[b] = id == null ? -1 : id;
-            if (id == null) {
-                missingBytes++;
-            }
-        }
-        if (missingBytes > 0) {
-            // Expected for DeepSeek's vocabularies: bytes 0xC0, 0xC1, 0xF5..0xFF never occur in UTF-8.
-            LOG.debug("{}: {} of 256 byte tokens are missing from the vocabulary", source, missingBytes);
-        }
-
-        List<Vocabulary.MergeRule> rules = v.merges();
-        MergeTable table = new MergeTable(rules.size());
-        int skipped = 0;
-        for (int rank = 0; rank < rules.size(); rank++) {
-            Vocabulary.MergeRule r = rules.get(rank);
-            Integer left = normal.get(r.left());
-            Integer right = normal.get(r.right());
-            Integer merged = normal.get(r.left() + r.right());
-            if (left == null || right == null || merged == null) {
-                skipped++;
-                continue;
-            }
-            table.put(left, right, rank, merged);
-        }
-        if (skipped > 0) {
-            LOG.warn("{}: {} of {} merge rules refer to tokens not in the vocabulary and are ignored", source, skipped,
-                    rules.size());
-        }
-        this.bpe = new BpeModel(table, byteToId, v.ignoreMerges(), v.ignoreMerges() ? Map.copyOf(normal) : Map.of());
-        this.specials = new SpecialTokenMatcher(v.tokens(), types);
+        this.encoder = encoderFactory.apply(tokens, types);
+        this.specials = new SpecialTokenMatcher(tokenList, types);
 
         this.tokenBytes = new byte[n][];
         for (int id = 0; id < n; id++) {
             tokenBytes[id] = switch (types[id]) {
-                case NORMAL, BYTE -> ByteLevel.decode(tokens[id]);
+                case NORMAL, BYTE -> decoding.bytes(id, tokens[id], types[id]);
                 case CONTROL, UNKNOWN, USER_DEFINED -> tokens[id].getBytes(StandardCharsets.UTF_8);
                 case UNUSED -> new byte[0];
             };
         }
     }
 
+    /** How a NORMAL or BYTE token turns into bytes, per kind. */
+    @FunctionalInterface
+    private interface TokenDecoding {
+        byte[] bytes(int id, String text, TokenType type);
+    }
+
     /**
-     * Builds a tokenizer from plain vocabulary data. Merge rules that name tokens not in the vocabulary are ignored
-     * (with a warning), as they could never apply.
+     * Builds a byte-level BPE tokenizer from plain vocabulary data. Merge rules that name tokens not in the
+     * vocabulary are ignored (with a warning), as they could never apply.
      *
      * @throws ModelFormatException if the data is inconsistent (sizes differ, BOS/EOS out of range, null tokens)
      */
     public static Tokenizer create(Vocabulary vocabulary) {
-        return new Tokenizer(vocabulary);
+        return new Tokenizer(vocabulary.source(), Kind.BYTE_LEVEL_BPE, vocabulary.tokens(), vocabulary.types(),
+                vocabulary.bosId(), vocabulary.eosId(), vocabulary.addBos(), vocabulary.addEos(),
+                (id, text, type) -> ByteLevel.decode(text),
+                (tokens, types) -> ByteLevelEncoder.build(vocabulary, tokens, types), false);
+    }
+
+    /**
+     * Builds a SentencePiece-style tokenizer from plain vocabulary data.
+     *
+     * @throws ModelFormatException if the data is inconsistent (sizes differ, BOS/EOS/UNK out of range, null tokens,
+     *                              a BYTE token whose text is not {@code <0xXX>})
+     */
+    public static Tokenizer create(SentencePieceVocabulary vocabulary) {
+        String source = vocabulary.source();
+        int n = vocabulary.tokens().size();
+        if (vocabulary.scores().length != n) {
+            throw new ModelFormatException(source + ": " + n + " tokens but " + vocabulary.scores().length
+                    + " scores", -1);
+        }
+        if (vocabulary.unkId() < -1 || vocabulary.unkId() >= n) {
+            throw new ModelFormatException(source + ": UNK token id " + vocabulary.unkId()
+                    + " is outside the vocabulary [0, " + n + ")", -1);
+        }
+        return new Tokenizer(source, Kind.SENTENCEPIECE, vocabulary.tokens(), vocabulary.types(),
+                vocabulary.bosId(), vocabulary.eosId(), vocabulary.addBos(), vocabulary.addEos(),
+                (id, text, type) -> type == TokenType.BYTE ? new byte[] {byteTokenValue(source, id, text)}
+                        : text.replace(SentencePieceEncoder.SPACE_MARK, ' ').getBytes(StandardCharsets.UTF_8),
+                (tokens, types) -> SentencePieceEncoder.build(vocabulary, tokens), vocabulary.addSpacePrefix());
+    }
+
+    /** The byte of a SentencePiece byte token {@code <0xXX>}. */
+    private static byte byteTokenValue(String source, int id, String text) {
+        if (text.length() == 6 && text.startsWith("<0x") && text.endsWith(">")) {
+            int hi = Character.digit(text.charAt(3), 16);
+            int lo = Character.digit(text.charAt(4), 16);
+            if (hi >= 0 && lo >= 0) {
+                return (byte) (hi << 4 | lo);
+            }
+        }
+        throw new ModelFormatException(source + ": token " + id + " \"" + text
+                + "\" has type BYTE but is not of the form <0xXX>", -1);
     }
 
     /**
@@ -187,16 +225,19 @@ public final class Tokenizer {
         if (addSpecial && addBos && bosId >= 0) {
             out.add(bosId);
         }
-        BpeModel.Scratch scratch = new BpeModel.Scratch();
-        IntList ends = new IntList(64);
         if (specials.size() == 0) {
-            encodeFragment(text, 0, text.length(), out, scratch, ends);
+            if (!text.isEmpty()) {
+                encoder.encode(text, 0, text.length(), true, out);
+            }
         } else {
+            boolean afterLiteral = true;
             for (SpecialTokenMatcher.Fragment f : specials.partition(text, parseSpecial)) {
-                if (f.isText()) {
-                    encodeFragment(text, f.start(), f.end(), out, scratch, ends);
-                } else {
+                if (!f.isText()) {
                     out.add(f.tokenId());
+                    afterLiteral = true;
+                } else if (f.end() > f.start()) {
+                    encoder.encode(text, f.start(), f.end(), afterLiteral, out);
+                    afterLiteral = false;
                 }
             }
         }
@@ -206,58 +247,15 @@ public final class Tokenizer {
         return out.toArray();
     }
 
-    private void encodeFragment(String text, int from, int to, IntList out, BpeModel.Scratch scratch, IntList ends) {
-        ends.clear();
-        preTokenizer.split(text, from, to, ends);
-        int start = from;
-        for (int k = 0; k < ends.size(); k++) {
-            int end = ends.get(k);
-            int n = utf8(text, start, end, scratch);
-            bpe.encodePiece(scratch, n, out);
-            start = end;
-        }
-    }
-
-    /**
-     * Writes the UTF-8 bytes of {@code text[from, to)} into {@code scratch.bytes}; returns the byte count. A lone
-     * surrogate becomes U+FFFD, as {@link String#getBytes} would encode it.
-     */
-    private static int utf8(String text, int from, int to, BpeModel.Scratch scratch) {
-        scratch.ensure((to - from) * 3);
-        byte[] b = scratch.bytes;
-        int n = 0;
-        for (int i = from; i < to; i++) {
-            char c = text.charAt(i);
-            if (c < 0x80) {
-                b[n++] = (byte) c;
-            } else if (c < 0x800) {
-                b[n++] = (byte) (0xC0 | (c >> 6));
-                b[n++] = (byte) (0x80 | (c & 0x3F));
-            } else if (Character.isHighSurrogate(c) && i + 1 < to && Character.isLowSurrogate(text.charAt(i + 1))) {
-                int cp = Character.toCodePoint(c, text.charAt(++i));
-                b[n++] = (byte) (0xF0 | (cp >> 18));
-                b[n++] = (byte) (0x80 | ((cp >> 12) & 0x3F));
-                b[n++] = (byte) (0x80 | ((cp >> 6) & 0x3F));
-                b[n++] = (byte) (0x80 | (cp & 0x3F));
-            } else {
-                if (Character.isSurrogate(c)) {
-                    c = '\uFFFD';
-                }
-                b[n++] = (byte) (0xE0 | (c >> 12));
-                b[n++] = (byte) (0x80 | ((c >> 6) & 0x3F));
-                b[n++] = (byte) (0x80 | (c & 0x3F));
-            }
-        }
-        return n;
-    }
-
     /** Decodes ids to text, rendering special (CONTROL) tokens as their text. */
     public String decode(int[] ids) {
         return decode(ids, false);
     }
 
     /**
-     * Decodes ids to text. Invalid UTF-8 (e.g. a sequence cut between tokens) becomes U+FFFD.
+     * Decodes ids to text. Invalid UTF-8 (e.g. a sequence cut between tokens) becomes U+FFFD. For a SentencePiece
+     * vocabulary with a space prefix, the space that the first rendered token starts with is dropped (it is the
+     * prefix encoding added), so the output starts like the encoded text did.
      *
      * @param skipSpecial leave out CONTROL and UNKNOWN tokens (USER_DEFINED tokens are ordinary text and stay)
      * @throws IllegalArgumentException for an id outside the vocabulary
@@ -265,9 +263,17 @@ public final class Tokenizer {
     public String decode(int[] ids, boolean skipSpecial) {
         StringBuilder out = new StringBuilder(ids.length * 4);
         Utf8Accumulator utf8 = new Utf8Accumulator();
+        boolean first = true;
         for (int id : ids) {
             byte[] b = bytesOf(id, skipSpecial);
-            utf8.append(b, 0, b.length, out);
+            int from = 0;
+            if (first && b.length > 0) {
+                first = false;
+                if (stripLeadingSpace && types[id] == TokenType.NORMAL && b[0] == ' ') {
+                    from = 1; // the space SentencePiece put before the text
+                }
+            }
+            utf8.append(b, from, b.length, out);
         }
         utf8.finish(out);
         return out.toString();
@@ -340,9 +346,25 @@ public final class Tokenizer {
         return addEos && eosId >= 0;
     }
 
-    /** The pre-tokenizer in use. */
+    /**
+     * The pre-tokenizer in use; for a SentencePiece vocabulary, which encodes each fragment whole, one named
+     * {@code none} without regexes.
+     */
     public PreTokenizer preTokenizer() {
-        return preTokenizer;
+        return encoder instanceof ByteLevelEncoder b ? b.preTokenizer() : WHOLE_TEXT;
+    }
+
+    /** The kind of vocabulary. */
+    public Kind kind() {
+        return kind;
+    }
+
+    /**
+     * Whether a space is put before the text (SentencePiece's {@code add_dummy_prefix}, GGUF
+     * {@code tokenizer.ggml.add_space_prefix}); always false for byte-level BPE.
+     */
+    public boolean addsSpacePrefix() {
+        return encoder instanceof SentencePieceEncoder s && s.addsSpacePrefix();
     }
 
     /** Where the vocabulary came from. */
@@ -359,6 +381,6 @@ public final class Tokenizer {
 
     @Override
     public String toString() {
-        return "Tokenizer[" + source + ", " + tokens.length + " tokens, pre=" + preTokenizer.name() + "]";
+        return "Tokenizer[" + source + ", " + tokens.length + " tokens, " + encoder.describe() + "]";
     }
 }

@@ -51,8 +51,8 @@ class DeepSeek2FileVariantsTest {
         try (GgufFile file = GgufFile.open(legacy);
              LanguageModel model = LanguageModels.load(file, ModelOptions.defaults(2))) {
             assertTrue(file.tensor("blk.0.attn_kv_b.weight").isPresent() && file.tensor("blk.0.attn_k_b.weight").isEmpty());
-            DeepSeek2GoldenTest.Summary summary = new DeepSeek2GoldenTest.Summary();
-            DeepSeek2GoldenTest.check(g, DeepSeek2GoldenTest.run(model, g, true), "legacy attn_kv_b", summary);
+            GoldenComparison.Summary summary = new GoldenComparison.Summary();
+            GoldenComparison.check(g, GoldenComparison.run(model, g, true), "legacy attn_kv_b", summary);
             System.out.printf("%-22s legacy kv_b %s%n", g.name(), summary);
         }
     }
@@ -84,12 +84,12 @@ class DeepSeek2FileVariantsTest {
         float[][] a;
         float[][] b;
         try (GgufFile f = GgufFile.open(legacy); LanguageModel m = LanguageModels.load(f, exact)) {
-            a = DeepSeek2GoldenTest.run(m, g, true).rows();
+            a = GoldenComparison.run(m, g, true).rows();
         }
         try (GgufFile f = GgufFile.open(split); LanguageModel m = LanguageModels.load(f, exact)) {
-            b = DeepSeek2GoldenTest.run(m, g, true).rows();
+            b = GoldenComparison.run(m, g, true).rows();
         }
-        DeepSeek2GoldenTest.agree(a, b, "legacy Q8_0 attn_kv_b vs split f32");
+        GoldenComparison.agree(a, b, "legacy Q8_0 attn_kv_b vs split f32");
     }
 
     /** Some converters fuse each expert's gate and up projections into one {@code ffn_gate_up_exps} tensor. */
@@ -116,8 +116,8 @@ class DeepSeek2FileVariantsTest {
         }
         try (GgufFile file = GgufFile.open(fused);
              LanguageModel model = LanguageModels.load(file, ModelOptions.defaults(1))) {
-            DeepSeek2GoldenTest.Summary summary = new DeepSeek2GoldenTest.Summary();
-            DeepSeek2GoldenTest.check(g, DeepSeek2GoldenTest.run(model, g, true), "fused gate_up", summary);
+            GoldenComparison.Summary summary = new GoldenComparison.Summary();
+            GoldenComparison.check(g, GoldenComparison.run(model, g, true), "fused gate_up", summary);
             System.out.printf("%-22s fused gate_up %s%n", g.name(), summary);
         }
     }

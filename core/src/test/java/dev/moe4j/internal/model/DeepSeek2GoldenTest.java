@@ -1,51 +1,26 @@
 package dev.moe4j.internal.model;
 
 import dev.moe4j.internal.gguf.GgufFile;
-import dev.moe4j.internal.model.ModelOptions.ActivationRounding;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
-import java.lang.foreign.ValueLayout;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * The deepseek2 forward pass against llama.cpp on every deepseek2 golden model (shared/golden/README.md): the prompt,
- * then llama.cpp's 32 generated tokens fed one at a time, comparing each step's logits with its row.
- * <ul>
- * <li>f32 models: cosine ≥ 0.99999 and max|Δ| ≤ 1e-3 at every step, and our greedy argmax (lowest id on ties) is
- *     llama.cpp's generated token at every step;</li>
- * <li>quantized models (run with llama.cpp's activation rounding): cosine ≥ 0.999, and the same argmax wherever
- *     llama.cpp's top-2 gap is at least 0.05. One exception, counted and printed: a step whose own token had a MoE
- *     routing decision closer than {@link #ROUTING_TIE} (k-th vs (k+1)-th selection score) may have picked the other
- *     expert than llama.cpp, whose 8-bit activations differ from ours by more than that; such a step needs cosine ≥
- *     {@link #TIE_COSINE} only, and at most {@link #MAX_TIE_STEPS} steps per run may use the exception.</li>
- * </ul>
- * Each model runs on 1 and 2 threads, with the prompt as one batch and token by token. Those four runs must agree to
- * {@link #RUNS_AGREE} (relative to the largest logit) with f32 activations; with llama.cpp's rounding they cannot, since
- * an 8-bit rounding amplifies any last-bit difference between batched and single-token products.
+ * The deepseek2 forward pass against llama.cpp on every deepseek2 golden model, with the tolerances and run matrix of
+ * {@link GoldenComparison} (f32: cosine ≥ 0.99999, max|Δ| ≤ 1e-3, identical greedy tokens; quantized: cosine ≥ 0.999
+ * and the same argmax where llama.cpp's top-2 gap ≥ 0.05, with the bounded routing-tie exception; threads 1 and 2,
+ * prefill and token by token), and on the plain-Java kernels.
  */
 class DeepSeek2GoldenTest {
     static final List<String> DEEPSEEK2_CASES = List.of("demo-wordnet-q8", "demo-wordnet-q8-chat", "ds2-k256-q2_k",
             "ds2-k256-q4_k_m", "ds2-k256-q6_k", "ds2-lite-tiny-f32", "ds2-tiny-f32", "ds2-tiny-q4e", "ds2-tiny-q8e");
-
-    static final double F32_COSINE = 0.99999;
-    static final double F32_MAX_DIFF = 1e-3;
-    static final double QUANT_COSINE = 0.999;
-    static final double QUANT_ARGMAX_GAP = 0.05;
-    static final double ROUTING_TIE = 0.01;
-    static final double TIE_COSINE = 0.9;
-    static final int MAX_TIE_STEPS = 4;
-    /** Batch vs token-by-token, 1 vs 2 threads, f32 activations: max|Δ| / max(1, max|logit|). */
-    static final double RUNS_AGREE = 2e-5;
 
     @Test
     void everyDeepseek2FixtureIsCovered() {
@@ -59,35 +34,7 @@ class DeepSeek2GoldenTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void matchesLlamaCpp(String name) throws IOException {
-        GoldenCase g = GoldenCase.load(name);
-        Summary summary = new Summary();
-        try (GgufFile file = GgufFile.open(g.model())) {
-            for (ActivationRounding rounding : g.quantized()
-                    ? ActivationRounding.values() : new ActivationRounding[] {ActivationRounding.GGML}) {
-                float[][] first = null;
-                for (int threads : new int[] {1, 2}) {
-                    ModelOptions options = ModelOptions.defaults(threads).withRounding(rounding);
-                    try (LanguageModel model = LanguageModels.load(file, options)) {
-                        for (boolean prefill : new boolean[] {true, false}) {
-                            String label = name + " " + rounding + " threads=" + threads
-                                    + (prefill ? " prefill" : " token-by-token");
-                            Run run = run(model, g, prefill);
-                            if (rounding == ActivationRounding.GGML) {
-                                check(g, run, label, summary);
-                            }
-                            if (rounding == ActivationRounding.NONE || !g.quantized()) {
-                                if (first == null) {
-                                    first = run.rows();
-                                } else {
-                                    agree(first, run.rows(), label);
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        System.out.printf("%-22s native     %s%n", name, summary);
+        System.out.printf("%-22s native     %s%n", name, GoldenComparison.matchesLlamaCpp(name));
     }
 
     /** The same comparison on the plain-Java kernels: the model code alone, apart from the SIMD kernels. */
@@ -95,124 +42,12 @@ class DeepSeek2GoldenTest {
     @ValueSource(strings = {"ds2-tiny-f32", "ds2-lite-tiny-f32", "ds2-tiny-q8e", "ds2-k256-q4_k_m", "demo-wordnet-q8-chat"})
     void matchesLlamaCppOnReferenceKernels(String name) throws IOException {
         GoldenCase g = GoldenCase.load(name);
-        Summary summary = new Summary();
+        GoldenComparison.Summary summary = new GoldenComparison.Summary();
         try (GgufFile file = GgufFile.open(g.model());
              LanguageModel model = LanguageModels.load(file,
                      ModelOptions.defaults(1).withBackend(ModelOptions.Backend.REFERENCE))) {
-            check(g, run(model, g, true), name + " reference", summary);
+            GoldenComparison.check(g, GoldenComparison.run(model, g, true), name + " reference", summary);
         }
         System.out.printf("%-22s reference  %s%n", name, summary);
-    }
-
-    /** One run: the logits row of each step and, per step, the smallest routing margin at that step's position. */
-    record Run(float[][] rows, double[] margins) {
-    }
-
-    /** Logits after the prompt, then after each of llama.cpp's generated tokens but the last: one row per step. */
-    static Run run(LanguageModel model, GoldenCase g, boolean prefill) {
-        int vocab = model.config().vocabSize();
-        int steps = g.steps().length;
-        int ctx = Math.min(model.config().contextLength(), g.prompt().length + steps);
-        float[][] rows = new float[steps][vocab];
-        int first = g.prompt().length - 1; // position of step 0
-        int k = ((DeepSeek2Model) model).cfg.expertsUsed();
-        double[] margins = new double[steps];
-        Arrays.fill(margins, Double.POSITIVE_INFINITY);
-        try (InferenceState s = model.newState(ctx)) {
-            s.setObserver((name, layer, pos, data) -> {
-                if (name.equals("ffn_moe_selection") && pos >= first) {
-                    double m = RoutingMargin.of(data.toArray(ValueLayout.JAVA_FLOAT), k);
-                    margins[pos - first] = Math.min(margins[pos - first], m);
-                }
-            });
-            if (prefill) {
-                model.forward(s, g.prompt(), 0, g.prompt().length, rows[0]);
-            } else {
-                for (int i = 0; i < g.prompt().length; i++) {
-                    model.forward(s, g.prompt(), i, 1, rows[0]);
-                }
-            }
-            for (int i = 1; i < steps; i++) {
-                model.forward(s, g.generated(), i - 1, 1, rows[i]);
-            }
-            assertEquals(g.prompt().length + steps - 1, s.position());
-        }
-        return new Run(rows, margins);
-    }
-
-    static void check(GoldenCase g, Run run, String label, Summary summary) {
-        List<String> problems = new ArrayList<>();
-        int ties = 0;
-        for (int i = 0; i < run.rows().length; i++) {
-            float[] got = run.rows()[i];
-            float[] ref = g.steps()[i];
-            assertEquals(ref.length, got.length, label + ": vocabulary size");
-            double cos = LogitStats.cosine(got, ref);
-            double diff = LogitStats.maxAbsDiff(got, ref);
-            int mine = LogitStats.argmax(got);
-            if (!g.quantized()) {
-                summary.add(cos, diff);
-                if (!(cos >= F32_COSINE) || !(diff <= F32_MAX_DIFF)) {
-                    problems.add("step " + i + ": cosine " + cos + ", max|Δ| " + diff);
-                }
-                if (mine != g.generated()[i]) {
-                    problems.add("step " + i + ": greedy token " + mine + ", llama.cpp generated " + g.generated()[i]);
-                }
-                continue;
-            }
-            boolean argmaxOk = LogitStats.top2Gap(ref) < QUANT_ARGMAX_GAP || mine == LogitStats.argmax(ref);
-            if (cos >= QUANT_COSINE && argmaxOk) {
-                summary.add(cos, diff);
-            } else if (run.margins()[i] < ROUTING_TIE && cos >= TIE_COSINE) {
-                ties++;
-                summary.tie(i, cos, run.margins()[i]);
-            } else {
-                problems.add("step " + i + ": cosine " + cos + ", argmax " + mine + " vs llama.cpp "
-                        + LogitStats.argmax(ref) + " (top-2 gap " + LogitStats.top2Gap(ref) + "), routing margin "
-                        + run.margins()[i]);
-            }
-        }
-        if (ties > MAX_TIE_STEPS) {
-            problems.add(ties + " steps needed the routing-tie exception, at most " + MAX_TIE_STEPS + " may");
-        }
-        if (!problems.isEmpty()) {
-            fail(label + ": " + problems.size() + " mismatch(es), first: " + String.join("; ",
-                    problems.subList(0, Math.min(5, problems.size()))));
-        }
-    }
-
-    static void agree(float[][] a, float[][] b, String label) {
-        for (int i = 0; i < a.length; i++) {
-            double scale = 1;
-            for (float v : a[i]) {
-                scale = Math.max(scale, Math.abs(v));
-            }
-            double diff = LogitStats.maxAbsDiff(a[i], b[i]);
-            if (diff > RUNS_AGREE * scale) {
-                fail(label + " step " + i + ": differs from the first run by " + diff + " (max logit " + scale + ")");
-            }
-        }
-    }
-
-    /** Worst agreement over the checked steps, and the steps excused by a routing tie. */
-    static final class Summary {
-        double cosine = 1;
-        double maxDiff;
-        final java.util.TreeMap<Integer, String> ties = new java.util.TreeMap<>();
-
-        void add(double cos, double diff) {
-            cosine = Math.min(cosine, cos);
-            maxDiff = Math.max(maxDiff, diff);
-        }
-
-        void tie(int step, double cos, double margin) {
-            ties.merge(step, String.format("step %d cos %.4f margin %.4f", step, cos, margin), (x, y) -> x);
-        }
-
-        @Override
-        public String toString() {
-            return String.format("worst cosine %.8f  max|Δ| %.3e%s", cosine, maxDiff,
-                    ties.isEmpty() ? "" : "  routing ties: " + ties.values());
-        }
     }
 }

@@ -164,13 +164,13 @@ class DeepSeek2StateTest {
         try (GgufFile file = GgufFile.open(g.model());
              LanguageModel model = LanguageModels.load(file, ModelOptions.defaults(1)
                      .withRounding(ModelOptions.ActivationRounding.NONE))) {
-            float[][] alone = DeepSeek2GoldenTest.run(model, g, true).rows();
+            float[][] alone = GoldenComparison.run(model, g, true).rows();
             java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
             try {
-                var a = pool.submit(() -> DeepSeek2GoldenTest.run(model, g, true).rows());
-                var b = pool.submit(() -> DeepSeek2GoldenTest.run(model, g, false).rows());
-                DeepSeek2GoldenTest.agree(alone, a.get(), "concurrent prefill session");
-                DeepSeek2GoldenTest.agree(alone, b.get(), "concurrent token-by-token session");
+                var a = pool.submit(() -> GoldenComparison.run(model, g, true).rows());
+                var b = pool.submit(() -> GoldenComparison.run(model, g, false).rows());
+                GoldenComparison.agree(alone, a.get(), "concurrent prefill session");
+                GoldenComparison.agree(alone, b.get(), "concurrent token-by-token session");
             } finally {
                 pool.shutdownNow();
             }
@@ -179,10 +179,15 @@ class DeepSeek2StateTest {
 
     @Test
     void unknownArchitectureIsNamed() throws IOException {
-        try (GgufFile file = GgufFile.open(GoldenFiles.goldenDir().resolve("qwen3moe-tiny-f32/model.gguf"))) {
+        Path other = dir.resolve("mamba.gguf");
+        try (GgufFile src = GgufFile.open(GoldenFiles.goldenDir().resolve("qwen3moe-tiny-f32/model.gguf"))) {
+            GgufRewrite.copy(src, k -> !k.equals("general.architecture"), t -> true)
+                    .putString("general.architecture", "mamba").write(other);
+        }
+        try (GgufFile file = GgufFile.open(other)) {
             ModelFormatException e = assertThrows(ModelFormatException.class,
                     () -> LanguageModels.load(file, ModelOptions.defaults(1)));
-            assertTrue(e.getMessage().contains("'qwen3moe'") && e.getMessage().contains("deepseek2"), e.getMessage());
+            assertTrue(e.getMessage().contains("'mamba'") && e.getMessage().contains("deepseek2"), e.getMessage());
         }
     }
 

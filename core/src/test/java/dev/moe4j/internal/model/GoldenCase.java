@@ -2,6 +2,7 @@ package dev.moe4j.internal.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.moe4j.internal.gguf.GgufFile;
 import dev.moe4j.testing.GoldenFiles;
 import dev.moe4j.testing.Npy;
 
@@ -11,13 +12,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
  * One folder of shared/golden: a model and what llama.cpp computed with it (see golden/README.md): the prompt ids,
  * the 32 greedy tokens it generated and the logits row that chose each of them (row 0 = last prompt position).
+ *
+ * @param arch        {@code fixture.json}'s {@code arch}
+ * @param expertsUsed the model file's {@code <arch>.expert_used_count}, 0 for a dense model
  */
-record GoldenCase(String name, Path model, boolean quantized, int[] prompt, int[] generated, float[][] steps) {
+record GoldenCase(String name, String arch, Path model, boolean quantized, int expertsUsed, int[] prompt,
+                  int[] generated, float[][] steps) {
 
     static GoldenCase load(String name) {
         Path dir = GoldenFiles.goldenDir().resolve(name);
@@ -36,8 +42,13 @@ record GoldenCase(String name, Path model, boolean quantized, int[] prompt, int[
             if (!java.util.Arrays.equals(last, byStep[0])) {
                 throw new IllegalStateException(name + ": logits_last_prompt.npy differs from row 0 of logits_gen_steps.npy");
             }
-            return new GoldenCase(name, model, fx.get("quant").asBoolean(), ids(dir.resolve("prompt_tokens.txt")),
-                    ids(dir.resolve("generated_tokens.txt")), byStep);
+            String arch = fx.get("arch").asText();
+            int used;
+            try (GgufFile file = GgufFile.open(model)) {
+                used = file.metadata().optInt(arch + ".expert_used_count").orElse(0);
+            }
+            return new GoldenCase(name, arch, model, fx.get("quant").asBoolean(), used,
+                    ids(dir.resolve("prompt_tokens.txt")), ids(dir.resolve("generated_tokens.txt")), byStep);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -45,12 +56,17 @@ record GoldenCase(String name, Path model, boolean quantized, int[] prompt, int[
 
     /** Every golden folder whose fixture.json says {@code arch = deepseek2}, sorted. */
     static List<String> deepseek2Cases() {
+        return cases("deepseek2"::equals);
+    }
+
+    /** Every golden folder whose fixture.json's {@code arch} passes {@code arch}, sorted. */
+    static List<String> cases(Predicate<String> arch) {
         List<String> out = new ArrayList<>();
         ObjectMapper json = new ObjectMapper();
         try (Stream<Path> dirs = Files.list(GoldenFiles.goldenDir())) {
             for (Path d : dirs.sorted().toList()) {
                 Path fx = d.resolve("fixture.json");
-                if (Files.isRegularFile(fx) && "deepseek2".equals(json.readTree(fx.toFile()).path("arch").asText())) {
+                if (Files.isRegularFile(fx) && arch.test(json.readTree(fx.toFile()).path("arch").asText())) {
                     out.add(d.getFileName().toString());
                 }
             }

@@ -54,7 +54,8 @@ class LlamaCppVocabTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"deepseek-v3", "deepseek-llm", "deepseek-coder", "gpt-2", "qwen2", "llama-bpe"})
+    @ValueSource(strings = {"deepseek-v3", "deepseek-llm", "deepseek-coder", "gpt-2", "qwen2", "llama-bpe",
+            "llama-spm", "phi-3"})
     void everyCaseMatches(String vocab) throws IOException {
         Tokenizer tokenizer = TokenizerFixtures.gguf(vocab);
         List<Case> cases = readCases(TokenizerFixtures.llamaCppVocab(vocab));

@@ -53,6 +53,16 @@ final class TinyGguf {
         return this;
     }
 
+    TinyGguf f32s(String key, float[] values) {
+        key(key, 9);
+        i32(6);
+        i64(values.length);
+        for (float v : values) {
+            i32(Float.floatToRawIntBits(v));
+        }
+        return this;
+    }
+
     Path write(Path file) throws IOException {
         ByteBuffer header = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
         header.put("GGUF".getBytes(StandardCharsets.US_ASCII)).putInt(3).putLong(0).putLong(count);

@@ -82,16 +82,26 @@ class TokenizerLoaderTest {
     @Test
     void ggufRejectsUnsupportedModelAndPreTokenizer() throws IOException {
         List<String> tokens = ggufTokens();
-        Path f = new TinyGguf().string("tokenizer.ggml.model", "llama").strings("tokenizer.ggml.tokens", tokens)
-                .write(dir.resolve("spm.gguf"));
-        ModelFormatException e = assertThrows(ModelFormatException.class, () -> GgufTokenizerLoader.load(f));
-        assertTrue(e.getMessage().contains("tokenizer.ggml.model = 'llama' is not supported"), e.getMessage());
-        assertTrue(e.offset() > 0, "offset of the value");
+        for (String model : List.of("bert", "t5", "rwkv", "no-such-model")) {
+            Path f = new TinyGguf().string("tokenizer.ggml.model", model).strings("tokenizer.ggml.tokens", tokens)
+                    .write(dir.resolve(model + ".gguf"));
+            ModelFormatException e = assertThrows(ModelFormatException.class, () -> GgufTokenizerLoader.load(f));
+            assertTrue(e.getMessage().contains("tokenizer.ggml.model = '" + model + "' ("), e.getMessage());
+            assertTrue(e.getMessage().contains(") is not supported; supported: 'gpt2' (byte-level BPE), 'llama' "
+                    + "(SentencePiece BPE)"), e.getMessage());
+            assertTrue(e.offset() > 0, "offset of the value");
+        }
+        ModelFormatException bert = assertThrows(ModelFormatException.class, () -> GgufTokenizerLoader.load(
+                dir.resolve("bert.gguf")));
+        assertTrue(bert.getMessage().contains("WordPiece"), "says what the model type is: " + bert.getMessage());
 
         Path g = new TinyGguf().string("tokenizer.ggml.model", "gpt2").string("tokenizer.ggml.pre", "falcon")
                 .strings("tokenizer.ggml.tokens", tokens).write(dir.resolve("pre.gguf"));
-        e = assertThrows(ModelFormatException.class, () -> GgufTokenizerLoader.load(g));
-        assertTrue(e.getMessage().contains("tokenizer.ggml.pre = 'falcon' is not supported"), e.getMessage());
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> GgufTokenizerLoader.load(g));
+        assertTrue(e.getMessage().contains("tokenizer.ggml.pre = 'falcon' is not a supported pre-tokenizer "
+                + "(supported: deepseek-coder, deepseek-llm, deepseek-r1-qwen, deepseek-v3, default, gpt-2, "
+                + "llama-bpe, llama-v3, llama3, qwen2, qwen35)"), e.getMessage());
+        assertTrue(e.offset() > 0, "offset of the value");
     }
 
     @Test
@@ -134,6 +144,141 @@ class TokenizerLoaderTest {
         assertEquals(-1, t.bosId());
         assertFalse(t.addsBos());
         assertArrayEquals(new int[] {'h', 'i'}, t.encode("hi", true, true), "no merges, no BOS: one token per byte");
+    }
+
+    @Test
+    void ggufLlama3PreTokenizerAddsBosByDefaultAsLlamaCpp() throws IOException {
+        for (String pre : List.of("llama-bpe", "qwen2", "deepseek-r1-qwen", "qwen35")) {
+            Path f = new TinyGguf().string("tokenizer.ggml.model", "gpt2").string("tokenizer.ggml.pre", pre)
+                    .strings("tokenizer.ggml.tokens", ggufTokens()).u32("tokenizer.ggml.bos_token_id", 260)
+                    .write(dir.resolve(pre + ".gguf"));
+            Tokenizer t = GgufTokenizerLoader.load(f);
+            assertEquals(pre.equals("llama-bpe"), t.addsBos(), pre);
+            assertEquals(pre, t.preTokenizer().name());
+        }
+    }
+
+    // ---------------------------------------------------------------- GGUF, SentencePiece ("llama")
+
+    /** A tiny SentencePiece vocabulary: unk, BOS, EOS, the 256 byte tokens, then pieces with scores. */
+    private static List<String> spmTokens() {
+        List<String> t = new ArrayList<>(List.of("<unk>", "<s>", "</s>"));
+        for (int b = 0; b < 256; b++) {
+            t.add(String.format("<0x%02X>", b));
+        }
+        t.addAll(List.of("\u2581", "h", "i", "\u2581h", "hi", "\u2581hi", "<user>"));
+        return t;
+    }
+
+    private static int[] spmTypes(int n) {
+        int[] types = new int[n];
+        java.util.Arrays.fill(types, 1);
+        types[0] = 2;
+        types[1] = 3;
+        types[2] = 3;
+        java.util.Arrays.fill(types, 3, 259, 6);
+        types[n - 1] = 4;
+        return types;
+    }
+
+    private static float[] spmScores(int n) {
+        float[] scores = new float[n];
+        for (int i = 259; i < n; i++) {
+            scores[i] = -(i - 259); // earlier pieces merge first
+        }
+        return scores;
+    }
+
+    private TinyGguf spmGguf() {
+        List<String> tokens = spmTokens();
+        return new TinyGguf().string("tokenizer.ggml.model", "llama").string("tokenizer.ggml.pre", "ignored")
+                .strings("tokenizer.ggml.tokens", tokens).i32s("tokenizer.ggml.token_type", spmTypes(tokens.size()))
+                .f32s("tokenizer.ggml.scores", spmScores(tokens.size()));
+    }
+
+    @Test
+    void ggufSentencePieceDefaultsAreLlamaCpps() throws IOException {
+        Tokenizer t = GgufTokenizerLoader.load(spmGguf().write(dir.resolve("spm.gguf")));
+        int hi = 264; // "\u2581hi"
+        assertEquals(Tokenizer.Kind.SENTENCEPIECE, t.kind());
+        assertEquals(1, t.bosId(), "BOS 1 when absent");
+        assertEquals(2, t.eosId(), "EOS 2 when absent");
+        assertTrue(t.addsBos(), "add_bos_token true when absent");
+        assertFalse(t.addsEos());
+        assertTrue(t.addsSpacePrefix(), "add_space_prefix true when absent");
+        assertEquals("none", t.preTokenizer().name(), "tokenizer.ggml.pre is ignored");
+        assertArrayEquals(new int[] {1, hi}, t.encode("hi", true, false));
+        assertArrayEquals(new int[] {hi, 265, hi}, t.encode("hi<user>hi", false, false),
+                "USER_DEFINED always matched; the text after it gets a space prefix too");
+        assertArrayEquals(new int[] {hi, 3 + 'x', 3 + 0xC3, 3 + 0xA9}, t.encode("hixé", false, false),
+                "byte fallback: 'x' and the two UTF-8 bytes of 'é'");
+        assertEquals("hixé", t.decode(t.encode("hixé", true, false), true));
+        assertEquals("<s> hixé", t.decode(t.encode("hixé", true, false)));
+        assertEquals("Tokenizer[" + dir.resolve("spm.gguf") + ", 266 tokens, sentencepiece, space prefix]",
+                t.toString());
+
+        Tokenizer noPrefix = GgufTokenizerLoader.load(spmGguf().bool("tokenizer.ggml.add_space_prefix", false)
+                .bool("tokenizer.ggml.add_bos_token", false).u32("tokenizer.ggml.unknown_token_id", 0)
+                .write(dir.resolve("noprefix.gguf")));
+        assertFalse(noPrefix.addsSpacePrefix());
+        assertArrayEquals(new int[] {263}, noPrefix.encode("hi", true, false), "\"hi\", no BOS, no prefix");
+        assertArrayEquals(new int[] {hi}, noPrefix.encode(" hi", true, false));
+        assertEquals(" hi", noPrefix.decode(noPrefix.encode(" hi", false, false)), "nothing stripped");
+    }
+
+    @Test
+    void ggufSentencePieceAcceptsIntegerScores() throws IOException {
+        List<String> tokens = spmTokens();
+        float[] f = spmScores(tokens.size());
+        int[] ints = new int[f.length];
+        for (int i = 0; i < f.length; i++) {
+            ints[i] = (int) f[i];
+        }
+        Tokenizer t = GgufTokenizerLoader.load(new TinyGguf().string("tokenizer.ggml.model", "llama")
+                .strings("tokenizer.ggml.tokens", tokens).i32s("tokenizer.ggml.token_type", spmTypes(tokens.size()))
+                .i32s("tokenizer.ggml.scores", ints).write(dir.resolve("int.gguf")));
+        Tokenizer ref = GgufTokenizerLoader.load(spmGguf().write(dir.resolve("float.gguf")));
+        for (String s : List.of("hi", "hih ih", " i h  hi", "hé")) {
+            assertArrayEquals(ref.encode(s, true, false), t.encode(s, true, false), s);
+        }
+    }
+
+    @Test
+    void ggufSentencePieceRejectsBadData() throws IOException {
+        List<String> tokens = spmTokens();
+        int n = tokens.size();
+        Path shortScores = new TinyGguf().string("tokenizer.ggml.model", "llama").strings("tokenizer.ggml.tokens",
+                tokens).f32s("tokenizer.ggml.scores", new float[5]).write(dir.resolve("short.gguf"));
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> GgufTokenizerLoader.load(
+                shortScores));
+        assertTrue(e.getMessage().contains("tokenizer.ggml.scores has 5 entries but tokenizer.ggml.tokens has " + n),
+                e.getMessage());
+
+        Path textScores = new TinyGguf().string("tokenizer.ggml.model", "llama").strings("tokenizer.ggml.tokens",
+                tokens).strings("tokenizer.ggml.scores", tokens).write(dir.resolve("text.gguf"));
+        e = assertThrows(ModelFormatException.class, () -> GgufTokenizerLoader.load(textScores));
+        assertTrue(e.getMessage().contains("tokenizer.ggml.scores is an array of STRING, expected FLOAT32"),
+                e.getMessage());
+
+        float[] nan = spmScores(n);
+        nan[260] = Float.NaN;
+        Path nanScores = new TinyGguf().string("tokenizer.ggml.model", "llama").strings("tokenizer.ggml.tokens",
+                tokens).f32s("tokenizer.ggml.scores", nan).write(dir.resolve("nan.gguf"));
+        e = assertThrows(ModelFormatException.class, () -> GgufTokenizerLoader.load(nanScores));
+        assertTrue(e.getMessage().contains("tokenizer.ggml.scores[260] is NaN"), e.getMessage());
+
+        int[] types = spmTypes(n);
+        types[259] = 6; // "\u2581" typed BYTE
+        Path badByte = new TinyGguf().string("tokenizer.ggml.model", "llama").strings("tokenizer.ggml.tokens",
+                tokens).i32s("tokenizer.ggml.token_type", types).write(dir.resolve("byte.gguf"));
+        e = assertThrows(ModelFormatException.class, () -> GgufTokenizerLoader.load(badByte));
+        assertTrue(e.getMessage().contains("token 259 \"\u2581\" has type BYTE but is not of the form <0xXX>"),
+                e.getMessage());
+
+        Path badUnk = spmGguf().u32("tokenizer.ggml.unknown_token_id", n).write(dir.resolve("unk.gguf"));
+        e = assertThrows(ModelFormatException.class, () -> GgufTokenizerLoader.load(badUnk));
+        assertTrue(e.getMessage().contains("tokenizer.ggml.unknown_token_id = " + n + " is outside the vocabulary"),
+                e.getMessage());
     }
 
     // ---------------------------------------------------------------- tokenizer.json

@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "moe4j", mixinStandardHelpOptions = true, version = "moe4j 0.1.0",
         description = "Run and inspect Mixture-of-Experts models.",
         subcommands = {CommandLine.HelpCommand.class, InspectCommand.class, GenerateCommand.class,
-                LogitsCommand.class, TokenizeCommand.class, ChatCommand.class, SynthCommand.class, BenchCommand.class})
+                LogitsCommand.class, TokenizeCommand.class, ChatCommand.class, RenderCommand.class, SynthCommand.class,
+                BenchCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

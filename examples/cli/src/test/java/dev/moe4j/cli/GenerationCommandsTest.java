@@ -162,7 +162,8 @@ class GenerationCommandsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"deepseek-v3", "deepseek-llm", "deepseek-coder", "gpt-2", "qwen2", "llama-bpe"})
+    @ValueSource(strings = {"deepseek-v3", "deepseek-llm", "deepseek-coder", "gpt-2", "qwen2", "llama-bpe",
+            "llama-spm", "phi-3"})
     void tokenizeFileMatchesLlamaCppOutExactly(String vocab) throws IOException {
         Path base = shared().resolve("tokenizers/llama.cpp-vocab/ggml-vocab-" + vocab + ".gguf");
         Result r = run("", "tokenize", "-m", base.toString(), "-f", base + ".inp");
