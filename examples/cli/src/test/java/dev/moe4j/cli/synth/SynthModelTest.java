@@ -186,15 +186,17 @@ class SynthModelTest {
     }
 
     /**
-     * Share of all top-k selections that went to the hottest eighth of the experts, over the MoE layer of a
-     * two-layer model, prefilling random tokens. Uniform routing gives about 1/8.
+     * Share of the top-k selections that went to the hottest eighth of a layer's experts, prefilling random tokens
+     * into a two-layer model; the lowest share over its MoE layers (each layer has its own hot experts). Uniform
+     * routing gives about 1/8.
      */
     private double hotShare(Path file, int experts) throws Exception {
-        long[] count = new long[experts];
+        Map<Integer, long[]> counts = new java.util.TreeMap<>();
         try (GgufFile f = GgufFile.open(file); LanguageModel m = LanguageModels.load(f, ModelOptions.defaults(2));
              InferenceState s = m.newState(256)) {
             s.setObserver((name, layer, position, data) -> {
                 if (name.equals("ffn_moe_topk")) {
+                    long[] count = counts.computeIfAbsent(layer, l -> new long[experts]);
                     for (long i = 0; i < data.byteSize() / Float.BYTES; i++) {
                         count[(int) data.getAtIndex(ValueLayout.JAVA_FLOAT, i)]++;
                     }
@@ -204,21 +206,26 @@ class SynthModelTest {
             int[] tokens = r.ints(256, 2, m.config().vocabSize()).toArray();
             m.forward(s, tokens, 0, tokens.length, null);
         }
-        long[] sorted = count.clone();
-        Arrays.sort(sorted);
-        long hot = 0;
-        long all = 0;
-        for (int i = 0; i < experts; i++) {
-            all += sorted[i];
-            if (i >= experts - experts / 8) {
-                hot += sorted[i];
+        assertTrue(!counts.isEmpty(), "the observer saw the routing");
+        double lowest = 1;
+        for (long[] count : counts.values()) {
+            long[] sorted = count.clone();
+            Arrays.sort(sorted);
+            long hot = 0;
+            long all = 0;
+            for (int i = 0; i < experts; i++) {
+                all += sorted[i];
+                if (i >= experts - experts / 8) {
+                    hot += sorted[i];
+                }
             }
+            lowest = Math.min(lowest, (double) hot / all);
         }
-        return (double) hot / all;
+        return lowest;
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"deepseek-v3", "deepseek-v2-lite"}) // sigmoid with selection bias; softmax
+    @ValueSource(strings = {"deepseek-v3", "deepseek-v2-lite", "qwen3-30b-a3b"}) // sigmoid + bias; softmax; softmax
     void skewedRoutersConcentrateTheLoad(String name) throws Exception {
         int experts = 64;
         Path flat = synth(name, "--experts", String.valueOf(experts), "--skew", "0");
@@ -226,10 +233,10 @@ class SynthModelTest {
         Files.move(flat, dir.resolve("flat.gguf"));
         Path skewed = synth(name, "--experts", String.valueOf(experts), "--skew", "1");
         double skewedShare = hotShare(skewed, experts);
-        // measured (seed 1): flat 0.26 / 0.23 (random routers over 256 random tokens are not perfectly even, 1/8 is
-        // the ideal), skewed 0.72 / 0.50
-        assertTrue(flatShare < 0.35, name + ": unskewed hot share " + flatShare);
-        assertTrue(skewedShare > 0.45 && skewedShare > flatShare + 0.2, name + ": skewed hot share " + skewedShare
+        // measured (seed 1), unskewed → skewed: V3 0.26 → 0.72, V2-Lite 0.23 → 0.50, Qwen3 0.36 → 0.56 (random
+        // routers are not perfectly even over 256 random tokens; 1/8 is the ideal)
+        assertTrue(flatShare < 0.4, name + ": unskewed hot share " + flatShare);
+        assertTrue(skewedShare > 0.45 && skewedShare > flatShare + 0.15, name + ": skewed hot share " + skewedShare
                 + " (unskewed " + flatShare + ")");
     }
 }
