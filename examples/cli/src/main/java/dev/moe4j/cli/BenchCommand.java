@@ -51,6 +51,11 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Timed repetitions of each test (default ${DEFAULT-VALUE}), after one warm-up run.")
     int reps;
 
+    @Option(names = "--warmup", paramLabel = "SECONDS", defaultValue = "2",
+            description = "Untimed runs of each test for at least this long first, at least one (default "
+                    + "${DEFAULT-VALUE}; the JIT compiles meanwhile).")
+    double warmup;
+
     @Option(names = {"-ub", "--ubatch"}, paramLabel = "B", defaultValue = "512",
             description = "Most tokens one internal forward step takes (default ${DEFAULT-VALUE}, as llama-bench).")
     int ubatch;
@@ -71,8 +76,9 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private int bench() throws java.io.IOException {
-        if (prompt < 0 || gen < 0 || reps < 1 || probeMib < 0 || prompt + gen == 0) {
-            throw new IllegalArgumentException("-p and -n must be >= 0 (not both 0), -r >= 1, --probe-mib >= 0");
+        if (prompt < 0 || gen < 0 || reps < 1 || probeMib < 0 || prompt + gen == 0 || !(warmup >= 0)) {
+            throw new IllegalArgumentException("-p and -n must be >= 0 (not both 0), -r >= 1, --probe-mib >= 0, "
+                    + "--warmup >= 0");
         }
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         ModelInfo info = ModelInfo.read(model);
@@ -88,7 +94,7 @@ public final class BenchCommand implements Callable<Integer> {
                         + lm.config().contextLength());
             }
             prefault(file);
-            try (Bench bench = new Bench(lm, ctx, seed)) {
+            try (Bench bench = new Bench(lm, ctx, seed, (long) (warmup * 1e9))) {
                 if (prompt > 0) {
                     pp = bench.prefill(prompt, reps);
                 }
@@ -129,7 +135,8 @@ public final class BenchCommand implements Callable<Integer> {
                 model.getFileName(), info.architecture(), Units.count(info.parametersTotal()),
                 Units.count(info.parametersActive()), Units.bytes(info.fileSize())));
         b.append("kernels: ").append(NativeRuntime.current().configuredLevel()).append(", ubatch ").append(ubatch)
-                .append(", ").append(reps).append(" repetitions").append(nl);
+                .append(", ").append(reps).append(" repetitions after ").append(warmup).append(" s of warm-up")
+                .append(nl);
         b.append("| threads |   test |                t/s |").append(nl);
         b.append("| ------: | -----: | -----------------: |").append(nl);
         if (pp != null) {
@@ -171,6 +178,7 @@ public final class BenchCommand implements Callable<Integer> {
         o.put("threads", t);
         o.put("ubatch", ubatch);
         o.put("repetitions", reps);
+        o.put("warmup_s", warmup);
         o.put("n_prompt", prompt);
         o.put("n_gen", gen);
         if (pp != null) {

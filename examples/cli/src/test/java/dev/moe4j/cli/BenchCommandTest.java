@@ -4,9 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.moe4j.ModelInfo;
 import dev.moe4j.cli.bench.ActiveWeights;
+import dev.moe4j.cli.bench.Bench;
 import dev.moe4j.cli.bench.Samples;
 import dev.moe4j.internal.gguf.GgufFile;
 import dev.moe4j.internal.gguf.GgufTensor;
+import dev.moe4j.internal.model.InferenceState;
+import dev.moe4j.internal.model.LanguageModel;
+import dev.moe4j.internal.model.LanguageModels;
+import dev.moe4j.internal.model.ModelConfig;
+import dev.moe4j.internal.model.ModelOptions;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -29,7 +35,7 @@ class BenchCommandTest {
     void jsonHasMeanRatesSamplesAndWeightFigures() throws Exception {
         Path model = golden("ds2-tiny-q8e");
         CliRunner.Result r = CliRunner.run("bench", "-m", model.toString(), "-p", "16", "-n", "8", "-r", "3", "-t",
-                "2", "--probe-mib", "64", "--json");
+                "2", "--probe-mib", "64", "--warmup", "0.2", "--json");
         assertEquals(0, r.exit(), r.err());
         JsonNode j = new ObjectMapper().readTree(r.out());
         for (String rate : List.of("pp", "tg")) {
@@ -46,6 +52,7 @@ class BenchCommandTest {
             assertTrue(j.get(rate + "_tokens_per_s_stddev").asDouble() >= 0);
         }
         assertEquals(2, j.get("threads").asInt());
+        assertEquals(0.2, j.get("warmup_s").asDouble());
         assertEquals(16, j.get("n_prompt").asInt());
         assertEquals(8, j.get("n_gen").asInt());
 
@@ -63,7 +70,7 @@ class BenchCommandTest {
     @Test
     void aTestWithZeroTokensIsSkippedAndItsFieldsOmitted() throws Exception {
         CliRunner.Result r = CliRunner.run("bench", "-m", golden("ds2-tiny-q8e").toString(), "-p", "0", "-n", "4",
-                "-r", "1", "-t", "1", "--probe-mib", "0", "--json");
+                "-r", "1", "-t", "1", "--probe-mib", "0", "--warmup", "0", "--json");
         assertEquals(0, r.exit(), r.err());
         JsonNode j = new ObjectMapper().readTree(r.out());
         assertFalse(j.has("pp_tokens_per_s"));
@@ -75,7 +82,7 @@ class BenchCommandTest {
     @Test
     void textOutputIsATable() {
         CliRunner.Result r = CliRunner.run("bench", "-m", golden("ds2-tiny-f32").toString(), "-p", "8", "-n", "4",
-                "-r", "2", "-t", "1", "--probe-mib", "32");
+                "-r", "2", "-t", "1", "--probe-mib", "32", "--warmup", "0");
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("|    pp8 |"), r.out());
         assertTrue(r.out().contains("tg4") && r.out().contains("read per decoded token")
@@ -116,6 +123,64 @@ class BenchCommandTest {
             ActiveWeights dense = ActiveWeights.of(f, 0, 0);
             assertEquals(w.total(), dense.total());
             assertTrue(dense.active() > w.active(), "counted as dense, every expert is read");
+        }
+    }
+
+    /** Counts forward calls of a real model, to see the warm-up runs. */
+    private static final class Counting implements LanguageModel {
+        final LanguageModel inner;
+        int calls;
+
+        Counting(LanguageModel inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public ModelConfig config() {
+            return inner.config();
+        }
+
+        @Override
+        public InferenceState newState(int contextLength) {
+            return inner.newState(contextLength);
+        }
+
+        @Override
+        public void forward(InferenceState state, int[] tokens, int offset, int count, float[] logitsOut) {
+            calls++;
+            inner.forward(state, tokens, offset, count, logitsOut);
+        }
+
+        @Override
+        public void forwardAllLogits(InferenceState state, int[] tokens, int offset, int count, float[] logitsOut) {
+            inner.forwardAllLogits(state, tokens, offset, count, logitsOut);
+        }
+
+        @Override
+        public void close() {
+            inner.close();
+        }
+    }
+
+    @Test
+    void warmUpRunsAtLeastOnceAndForAsLongAsAsked() throws Exception {
+        try (GgufFile f = GgufFile.open(golden("ds2-tiny-f32"));
+             LanguageModel m = LanguageModels.load(f, ModelOptions.defaults(1))) {
+            Counting c = new Counting(m);
+            try (Bench b = new Bench(c, 32, 1, 0)) {
+                assertEquals(4, b.prefill(8, 4).values().size());
+                assertEquals(5, c.calls, "one warm-up run, four timed");
+                c.calls = 0;
+                assertEquals(2, b.decode(3, 2).values().size());
+                assertEquals(3 * 3, c.calls, "one warm-up run and two timed, three steps each");
+            }
+            c.calls = 0;
+            long t0 = System.nanoTime();
+            try (Bench b = new Bench(c, 32, 1, 300_000_000L)) {
+                b.prefill(8, 2);
+            }
+            assertTrue(System.nanoTime() - t0 >= 300_000_000L, "the warm-up lasted its time");
+            assertTrue(c.calls > 3, "several warm-up runs fit in 0.3 s, got " + (c.calls - 2));
         }
     }
 

@@ -16,57 +16,61 @@ import java.util.SplittableRandom;
  * <li>decode ({@code tg}): {@code n} random tokens fed one {@code forward} call at a time from an empty cache, each
  *     producing logits; rate = n / time.</li>
  * </ul>
- * Each test runs once untimed (warm-up: JIT, caches, page faults), then {@code reps} timed times; the cache is
- * emptied ({@link InferenceState#truncate}) before every run. Not thread-safe; one run at a time.
+ * Each test first runs untimed until {@code warmupNanos} have passed (at least once): the JIT compiles the forward
+ * pass while it runs, and until it is done its compiler threads compete with the kernels' worker threads for the
+ * cores, which makes the first runs of a multi-threaded bench slow and erratic; llama-bench's single warm-up run is
+ * not enough for a JVM. Then come {@code reps} timed runs. The cache is emptied ({@link InferenceState#truncate}) before
+ * every run. Not thread-safe; one run at a time.
  */
 public final class Bench implements AutoCloseable {
     private final LanguageModel model;
     private final InferenceState state;
     private final float[] logits;
     private final SplittableRandom random;
+    private final long warmupNanos;
 
     /**
      * @param contextLength the state's capacity: at least the larger of the prompt and generation lengths benched
+     * @param warmupNanos   how long each test runs untimed first (it runs at least once)
      */
-    public Bench(LanguageModel model, int contextLength, long seed) {
+    public Bench(LanguageModel model, int contextLength, long seed, long warmupNanos) {
         this.model = model;
         this.state = model.newState(contextLength);
         this.logits = new float[model.config().vocabSize()];
         this.random = new SplittableRandom(seed);
+        this.warmupNanos = warmupNanos;
     }
 
-    /** Prefill rates (tokens/s) of {@code reps} runs of {@code p} tokens, after one warm-up run. */
+    /** Prefill rates (tokens/s) of {@code reps} runs of {@code p} tokens, after the warm-up. */
     public Samples prefill(int p, int reps) {
         check(p, reps);
-        List<Double> rates = new ArrayList<>();
-        for (int r = -1; r < reps; r++) {
-            int[] tokens = randomTokens(p);
-            state.truncate(0);
-            long t0 = System.nanoTime();
-            model.forward(state, tokens, 0, p, logits);
-            long ns = System.nanoTime() - t0;
-            if (r >= 0) {
-                rates.add(p / (ns / 1e9));
-            }
-        }
-        return new Samples(rates);
+        return measure(p, reps, tokens -> model.forward(state, tokens, 0, p, logits));
     }
 
-    /** Decode rates (tokens/s) of {@code reps} runs of {@code n} single-token steps, after one warm-up run. */
+    /** Decode rates (tokens/s) of {@code reps} runs of {@code n} single-token steps, after the warm-up. */
     public Samples decode(int n, int reps) {
         check(n, reps);
-        List<Double> rates = new ArrayList<>();
-        for (int r = -1; r < reps; r++) {
-            int[] tokens = randomTokens(n);
-            state.truncate(0);
-            long t0 = System.nanoTime();
+        return measure(n, reps, tokens -> {
             for (int i = 0; i < n; i++) {
                 model.forward(state, tokens, i, 1, logits);
             }
-            long ns = System.nanoTime() - t0;
-            if (r >= 0) {
-                rates.add(n / (ns / 1e9));
+        });
+    }
+
+    private Samples measure(int n, int reps, java.util.function.Consumer<int[]> test) {
+        long warmupEnd = System.nanoTime() + warmupNanos;
+        boolean warm = false;
+        List<Double> rates = new ArrayList<>();
+        while (rates.size() < reps) {
+            int[] tokens = randomTokens(n);
+            state.truncate(0);
+            long t0 = System.nanoTime();
+            test.accept(tokens);
+            long t1 = System.nanoTime();
+            if (warm) {
+                rates.add(n / ((t1 - t0) / 1e9));
             }
+            warm = warm || t1 >= warmupEnd;
         }
         return new Samples(rates);
     }
