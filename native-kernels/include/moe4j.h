@@ -30,7 +30,7 @@ extern "C" {
 #define MOE_API __attribute__((visibility("default")))
 #endif
 
-#define MOE_ABI_VERSION 1
+#define MOE_ABI_VERSION 2
 
 /* ---- status ---------------------------------------------------------------------------------------------------- */
 #define MOE_OK 0
@@ -88,6 +88,46 @@ MOE_API int moe_tensor_matmul(moe_ctx *ctx, int type, const void *w, int64_t row
  * Every id is checked against [0, n_rows) before anything is written (MOE_ERR_INVALID_ARG). */
 MOE_API int moe_tensor_get_rows(const moe_ctx *ctx, int type, const void *table, int64_t row_bytes, int64_t n_rows,
                                 int64_t cols, const int32_t *ids, int64_t n_ids, float *out);
+
+/* ---- products with 8-bit activations, as llama.cpp computes them ----------------------------------------------------
+ * ggml's CPU backend does not multiply quantized weights with f32 activations: it first quantizes each activation row
+ * to the weight type's "vec_dot_type" and takes integer dot products. These calls do the same, so their results equal
+ * llama.cpp's up to float summation order:
+ *   Q8_0 activations (blocks of 32: d = max|x|/127, stored as fp16(d); q = round-half-even(x*id), id = 127/max|x|) for
+ *     Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, IQ4_NL weights (Q4_1/Q5_1 use ggml's Q8_1: the same quants plus s = fp16(d*sum(q))
+ *     with the unrounded d);
+ *   Q8_K activations (blocks of 256: max = the first element of largest magnitude, iscale = -127/max,
+ *     q = min(127, round-half-even(iscale*x)), d = 1/iscale in f32, plus sums of each 16 quants) for Q2_K, Q3_K, Q4_K,
+ *     Q5_K, Q6_K, IQ4_XS.
+ * Each weight block's integer dot product is exact; blocks are then scaled in f32 with ggml's scalar formulas and summed
+ * in a fixed order, so every dispatch level and thread count returns the same floats.
+ *
+ * Quantized activation rows ("xq") have this layout, one token after the other (nb = blocks per row, little-endian):
+ *   Q8_0 family: int8 qs[32*np] | float d[np] | float s[np] | int32 sum[np], np = nb rounded up to a multiple of 16,
+ *     the extra blocks all zero (d and s hold fp16-rounded values; sum is the exact sum of the block's quants);
+ *   Q8_K family: int8 qs[256*nb] | float d[nb] | int16 bsums[16*nb], then zeros up to a multiple of 64 bytes.
+ * Activations must be finite; other values give unspecified (but memory-safe) results. */
+
+/* Bytes of one quantized activation row of `cols` activations for products with weights of `type` (a multiple of 64).
+ * MOE_ERR_UNSUPPORTED_TYPE for F32/F16/BF16 and unknown types; cols must be a multiple of the type's block size. */
+MOE_API int moe_tensor_q8_row_bytes(int type, int64_t cols, int64_t *row_bytes);
+
+/* Quantizes n_tokens rows of `cols` f32 activations (row t at x + t*x_stride floats) for products with `type` into xq,
+ * rows moe_tensor_q8_row_bytes apart; xq_bytes (>= n_tokens * row bytes) is the size of the buffer. Uses the workers for
+ * large batches. */
+MOE_API int moe_tensor_q8_quantize(moe_ctx *ctx, int type, const float *x, int64_t cols, int64_t n_tokens,
+                                   int64_t x_stride, void *xq, int64_t xq_bytes);
+
+/* Y[t][r] = dot(W row r, quantized activation row t) for t < n_tokens, from rows made by moe_tensor_q8_quantize with
+ * the same type and cols. Y[t] starts at y + t*y_stride floats. Uses the workers. */
+MOE_API int moe_tensor_q8_matmul(moe_ctx *ctx, int type, const void *w, int64_t row_bytes, int64_t rows, int64_t cols,
+                                 const void *xq, int64_t xq_bytes, int64_t n_tokens, float *y, int64_t y_stride);
+
+/* moe_tensor_matmul with ggml's activation numerics: quantized types quantize x once (into a buffer the context keeps
+ * and reuses) and take the integer products above; F16 / BF16 weights see x rounded to f16 / bf16; F32 is
+ * moe_tensor_matmul. Same arguments as moe_tensor_matmul; MOE_ERR_OUT_OF_MEMORY if the buffer cannot grow. */
+MOE_API int moe_tensor_matmul_ggml(moe_ctx *ctx, int type, const void *w, int64_t row_bytes, int64_t rows, int64_t cols,
+                                   const float *x, int64_t x_stride, int64_t n_tokens, float *y, int64_t y_stride);
 
 /* ---- elementwise and row ops (f32) -------------------------------------------------------------------------------- */
 /* out[r] = x[r] / sqrt(mean(x[r]^2) + eps) * weight, for n_rows contiguous rows of n. weight may be NULL (no scaling).

@@ -72,6 +72,32 @@ extern const moe_kernels moe_kernels_scalar;
 extern const moe_kernels moe_kernels_avx2;
 extern const moe_kernels moe_kernels_avx512;
 
+/* ---- 8-bit-activation kernels (q8_*.c; formats and arithmetic in q8_blocks.h) ---------------------------------- */
+
+/* Which quantized-activation format a weight type multiplies with. */
+enum moe_q8_family { MOE_Q8_NONE = -1, MOE_Q8_SMALL = 0 /* Q8_0/Q8_1, 32 */, MOE_Q8_K = 1 /* Q8_K, 256 */ };
+
+/* Quantizes one token row of n_blocks blocks of x into row (q8_blocks.h's layout of the family). */
+typedef void (*moe_q8_quantize_fn)(const float *x, int64_t n_blocks, uint8_t *row);
+/* out[t*out_stride + r] = dot(weight row r (at w + r*row_bytes, n_blocks blocks), activation row xq + t*xq_stride)
+ * for r < n_rows and t < n_tok (1 <= n_tok <= dot_max), decoding each weight row once for all tokens. */
+typedef void (*moe_q8_dot_fn)(const uint8_t *w, int64_t row_bytes, int64_t n_rows, int64_t n_blocks,
+                              const uint8_t *xq, int64_t xq_stride, int n_tok, float *out, int64_t out_stride);
+
+typedef struct moe_q8_kernels {
+    moe_q8_quantize_fn quantize[2]; /* by moe_q8_family */
+    moe_q8_dot_fn dot[MOE_N_TYPES]; /* NULL for F32, F16, BF16 */
+    int dot_max;
+} moe_q8_kernels;
+
+extern const moe_q8_kernels moe_q8_kernels_scalar;
+extern const moe_q8_kernels moe_q8_kernels_avx2;
+extern const moe_q8_kernels moe_q8_kernels_avx512;
+
+/* The family of internal type index ti, and the padded bytes of one quantized token row of `cols` activations. */
+int moe_q8_family_of(int ti);
+int64_t moe_q8_row_bytes_of(int ti, int64_t cols);
+
 /* Matmul tiling: a thread dequantizes MOE_MM_TILE_ROWS weight rows x MOE_MM_TILE_K columns into its scratch buffer,
  * then multiplies that tile with every token. MOE_MM_TILE_K is a multiple of every block size (256). */
 #define MOE_MM_TILE_ROWS 16
@@ -100,6 +126,9 @@ struct moe_ctx {
     const moe_kernels *kernels;
     moe_pool *pool;
     float **scratch; /* per thread: MOE_MM_TILE_ROWS*MOE_MM_TILE_K floats for matmul, allocated on first use */
+    const moe_q8_kernels *q8;
+    void *act;         /* activations of moe_tensor_matmul_ggml: quantized rows, or rounded floats for F16/BF16 */
+    int64_t act_bytes; /* its size; grown on demand, never shrunk */
 };
 
 /* Threaded drivers (tensor.c); arguments are already validated by moe4j.c. */
@@ -107,5 +136,13 @@ void moe_run_matvec(moe_ctx *ctx, int ti, const uint8_t *w, int64_t row_bytes, i
                     const float *x, float *y);
 int moe_run_matmul(moe_ctx *ctx, int ti, const uint8_t *w, int64_t row_bytes, int64_t rows, int64_t cols,
                    const float *x, int64_t x_stride, int64_t n_tokens, float *y, int64_t y_stride);
+
+/* 8-bit-activation drivers (tensor_q8.c); arguments already validated. xq_stride = bytes between token rows. */
+void moe_run_q8_quantize(moe_ctx *ctx, int ti, const float *x, int64_t cols, int64_t n_tokens, int64_t x_stride,
+                         uint8_t *xq);
+void moe_run_q8_matmul(moe_ctx *ctx, int ti, const uint8_t *w, int64_t row_bytes, int64_t rows, int64_t cols,
+                       const uint8_t *xq, int64_t xq_stride, int64_t n_tokens, float *y, int64_t y_stride);
+int moe_run_matmul_ggml(moe_ctx *ctx, int ti, const uint8_t *w, int64_t row_bytes, int64_t rows, int64_t cols,
+                        const float *x, int64_t x_stride, int64_t n_tokens, float *y, int64_t y_stride);
 
 #endif /* MOE4J_INTERNAL_H */

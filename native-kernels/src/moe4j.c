@@ -74,6 +74,17 @@ int moe_type_block(int type, int64_t *block_elems, int64_t *block_bytes) {
 
 /* ---- contexts ---------------------------------------------------------------------------------------------------- */
 
+static const moe_q8_kernels *q8_kernels_of(int level) {
+    switch (level) {
+    case MOE_CPU_AVX512:
+        return &moe_q8_kernels_avx512;
+    case MOE_CPU_AVX2:
+        return &moe_q8_kernels_avx2;
+    default:
+        return &moe_q8_kernels_scalar;
+    }
+}
+
 static const moe_kernels *kernels_of(int level) {
     switch (level) {
     case MOE_CPU_AVX512:
@@ -111,6 +122,7 @@ int moe_ctx_create(int level, int n_threads, moe_ctx **out) {
     ctx->level = level;
     ctx->n_threads = n_threads;
     ctx->kernels = kernels_of(level);
+    ctx->q8 = q8_kernels_of(level);
     const int st = moe_pool_create(n_threads, &ctx->pool);
     if (st != MOE_OK) {
         free(ctx->scratch);
@@ -130,6 +142,7 @@ int moe_ctx_destroy(moe_ctx *ctx) {
         free(ctx->scratch[i]);
     }
     free(ctx->scratch);
+    free(ctx->act);
     free(ctx);
     return MOE_OK;
 }
@@ -230,4 +243,100 @@ int moe_tensor_get_rows(const moe_ctx *ctx, int type, const void *table, int64_t
         ctx->kernels->dequant[ti](base + (int64_t)ids[i] * row_bytes, n_blocks, out + i * cols);
     }
     return MOE_OK;
+}
+
+/* ---- 8-bit-activation products ----------------------------------------------------------------------------------- */
+
+int moe_tensor_q8_row_bytes(int type, int64_t cols, int64_t *row_bytes) {
+    const int ti = moe_type_index_of(type);
+    if (ti < 0 || moe_q8_family_of(ti) == MOE_Q8_NONE) {
+        return MOE_ERR_UNSUPPORTED_TYPE;
+    }
+    if (row_bytes == NULL || cols <= 0 || cols % moe_types[ti].block_elems != 0 || cols > INT64_MAX / 8) {
+        return MOE_ERR_INVALID_ARG;
+    }
+    *row_bytes = moe_q8_row_bytes_of(ti, cols);
+    return MOE_OK;
+}
+
+/* Checks n_tokens rows of `cols` floats x_stride apart; MOE_OK or MOE_ERR_INVALID_ARG. */
+static int check_rows(const float *x, int64_t cols, int64_t n_tokens, int64_t x_stride) {
+    if (x == NULL || n_tokens <= 0 || x_stride < cols || n_tokens - 1 > (INT64_MAX - cols) / x_stride) {
+        return MOE_ERR_INVALID_ARG;
+    }
+    return MOE_OK;
+}
+
+/* The quantized-activation type index of `type` with cols checked, or a negative status. */
+static int check_q8_type(int type, int64_t cols) {
+    const int ti = moe_type_index_of(type);
+    if (ti < 0 || moe_q8_family_of(ti) == MOE_Q8_NONE) {
+        return MOE_ERR_UNSUPPORTED_TYPE;
+    }
+    if (cols <= 0 || cols % moe_types[ti].block_elems != 0 || cols > INT64_MAX / 8) {
+        return MOE_ERR_INVALID_ARG;
+    }
+    return ti;
+}
+
+/* Whether xq_bytes holds n_tokens quantized rows of row_bytes. */
+static int xq_fits(int64_t xq_bytes, int64_t n_tokens, int64_t row_bytes) {
+    return n_tokens <= xq_bytes / row_bytes;
+}
+
+int moe_tensor_q8_quantize(moe_ctx *ctx, int type, const float *x, int64_t cols, int64_t n_tokens, int64_t x_stride,
+                           void *xq, int64_t xq_bytes) {
+    if (ctx == NULL) {
+        return MOE_ERR_INVALID_ARG;
+    }
+    const int ti = check_q8_type(type, cols);
+    if (ti < 0) {
+        return ti;
+    }
+    if (check_rows(x, cols, n_tokens, x_stride) != MOE_OK || xq == NULL ||
+        !xq_fits(xq_bytes, n_tokens, moe_q8_row_bytes_of(ti, cols))) {
+        return MOE_ERR_INVALID_ARG;
+    }
+    moe_run_q8_quantize(ctx, ti, x, cols, n_tokens, x_stride, (uint8_t *)xq);
+    return MOE_OK;
+}
+
+int moe_tensor_q8_matmul(moe_ctx *ctx, int type, const void *w, int64_t row_bytes, int64_t rows, int64_t cols,
+                         const void *xq, int64_t xq_bytes, int64_t n_tokens, float *y, int64_t y_stride) {
+    if (ctx == NULL) {
+        return MOE_ERR_INVALID_ARG;
+    }
+    int ti = check_matrix(type, w, row_bytes, rows, cols);
+    if (ti < 0) {
+        return ti;
+    }
+    ti = check_q8_type(type, cols);
+    if (ti < 0) {
+        return ti;
+    }
+    const int64_t xq_row = moe_q8_row_bytes_of(ti, cols);
+    if (xq == NULL || y == NULL || n_tokens <= 0 || !xq_fits(xq_bytes, n_tokens, xq_row) || y_stride < rows ||
+        n_tokens - 1 > (INT64_MAX - rows) / y_stride) {
+        return MOE_ERR_INVALID_ARG;
+    }
+    moe_run_q8_matmul(ctx, ti, (const uint8_t *)w, row_bytes, rows, cols, (const uint8_t *)xq, xq_row, n_tokens, y,
+                      y_stride);
+    return MOE_OK;
+}
+
+int moe_tensor_matmul_ggml(moe_ctx *ctx, int type, const void *w, int64_t row_bytes, int64_t rows, int64_t cols,
+                           const float *x, int64_t x_stride, int64_t n_tokens, float *y, int64_t y_stride) {
+    if (ctx == NULL) {
+        return MOE_ERR_INVALID_ARG;
+    }
+    const int ti = check_matrix(type, w, row_bytes, rows, cols);
+    if (ti < 0) {
+        return ti;
+    }
+    if (check_rows(x, cols, n_tokens, x_stride) != MOE_OK || y == NULL || y_stride < rows ||
+        n_tokens - 1 > (INT64_MAX - rows) / y_stride || cols > INT64_MAX / 8 ||
+        n_tokens > INT64_MAX / 8 / (cols + 64)) { /* the activation buffer's size must fit in int64 */
+        return MOE_ERR_INVALID_ARG;
+    }
+    return moe_run_matmul_ggml(ctx, ti, (const uint8_t *)w, row_bytes, rows, cols, x, x_stride, n_tokens, y, y_stride);
 }

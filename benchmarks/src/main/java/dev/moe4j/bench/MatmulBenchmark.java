@@ -25,8 +25,10 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Matrix × matrix (a batch of token vectors, the prefill path): reports multiply-adds per second ({@code macs}).
+ * {@code activations}: {@code f32} or {@code q8} (llama.cpp's numerics, {@code matmulGgml}), as in
+ * {@link MatvecBenchmark}.
  *
- * <p>{@code java -jar benchmarks/target/benchmarks.jar Matmul -p type=Q4_0 -p tokens=64}
+ * <p>{@code java -jar benchmarks/target/benchmarks.jar Matmul -p type=Q4_0 -p tokens=64 -p activations=f32,q8}
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -50,6 +52,9 @@ public class MatmulBenchmark {
     @Param({"1"})
     public int threads;
 
+    @Param({"f32", "q8"})
+    public String activations;
+
     private Arena arena;
     private KernelContext ctx;
     private GgmlType t;
@@ -57,6 +62,7 @@ public class MatmulBenchmark {
     private MemorySegment x;
     private MemorySegment y;
     private long rowBytes;
+    private boolean q8;
 
     /** Multiply-adds done, reported by JMH as a rate. */
     @State(Scope.Thread)
@@ -77,6 +83,11 @@ public class MatmulBenchmark {
         for (long i = 0; i < (long) cols * tokens; i++) {
             x.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) Math.cos(i * 0.11));
         }
+        q8 = switch (activations) {
+            case "f32" -> false;
+            case "q8" -> true;
+            default -> throw new IllegalArgumentException("activations must be f32 or q8, got " + activations);
+        };
         ctx = KernelContext.create(threads);
     }
 
@@ -88,7 +99,11 @@ public class MatmulBenchmark {
 
     @Benchmark
     public MemorySegment matmul(Work work) {
-        ctx.matmul(t.id(), w, rowBytes, rows, cols, x, cols, tokens, y, rows);
+        if (q8) {
+            ctx.matmulGgml(t.id(), w, rowBytes, rows, cols, x, cols, tokens, y, rows);
+        } else {
+            ctx.matmul(t.id(), w, rowBytes, rows, cols, x, cols, tokens, y, rows);
+        }
         work.macs += (long) rows * cols * tokens;
         return y;
     }

@@ -30,7 +30,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * operation; the {@code weightBytes} counter reports weight bytes streamed per second, to set beside the machine's memory
  * bandwidth.
  *
- * <p>{@code java -jar benchmarks/target/benchmarks.jar Matvec -p type=Q4_0,Q8_0 -p threads=1,2}
+ * <p>{@code activations}: {@code f32} multiplies f32 activations ({@code matvec}); {@code q8} takes llama.cpp's numerics
+ * ({@code matmulGgml}: the activation quantized to 8 bits once per call, then integer dot products; F16/BF16 round it to
+ * f16/bf16, F32 is unchanged), what a model runs with its default options.
+ *
+ * <p>{@code java -jar benchmarks/target/benchmarks.jar Matvec -p type=Q4_0,Q8_0 -p threads=1,2 -p activations=f32,q8}
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -52,6 +56,10 @@ public class MatvecBenchmark {
     @Param({"1"})
     public int threads;
 
+    /** f32 or q8 (see the class comment). */
+    @Param({"f32", "q8"})
+    public String activations;
+
     /** Empty = the best level of this CPU. */
     @Param({""})
     public String level;
@@ -63,6 +71,7 @@ public class MatvecBenchmark {
     private MemorySegment x;
     private MemorySegment y;
     private long rowBytes;
+    private boolean q8;
 
     /** Bytes of weights streamed, reported by JMH as a rate. */
     @State(Scope.Thread)
@@ -83,6 +92,11 @@ public class MatvecBenchmark {
         for (int i = 0; i < cols; i++) {
             x.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) Math.sin(i * 0.37));
         }
+        q8 = switch (activations) {
+            case "f32" -> false;
+            case "q8" -> true;
+            default -> throw new IllegalArgumentException("activations must be f32 or q8, got " + activations);
+        };
         ctx = level.isEmpty() ? KernelContext.create(threads) : KernelContext.create(CpuLevel.parse(level), threads);
     }
 
@@ -94,7 +108,11 @@ public class MatvecBenchmark {
 
     @Benchmark
     public MemorySegment matvec(Streamed s) {
-        ctx.matvec(t.id(), w, rowBytes, rows, cols, x, y);
+        if (q8) {
+            ctx.matmulGgml(t.id(), w, rowBytes, rows, cols, x, cols, 1, y, rows);
+        } else {
+            ctx.matvec(t.id(), w, rowBytes, rows, cols, x, y);
+        }
         s.weightBytes += rowBytes * rows;
         return y;
     }

@@ -23,8 +23,9 @@ public record ModelOptions(int threads, int maxBatch, Backend backend, Activatio
     public enum ActivationRounding {
         /**
          * Round activations to the weight type's ggml {@code vec_dot_type} (Q8_0, Q8_K, f16, bf16) first, as llama.cpp
-         * does, so logits match llama.cpp's closely even where a MoE router sits near a tie. Costs one pass over the
-         * activations per product.
+         * does, so logits match llama.cpp's closely even where a MoE router sits near a tie. The native kernels then
+         * take integer dot products, as llama.cpp does (faster than f32 activations); the reference kernels round in
+         * Java and multiply in double.
          */
         GGML,
         /** Keep f32 activations: slightly more accurate than llama.cpp, but routing may differ from it near ties. */
@@ -66,7 +67,10 @@ public record ModelOptions(int threads, int maxBatch, Backend backend, Activatio
 
     /** A fresh set of kernels as these options describe (owned by the caller). */
     ModelKernels createKernels(int threadCount) {
-        ModelKernels k = backend == Backend.NATIVE ? new NativeModelKernels(threadCount) : new ReferenceModelKernels();
+        if (backend == Backend.NATIVE) { // the C kernels quantize activations themselves
+            return new NativeModelKernels(threadCount, rounding == ActivationRounding.GGML);
+        }
+        ModelKernels k = new ReferenceModelKernels();
         return rounding == ActivationRounding.GGML ? new RoundingModelKernels(k) : k;
     }
 }

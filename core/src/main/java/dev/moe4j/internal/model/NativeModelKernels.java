@@ -6,12 +6,24 @@ import dev.moe4j.internal.quant.GgmlType;
 
 import java.lang.foreign.MemorySegment;
 
-/** {@link ModelKernels} on the native kernels: one {@link KernelContext} (dispatch level + worker pool), owned. */
+/**
+ * {@link ModelKernels} on the native kernels: one {@link KernelContext} (dispatch level + worker pool), owned.
+ * With {@code ggmlActivations}, products take llama.cpp's activation numerics in C ({@link KernelContext#matmulGgml}:
+ * 8-bit activations and integer dot products for quantized weights, f16/bf16-rounded activations for F16/BF16);
+ * without, f32 activations.
+ */
 final class NativeModelKernels implements ModelKernels {
     private final KernelContext ctx;
+    private final boolean ggmlActivations;
 
+    /** f32 activations. */
     NativeModelKernels(int threads) {
+        this(threads, false);
+    }
+
+    NativeModelKernels(int threads, boolean ggmlActivations) {
         this.ctx = KernelContext.create(threads);
+        this.ggmlActivations = ggmlActivations;
     }
 
     @Override
@@ -22,7 +34,9 @@ final class NativeModelKernels implements ModelKernels {
     @Override
     public void matmul(GgmlType type, MemorySegment w, long rowBytes, int rows, int cols, MemorySegment x, long xStride,
                        int nTokens, MemorySegment y, long yStride) {
-        if (nTokens == 1) {
+        if (ggmlActivations) {
+            ctx.matmulGgml(type.id(), w, rowBytes, rows, cols, x, xStride, nTokens, y, yStride);
+        } else if (nTokens == 1) {
             ctx.matvec(type.id(), w, rowBytes, rows, cols, x, y);
         } else {
             ctx.matmul(type.id(), w, rowBytes, rows, cols, x, xStride, nTokens, y, yStride);

@@ -10,7 +10,8 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
 /**
  * {@link ModelKernels} that round each product's activations as ggml does ({@link GgmlActivationRounding}) and then
- * hand them to another implementation. Buffers grow to the largest product seen and are then reused, so a steady
+ * hand them to another implementation: llama.cpp's activation numerics for the reference kernels (the native kernels
+ * do this in C, with integer dot products). Buffers grow to the largest product seen and are then reused, so a steady
  * forward pass allocates nothing.
  */
 final class RoundingModelKernels implements ModelKernels {

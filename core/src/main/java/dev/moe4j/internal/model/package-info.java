@@ -17,8 +17,9 @@
  * </ul>
  *
  * <p>Numerics: every product goes through {@code ModelKernels}, either the native kernels or the plain-Java reference,
- * so a whole forward pass can be run on both. By default activations are rounded as llama.cpp's CPU backend rounds them
- * before quantized products ({@code GgmlActivationRounding}), which keeps MoE routing on llama.cpp's side of near-ties;
+ * so a whole forward pass can be run on both. By default products take llama.cpp's CPU numerics, which keeps MoE routing
+ * on llama.cpp's side of near-ties: the native kernels quantize activations to 8 bits and take integer dot products
+ * ({@code moe_tensor_matmul_ggml}), the reference rounds activations in Java ({@code GgmlActivationRounding});
  * {@link dev.moe4j.internal.model.ModelOptions.ActivationRounding#NONE} keeps f32 activations instead.
  *
  * <p>Debugging: {@link dev.moe4j.internal.model.ForwardObserver} receives intermediate tensors under llama.cpp's

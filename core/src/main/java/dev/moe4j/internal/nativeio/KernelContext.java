@@ -64,6 +64,42 @@ public final class KernelContext implements AutoCloseable {
         NativeKernels.matmul(h(), type, w, rowBytes, rows, cols, x, xStride, nTokens, y, yStride);
     }
 
+    /**
+     * Bytes of one row of {@code cols} activations quantized for {@link #q8Matmul} with weights of {@code type} (a
+     * multiple of 64), or -1 for types whose products take f32 activations (F32, F16, BF16). Layout: moe4j.h.
+     */
+    public static long q8RowBytes(int type, long cols) {
+        return NativeKernels.q8RowBytes(type, cols);
+    }
+
+    /**
+     * Quantizes {@code nTokens} rows of {@code cols} f32 activations ({@code xStride} floats apart) the way llama.cpp
+     * does for products with {@code type} weights, into {@code xq} (rows {@link #q8RowBytes} apart). Large batches use
+     * the workers.
+     */
+    public void q8Quantize(int type, MemorySegment x, long cols, long nTokens, long xStride, MemorySegment xq) {
+        NativeKernels.q8Quantize(h(), type, x, cols, nTokens, xStride, xq);
+    }
+
+    /**
+     * {@code Y[t][r] = dot(W row r, quantized row t)} with integer dot products (llama.cpp's arithmetic), from rows made
+     * by {@link #q8Quantize} with the same type and cols; {@code yStride} in floats.
+     */
+    public void q8Matmul(int type, MemorySegment w, long rowBytes, long rows, long cols, MemorySegment xq, long nTokens,
+                         MemorySegment y, long yStride) {
+        NativeKernels.q8Matmul(h(), type, w, rowBytes, rows, cols, xq, nTokens, y, yStride);
+    }
+
+    /**
+     * {@link #matmul} with llama.cpp's activation numerics: quantized types quantize x once into a buffer the context
+     * keeps (grown on demand) and take integer dot products; F16/BF16 weights see x rounded to f16/bf16; F32 is
+     * {@link #matmul}. One token is a matvec.
+     */
+    public void matmulGgml(int type, MemorySegment w, long rowBytes, long rows, long cols, MemorySegment x,
+                           long xStride, long nTokens, MemorySegment y, long yStride) {
+        NativeKernels.matmulGgml(h(), type, w, rowBytes, rows, cols, x, xStride, nTokens, y, yStride);
+    }
+
     public void getRows(int type, MemorySegment table, long rowBytes, long nRows, long cols, MemorySegment ids, long nIds,
                         MemorySegment out) {
         NativeKernels.getRows(h(), type, table, rowBytes, nRows, cols, ids, nIds, out);

@@ -25,7 +25,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * passed, so a wrong count is an exception here, never an out-of-bounds access in C.
  */
 public final class NativeKernels {
-    public static final int ABI_VERSION = 1;
+    public static final int ABI_VERSION = 2;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final Linker.Option CRITICAL = Linker.Option.critical(true);
@@ -51,6 +51,17 @@ public final class NativeKernels {
     private static final MethodHandle GET_ROWS = bind("moe_tensor_get_rows",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG,
                     ADDRESS), true);
+    private static final MethodHandle Q8_ROW_BYTES = bind("moe_tensor_q8_row_bytes",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), true);
+    private static final MethodHandle Q8_QUANTIZE = bind("moe_tensor_q8_quantize",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG),
+            false);
+    private static final MethodHandle Q8_MATMUL = bind("moe_tensor_q8_matmul",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG,
+                    JAVA_LONG, ADDRESS, JAVA_LONG), false);
+    private static final MethodHandle MATMUL_GGML = bind("moe_tensor_matmul_ggml",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG,
+                    JAVA_LONG, ADDRESS, JAVA_LONG), false);
     private static final MethodHandle RMSNORM = bind("moe_op_rmsnorm",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_FLOAT, ADDRESS), true);
     private static final MethodHandle ROPE = bind("moe_op_rope",
@@ -242,6 +253,92 @@ public final class NativeKernels {
         try {
             check("moe_tensor_get_rows",
                     (int) GET_ROWS.invokeExact(ctx, type, table, rowBytes, nRows, cols, ids, nIds, out));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    // ---- 8-bit-activation products --------------------------------------------------------------------------------
+
+    /**
+     * Bytes of one row of {@code cols} activations quantized for products with weights of {@code type} (a multiple of
+     * 64), or -1 when the type has no quantized-activation products (F32, F16, BF16, unsupported types).
+     *
+     * @throws IllegalArgumentException if cols is not a positive multiple of the type's block size
+     */
+    public static long q8RowBytes(int type, long cols) {
+        MemorySegment out = MemorySegment.ofArray(new long[1]);
+        int st;
+        try {
+            st = (int) Q8_ROW_BYTES.invokeExact(type, cols, out);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (st == -2) {
+            return -1;
+        }
+        if (st != 0) {
+            throw new IllegalArgumentException("moe_tensor_q8_row_bytes(type " + type + ", cols " + cols + "): "
+                    + statusString(st));
+        }
+        return out.get(JAVA_LONG, 0);
+    }
+
+    private static long needQ8Rows(int type, long cols, long nTokens) {
+        long row = q8RowBytes(type, cols);
+        if (row < 0) {
+            throw new KernelException("type " + type + " has no quantized-activation products", -2, statusString(-2));
+        }
+        if (nTokens < 1) {
+            throw new IllegalArgumentException("nTokens=" + nTokens);
+        }
+        return Math.multiplyExact(row, nTokens);
+    }
+
+    static void q8Quantize(MemorySegment ctx, int type, MemorySegment x, long cols, long nTokens, long xStride,
+                           MemorySegment xq) {
+        long bytes = needQ8Rows(type, cols, nTokens);
+        if (xStride < cols) {
+            throw new IllegalArgumentException("q8_quantize: xStride " + xStride + " < cols " + cols);
+        }
+        need("q8_quantize x", x, f32(span(nTokens, xStride, cols)));
+        need("q8_quantize xq", xq, bytes);
+        try {
+            check("moe_tensor_q8_quantize",
+                    (int) Q8_QUANTIZE.invokeExact(ctx, type, x, cols, nTokens, xStride, xq, xq.byteSize()));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static void q8Matmul(MemorySegment ctx, int type, MemorySegment w, long rowBytes, long rows, long cols,
+                         MemorySegment xq, long nTokens, MemorySegment y, long yStride) {
+        needMatrix(type, w, rowBytes, rows, cols);
+        need("q8_matmul xq", xq, needQ8Rows(type, cols, nTokens));
+        if (yStride < rows) {
+            throw new IllegalArgumentException("q8_matmul: yStride " + yStride + " < rows " + rows);
+        }
+        need("q8_matmul y", y, f32(span(nTokens, yStride, rows)));
+        try {
+            check("moe_tensor_q8_matmul", (int) Q8_MATMUL.invokeExact(ctx, type, w, rowBytes, rows, cols, xq,
+                    xq.byteSize(), nTokens, y, yStride));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static void matmulGgml(MemorySegment ctx, int type, MemorySegment w, long rowBytes, long rows, long cols,
+                           MemorySegment x, long xStride, long nTokens, MemorySegment y, long yStride) {
+        needMatrix(type, w, rowBytes, rows, cols);
+        if (nTokens < 1 || xStride < cols || yStride < rows) {
+            throw new IllegalArgumentException("matmul_ggml: nTokens=" + nTokens + " xStride=" + xStride + " (cols "
+                    + cols + ") yStride=" + yStride + " (rows " + rows + ")");
+        }
+        need("matmul_ggml x", x, f32(span(nTokens, xStride, cols)));
+        need("matmul_ggml y", y, f32(span(nTokens, yStride, rows)));
+        try {
+            check("moe_tensor_matmul_ggml",
+                    (int) MATMUL_GGML.invokeExact(ctx, type, w, rowBytes, rows, cols, x, xStride, nTokens, y, yStride));
         } catch (Throwable t) {
             throw rethrow(t);
         }

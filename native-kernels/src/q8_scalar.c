@@ -1,0 +1,214 @@
+/*
+ * q8_scalar.c - the reference level of the 8-bit-activation products: q8_blocks.h's quantizers and integer sums, block
+ * by block, with the per-type f32 formulas written out once (the SIMD levels reproduce them bit for bit).
+ * Built with -fno-tree-vectorize -ffp-contract=off, like the other scalar kernels.
+ */
+#include "internal.h"
+#include "q8_blocks.h"
+
+/* ---- quantizers ------------------------------------------------------------------------------------------------ */
+
+static void quantize_q8s(const float *x, int64_t nb, uint8_t *row) {
+    moe_q8s_quantize_ref(x, nb, row);
+}
+
+static void quantize_q8k(const float *x, int64_t nb, uint8_t *row) {
+    moe_q8k_quantize_ref(x, nb, row);
+}
+
+/* ---- dot products: one token at a time, block by block ------------------------------------------------------ */
+
+static void row_q4_0(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t xs, int n_tok, float *out, int64_t os) {
+    for (int t = 0; t < n_tok; t++) {
+        const q8s_row v = moe_q8s_view(xq + t * xs, nb);
+        float lanes[16] = {0};
+        for (int64_t b = 0; b < nb; b++) {
+            const uint8_t *blk = w + b * BYTES_Q4_0;
+            lanes[b & 15] += moe_q8_scaled(moe_rd_f16(blk), v.d[b], moe_isum_q4_0(blk, v.qs + 32 * b));
+        }
+        out[t * os] = moe_q8_sum16(lanes);
+    }
+}
+
+static void row_q4_1(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t xs, int n_tok, float *out, int64_t os) {
+    for (int t = 0; t < n_tok; t++) {
+        const q8s_row v = moe_q8s_view(xq + t * xs, nb);
+        float lanes[16] = {0};
+        for (int64_t b = 0; b < nb; b++) {
+            const uint8_t *blk = w + b * BYTES_Q4_1;
+            lanes[b & 15] += moe_q8_scaled_min(moe_rd_f16(blk), v.d[b], moe_isum_q4_1(blk, v.qs + 32 * b), moe_rd_f16(blk + 2),
+                                        v.s[b]);
+        }
+        out[t * os] = moe_q8_sum16(lanes);
+    }
+}
+
+static void row_q5_0(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t xs, int n_tok, float *out, int64_t os) {
+    for (int t = 0; t < n_tok; t++) {
+        const q8s_row v = moe_q8s_view(xq + t * xs, nb);
+        float lanes[16] = {0};
+        for (int64_t b = 0; b < nb; b++) {
+            const uint8_t *blk = w + b * BYTES_Q5_0;
+            const int32_t isum = moe_isum_q5(blk + 6, moe_rd_u32(blk + 2), v.qs + 32 * b, 16);
+            lanes[b & 15] += moe_q8_scaled(moe_rd_f16(blk), v.d[b], isum);
+        }
+        out[t * os] = moe_q8_sum16(lanes);
+    }
+}
+
+static void row_q5_1(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t xs, int n_tok, float *out, int64_t os) {
+    for (int t = 0; t < n_tok; t++) {
+        const q8s_row v = moe_q8s_view(xq + t * xs, nb);
+        float lanes[16] = {0};
+        for (int64_t b = 0; b < nb; b++) {
+            const uint8_t *blk = w + b * BYTES_Q5_1;
+            const int32_t isum = moe_isum_q5(blk + 8, moe_rd_u32(blk + 4), v.qs + 32 * b, 0);
+            lanes[b & 15] += moe_q8_scaled_min(moe_rd_f16(blk), v.d[b], isum, moe_rd_f16(blk + 2), v.s[b]);
+        }
+        out[t * os] = moe_q8_sum16(lanes);
+    }
+}
+
+static void row_q8_0(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t xs, int n_tok, float *out, int64_t os) {
+    for (int t = 0; t < n_tok; t++) {
+        const q8s_row v = moe_q8s_view(xq + t * xs, nb);
+        float lanes[16] = {0};
+        for (int64_t b = 0; b < nb; b++) {
+            const uint8_t *blk = w + b * BYTES_Q8_0;
+            lanes[b & 15] += moe_q8_scaled(moe_rd_f16(blk), v.d[b], moe_isum_q8_0(blk, v.qs + 32 * b));
+        }
+        out[t * os] = moe_q8_sum16(lanes);
+    }
+}
+
+static void row_iq4_nl(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t xs, int n_tok, float *out, int64_t os) {
+    for (int t = 0; t < n_tok; t++) {
+        const q8s_row v = moe_q8s_view(xq + t * xs, nb);
+        float lanes[16] = {0};
+        for (int64_t b = 0; b < nb; b++) {
+            const uint8_t *blk = w + b * BYTES_IQ4_NL;
+            lanes[b & 15] += moe_q8_scaled(moe_rd_f16(blk), v.d[b], moe_isum_iq4_nl(blk, v.qs + 32 * b));
+        }
+        out[t * os] = moe_q8_sum16(lanes);
+    }
+}
+
+static void row_q2_k(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t xs, int n_tok, float *out, int64_t os) {
+    for (int t = 0; t < n_tok; t++) {
+        const q8k_row v = moe_q8k_view(xq + t * xs, nb);
+        float lanes[16] = {0};
+        for (int64_t b = 0; b < nb; b++) {
+            const uint8_t *blk = w + b * BYTES_Q2_K;
+            int32_t isum, summs;
+            moe_isum_q2_k(blk, v.qs + 256 * b, v.bsums + 16 * b, &isum, &summs);
+            lanes[b & 15] += moe_q8_scaled_k(moe_rd_f16(blk + 80), moe_rd_f16(blk + 82), v.d[b], isum, summs);
+        }
+        out[t * os] = moe_q8_sum16(lanes);
+    }
+}
+
+static void row_q3_k(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t xs, int n_tok, float *out, int64_t os) {
+    for (int t = 0; t < n_tok; t++) {
+        const q8k_row v = moe_q8k_view(xq + t * xs, nb);
+        float lanes[16] = {0};
+        for (int64_t b = 0; b < nb; b++) {
+            const uint8_t *blk = w + b * BYTES_Q3_K;
+            lanes[b & 15] += moe_q8_scaled_k(moe_rd_f16(blk + 108), 0.0f, v.d[b], moe_isum_q3_k(blk, v.qs + 256 * b), 0);
+        }
+        out[t * os] = moe_q8_sum16(lanes);
+    }
+}
+
+static void row_q4_k(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t xs, int n_tok, float *out, int64_t os) {
+    for (int t = 0; t < n_tok; t++) {
+        const q8k_row v = moe_q8k_view(xq + t * xs, nb);
+        float lanes[16] = {0};
+        for (int64_t b = 0; b < nb; b++) {
+            const uint8_t *blk = w + b * BYTES_Q4_K;
+            int32_t isum, summs;
+            moe_isum_q45_k(blk, v.qs + 256 * b, v.bsums + 16 * b, 0, &isum, &summs);
+            lanes[b & 15] += moe_q8_scaled_k(moe_rd_f16(blk), moe_rd_f16(blk + 2), v.d[b], isum, summs);
+        }
+        out[t * os] = moe_q8_sum16(lanes);
+    }
+}
+
+static void row_q5_k(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t xs, int n_tok, float *out, int64_t os) {
+    for (int t = 0; t < n_tok; t++) {
+        const q8k_row v = moe_q8k_view(xq + t * xs, nb);
+        float lanes[16] = {0};
+        for (int64_t b = 0; b < nb; b++) {
+            const uint8_t *blk = w + b * BYTES_Q5_K;
+            int32_t isum, summs;
+            moe_isum_q45_k(blk, v.qs + 256 * b, v.bsums + 16 * b, 1, &isum, &summs);
+            lanes[b & 15] += moe_q8_scaled_k(moe_rd_f16(blk), moe_rd_f16(blk + 2), v.d[b], isum, summs);
+        }
+        out[t * os] = moe_q8_sum16(lanes);
+    }
+}
+
+static void row_q6_k(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t xs, int n_tok, float *out, int64_t os) {
+    for (int t = 0; t < n_tok; t++) {
+        const q8k_row v = moe_q8k_view(xq + t * xs, nb);
+        float lanes[16] = {0};
+        for (int64_t b = 0; b < nb; b++) {
+            const uint8_t *blk = w + b * BYTES_Q6_K;
+            lanes[b & 15] += moe_q8_scaled_k(moe_rd_f16(blk + 208), 0.0f, v.d[b], moe_isum_q6_k(blk, v.qs + 256 * b), 0);
+        }
+        out[t * os] = moe_q8_sum16(lanes);
+    }
+}
+
+static void row_iq4_xs(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t xs, int n_tok, float *out, int64_t os) {
+    for (int t = 0; t < n_tok; t++) {
+        const q8k_row v = moe_q8k_view(xq + t * xs, nb);
+        float lanes[16] = {0};
+        for (int64_t b = 0; b < nb; b++) {
+            const uint8_t *blk = w + b * BYTES_IQ4_XS;
+            lanes[b & 15] += moe_q8_scaled_k(moe_rd_f16(blk), 0.0f, v.d[b], moe_isum_iq4_xs(blk, v.qs + 256 * b), 0);
+        }
+        out[t * os] = moe_q8_sum16(lanes);
+    }
+}
+
+/* The table's entry: every row of a range. */
+#define DEFINE_ROWS(suffix)                                                                                            \
+    static void q8dot_##suffix(const uint8_t *w, int64_t row_bytes, int64_t n_rows, int64_t nb, const uint8_t *xq,     \
+                               int64_t xs, int n_tok, float *out, int64_t os) {                                        \
+        for (int64_t r = 0; r < n_rows; r++) {                                                                         \
+            row_##suffix(w + r * row_bytes, nb, xq, xs, n_tok, out + r, os);                                           \
+        }                                                                                                              \
+    }
+
+DEFINE_ROWS(q4_0)
+DEFINE_ROWS(q4_1)
+DEFINE_ROWS(q5_0)
+DEFINE_ROWS(q5_1)
+DEFINE_ROWS(q8_0)
+DEFINE_ROWS(iq4_nl)
+DEFINE_ROWS(q2_k)
+DEFINE_ROWS(q3_k)
+DEFINE_ROWS(q4_k)
+DEFINE_ROWS(q5_k)
+DEFINE_ROWS(q6_k)
+DEFINE_ROWS(iq4_xs)
+
+const moe_q8_kernels moe_q8_kernels_scalar = {
+    .quantize = {quantize_q8s, quantize_q8k},
+    .dot =
+        {
+            [MOE_T_Q4_0] = q8dot_q4_0,
+            [MOE_T_Q4_1] = q8dot_q4_1,
+            [MOE_T_Q5_0] = q8dot_q5_0,
+            [MOE_T_Q5_1] = q8dot_q5_1,
+            [MOE_T_Q8_0] = q8dot_q8_0,
+            [MOE_T_Q2_K] = q8dot_q2_k,
+            [MOE_T_Q3_K] = q8dot_q3_k,
+            [MOE_T_Q4_K] = q8dot_q4_k,
+            [MOE_T_Q5_K] = q8dot_q5_k,
+            [MOE_T_Q6_K] = q8dot_q6_k,
+            [MOE_T_IQ4_NL] = q8dot_iq4_nl,
+            [MOE_T_IQ4_XS] = q8dot_iq4_xs,
+        },
+    .dot_max = 8,
+};
