@@ -105,15 +105,18 @@ int64_t moe_q8_row_bytes_of(int ti, int64_t cols);
 
 /* ---- worker pool ------------------------------------------------------------------------------------------------- */
 typedef struct moe_pool moe_pool;
-/* Work function: called once on every thread of the pool with thread_index in [0, n_threads); 0 is the caller. */
+/* Work function: called on the caller (thread_index 0) and on every worker (1..n_threads-1) that arrives while the
+ * caller is still busy with it, at most once per thread. A worker may miss a run, so work must be handed out
+ * dynamically (chunks from an atomic counter), never split in advance by thread_index. */
 typedef void (*moe_pool_fn)(void *arg, int thread_index);
 
 /* Starts n_threads-1 workers (none when n_threads == 1). Returns MOE_OK, MOE_ERR_OUT_OF_MEMORY or MOE_ERR_THREAD. */
 int moe_pool_create(int n_threads, moe_pool **out);
 /* Stops and joins the workers. NULL is allowed. */
 void moe_pool_destroy(moe_pool *pool);
-/* Runs fn on every thread of the pool (the caller is thread 0) and returns when all have finished. Work that is too
- * small to be worth waking the workers should call fn(arg, 0) directly instead. Not reentrant: one run at a time. */
+/* Runs fn on the caller (thread 0) and on the workers that join in time, and returns when every thread that took part
+ * has finished. Work that is too small to be worth waking the workers should call fn(arg, 0) directly instead. Not
+ * reentrant: one run at a time. */
 void moe_pool_run(moe_pool *pool, moe_pool_fn fn, void *arg);
 
 /* ---- context ----------------------------------------------------------------------------------------------------- */

@@ -1,20 +1,27 @@
 /*
  * threadpool.c - the persistent worker pool of a context.
  *
- * A run publishes (fn, arg) and bumps a generation counter. Workers that finished the previous run spin on
- * that counter for a short while (a decode step issues many matvecs back to back, and waking a sleeping thread costs
- * tens of microseconds), then go to sleep on a condition variable so an idle context does not burn cores. The caller
- * takes part as thread 0, then waits for the `pending` count of workers to reach zero. Every worker takes part in
- * every run (work functions hand out chunks from an atomic counter, so a thread with nothing left returns at once);
- * that keeps each worker exactly one generation behind the caller at the start of a run.
+ * One 64-bit atomic word describes the current run: its sequence number (high 32 bits), a "closed" bit and the number
+ * of workers inside it. A run publishes (fn, arg), then opens a new run word. Idle workers spin on that word for a
+ * short while (a decode step issues many products back to back, and waking a sleeping thread costs tens of
+ * microseconds), then go to sleep on a condition variable so an idle context does not burn cores. A worker that sees a
+ * new open run joins it by incrementing the count (compare-and-swap, so it cannot join a closed or newer run by
+ * mistake), runs fn and leaves. The caller runs fn as thread 0, then closes the run and waits only for the workers that
+ * joined. Work functions hand out chunks from an atomic counter, so whichever threads take part, the work gets done.
+ *
+ * Why not wait for every worker: on a shared or oversubscribed machine a worker can be descheduled for milliseconds.
+ * If the caller had to wait for each worker to acknowledge each run (as a plain barrier does), every product would
+ * stall for the worker's time slice even when the caller had already done all the work; here a late worker simply
+ * misses the run.
  *
  * Lost wake-ups are excluded by a Dekker-style handshake on two sequentially consistent atomics: a worker increments
- * `sleepers` and re-reads `generation` (under the mutex) before waiting; the caller bumps `generation` and then reads
- * `sleepers`, broadcasting (under the mutex) when it is non-zero. One of the two always sees the other's write.
+ * `sleepers` and re-reads the run word (under the mutex) before waiting; the caller stores the new run word and then
+ * reads `sleepers`, broadcasting (under the mutex) when it is non-zero. One of the two always sees the other's write.
  */
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -31,6 +38,10 @@
 #define SPIN_NS 100000L
 #define CALLER_SPINS_BEFORE_YIELD 4096
 
+/* The run word: sequence number << 32 | RUN_CLOSED | workers inside the run. */
+#define RUN_CLOSED ((uint64_t)1 << 31)
+#define RUN_INSIDE ((uint64_t)RUN_CLOSED - 1)
+
 typedef struct worker {
     moe_pool *pool;
     int index; /* 1..n_threads-1 */
@@ -39,16 +50,19 @@ typedef struct worker {
 
 struct moe_pool {
     int n_threads;
-    worker *workers;       /* n_threads - 1 */
-    atomic_uint generation; /* bumped once per run (and once at shutdown) */
-    atomic_int pending;     /* workers that have not finished the current run */
+    worker *workers;        /* n_threads - 1 */
+    _Atomic uint64_t run;   /* the current run (see the top of this file); closed and empty between runs */
     atomic_int sleepers;    /* workers blocked (or about to block) on `wake` */
     atomic_int stop;
-    moe_pool_fn fn;         /* current run: written by the caller before the generation bump */
+    moe_pool_fn fn;         /* current run: written by the caller while no worker is inside a run */
     void *arg;
     pthread_mutex_t mutex;
     pthread_cond_t wake;
 };
+
+static uint32_t seq_of(uint64_t run) {
+    return (uint32_t)(run >> 32);
+}
 
 static int64_t now_ns(void) {
     struct timespec ts;
@@ -56,13 +70,13 @@ static int64_t now_ns(void) {
     return (int64_t)ts.tv_sec * 1000000000L + ts.tv_nsec;
 }
 
-/* Waits until the generation differs from `seen`; returns the new generation. */
-static unsigned wait_for_run(moe_pool *p, unsigned seen) {
+/* Waits until the run word carries a sequence number other than `seen`; returns that word. */
+static uint64_t wait_for_run(moe_pool *p, uint32_t seen) {
     const int64_t deadline = now_ns() + SPIN_NS;
     for (int i = 0;; i++) {
-        unsigned g = atomic_load_explicit(&p->generation, memory_order_acquire);
-        if (g != seen) {
-            return g;
+        uint64_t r = atomic_load_explicit(&p->run, memory_order_acquire);
+        if (seq_of(r) != seen) {
+            return r;
         }
         cpu_relax();
         if ((i & 63) == 63 && now_ns() > deadline) {
@@ -71,30 +85,38 @@ static unsigned wait_for_run(moe_pool *p, unsigned seen) {
     }
     pthread_mutex_lock(&p->mutex);
     atomic_fetch_add(&p->sleepers, 1);
-    unsigned g;
-    while ((g = atomic_load(&p->generation)) == seen) {
+    uint64_t r;
+    while (seq_of(r = atomic_load(&p->run)) == seen) {
         pthread_cond_wait(&p->wake, &p->mutex);
     }
     atomic_fetch_sub(&p->sleepers, 1);
     pthread_mutex_unlock(&p->mutex);
-    return g;
+    return r;
 }
 
 static void *worker_main(void *opaque) {
     worker *w = (worker *)opaque;
     moe_pool *p = w->pool;
-    unsigned seen = 0; /* the pool starts at generation 0 */
+    uint32_t seen = 0; /* the pool starts at sequence 0, closed */
     for (;;) {
-        seen = wait_for_run(p, seen);
+        uint64_t r = wait_for_run(p, seen);
         if (atomic_load_explicit(&p->stop, memory_order_acquire)) {
             return NULL;
         }
-        p->fn(p->arg, w->index);
-        atomic_fetch_sub_explicit(&p->pending, 1, memory_order_acq_rel);
+        /* Join the run if it is still open. A failed CAS reloads r: a newer open run may be joined instead. */
+        while ((r & RUN_CLOSED) == 0) {
+            if (atomic_compare_exchange_weak_explicit(&p->run, &r, r + 1, memory_order_acquire,
+                                                      memory_order_acquire)) {
+                p->fn(p->arg, w->index);
+                atomic_fetch_sub_explicit(&p->run, 1, memory_order_release);
+                break;
+            }
+        }
+        seen = seq_of(r);
     }
 }
 
-/* Wakes workers that went to sleep; callers bump `generation` first. */
+/* Wakes workers that went to sleep; callers store the new run word first. */
 static void wake_sleepers(moe_pool *p) {
     if (atomic_load(&p->sleepers) > 0) {
         pthread_mutex_lock(&p->mutex);
@@ -105,7 +127,7 @@ static void wake_sleepers(moe_pool *p) {
 
 static void stop_workers(moe_pool *p, int n_started) {
     atomic_store(&p->stop, 1);
-    atomic_fetch_add(&p->generation, 1);
+    atomic_fetch_add(&p->run, (uint64_t)1 << 32); /* a new sequence number (still closed) wakes every worker */
     pthread_mutex_lock(&p->mutex);
     pthread_cond_broadcast(&p->wake);
     pthread_mutex_unlock(&p->mutex);
@@ -121,8 +143,7 @@ int moe_pool_create(int n_threads, moe_pool **out) {
         return MOE_ERR_OUT_OF_MEMORY;
     }
     p->n_threads = n_threads;
-    atomic_init(&p->generation, 0);
-    atomic_init(&p->pending, 0);
+    atomic_init(&p->run, RUN_CLOSED);
     atomic_init(&p->sleepers, 0);
     atomic_init(&p->stop, 0);
     if (n_threads > 1) {
@@ -177,15 +198,17 @@ void moe_pool_run(moe_pool *p, moe_pool_fn fn, void *arg) {
     }
     p->fn = fn;
     p->arg = arg;
-    atomic_store_explicit(&p->pending, p->n_threads - 1, memory_order_relaxed);
-    atomic_fetch_add(&p->generation, 1); /* seq_cst: publishes fn/arg/pending, pairs with `sleepers` */
+    const uint64_t previous = atomic_load_explicit(&p->run, memory_order_relaxed); /* closed, nobody inside */
+    /* seq_cst: publishes fn/arg to joiners, and pairs with `sleepers` in wake_sleepers */
+    atomic_store(&p->run, (uint64_t)(seq_of(previous) + 1) << 32);
     wake_sleepers(p);
     fn(arg, 0);
-    for (int i = 0; atomic_load_explicit(&p->pending, memory_order_acquire) != 0; i++) {
+    atomic_fetch_or_explicit(&p->run, RUN_CLOSED, memory_order_acq_rel);
+    for (int i = 0; (atomic_load_explicit(&p->run, memory_order_acquire) & RUN_INSIDE) != 0; i++) {
         if (i < CALLER_SPINS_BEFORE_YIELD) {
             cpu_relax();
         } else {
-            sched_yield(); /* a worker may be descheduled (more threads than cores) */
+            sched_yield(); /* a worker inside the run may be descheduled (more threads than cores) */
         }
     }
 }

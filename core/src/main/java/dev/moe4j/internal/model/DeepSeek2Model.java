@@ -114,7 +114,7 @@ final class DeepSeek2Model implements LanguageModel, MoeModel {
         var md = file.metadata();
         ModelConfig config = new ModelConfig(DeepSeek2Config.ARCH, c.name(), vocab, c.contextLength(), d, c.layers(),
                 md.optInt("tokenizer.ggml.bos_token_id").orElse(-1), md.optInt("tokenizer.ggml.eos_token_id").orElse(-1),
-                (long) c.layers() * c.cacheWidth() * Float.BYTES);
+                (long) c.layers() * (c.cacheWidth() + c.kvLoraRank()) * Float.BYTES);
         return new DeepSeek2Model(c, config, options, arena, tokenEmbd, outputNorm, output, layers);
     }
 
@@ -432,8 +432,9 @@ final class DeepSeek2Model implements LanguageModel, MoeModel {
             trace.rows("Qcur", l, pos0, n, s.qcur, (long) h * w);
         }
 
-        MlaAttention.attend(k, cache, w, r, s.latentT, s.contextLength(), pos0, n, h, s.qcur, s.scores, s.obar,
-                cfg.kqScale(), s.tile);
+        MlaAttention.appendTransposed(cache, w, r, pos0, pos0 + n, s.latentT[l], s.contextLength(), s.tile);
+        MlaAttention.attend(k, cache, w, r, s.latentT[l], s.contextLength(), pos0, n, h, s.qcur, s.scores, s.obar,
+                cfg.kqScale());
 
         // back from latent space: o[h] = W_UV[h]·ō[h], then the output projection
         for (int head = 0; head < h; head++) {

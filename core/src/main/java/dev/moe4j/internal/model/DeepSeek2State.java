@@ -8,7 +8,9 @@ import java.lang.foreign.MemorySegment;
  * allocated once off-heap for batches of up to {@code maxBatch} tokens.
  *
  * <p>KV cache: per layer, {@code contextLength} rows of {@code kv_lora_rank + rope} f32 values, the normalised latent
- * {@code c} followed by the rotated shared rope key {@code k_pe} (spec §3.4). No per-head keys or values are stored.
+ * {@code c} followed by the rotated shared rope key {@code k_pe} (spec §3.4), plus the latents transposed
+ * ({@code kv_lora_rank} rows of {@code contextLength}), which the attention's weighted sum reads (see
+ * {@link MlaAttention}). No per-head keys or values are stored.
  */
 final class DeepSeek2State implements InferenceState {
     final DeepSeek2Model model;
@@ -33,7 +35,7 @@ final class DeepSeek2State implements InferenceState {
     final MemorySegment kvcp;      // [B][r + rope] kv_a_mqa output: latent | rope key
     final MemorySegment qcur;      // [B][H][r + rope] absorbed queries: W_UKᵀ·q_nope | q_pe
     final MemorySegment scores;    // [H][ctx] attention probabilities of one token
-    final MemorySegment latentT;   // [r][ctx] transposed latents (the values of the absorbed attention)
+    final MemorySegment[] latentT; // [layer] → [r][ctx] transposed latents (the values of the absorbed attention)
     final MemorySegment obar;      // [B][H][r] attention output in latent space
     final MemorySegment attn;      // [B][H][dv] per-head attention output (kqv_out)
     final MemorySegment ffnGate;   // [B][F] dense / shared FFN hidden
@@ -75,7 +77,10 @@ final class DeepSeek2State implements InferenceState {
             kvcp = floats((long) b * w);
             qcur = floats((long) b * h * w);
             scores = floats((long) h * contextLength);
-            latentT = floats((long) r * contextLength);
+            latentT = new MemorySegment[c.layers()];
+            for (int l = 0; l < c.layers(); l++) {
+                latentT[l] = floats((long) r * contextLength);
+            }
             obar = floats((long) b * h * r);
             attn = floats((long) b * h * c.headDimV());
             int ffnWidth = Math.max(1, Math.max(c.ffnWidth(), c.expertWidth() * c.expertsShared()));
@@ -97,11 +102,11 @@ final class DeepSeek2State implements InferenceState {
         kPe = kvcp.asSlice((long) r * Float.BYTES);
         long bytes = 0;
         for (MemorySegment s : new MemorySegment[] {tokens, positions, x, xn, tmp, tmp2, qa, q, kvcp, qcur, scores,
-                latentT, obar, attn, ffnGate, ffnUp, logits}) {
+                obar, attn, ffnGate, ffnUp, logits}) {
             bytes += s.byteSize();
         }
-        for (MemorySegment s : cache) {
-            bytes += s.byteSize();
+        for (int l = 0; l < c.layers(); l++) {
+            bytes += cache[l].byteSize() + latentT[l].byteSize();
         }
         if (moe != null) {
             bytes += moe.logits.byteSize() + moe.gathered.byteSize() + moe.gate.byteSize() + moe.up.byteSize()
@@ -122,9 +127,9 @@ final class DeepSeek2State implements InferenceState {
         return out;
     }
 
-    /** Bytes of KV cache one token takes in one layer: {@code (kv_lora_rank + rope) · 4}. */
+    /** Bytes of KV cache one token takes in one layer: {@code (kv_lora_rank + rope + kv_lora_rank) · 4}. */
     long kvBytesPerTokenPerLayer() {
-        return cache[0].byteSize() / contextLength;
+        return (cache[0].byteSize() + latentT[0].byteSize()) / contextLength;
     }
 
     void advance(int n) {

@@ -15,8 +15,10 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
  * ō[h]        = Σ_s p[h, s] · c_s
  * </pre>
  * Both products run on the matrix kernels with the cache as the weight: the scores read cache rows as stored, the
- * weighted sum reads a transposed copy of the latents that is rebuilt for each step, as llama.cpp does (its
- * {@code v_cont}); the copy costs 1/H of the product it enables.
+ * weighted sum reads the latents transposed ({@code latentT[c][s]}, the kernels' rows are dot products). llama.cpp
+ * transposes the whole latent cache for every step (its {@code v_cont}), which costs O(position · r) per layer and token
+ * and dominates at long context; here each layer keeps its transposed copy up to date instead, transposing only the
+ * rows a step appends ({@link #appendTransposed}), for r more floats of cache per token and layer.
  */
 final class MlaAttention {
     /** Cache rows transposed per tile, so the copy reads and writes runs rather than single floats. */
@@ -25,20 +27,17 @@ final class MlaAttention {
     private MlaAttention() {}
 
     /**
-     * Attends {@code n} consecutive tokens at positions {@code pos0 ..}, whose cache rows are already written.
+     * Attends {@code n} consecutive tokens at positions {@code pos0 ..}, whose cache rows and transposed latents are
+     * already written.
      *
      * @param cache   [ctx][width] rows: latent (r floats) then rope key
-     * @param latentT scratch [r][ld] for the transposed latents, {@code ld >= pos0 + n}
+     * @param latentT [r][ld] transposed latents, columns {@code [0, pos0 + n)} written
      * @param qcur    [n][heads][width] absorbed queries
      * @param scores  scratch, at least heads · (pos0 + n) floats
      * @param obar    receives [n][heads][r]
-     * @param tile    scratch of {@code TILE · (width + r)} floats
      */
     static void attend(ModelKernels k, MemorySegment cache, int width, int r, MemorySegment latentT, int ld, int pos0,
-                       int n, int heads, MemorySegment qcur, MemorySegment scores, MemorySegment obar, float scale,
-                       float[] tile) {
-        int total = pos0 + n;
-        transposeLatents(cache, width, r, total, latentT, ld, tile);
+                       int n, int heads, MemorySegment qcur, MemorySegment scores, MemorySegment obar, float scale) {
         long qBytes = (long) heads * width * Float.BYTES;
         long oBytes = (long) heads * r * Float.BYTES;
         for (int t = 0; t < n; t++) {
@@ -51,12 +50,16 @@ final class MlaAttention {
         }
     }
 
-    /** {@code latentT[c][s] = cache[s][c]} for {@code c < r}, {@code s < rows}. */
-    static void transposeLatents(MemorySegment cache, int width, int r, int rows, MemorySegment latentT, int ld,
-                                 float[] tile) {
+    /**
+     * {@code latentT[c][s] = cache[s][c]} for {@code c < r}, {@code from <= s < to}: the rows a step appended.
+     *
+     * @param tile scratch of {@code TILE · (width + r)} floats
+     */
+    static void appendTransposed(MemorySegment cache, int width, int r, int from, int to, MemorySegment latentT,
+                                 int ld, float[] tile) {
         int rowsOff = TILE * width;
-        for (int s0 = 0; s0 < rows; s0 += TILE) {
-            int m = Math.min(TILE, rows - s0);
+        for (int s0 = from; s0 < to; s0 += TILE) {
+            int m = Math.min(TILE, to - s0);
             MemorySegment.copy(cache, JAVA_FLOAT, (long) s0 * width * Float.BYTES, tile, 0, m * width);
             for (int c = 0; c < r; c++) {
                 int dst = rowsOff + c * TILE;

@@ -133,20 +133,37 @@ public final class NativeKernels {
 
     /** {elements per block, bytes per block}, or null if the kernels do not support the type. */
     public static long[] typeBlock(int type) {
-        long[] out = new long[2];
-        MemorySegment e = MemorySegment.ofArray(new long[1]);
-        MemorySegment b = MemorySegment.ofArray(new long[1]);
-        try {
-            int st = (int) TYPE_BLOCK.invokeExact(type, e, b);
-            if (st != 0) {
-                return null;
+        long[] blk = cachedBlock(type);
+        return blk == null ? null : blk.clone();
+    }
+
+    /**
+     * Block geometry by type id, asked of the library once: every product checks its weight size with it, and a
+     * downcall plus three allocations per product is measurable when decoding small models.
+     */
+    private static final class Blocks {
+        static final long[][] BY_ID = new long[64][];
+
+        static {
+            for (int id = 0; id < BY_ID.length; id++) {
+                BY_ID[id] = queryBlock(id);
             }
+        }
+    }
+
+    private static long[] cachedBlock(int type) {
+        return type >= 0 && type < Blocks.BY_ID.length ? Blocks.BY_ID[type] : queryBlock(type);
+    }
+
+    private static long[] queryBlock(int type) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment e = arena.allocate(JAVA_LONG);
+            MemorySegment b = arena.allocate(JAVA_LONG);
+            int st = (int) TYPE_BLOCK.invokeExact(type, e, b);
+            return st != 0 ? null : new long[] {e.get(JAVA_LONG, 0), b.get(JAVA_LONG, 0)};
         } catch (Throwable t) {
             throw rethrow(t);
         }
-        out[0] = e.get(JAVA_LONG, 0);
-        out[1] = b.get(JAVA_LONG, 0);
-        return out;
     }
 
     // ---- context --------------------------------------------------------------------------------------------------
@@ -426,7 +443,7 @@ public final class NativeKernels {
     // ---- argument checks ------------------------------------------------------------------------------------------
 
     private static long bytesFor(int type, long n) {
-        long[] blk = typeBlock(type);
+        long[] blk = cachedBlock(type);
         if (blk == null) {
             throw new KernelException("type " + type, -2, statusString(-2));
         }
@@ -450,15 +467,16 @@ public final class NativeKernels {
     }
 
     /**
-     * Bytes of {@code dims[0] * dims[1] * ...} floats. Overflow throws {@link ArithmeticException}; a negative count gives
+     * Bytes of {@code n} floats. Overflow throws {@link ArithmeticException}; a negative count gives
      * a negative size, which passes here and is refused by the native argument checks with its status.
      */
-    private static long f32(long... dims) {
-        long n = 4;
-        for (long d : dims) {
-            n = Math.multiplyExact(n, d);
-        }
-        return n;
+    private static long f32(long n) {
+        return Math.multiplyExact(4L, n);
+    }
+
+    /** Bytes of {@code a * b} floats (two arguments, not varargs: no array per call on the hot path). */
+    private static long f32(long a, long b) {
+        return Math.multiplyExact(Math.multiplyExact(4L, a), b);
     }
 
     /** Elements spanned by {@code count} items {@code stride} apart, the last {@code len} long (0 if count is 0). */

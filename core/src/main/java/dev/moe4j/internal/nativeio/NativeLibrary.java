@@ -101,16 +101,21 @@ public final class NativeLibrary {
 
     /** Writes bytes to {@code root/<version>-<sha256 prefix>/libmoe4j.so} unless an identical file is already there. */
     static Path extract(byte[] bytes, Path root) {
+        return extract(bytes, root, LIBRARY_FILE);
+    }
+
+    /** {@link #extract(byte[], Path)} for a library named {@code fileName} (libmoe4j_cuda.so shares the cache). */
+    static Path extract(byte[] bytes, Path root, String fileName) {
         String digest = sha256(bytes).substring(0, 16);
         Path dir = root.resolve(version() + "-" + digest);
-        Path target = dir.resolve(LIBRARY_FILE);
+        Path target = dir.resolve(fileName);
         try {
             if (Files.isRegularFile(target) && Files.size(target) == bytes.length
                     && sha256(Files.readAllBytes(target)).startsWith(digest)) {
                 return target;
             }
             Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, LIBRARY_FILE, ".tmp");
+            Path tmp = Files.createTempFile(dir, fileName, ".tmp");
             try {
                 Files.write(tmp, bytes);
                 try {

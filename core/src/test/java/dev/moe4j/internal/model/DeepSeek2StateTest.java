@@ -28,20 +28,20 @@ class DeepSeek2StateTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"ds2-tiny-f32", "ds2-lite-tiny-f32", "ds2-k256-q4_k_m", "demo-wordnet-q8"})
     void kvCacheHoldsOnlyTheLatentAndTheRopeKey(String name) throws IOException {
+        // the latent is held twice, as rows (for the scores) and transposed (for the weighted sum)
         GoldenCase g = GoldenCase.load(name);
         try (GgufFile file = GgufFile.open(g.model());
              DeepSeek2Model model = (DeepSeek2Model) LanguageModels.load(file, ModelOptions.defaults(1))) {
             DeepSeek2Config c = model.cfg;
-            long perTokenPerLayer = (long) (c.kvLoraRank() + c.ropeDim()) * Float.BYTES;
+            long perTokenPerLayer = (long) (2 * c.kvLoraRank() + c.ropeDim()) * Float.BYTES;
             assertEquals(perTokenPerLayer * c.layers(), model.config().kvBytesPerToken());
             try (DeepSeek2State small = (DeepSeek2State) model.newState(64);
                  DeepSeek2State big = (DeepSeek2State) model.newState(128)) {
                 assertEquals(perTokenPerLayer, small.kvBytesPerTokenPerLayer());
-                // 64 more tokens cost their cache rows plus two per-token scratch rows: H attention scores and the
-                // transposed latent (r floats); nothing per head is cached
+                // 64 more tokens cost their cache rows plus one per-token scratch row: H attention scores; nothing per
+                // head is cached
                 long growth = big.allocatedBytes() - small.allocatedBytes();
-                assertEquals(64L * (perTokenPerLayer * c.layers() + (long) (c.heads() + c.kvLoraRank()) * Float.BYTES),
-                        growth);
+                assertEquals(64L * (perTokenPerLayer * c.layers() + (long) c.heads() * Float.BYTES), growth);
                 long naive = (long) c.layers() * c.heads() * (c.headDimK() + c.headDimV()) * Float.BYTES;
                 assertTrue(perTokenPerLayer * c.layers() < naive, "compressed " + perTokenPerLayer + " vs " + naive);
             }

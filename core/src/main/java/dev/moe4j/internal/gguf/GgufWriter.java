@@ -14,17 +14,43 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongConsumer;
 
 /**
- * Writes GGUF files for tests: any metadata (every value type, arrays of every element type) and tensors of any
- * {@link GgmlType} and shape with caller-given bytes, GGUF v3 (or v2 on request), any alignment. It writes what it is
- * told, valid or not (a dims array of any length, any type id), and records where every field landed
- * ({@link #layout()}) so a test can corrupt exactly one field of an otherwise valid file.
+ * Writes GGUF files: any metadata (every value type, arrays of every element type) and tensors of any {@link GgmlType}
+ * and shape, GGUF v3 (or v2 on request), any alignment. Tensor bytes come from a byte array or from a
+ * {@link TensorData} source that produces them chunk by chunk while the file is written, so files far larger than
+ * memory (synthetic models of real size) stream to disk, optionally filled by several threads.
+ *
+ * <p>It writes what it is told, valid or not (a dims array of any length, any type id), and records where every field
+ * landed ({@link #layout()}) so a test can corrupt exactly one field of an otherwise valid file. Validity is the
+ * caller's business; {@link GgufFile} is the validating reader.
  *
  * <p>Metadata values: integers as any {@link Number} (UINT64 also as {@link BigInteger}), FLOAT32/FLOAT64 as
  * Number, BOOL as Boolean, STRING as String; arrays as a {@link List} of those.
+ *
+ * <p>Not thread-safe while being built; {@link #write(Path, int, LongConsumer)} runs its own worker threads.
  */
 public final class GgufWriter {
+    /** Bytes a writer thread fills and writes at a time (rounded down to whole blocks of the tensor's type). */
+    static final int CHUNK_BYTES = 4 << 20;
+
+    /**
+     * Produces a tensor's bytes on demand. The writer asks for consecutive chunks that start and end on whole blocks
+     * of the tensor's type (except a raw tensor's last chunk), possibly from several threads at once and in any
+     * order, so an implementation must derive a chunk's bytes from {@code offset} alone.
+     */
+    @FunctionalInterface
+    public interface TensorData {
+        /**
+         * Puts exactly {@code chunk.remaining()} bytes (relative puts; the buffer is little-endian) that are the
+         * tensor's bytes {@code [offset, offset + chunk.remaining())}.
+         */
+        void fill(long offset, ByteBuffer chunk);
+    }
+
     /** Where a metadata record landed: key length prefix, type id, value (for arrays: element type id) and end. */
     public record KvAt(String key, long keyAt, long typeAt, long valueAt, long end) {
         /** For arrays: offset of the element count (after the element type id). */
@@ -58,7 +84,7 @@ public final class GgufWriter {
     }
 
     /** {@code data == null}: a hole of {@code size} zero bytes (sparse when written to a file). */
-    private record Tensor(String name, int typeId, long[] dims, byte[] data, long size) {
+    private record Tensor(String name, int typeId, long[] dims, TensorData data, long size, int blockBytes) {
     }
 
     private int version = 3;
@@ -120,26 +146,44 @@ public final class GgufWriter {
         return put(key, GgufValueType.BOOL, v);
     }
 
-    /** A tensor with exactly {@code type.bytesFor(elements)} bytes of data. */
+    /** A tensor with exactly {@code type.bytesFor(elements)} bytes of data (copied). */
     public GgufWriter tensor(String name, GgmlType type, long[] dims, byte[] data) {
         long size = bytesOf(type, dims);
         if (data.length != size) {
             throw new IllegalArgumentException(name + ": " + data.length + " bytes given, " + size + " needed");
         }
-        tensors.add(new Tensor(name, type.id(), dims.clone(), data.clone(), size));
+        byte[] copy = data.clone();
+        tensors.add(new Tensor(name, type.id(), dims.clone(),
+                (offset, chunk) -> chunk.put(copy, Math.toIntExact(offset), chunk.remaining()), size, type.blockBytes()));
+        return this;
+    }
+
+    /**
+     * A tensor of {@code type.bytesFor(elements)} bytes produced by {@code data} while the file is written.
+     *
+     * @throws IllegalArgumentException if the dims are not a whole number of blocks of {@code type}
+     */
+    public GgufWriter tensor(String name, GgmlType type, long[] dims, TensorData data) {
+        java.util.Objects.requireNonNull(data, "data");
+        tensors.add(new Tensor(name, type.id(), dims.clone(), data, bytesOf(type, dims), type.blockBytes()));
         return this;
     }
 
     /** A tensor whose data is left as a hole of zeros (sparse in {@link #write}); for huge files. */
     public GgufWriter tensorHole(String name, GgmlType type, long[] dims) {
-        tensors.add(new Tensor(name, type.id(), dims.clone(), null, bytesOf(type, dims)));
+        tensors.add(new Tensor(name, type.id(), dims.clone(), null, bytesOf(type, dims), type.blockBytes()));
         return this;
     }
 
     /** A tensor info written verbatim (any type id, any dims, even invalid ones) followed by {@code dataSize} bytes. */
     public GgufWriter rawTensor(String name, int typeId, long[] dims, long dataSize) {
-        tensors.add(new Tensor(name, typeId, dims.clone(), null, dataSize));
+        tensors.add(new Tensor(name, typeId, dims.clone(), null, dataSize, 1));
         return this;
+    }
+
+    /** Number of tensors added so far. */
+    public int tensorCount() {
+        return tensors.size();
     }
 
     public static long bytesOf(GgmlType type, long[] dims) {
@@ -166,29 +210,134 @@ public final class GgufWriter {
         for (int i = 0; i < tensors.size(); i++) {
             Tensor t = tensors.get(i);
             if (t.data() != null) {
-                System.arraycopy(t.data(), 0, out, (int) layout.infos().get(i).dataAt(), t.data().length);
+                ByteBuffer b = ByteBuffer.wrap(out, (int) layout.infos().get(i).dataAt(), (int) t.size()).slice()
+                        .order(ByteOrder.LITTLE_ENDIAN);
+                fillChecked(t, 0, b);
             }
         }
         return out;
     }
 
-    /** Writes the file; holes are skipped so that the file is sparse. */
+    /** Writes the file on the calling thread; holes are skipped so that the file is sparse. */
     public Path write(Path path) throws IOException {
+        return write(path, 1, null);
+    }
+
+    /**
+     * Writes the file, the tensor data in chunks of about {@value #CHUNK_BYTES} bytes that {@code threads} threads fill
+     * and write at their place, so memory use stays at {@code threads} chunks whatever the file size. Holes are skipped
+     * so that the file is sparse.
+     *
+     * @param progress if not null, told the byte count of each chunk once it is written (from the writer threads)
+     * @throws IOException if the file cannot be written (the partial file is left behind)
+     * @throws RuntimeException whatever a {@link TensorData} source threw
+     */
+    public Path write(Path path, int threads, LongConsumer progress) throws IOException {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        }
         byte[] head = header();
+        // chunk j of the file is chunk (j - firstChunk[i]) of tensor i
+        long[] firstChunk = new long[tensors.size() + 1];
+        for (int i = 0; i < tensors.size(); i++) {
+            Tensor t = tensors.get(i);
+            firstChunk[i + 1] = firstChunk[i] + (t.data() == null ? 0 : ceilDiv(t.size(), chunkBytes(t)));
+        }
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             writeFully(ch, ByteBuffer.wrap(head), 0);
-            for (int i = 0; i < tensors.size(); i++) {
-                Tensor t = tensors.get(i);
-                if (t.data() != null) {
-                    writeFully(ch, ByteBuffer.wrap(t.data()), layout.infos().get(i).dataAt());
+            AtomicLong next = new AtomicLong();
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            Runnable worker = () -> {
+                ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+                try {
+                    for (long j; failure.get() == null && (j = next.getAndIncrement()) < firstChunk[tensors.size()]; ) {
+                        int i = tensorOfChunk(firstChunk, j);
+                        Tensor t = tensors.get(i);
+                        long at = (j - firstChunk[i]) * chunkBytes(t);
+                        int len = (int) Math.min(chunkBytes(t), t.size() - at);
+                        buf.clear().limit(len);
+                        fillChecked(t, at, buf);
+                        buf.flip();
+                        writeFully(ch, buf, layout.infos().get(i).dataAt() + at);
+                        if (progress != null) {
+                            progress.accept(len);
+                        }
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
                 }
+            };
+            runWorkers(worker, threads);
+            switch (failure.get()) {
+                case null -> { }
+                case IOException io -> throw io;
+                case RuntimeException re -> throw re;
+                case Error err -> throw err;
+                case Throwable other -> throw new IllegalStateException(other);
             }
             if (ch.size() < layout.fileSize()) {
                 writeFully(ch, ByteBuffer.wrap(new byte[1]), layout.fileSize() - 1);
             }
         }
         return path;
+    }
+
+    private static void runWorkers(Runnable worker, int threads) {
+        if (threads == 1) {
+            worker.run();
+            return;
+        }
+        Thread[] ts = new Thread[threads];
+        for (int i = 0; i < threads; i++) {
+            ts[i] = Thread.ofPlatform().name("gguf-writer-" + i).start(worker);
+        }
+        boolean interrupted = false;
+        for (Thread t : ts) {
+            while (true) {
+                try {
+                    t.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true; // the workers finish their chunks; the interrupt is passed on afterwards
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The tensor whose chunks include file chunk {@code j}: the last i with {@code firstChunk[i] <= j}. */
+    private static int tensorOfChunk(long[] firstChunk, long j) {
+        int lo = 0;
+        int hi = firstChunk.length - 2;
+        while (lo < hi) {
+            int mid = (lo + hi + 1) >>> 1;
+            if (firstChunk[mid] <= j) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return lo;
+    }
+
+    private static long chunkBytes(Tensor t) {
+        return Math.max(t.blockBytes(), CHUNK_BYTES / t.blockBytes() * (long) t.blockBytes());
+    }
+
+    private static long ceilDiv(long a, long b) {
+        return (a + b - 1) / b;
+    }
+
+    private static void fillChecked(Tensor t, long offset, ByteBuffer chunk) {
+        int want = chunk.remaining();
+        t.data().fill(offset, chunk);
+        if (chunk.hasRemaining()) {
+            throw new IllegalStateException("tensor '" + t.name() + "': its data source put "
+                    + (want - chunk.remaining()) + " of " + want + " bytes at offset " + offset);
+        }
     }
 
     public static Path writeBytes(Path path, byte[] bytes) throws IOException {

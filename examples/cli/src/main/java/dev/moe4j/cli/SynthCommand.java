@@ -1,0 +1,246 @@
+package dev.moe4j.cli;
+
+import dev.moe4j.cli.synth.ModelShape;
+import dev.moe4j.cli.synth.Shapes;
+import dev.moe4j.cli.synth.SynthModel;
+import dev.moe4j.internal.gguf.GgufWriter;
+import dev.moe4j.internal.quant.GgmlType;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code moe4j synth OUT.gguf --shape NAME | --arch ARCH [dimensions] [--type T] [--expert-type T] [--skew S]}: writes
+ * a random-weight model of a real model's shape (or of given dimensions) for benchmarks. The file streams to disk;
+ * memory use stays at a few chunks per thread whatever its size.
+ */
+@Command(name = "synth", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Write a random-weight GGUF model of a named real shape or of given dimensions (for benchmarks).",
+                "Shapes: deepseek-v3, deepseek-v2-lite, qwen3-30b-a3b, mixtral-8x7b."})
+public final class SynthCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "<out.gguf>", description = "The file to write (replaced if it exists).")
+    Path out;
+
+    @Option(names = "--shape", paramLabel = "NAME", description = "Start from a real model's shape.")
+    String shape;
+
+    @Option(names = "--arch", paramLabel = "ARCH", description = "Without --shape: deepseek2 (default), qwen3moe "
+            + "or llama, starting from small dimensions.")
+    String arch;
+
+    @Option(names = "--layers", paramLabel = "N", description = "Number of layers (dense leading layers shrink in "
+            + "proportion, at least one MoE layer stays).")
+    Integer layers;
+
+    @Option(names = "--dense-layers", paramLabel = "N", description = "deepseek2: leading dense layers.")
+    Integer denseLayers;
+
+    @Option(names = "--hidden", paramLabel = "D", description = "Hidden size.")
+    Integer hidden;
+
+    @Option(names = "--heads", paramLabel = "H", description = "Attention heads.")
+    Integer heads;
+
+    @Option(names = "--kv-heads", paramLabel = "H", description = "qwen3moe / llama: key-value heads.")
+    Integer kvHeads;
+
+    @Option(names = "--head-dim", paramLabel = "N", description = "qwen3moe / llama: head size.")
+    Integer headDim;
+
+    @Option(names = "--experts", paramLabel = "E", description = "Routed experts per MoE layer.")
+    Integer experts;
+
+    @Option(names = {"--experts-used", "--top-k"}, paramLabel = "K", description = "Routed experts per token.")
+    Integer expertsUsed;
+
+    @Option(names = "--expert-ffn", paramLabel = "F", description = "Expert width (deepseek2, qwen3moe).")
+    Integer expertFfn;
+
+    @Option(names = "--shared-experts", paramLabel = "S", description = "deepseek2: shared experts.")
+    Integer sharedExperts;
+
+    @Option(names = "--ffn", paramLabel = "F", description = "Dense FFN width (deepseek2 dense layers; llama: the "
+            + "expert width).")
+    Integer ffn;
+
+    @Option(names = "--vocab", paramLabel = "V", description = "Vocabulary size (at least 258).")
+    Integer vocab;
+
+    @Option(names = "--context", paramLabel = "N", description = "Trained context length.")
+    Integer context;
+
+    @Option(names = "--q-lora-rank", paramLabel = "R", description = "deepseek2: query compression rank, 0 = direct.")
+    Integer qLoraRank;
+
+    @Option(names = "--kv-lora-rank", paramLabel = "R", description = "deepseek2: latent (KV compression) rank.")
+    Integer kvLoraRank;
+
+    @Option(names = "--nope-dim", paramLabel = "N", description = "deepseek2: per-head query/key dims without RoPE.")
+    Integer nopeDim;
+
+    @Option(names = "--rope-dim", paramLabel = "N", description = "deepseek2: per-head query/key dims with RoPE.")
+    Integer ropeDim;
+
+    @Option(names = "--v-head-dim", paramLabel = "N", description = "deepseek2: per-head value dims.")
+    Integer vHeadDim;
+
+    @Option(names = "--groups", paramLabel = "G", description = "deepseek2: expert groups.")
+    Integer groups;
+
+    @Option(names = "--groups-used", paramLabel = "G", description = "deepseek2: expert groups kept per token.")
+    Integer groupsUsed;
+
+    @Option(names = "--type", paramLabel = "TYPE", defaultValue = "Q8_0",
+            description = "Type of every weight matrix except routed experts (default ${DEFAULT-VALUE}).")
+    String type;
+
+    @Option(names = "--expert-type", paramLabel = "TYPE",
+            description = "Type of the routed experts (default: --type).")
+    String expertType;
+
+    @Option(names = "--skew", paramLabel = "S", defaultValue = "0",
+            description = "Router skew: 0 = experts equally likely; 1 = Zipf-like, a few hot experts.")
+    double skew;
+
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "Random seed (default 1).")
+    long seed;
+
+    @Option(names = {"-t", "--threads"}, paramLabel = "N",
+            description = "Writer threads (default: all available processors).")
+    Integer threads;
+
+    @Option(names = "--dry-run", description = "Describe the file without writing it.")
+    boolean dryRun;
+
+    @Override
+    public Integer call() {
+        return Failures.run("synth", this::synth);
+    }
+
+    private int synth() throws java.io.IOException {
+        SynthModel model = new SynthModel(shape(), type(type, "--type"),
+                expertType == null ? type(type, "--type") : type(expertType, "--expert-type"), skew, seed);
+        ModelShape s = model.shape();
+        PrintStream err = Console.stderr();
+        err.println("shape      " + s.summary());
+        err.println(String.format(Locale.ROOT, "parameters %s total, %s active per token",
+                Units.count(s.parameterCount()), Units.count(s.activeParameterCount())));
+        err.println("types      " + model.matrixType() + " (experts " + model.expertType() + "), skew " + skew
+                + ", seed " + seed);
+        err.println("data       " + Units.bytes(model.dataBytes()));
+        if (s.arch().equals(ModelShape.DEEPSEEK2) && (s.layers() == 26 || s.layers() == 27) && s.qLoraRank() > 0) {
+            err.println("note       llama.cpp takes a 26/27-layer deepseek2 file for V2-Lite (no query compression)"
+                    + " and will not load this one");
+        }
+        if (dryRun) {
+            return 0;
+        }
+        GgufWriter w = model.writer();
+        int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        long t0 = System.nanoTime();
+        AtomicLong done = new AtomicLong();
+        long total = model.dataBytes();
+        w.write(out, n, bytes -> progress(err, done.addAndGet(bytes), total));
+        double s1 = (System.nanoTime() - t0) / 1e9;
+        err.println(String.format(Locale.ROOT, "%swrote %s (%s) in %.1f s, %.0f MB/s", Console.stdoutIsTerminal()
+                ? "\r" : "", out, Units.bytes(w.layout().fileSize()), s1, w.layout().fileSize() / s1 / 1e6));
+        return 0;
+    }
+
+    private static void progress(PrintStream err, long done, long total) {
+        if (Console.stdoutIsTerminal()) {
+            synchronized (err) {
+                err.print(String.format(Locale.ROOT, "\rwriting %5.1f %%", 100.0 * done / total));
+            }
+        }
+    }
+
+    private ModelShape shape() {
+        ModelShape.Builder b;
+        if (shape != null) {
+            if (arch != null) {
+                throw new IllegalArgumentException("--arch and --shape exclude each other");
+            }
+            b = Shapes.named(shape).orElseThrow(() -> new IllegalArgumentException("unknown shape '" + shape
+                    + "' (known: " + String.join(", ", Shapes.names()) + ")")).toBuilder();
+        } else {
+            b = ModelShape.builder(arch == null ? ModelShape.DEEPSEEK2 : arch);
+        }
+        if (layers != null) {
+            b.cutToLayers(layers);
+        }
+        if (denseLayers != null) {
+            b.denseLayers(denseLayers);
+        }
+        if (hidden != null) {
+            b.hidden(hidden);
+        }
+        if (heads != null) {
+            b.heads(heads);
+        }
+        if (kvHeads != null) {
+            b.kvHeads(kvHeads);
+        }
+        if (headDim != null) {
+            b.headDim(headDim);
+        }
+        if (experts != null) {
+            b.experts(experts);
+        }
+        if (expertsUsed != null) {
+            b.expertsUsed(expertsUsed);
+        }
+        if (expertFfn != null) {
+            b.expertFfn(expertFfn);
+        }
+        if (sharedExperts != null) {
+            b.sharedExperts(sharedExperts);
+        }
+        if (ffn != null) {
+            b.ffn(ffn);
+        }
+        if (vocab != null) {
+            b.vocab(vocab);
+        }
+        if (context != null) {
+            b.context(context);
+        }
+        if (qLoraRank != null) {
+            b.qLoraRank(qLoraRank);
+        }
+        if (kvLoraRank != null) {
+            b.kvLoraRank(kvLoraRank);
+        }
+        if (nopeDim != null) {
+            b.nopeDim(nopeDim);
+        }
+        if (ropeDim != null) {
+            b.ropeDim(ropeDim);
+        }
+        if (vHeadDim != null) {
+            b.vHeadDim(vHeadDim);
+        }
+        if (groups != null) {
+            b.groupCount(groups);
+        }
+        if (groupsUsed != null) {
+            b.groupsUsed(groupsUsed);
+        }
+        return b.build();
+    }
+
+    private static GgmlType type(String name, String option) {
+        for (GgmlType t : GgmlType.values()) {
+            if (t.name().equalsIgnoreCase(name)) {
+                return t;
+            }
+        }
+        throw new IllegalArgumentException(option + " " + name + " is not a ggml type name (e.g. Q8_0, Q4_K, F16)");
+    }
+}

@@ -1,0 +1,381 @@
+package dev.moe4j.cli.synth;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The hyper-parameters of a synthetic Mixture-of-Experts model: what {@link SynthModel} writes, in the terms of the
+ * GGUF keys llama.cpp reads. Three architectures are supported:
+ * <ul>
+ * <li>{@code deepseek2}: MLA attention (optional query compression), leading dense layers, routed + shared experts,
+ *     softmax or sigmoid gating with group-limited routing, YaRN;</li>
+ * <li>{@code qwen3moe}: GQA with per-head q/k RMSNorm, every layer MoE, no shared expert;</li>
+ * <li>{@code llama} with experts (Mixtral): GQA, every layer MoE, experts as wide as {@code feed_forward_length}.</li>
+ * </ul>
+ * Immutable; build with {@link #builder(String)} or start from {@link Shapes#named}.
+ *
+ * @param headDim GQA head size (qwen3moe, llama); unused by deepseek2
+ * @param ffn     dense FFN width: deepseek2's leading dense layers; llama's experts (Mixtral) — llama.cpp reads the
+ *                expert width from {@code feed_forward_length} there
+ * @param qLoraRank deepseek2 query compression rank, 0 = direct {@code attn_q} (V2-Lite)
+ * @param ropeScaling YaRN factor, 0 = no scaling
+ * @param yarnLogMul {@code rope.scaling.yarn_log_multiplier} as GGUF stores it (0.1 · mscale_all_dim), 0 = absent
+ */
+public record ModelShape(String arch, String name, int layers, int denseLayers, int hidden, int heads, int kvHeads,
+                         int headDim, int vocab, int context, int ffn, int experts, int expertsUsed, int expertFfn,
+                         int sharedExperts, int qLoraRank, int kvLoraRank, int nopeDim, int ropeDim, int vHeadDim,
+                         boolean sigmoidGating, int groups, int groupsUsed, boolean weightsNorm, float weightsScale,
+                         float ropeTheta, float eps, float ropeScaling, int ropeOrigContext, float yarnLogMul) {
+
+    public static final String DEEPSEEK2 = "deepseek2";
+    public static final String QWEN3MOE = "qwen3moe";
+    public static final String LLAMA = "llama";
+
+    /** The byte-level vocabulary needs the 256 byte tokens plus BOS and EOS. */
+    public static final int MIN_VOCAB = 258;
+
+    /** What a tensor is, which decides its type and its random values. */
+    public enum Role {
+        /** RMSNorm weight vector (F32, values near 1). */
+        NORM,
+        /** {@code exp_probs_b}: the selection bias of sigmoid routing (F32; the skew goes here). */
+        EXPERT_BIAS,
+        /** {@code ffn_gate_inp}: the router (F32, as llama.cpp's quantizer leaves it). */
+        ROUTER,
+        /** Token embedding table. */
+        EMBEDDING,
+        /** A dense weight matrix (attention, dense FFN, shared experts, output). */
+        MATRIX,
+        /** A 3-D stack of routed experts. */
+        EXPERTS
+    }
+
+    /** One tensor of the model: GGUF name, dims ({@code ne}, innermost first), role. */
+    public record TensorSpec(String name, long[] dims, Role role) {
+        public long elements() {
+            long n = 1;
+            for (long d : dims) {
+                n = Math.multiplyExact(n, d);
+            }
+            return n;
+        }
+    }
+
+    public ModelShape {
+        if (!List.of(DEEPSEEK2, QWEN3MOE, LLAMA).contains(arch)) {
+            throw new IllegalArgumentException("architecture '" + arch + "' cannot be synthesised (deepseek2, qwen3moe,"
+                    + " llama)");
+        }
+        positive("layers", layers);
+        positive("hidden size", hidden);
+        positive("heads", heads);
+        positive("context", context);
+        positive("experts", experts);
+        positive("experts used", expertsUsed);
+        if (expertsUsed > experts) {
+            throw new IllegalArgumentException("experts used (" + expertsUsed + ") > experts (" + experts + ")");
+        }
+        if (vocab < MIN_VOCAB) {
+            throw new IllegalArgumentException("vocab must be at least " + MIN_VOCAB + " (256 bytes + BOS + EOS), got "
+                    + vocab);
+        }
+        if (arch.equals(DEEPSEEK2)) {
+            if (denseLayers < 0 || denseLayers >= layers) {
+                throw new IllegalArgumentException("dense layers must be in 0.." + (layers - 1) + " (at least one MoE"
+                        + " layer), got " + denseLayers);
+            }
+            if (denseLayers > 0) {
+                positive("dense FFN width", ffn);
+            }
+            positive("expert FFN width", expertFfn);
+            positive("kv_lora_rank", kvLoraRank);
+            positive("nope dim", nopeDim);
+            positive("v head dim", vHeadDim);
+            if (ropeDim <= 0 || ropeDim % 2 != 0) {
+                throw new IllegalArgumentException("rope dim must be positive and even, got " + ropeDim);
+            }
+            if (qLoraRank < 0 || sharedExperts < 0) {
+                throw new IllegalArgumentException("q_lora_rank and shared experts must not be negative");
+            }
+            if (groups < 1 || experts % groups != 0 || groupsUsed < 1 || groupsUsed > groups
+                    || (long) groupsUsed * (experts / groups) < expertsUsed) {
+                throw new IllegalArgumentException(experts + " experts in " + groups + " groups with " + groupsUsed
+                        + " used cannot route " + expertsUsed + " experts per token");
+            }
+        } else {
+            if (denseLayers != 0 || sharedExperts != 0) {
+                throw new IllegalArgumentException(arch + " has no dense layers and no shared experts");
+            }
+            positive("kv heads", kvHeads);
+            positive("head dim", headDim);
+            if (heads % kvHeads != 0) {
+                throw new IllegalArgumentException("heads (" + heads + ") must be a multiple of kv heads (" + kvHeads
+                        + ")");
+            }
+            if (headDim % 2 != 0) {
+                throw new IllegalArgumentException("head dim must be even, got " + headDim);
+            }
+            positive(arch.equals(LLAMA) ? "FFN width (= expert width)" : "expert FFN width",
+                    arch.equals(LLAMA) ? ffn : expertFfn);
+        }
+    }
+
+    private static void positive(String what, int v) {
+        if (v <= 0) {
+            throw new IllegalArgumentException(what + " must be positive, got " + v);
+        }
+    }
+
+    /** Routed-expert width as the model computes with it. */
+    public int routedWidth() {
+        return arch.equals(LLAMA) ? ffn : expertFfn;
+    }
+
+    /** Whether layer {@code l} is a dense (non-MoE) layer. */
+    public boolean isDense(int l) {
+        return l < denseLayers;
+    }
+
+    /** Every tensor of the model, in file order. */
+    public List<TensorSpec> tensors() {
+        List<TensorSpec> t = new ArrayList<>();
+        t.add(new TensorSpec("token_embd.weight", dims(hidden, vocab), Role.EMBEDDING));
+        t.add(new TensorSpec("output_norm.weight", dims(hidden), Role.NORM));
+        t.add(new TensorSpec("output.weight", dims(hidden, vocab), Role.MATRIX));
+        for (int l = 0; l < layers; l++) {
+            String p = "blk." + l + ".";
+            t.add(new TensorSpec(p + "attn_norm.weight", dims(hidden), Role.NORM));
+            if (arch.equals(DEEPSEEK2)) {
+                mlaAttention(t, p);
+            } else {
+                gqaAttention(t, p);
+            }
+            t.add(new TensorSpec(p + "ffn_norm.weight", dims(hidden), Role.NORM));
+            if (isDense(l)) {
+                t.add(new TensorSpec(p + "ffn_gate.weight", dims(hidden, ffn), Role.MATRIX));
+                t.add(new TensorSpec(p + "ffn_up.weight", dims(hidden, ffn), Role.MATRIX));
+                t.add(new TensorSpec(p + "ffn_down.weight", dims(ffn, hidden), Role.MATRIX));
+                continue;
+            }
+            int f = routedWidth();
+            t.add(new TensorSpec(p + "ffn_gate_inp.weight", dims(hidden, experts), Role.ROUTER));
+            if (arch.equals(DEEPSEEK2) && sigmoidGating) {
+                t.add(new TensorSpec(p + "exp_probs_b.bias", dims(experts), Role.EXPERT_BIAS));
+            }
+            t.add(new TensorSpec(p + "ffn_gate_exps.weight", dims(hidden, f, experts), Role.EXPERTS));
+            t.add(new TensorSpec(p + "ffn_up_exps.weight", dims(hidden, f, experts), Role.EXPERTS));
+            t.add(new TensorSpec(p + "ffn_down_exps.weight", dims(f, hidden, experts), Role.EXPERTS));
+            if (sharedExperts > 0) {
+                int fs = expertFfn * sharedExperts;
+                t.add(new TensorSpec(p + "ffn_gate_shexp.weight", dims(hidden, fs), Role.MATRIX));
+                t.add(new TensorSpec(p + "ffn_up_shexp.weight", dims(hidden, fs), Role.MATRIX));
+                t.add(new TensorSpec(p + "ffn_down_shexp.weight", dims(fs, hidden), Role.MATRIX));
+            }
+        }
+        return t;
+    }
+
+    private void mlaAttention(List<TensorSpec> t, String p) {
+        int dk = nopeDim + ropeDim;
+        if (qLoraRank > 0) {
+            t.add(new TensorSpec(p + "attn_q_a_norm.weight", dims(qLoraRank), Role.NORM));
+            t.add(new TensorSpec(p + "attn_q_a.weight", dims(hidden, qLoraRank), Role.MATRIX));
+            t.add(new TensorSpec(p + "attn_q_b.weight", dims(qLoraRank, (long) heads * dk), Role.MATRIX));
+        } else {
+            t.add(new TensorSpec(p + "attn_q.weight", dims(hidden, (long) heads * dk), Role.MATRIX));
+        }
+        t.add(new TensorSpec(p + "attn_kv_a_norm.weight", dims(kvLoraRank), Role.NORM));
+        t.add(new TensorSpec(p + "attn_kv_a_mqa.weight", dims(hidden, kvLoraRank + ropeDim), Role.MATRIX));
+        t.add(new TensorSpec(p + "attn_k_b.weight", dims(nopeDim, kvLoraRank, heads), Role.MATRIX));
+        t.add(new TensorSpec(p + "attn_v_b.weight", dims(kvLoraRank, vHeadDim, heads), Role.MATRIX));
+        t.add(new TensorSpec(p + "attn_output.weight", dims((long) heads * vHeadDim, hidden), Role.MATRIX));
+    }
+
+    private void gqaAttention(List<TensorSpec> t, String p) {
+        long q = (long) heads * headDim;
+        long kv = (long) kvHeads * headDim;
+        t.add(new TensorSpec(p + "attn_q.weight", dims(hidden, q), Role.MATRIX));
+        t.add(new TensorSpec(p + "attn_k.weight", dims(hidden, kv), Role.MATRIX));
+        t.add(new TensorSpec(p + "attn_v.weight", dims(hidden, kv), Role.MATRIX));
+        t.add(new TensorSpec(p + "attn_output.weight", dims(q, hidden), Role.MATRIX));
+        if (arch.equals(QWEN3MOE)) {
+            t.add(new TensorSpec(p + "attn_q_norm.weight", dims(headDim), Role.NORM));
+            t.add(new TensorSpec(p + "attn_k_norm.weight", dims(headDim), Role.NORM));
+        }
+    }
+
+    private static long[] dims(long... d) {
+        return d;
+    }
+
+    /** Sum of all tensors' elements. */
+    public long parameterCount() {
+        return tensors().stream().mapToLong(TensorSpec::elements).sum();
+    }
+
+    /**
+     * Parameters one token uses, as {@link dev.moe4j.ModelInfo#parametersActive()} defines them: everything except,
+     * in each MoE layer, the {@code experts - expertsUsed} routed experts it does not select.
+     */
+    public long activeParameterCount() {
+        long inactive = 0;
+        for (TensorSpec s : tensors()) {
+            if (s.role() == Role.EXPERTS) {
+                inactive += s.elements() / experts * (experts - expertsUsed);
+            }
+        }
+        return parameterCount() - inactive;
+    }
+
+    /** A one-line description: {@code deepseek2, 4 layers (1 dense), D=2048, 64 experts (6 used, 2 shared) × 1408}. */
+    public String summary() {
+        return String.format(Locale.ROOT, "%s, %d layers%s, D=%d, H=%d, %d experts (%d used%s) × %d, vocab %d", arch,
+                layers, denseLayers > 0 ? " (" + denseLayers + " dense)" : "", hidden, heads, experts, expertsUsed,
+                sharedExperts > 0 ? ", " + sharedExperts + " shared" : "", routedWidth(), vocab);
+    }
+
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** A builder starting from small deepseek2-like defaults of {@code arch}; every value can be overridden. */
+    public static Builder builder(String arch) {
+        return new Builder(arch);
+    }
+
+    /** Mutable copy of a shape's values; {@link #build()} validates. */
+    public static final class Builder {
+        String arch;
+        String name;
+        int layers = 2;
+        int denseLayers;
+        int hidden = 256;
+        int heads = 4;
+        int kvHeads = 2;
+        int headDim = 64;
+        int vocab = 512;
+        int context = 4096;
+        int ffn = 512;
+        int experts = 8;
+        int expertsUsed = 2;
+        int expertFfn = 128;
+        int sharedExperts;
+        int qLoraRank;
+        int kvLoraRank = 64;
+        int nopeDim = 32;
+        int ropeDim = 32;
+        int vHeadDim = 32;
+        boolean sigmoidGating;
+        int groups = 1;
+        int groupsUsed = 1;
+        boolean weightsNorm = true;
+        float weightsScale = 1f;
+        float ropeTheta = 10000f;
+        float eps = 1e-6f;
+        float ropeScaling;
+        int ropeOrigContext;
+        float yarnLogMul;
+
+        Builder(String arch) {
+            this.arch = arch;
+            this.name = "synthetic " + arch;
+            if (arch.equals(DEEPSEEK2)) {
+                denseLayers = 1;
+                sharedExperts = 1;
+            }
+        }
+
+        Builder(ModelShape s) {
+            arch = s.arch;
+            name = s.name;
+            layers = s.layers;
+            denseLayers = s.denseLayers;
+            hidden = s.hidden;
+            heads = s.heads;
+            kvHeads = s.kvHeads;
+            headDim = s.headDim;
+            vocab = s.vocab;
+            context = s.context;
+            ffn = s.ffn;
+            experts = s.experts;
+            expertsUsed = s.expertsUsed;
+            expertFfn = s.expertFfn;
+            sharedExperts = s.sharedExperts;
+            qLoraRank = s.qLoraRank;
+            kvLoraRank = s.kvLoraRank;
+            nopeDim = s.nopeDim;
+            ropeDim = s.ropeDim;
+            vHeadDim = s.vHeadDim;
+            sigmoidGating = s.sigmoidGating;
+            groups = s.groups;
+            groupsUsed = s.groupsUsed;
+            weightsNorm = s.weightsNorm;
+            weightsScale = s.weightsScale;
+            ropeTheta = s.ropeTheta;
+            eps = s.eps;
+            ropeScaling = s.ropeScaling;
+            ropeOrigContext = s.ropeOrigContext;
+            yarnLogMul = s.yarnLogMul;
+        }
+
+        public Builder name(String v) { name = v; return this; }
+        public Builder layers(int v) { layers = v; return this; }
+        public Builder denseLayers(int v) { denseLayers = v; return this; }
+        public Builder hidden(int v) { hidden = v; return this; }
+        public Builder heads(int v) { heads = v; return this; }
+        public Builder kvHeads(int v) { kvHeads = v; return this; }
+        public Builder headDim(int v) { headDim = v; return this; }
+        public Builder vocab(int v) { vocab = v; return this; }
+        public Builder context(int v) { context = v; return this; }
+        public Builder ffn(int v) { ffn = v; return this; }
+        public Builder experts(int v) { experts = v; return this; }
+        public Builder expertsUsed(int v) { expertsUsed = v; return this; }
+        public Builder expertFfn(int v) { expertFfn = v; return this; }
+        public Builder sharedExperts(int v) { sharedExperts = v; return this; }
+        public Builder qLoraRank(int v) { qLoraRank = v; return this; }
+        public Builder kvLoraRank(int v) { kvLoraRank = v; return this; }
+        public Builder nopeDim(int v) { nopeDim = v; return this; }
+        public Builder ropeDim(int v) { ropeDim = v; return this; }
+        public Builder vHeadDim(int v) { vHeadDim = v; return this; }
+        public Builder sigmoidGating(boolean v) { sigmoidGating = v; return this; }
+        public Builder groups(int n, int used) { groups = n; groupsUsed = used; return this; }
+        public Builder groupCount(int v) { groups = v; return this; }
+        public Builder groupsUsed(int v) { groupsUsed = v; return this; }
+        public Builder weightsNorm(boolean v) { weightsNorm = v; return this; }
+        public Builder weightsScale(float v) { weightsScale = v; return this; }
+        public Builder ropeTheta(float v) { ropeTheta = v; return this; }
+        public Builder eps(float v) { eps = v; return this; }
+
+        /** YaRN scaling by {@code factor} of an {@code origContext}-token model; {@code logMul} as GGUF stores it. */
+        public Builder yarn(float factor, int origContext, float logMul) {
+            ropeScaling = factor;
+            ropeOrigContext = origContext;
+            yarnLogMul = logMul;
+            return this;
+        }
+
+        /**
+         * Keeps {@code n} layers; leading dense layers shrink in proportion (at least one if the shape had any, and
+         * always at least one MoE layer) so a cut-down model keeps the mix of the full one.
+         */
+        public Builder cutToLayers(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("layers must be positive, got " + n);
+            }
+            if (denseLayers > 0) {
+                int scaled = Math.round((float) denseLayers * n / layers);
+                denseLayers = Math.min(n - 1, Math.max(1, scaled));
+            }
+            layers = n;
+            return this;
+        }
+
+        public ModelShape build() {
+            return new ModelShape(arch, name, layers, denseLayers, hidden, heads, kvHeads, headDim, vocab, context, ffn,
+                    experts, expertsUsed, expertFfn, sharedExperts, qLoraRank, kvLoraRank, nopeDim, ropeDim, vHeadDim,
+                    sigmoidGating, groups, groupsUsed, weightsNorm, weightsScale, ropeTheta, eps, ropeScaling,
+                    ropeOrigContext, yarnLogMul);
+        }
+    }
+}

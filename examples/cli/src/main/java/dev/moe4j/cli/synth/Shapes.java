@@ -1,0 +1,53 @@
+package dev.moe4j.cli.synth;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The published shapes of real Mixture-of-Experts models (from their Hugging Face {@code config.json}), as
+ * llama.cpp's converter writes them to GGUF. Only the dimensions are real; {@link SynthModel} fills them with random
+ * weights.
+ */
+public final class Shapes {
+    private static final Map<String, ModelShape> NAMED = new LinkedHashMap<>();
+
+    static {
+        // DeepSeek-V3 / R1: 61 layers (3 dense), MLA with q compression, 256 experts (8 used, 1 shared), sigmoid
+        // gating with selection bias and 8 groups (4 used), YaRN ×40 over 4096 (mscale_all_dim 1).
+        NAMED.put("deepseek-v3", ModelShape.builder(ModelShape.DEEPSEEK2).name("DeepSeek-V3 shape (random weights)")
+                .layers(61).denseLayers(3).hidden(7168).heads(128).vocab(129280).context(163840).ffn(18432)
+                .experts(256).expertsUsed(8).expertFfn(2048).sharedExperts(1).qLoraRank(1536).kvLoraRank(512)
+                .nopeDim(128).ropeDim(64).vHeadDim(128).sigmoidGating(true).groups(8, 4).weightsNorm(true)
+                .weightsScale(2.5f).ropeTheta(10000f).eps(1e-6f).yarn(40f, 4096, 0.1f).build());
+        // DeepSeek-V2-Lite: 27 layers (1 dense), direct queries, 64 experts (6 used, 2 shared), softmax gating,
+        // YaRN ×40 over 4096 (mscale_all_dim 0.707).
+        NAMED.put("deepseek-v2-lite", ModelShape.builder(ModelShape.DEEPSEEK2)
+                .name("DeepSeek-V2-Lite shape (random weights)").layers(27).denseLayers(1).hidden(2048).heads(16)
+                .vocab(102400).context(163840).ffn(10944).experts(64).expertsUsed(6).expertFfn(1408)
+                .sharedExperts(2).qLoraRank(0).kvLoraRank(512).nopeDim(128).ropeDim(64).vHeadDim(128)
+                .sigmoidGating(false).groups(1, 1).weightsNorm(false).weightsScale(1f).ropeTheta(10000f).eps(1e-6f)
+                .yarn(40f, 4096, 0.0707f).build());
+        // Qwen3-30B-A3B: 48 layers, GQA 32/4 heads of 128, 128 experts (8 used) of 768.
+        NAMED.put("qwen3-30b-a3b", ModelShape.builder(ModelShape.QWEN3MOE).name("Qwen3-30B-A3B shape (random weights)")
+                .layers(48).hidden(2048).heads(32).kvHeads(4).headDim(128).vocab(151936).context(40960).ffn(6144)
+                .experts(128).expertsUsed(8).expertFfn(768).weightsNorm(true).ropeTheta(1_000_000f).eps(1e-6f)
+                .build());
+        // Mixtral-8x7B: 32 layers, GQA 32/8 heads of 128, 8 experts (2 used) of 14336.
+        NAMED.put("mixtral-8x7b", ModelShape.builder(ModelShape.LLAMA).name("Mixtral-8x7B shape (random weights)")
+                .layers(32).hidden(4096).heads(32).kvHeads(8).headDim(128).vocab(32000).context(32768).ffn(14336)
+                .experts(8).expertsUsed(2).weightsNorm(true).ropeTheta(1_000_000f).eps(1e-5f).build());
+    }
+
+    private Shapes() {}
+
+    /** The shape called {@code name} ({@link #names()}), if there is one. */
+    public static Optional<ModelShape> named(String name) {
+        return Optional.ofNullable(NAMED.get(name));
+    }
+
+    /** The known shape names, in a fixed order. */
+    public static Iterable<String> names() {
+        return NAMED.keySet();
+    }
+}

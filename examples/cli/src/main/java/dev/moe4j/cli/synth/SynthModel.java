@@ -1,0 +1,297 @@
+package dev.moe4j.cli.synth;
+
+import dev.moe4j.cli.synth.ModelShape.Role;
+import dev.moe4j.cli.synth.ModelShape.TensorSpec;
+import dev.moe4j.internal.gguf.GgufValueType;
+import dev.moe4j.internal.gguf.GgufWriter;
+import dev.moe4j.internal.quant.GgmlType;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SplittableRandom;
+
+/**
+ * A random-weight GGUF model of a {@link ModelShape}: complete metadata (so llama.cpp and moe4j load it), a small
+ * byte-level BPE vocabulary, and tensors whose bytes are generated while the file is written.
+ *
+ * <p>Types: norms, the router ({@code ffn_gate_inp}) and {@code exp_probs_b} are F32 (llama.cpp's quantizer keeps them
+ * so); routed experts get {@code expertType}, every other matrix {@code matrixType}. A matrix whose rows are not a
+ * whole number of blocks of its type falls back as llama.cpp's quantizer does (Q2_K/Q3_K/IQ4_XS → IQ4_NL, Q4_K →
+ * Q5_0, Q5_K → Q5_1, Q6_K → Q8_0, then F16).
+ *
+ * <p>Values: a matrix with rows of n elements has elements of RMS 1/√n (activations keep their scale through a
+ * product); norm weights are 1 ± 5 %. With {@code skew > 0} each MoE layer ranks its experts in a random order and
+ * expert of rank ρ (0 = hottest) gets router row scaled by {@code (ρ+1)^-skew}, so its logits spread less and it wins
+ * the top-k less often; sigmoid-gated layers also get a selection bias {@code exp_probs_b = -0.1 · skew · ln(ρ+1)}.
+ * That gives a Zipf-like load: a few hot experts, a long cold tail, as in trained models.
+ *
+ * @param seed everything random derives from it: the same arguments write the same file
+ */
+public record SynthModel(ModelShape shape, GgmlType matrixType, GgmlType expertType, double skew, long seed) {
+
+    public SynthModel {
+        Objects.requireNonNull(shape, "shape");
+        for (GgmlType t : new GgmlType[] {matrixType, expertType}) {
+            if (t == null || !RandomBlocks.supports(t)) {
+                throw new IllegalArgumentException("weight type " + t + " cannot be synthesised (F32, F16, BF16, Q4_0,"
+                        + " Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS)");
+            }
+        }
+        if (!(skew >= 0 && skew <= 8)) {
+            throw new IllegalArgumentException("skew must be in [0, 8], got " + skew);
+        }
+    }
+
+    /** The type a tensor is written in. */
+    public GgmlType typeOf(TensorSpec t) {
+        GgmlType wanted = switch (t.role()) {
+            case NORM, EXPERT_BIAS, ROUTER -> GgmlType.F32;
+            case EXPERTS -> expertType;
+            case EMBEDDING, MATRIX -> matrixType;
+        };
+        return fitting(wanted, t.dims()[0]);
+    }
+
+    /** {@code type}, or the fallback llama.cpp's quantizer uses when rows of {@code cols} are not whole blocks. */
+    static GgmlType fitting(GgmlType type, long cols) {
+        GgmlType t = type;
+        while (cols % t.blockElems() != 0) {
+            t = switch (t) {
+                case Q2_K, Q3_K, IQ4_XS -> GgmlType.IQ4_NL;
+                case Q4_K -> GgmlType.Q5_0;
+                case Q5_K -> GgmlType.Q5_1;
+                case Q6_K -> GgmlType.Q8_0;
+                default -> GgmlType.F16;
+            };
+        }
+        return t;
+    }
+
+    /** Bytes of tensor data (without header and alignment padding). */
+    public long dataBytes() {
+        long n = 0;
+        for (TensorSpec t : shape.tensors()) {
+            n += typeOf(t).bytesFor(t.elements());
+        }
+        return n;
+    }
+
+    /** A writer holding the whole model; {@link GgufWriter#write(java.nio.file.Path, int, java.util.function.LongConsumer)} streams it. */
+    public GgufWriter writer() {
+        GgufWriter w = new GgufWriter();
+        metadata(w);
+        ByteVocabulary.put(w, shape.vocab());
+        List<TensorSpec> tensors = shape.tensors();
+        for (int i = 0; i < tensors.size(); i++) {
+            TensorSpec t = tensors.get(i);
+            GgmlType type = typeOf(t);
+            long s = RandomBlocks.mix(seed * 0x9E3779B97F4A7C15L + i);
+            w.tensor(t.name(), type, t.dims(), data(t, type, s));
+        }
+        return w;
+    }
+
+    private GgufWriter.TensorData data(TensorSpec t, GgmlType type, long s) {
+        return switch (t.role()) {
+            case NORM -> RandomBlocks.floats(type, s, (i, r) -> 1f + 0.05f * RandomBlocks.uniform(r));
+            case EXPERT_BIAS -> {
+                float[] bias = selectionBias(layerOf(t));
+                yield RandomBlocks.floats(type, s, (i, r) -> bias[(int) i]);
+            }
+            case ROUTER -> {
+                float[] rowScale = routerRowScale(layerOf(t));
+                long cols = t.dims()[0];
+                float a = (float) Math.sqrt(3.0 / cols);
+                yield RandomBlocks.floats(type, s, (i, r) -> a * rowScale[(int) (i / cols)] * RandomBlocks.uniform(r));
+            }
+            case EMBEDDING, MATRIX, EXPERTS -> RandomBlocks.matrix(type, 1 / Math.sqrt(t.dims()[0]), s);
+        };
+    }
+
+    private static int layerOf(TensorSpec t) {
+        String n = t.name();
+        return Integer.parseInt(n.substring("blk.".length(), n.indexOf('.', "blk.".length())));
+    }
+
+    /** Rank of each expert of a layer (0 = hottest): a permutation drawn from the seed and the layer. */
+    int[] expertRanks(int layer) {
+        int e = shape.experts();
+        int[] perm = new int[e];
+        for (int i = 0; i < e; i++) {
+            perm[i] = i;
+        }
+        SplittableRandom r = new SplittableRandom(RandomBlocks.mix(seed ^ (0xA5A5L + layer)));
+        for (int i = e - 1; i > 0; i--) {
+            int j = r.nextInt(i + 1);
+            int tmp = perm[i];
+            perm[i] = perm[j];
+            perm[j] = tmp;
+        }
+        int[] rank = new int[e];
+        for (int i = 0; i < e; i++) {
+            rank[perm[i]] = i;
+        }
+        return rank;
+    }
+
+    /** {@code (rank+1)^-skew} per expert: 1 for all when the skew is 0. */
+    float[] routerRowScale(int layer) {
+        int[] rank = expertRanks(layer);
+        float[] s = new float[rank.length];
+        for (int e = 0; e < s.length; e++) {
+            s[e] = (float) Math.pow(rank[e] + 1, -skew);
+        }
+        return s;
+    }
+
+    /** {@code -0.1 · skew · ln(rank+1)} per expert: 0 for all when the skew is 0. */
+    float[] selectionBias(int layer) {
+        int[] rank = expertRanks(layer);
+        float[] b = new float[rank.length];
+        for (int e = 0; e < b.length; e++) {
+            b[e] = (float) (-0.1 * skew * Math.log(rank[e] + 1));
+        }
+        return b;
+    }
+
+    private void metadata(GgufWriter w) {
+        ModelShape s = shape;
+        String a = s.arch() + ".";
+        w.putString("general.architecture", s.arch());
+        w.putString("general.name", s.name());
+        w.putUInt32("general.quantization_version", 2);
+        Integer ftype = FILE_TYPES.get(expertType);
+        if (ftype != null) {
+            w.putUInt32("general.file_type", ftype);
+        }
+        w.putUInt32(a + "context_length", s.context());
+        w.putUInt32(a + "embedding_length", s.hidden());
+        w.putUInt32(a + "block_count", s.layers());
+        w.putUInt32(a + "attention.head_count", s.heads());
+        w.putFloat32(a + "attention.layer_norm_rms_epsilon", s.eps());
+        w.putFloat32(a + "rope.freq_base", s.ropeTheta());
+        w.putUInt32(a + "expert_count", s.experts());
+        w.putUInt32(a + "expert_used_count", s.expertsUsed());
+        w.putUInt32(a + "vocab_size", s.vocab());
+        switch (s.arch()) {
+            case ModelShape.DEEPSEEK2 -> deepseek2(w, a);
+            case ModelShape.QWEN3MOE -> {
+                gqa(w, a);
+                w.putUInt32(a + "feed_forward_length", s.ffn());
+                w.putUInt32(a + "expert_feed_forward_length", s.expertFfn());
+            }
+            default -> {
+                gqa(w, a);
+                w.putUInt32(a + "feed_forward_length", s.ffn());
+            }
+        }
+    }
+
+    private void gqa(GgufWriter w, String a) {
+        w.putUInt32(a + "attention.head_count_kv", shape.kvHeads());
+        w.putUInt32(a + "attention.key_length", shape.headDim());
+        w.putUInt32(a + "attention.value_length", shape.headDim());
+        w.putUInt32(a + "rope.dimension_count", shape.headDim());
+    }
+
+    private void deepseek2(GgufWriter w, String a) {
+        ModelShape s = shape;
+        w.putUInt32(a + "attention.head_count_kv", 1);
+        w.putUInt32(a + "rope.dimension_count", s.ropeDim());
+        w.putUInt32(a + "leading_dense_block_count", s.denseLayers());
+        w.putUInt32(a + "feed_forward_length", s.ffn());
+        // llama.cpp requires q_lora_rank unless it takes a 26/27-layer file for V2-Lite; 0 means direct queries
+        w.putUInt32(a + "attention.q_lora_rank", s.qLoraRank());
+        w.putUInt32(a + "attention.kv_lora_rank", s.kvLoraRank());
+        // the absorbed-MLA convention of current converters: key/value_length describe the MQA view of the cache,
+        // the *_mla keys the per-head sizes
+        w.putUInt32(a + "attention.key_length", s.kvLoraRank() + s.ropeDim());
+        w.putUInt32(a + "attention.value_length", s.kvLoraRank());
+        w.putUInt32(a + "attention.key_length_mla", s.nopeDim() + s.ropeDim());
+        w.putUInt32(a + "attention.value_length_mla", s.vHeadDim());
+        w.putUInt32(a + "expert_feed_forward_length", s.expertFfn());
+        w.putUInt32(a + "expert_shared_count", s.sharedExperts());
+        w.putFloat32(a + "expert_weights_scale", s.weightsScale());
+        w.putBool(a + "expert_weights_norm", s.weightsNorm());
+        w.putUInt32(a + "expert_gating_func", s.sigmoidGating() ? 2 : 1);
+        w.putUInt32(a + "expert_group_count", s.groups());
+        w.putUInt32(a + "expert_group_used_count", s.groupsUsed());
+        if (s.ropeScaling() > 0) {
+            w.putString(a + "rope.scaling.type", "yarn");
+            w.putFloat32(a + "rope.scaling.factor", s.ropeScaling());
+            w.putUInt32(a + "rope.scaling.original_context_length", s.ropeOrigContext());
+            if (s.yarnLogMul() > 0) {
+                w.putFloat32(a + "rope.scaling.yarn_log_multiplier", s.yarnLogMul());
+            }
+        }
+    }
+
+    /** llama.cpp's {@code llama_ftype} for a file whose bulk (the experts) is of a type. */
+    private static final Map<GgmlType, Integer> FILE_TYPES = Map.ofEntries(Map.entry(GgmlType.F32, 0),
+            Map.entry(GgmlType.F16, 1), Map.entry(GgmlType.Q4_0, 2), Map.entry(GgmlType.Q4_1, 3),
+            Map.entry(GgmlType.Q8_0, 7), Map.entry(GgmlType.Q5_0, 8), Map.entry(GgmlType.Q5_1, 9),
+            Map.entry(GgmlType.Q2_K, 10), Map.entry(GgmlType.Q3_K, 12), Map.entry(GgmlType.Q4_K, 15),
+            Map.entry(GgmlType.Q5_K, 17), Map.entry(GgmlType.Q6_K, 18), Map.entry(GgmlType.IQ4_NL, 25),
+            Map.entry(GgmlType.IQ4_XS, 30), Map.entry(GgmlType.BF16, 32));
+
+    /**
+     * The tokenizer: GPT-2 byte-level BPE with BOS, EOS, one token per byte and unused placeholders up to the
+     * vocabulary size; no merges (text encodes byte by byte), pre-tokenizer {@code default}.
+     */
+    static final class ByteVocabulary {
+        static final int BOS = 0;
+        static final int EOS = 1;
+        static final int FIRST_BYTE = 2;
+
+        private ByteVocabulary() {}
+
+        static void put(GgufWriter w, int vocab) {
+            List<String> tokens = new ArrayList<>(vocab);
+            List<Integer> types = new ArrayList<>(vocab);
+            tokens.add("<|bos|>");
+            types.add(3); // CONTROL
+            tokens.add("<|eos|>");
+            types.add(3);
+            for (int b = 0; b < 256; b++) {
+                tokens.add(String.valueOf(byteChar(b)));
+                types.add(1); // NORMAL
+            }
+            for (int i = tokens.size(); i < vocab; i++) {
+                tokens.add("<|unused_" + i + "|>");
+                types.add(5); // UNUSED
+            }
+            w.putString("tokenizer.ggml.model", "gpt2");
+            w.putString("tokenizer.ggml.pre", "default");
+            w.putArray("tokenizer.ggml.tokens", GgufValueType.STRING, tokens);
+            w.putArray("tokenizer.ggml.token_type", GgufValueType.INT32, types);
+            w.putArray("tokenizer.ggml.merges", GgufValueType.STRING, List.of());
+            w.putUInt32("tokenizer.ggml.bos_token_id", BOS);
+            w.putUInt32("tokenizer.ggml.eos_token_id", EOS);
+            w.putBool("tokenizer.ggml.add_bos_token", true);
+            w.putBool("tokenizer.ggml.add_eos_token", false);
+        }
+
+        /**
+         * GPT-2's printable stand-in for a byte: printable Latin-1 bytes stand for themselves, the other 68 take
+         * U+0100 onwards in byte order.
+         */
+        static char byteChar(int b) {
+            if (printable(b)) {
+                return (char) b;
+            }
+            int before = 0;
+            for (int x = 0; x < b; x++) {
+                if (!printable(x)) {
+                    before++;
+                }
+            }
+            return (char) (0x100 + before);
+        }
+
+        private static boolean printable(int b) {
+            return (b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
+        }
+    }
+}

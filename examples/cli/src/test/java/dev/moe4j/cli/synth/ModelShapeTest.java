@@ -1,0 +1,82 @@
+package dev.moe4j.cli.synth;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The named shapes have the sizes their model cards publish; cutting and validation behave. */
+class ModelShapeTest {
+
+    /**
+     * Published totals / active parameters (model cards, in billions, rounded as published): DeepSeek-V3 671 / 37
+     * (without the 14 B MTP module), Qwen3-30B-A3B 30.5 / 3.3, Mixtral-8x7B 46.7 / 12.9, DeepSeek-V2-Lite 15.7 (its
+     * card's 2.4 B active leaves out the embedding and output tables, 2 × 0.21 B, which moe4j counts).
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"deepseek-v3, 671.0, 37.5, 0.005", "qwen3-30b-a3b, 30.5, 3.3, 0.02", "mixtral-8x7b, 46.7, 12.9, 0.01",
+            "deepseek-v2-lite, 15.7, 2.66, 0.01"})
+    void fullShapesHaveTheirPublishedSize(String name, double totalB, double activeB, double tolerance) {
+        ModelShape s = Shapes.named(name).orElseThrow();
+        assertEquals(totalB, s.parameterCount() / 1e9, totalB * tolerance, name + " total");
+        assertEquals(activeB, s.activeParameterCount() / 1e9, activeB * 0.03, name + " active");
+    }
+
+    @Test
+    void cuttingKeepsTheDenseToMoeMix() {
+        ModelShape v3 = Shapes.named("deepseek-v3").orElseThrow();
+        assertEquals(1, v3.toBuilder().cutToLayers(4).build().denseLayers());
+        assertEquals(1, v3.toBuilder().cutToLayers(2).build().denseLayers());
+        assertEquals(0, v3.toBuilder().cutToLayers(1).build().denseLayers(), "one layer: it is the MoE layer");
+        assertEquals(2, v3.toBuilder().cutToLayers(40).build().denseLayers());
+        assertEquals(3, v3.toBuilder().cutToLayers(61).build().denseLayers());
+        ModelShape q = Shapes.named("qwen3-30b-a3b").orElseThrow().toBuilder().cutToLayers(3).build();
+        assertEquals(0, q.denseLayers());
+        assertEquals(3, q.layers());
+    }
+
+    @Test
+    void tensorsMatchTheArchitecture() {
+        ModelShape lite = Shapes.named("deepseek-v2-lite").orElseThrow().toBuilder().cutToLayers(2).build();
+        var names = lite.tensors().stream().map(ModelShape.TensorSpec::name).toList();
+        assertTrue(names.contains("blk.0.attn_q.weight") && !names.contains("blk.0.attn_q_a.weight"));
+        assertTrue(names.contains("blk.0.ffn_gate.weight") && names.contains("blk.1.ffn_gate_exps.weight"));
+        assertTrue(names.contains("blk.1.ffn_up_shexp.weight") && !names.contains("blk.1.exp_probs_b.bias"),
+                "softmax gating has no selection bias");
+        var v3 = Shapes.named("deepseek-v3").orElseThrow().toBuilder().cutToLayers(2).build().tensors().stream()
+                .map(ModelShape.TensorSpec::name).toList();
+        assertTrue(v3.contains("blk.1.exp_probs_b.bias") && v3.contains("blk.0.attn_q_a.weight"));
+        var qwen = Shapes.named("qwen3-30b-a3b").orElseThrow().toBuilder().cutToLayers(1).build().tensors().stream()
+                .map(ModelShape.TensorSpec::name).toList();
+        assertTrue(qwen.contains("blk.0.attn_q_norm.weight") && qwen.contains("blk.0.ffn_gate_inp.weight"));
+        ModelShape.TensorSpec down = Shapes.named("mixtral-8x7b").orElseThrow().tensors().stream()
+                .filter(t -> t.name().equals("blk.0.ffn_down_exps.weight")).findFirst().orElseThrow();
+        assertEquals(14336, down.dims()[0]);
+        assertEquals(4096, down.dims()[1]);
+        assertEquals(8, down.dims()[2]);
+    }
+
+    @Test
+    void inconsistentShapesAreRefusedWithTheReason() {
+        ModelShape.Builder b = ModelShape.builder(ModelShape.DEEPSEEK2);
+        assertMessage("rope dim must be positive and even", () -> b.ropeDim(15).build());
+        b.ropeDim(16);
+        assertMessage("cannot route 9 experts per token", () -> b.experts(16).expertsUsed(9).groups(4, 2).build());
+        b.groups(1, 1).expertsUsed(2);
+        assertMessage("dense layers must be in 0..1", () -> b.denseLayers(2).build());
+        b.denseLayers(1);
+        assertMessage("vocab must be at least 258", () -> b.vocab(100).build());
+        assertMessage("heads (6) must be a multiple of kv heads (4)",
+                () -> ModelShape.builder(ModelShape.QWEN3MOE).heads(6).kvHeads(4).build());
+        assertMessage("cannot be synthesised", () -> ModelShape.builder("gpt2").build());
+        assertMessage("layers must be positive", () -> ModelShape.builder(ModelShape.LLAMA).cutToLayers(0));
+    }
+
+    private static void assertMessage(String part, org.junit.jupiter.api.function.Executable e) {
+        IllegalArgumentException x = assertThrows(IllegalArgumentException.class, e);
+        assertTrue(x.getMessage().contains(part), x.getMessage());
+    }
+}
