@@ -1,6 +1,5 @@
 package dev.moe4j.internal.model;
 
-import dev.moe4j.ContextLengthExceededException;
 import dev.moe4j.ModelFormatException;
 import dev.moe4j.internal.gguf.GgufFile;
 
@@ -209,24 +208,7 @@ final class DecoderModel implements LanguageModel, MoeModel {
             throw new IllegalArgumentException("the state was not created by this model");
         }
         s.checkOpen();
-        Objects.requireNonNull(tokens, "tokens");
-        Objects.checkFromIndexSize(offset, count, tokens.length);
-        if (count < 1) {
-            throw new IllegalArgumentException("forward needs at least one token");
-        }
-        int vocab = config.vocabSize();
-        if (logitsOut != null && logitsOut.length < (long) rows * vocab) {
-            throw new IllegalArgumentException("logitsOut holds " + logitsOut.length + " floats, need " + (long) rows * vocab);
-        }
-        for (int i = offset; i < offset + count; i++) {
-            if (tokens[i] < 0 || tokens[i] >= vocab) {
-                throw new IllegalArgumentException("token id " + tokens[i] + " at index " + i
-                        + " is outside the vocabulary [0, " + vocab + ")");
-            }
-        }
-        if ((long) s.position() + count > s.contextLength()) {
-            throw new ContextLengthExceededException(s.position(), count, s.contextLength());
-        }
+        ForwardArgs.check(config, s, tokens, offset, count, logitsOut, rows);
         return s;
     }
 
