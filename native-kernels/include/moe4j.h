@@ -30,7 +30,7 @@ extern "C" {
 #define MOE_API __attribute__((visibility("default")))
 #endif
 
-#define MOE_ABI_VERSION 2
+#define MOE_ABI_VERSION 3
 
 /* ---- status ---------------------------------------------------------------------------------------------------- */
 #define MOE_OK 0
@@ -128,6 +128,19 @@ MOE_API int moe_tensor_q8_matmul(moe_ctx *ctx, int type, const void *w, int64_t 
  * moe_tensor_matmul. Same arguments as moe_tensor_matmul; MOE_ERR_OUT_OF_MEMORY if the buffer cannot grow. */
 MOE_API int moe_tensor_matmul_ggml(moe_ctx *ctx, int type, const void *w, int64_t row_bytes, int64_t rows, int64_t cols,
                                    const float *x, int64_t x_stride, int64_t n_tokens, float *y, int64_t y_stride);
+
+/* ---- fused routed experts (decoding) --------------------------------------------------------------------------------
+ * The routed-expert half of a MoE FFN for ONE token in one call (ggml's mul_mat_id + SwiGLU + weighted sum):
+ *   out = sum_{j < k} weights[j] * down_j( silu(gate_j x) * (up_j x) )
+ * gate[j], up[j]: `ffn` rows of `dim` elements of gate_up_type, gu_row_bytes apart; down[j]: `dim` rows of `ffn`
+ * elements of down_type, d_row_bytes apart. Both types must have 8-bit-activation kernels (the quantized types; not
+ * F32/F16/BF16): the products are exactly moe_tensor_matmul_ggml's, the SwiGLU moe_op_swiglu's and the sum k calls of
+ * moe_op_axpy in order j = 0, 1, ... into a zeroed `out`, so the result equals those separate calls bit for bit.
+ * 1 <= k <= MOE_FFN_MAX_EXPERTS. x and out hold dim floats and must not overlap. Uses the context's workers. */
+#define MOE_FFN_MAX_EXPERTS 256
+MOE_API int moe_ffn_experts(moe_ctx *ctx, int gate_up_type, int down_type, int64_t dim, int64_t ffn, int64_t k,
+                            const void *const *gate, const void *const *up, const void *const *down,
+                            int64_t gu_row_bytes, int64_t d_row_bytes, const float *weights, const float *x, float *out);
 
 /* ---- elementwise and row ops (f32) -------------------------------------------------------------------------------- */
 /* out[r] = x[r] / sqrt(mean(x[r]^2) + eps) * weight, for n_rows contiguous rows of n. weight may be NULL (no scaling).

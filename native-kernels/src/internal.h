@@ -129,6 +129,8 @@ struct moe_ctx {
     const moe_q8_kernels *q8;
     void *act;         /* activations of moe_tensor_matmul_ggml: quantized rows, or rounded floats for F16/BF16 */
     int64_t act_bytes; /* its size; grown on demand, never shrunk */
+    void *ffn;         /* scratch of moe_ffn_experts (ffn.c) */
+    int64_t ffn_bytes; /* its size; grown on demand, never shrunk */
 };
 
 /* Threaded drivers (tensor.c); arguments are already validated by moe4j.c. */
@@ -144,5 +146,10 @@ void moe_run_q8_matmul(moe_ctx *ctx, int ti, const uint8_t *w, int64_t row_bytes
                        const uint8_t *xq, int64_t xq_stride, int64_t n_tokens, float *y, int64_t y_stride);
 int moe_run_matmul_ggml(moe_ctx *ctx, int ti, const uint8_t *w, int64_t row_bytes, int64_t rows, int64_t cols,
                         const float *x, int64_t x_stride, int64_t n_tokens, float *y, int64_t y_stride);
+
+/* Fused routed experts of one token (ffn.c); arguments already validated (k <= MOE_FFN_MAX_EXPERTS). */
+int moe_run_ffn_experts(moe_ctx *ctx, int ti_gu, int ti_d, int64_t dim, int64_t ffn, int64_t k,
+                        const void *const *gate, const void *const *up, const void *const *down, int64_t gu_row_bytes,
+                        int64_t d_row_bytes, const float *weights, const float *x, float *out);
 
 #endif /* MOE4J_INTERNAL_H */

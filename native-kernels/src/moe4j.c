@@ -143,6 +143,7 @@ int moe_ctx_destroy(moe_ctx *ctx) {
     }
     free(ctx->scratch);
     free(ctx->act);
+    free(ctx->ffn);
     free(ctx);
     return MOE_OK;
 }
@@ -339,4 +340,39 @@ int moe_tensor_matmul_ggml(moe_ctx *ctx, int type, const void *w, int64_t row_by
         return MOE_ERR_INVALID_ARG;
     }
     return moe_run_matmul_ggml(ctx, ti, (const uint8_t *)w, row_bytes, rows, cols, x, x_stride, n_tokens, y, y_stride);
+}
+
+int moe_ffn_experts(moe_ctx *ctx, int gate_up_type, int down_type, int64_t dim, int64_t ffn, int64_t k,
+                    const void *const *gate, const void *const *up, const void *const *down, int64_t gu_row_bytes,
+                    int64_t d_row_bytes, const float *weights, const float *x, float *out) {
+    if (ctx == NULL || k < 1 || k > MOE_FFN_MAX_EXPERTS || gate == NULL || up == NULL || down == NULL ||
+        weights == NULL || x == NULL || out == NULL) {
+        return MOE_ERR_INVALID_ARG;
+    }
+    const int ti_gu = check_q8_type(gate_up_type, dim);
+    if (ti_gu < 0) {
+        return ti_gu;
+    }
+    const int ti_d = check_q8_type(down_type, ffn);
+    if (ti_d < 0) {
+        return ti_d;
+    }
+    if (dim > INT64_MAX / 4 / MOE_FFN_MAX_EXPERTS || ffn > INT64_MAX / 8 / MOE_FFN_MAX_EXPERTS ||
+        (out < x + dim && x < out + dim)) {
+        return MOE_ERR_INVALID_ARG; /* scratch sizes must fit in int64; out must not overlap x */
+    }
+    for (int64_t j = 0; j < k; j++) {
+        int st = check_matrix(gate_up_type, gate[j], gu_row_bytes, ffn, dim);
+        if (st >= 0) {
+            st = check_matrix(gate_up_type, up[j], gu_row_bytes, ffn, dim);
+        }
+        if (st >= 0) {
+            st = check_matrix(down_type, down[j], d_row_bytes, dim, ffn);
+        }
+        if (st < 0) {
+            return st;
+        }
+    }
+    return moe_run_ffn_experts(ctx, ti_gu, ti_d, dim, ffn, k, gate, up, down, gu_row_bytes, d_row_bytes, weights, x,
+                               out);
 }

@@ -24,7 +24,11 @@
 #define ROPE_CHUNK_PAIRS 256
 
 static const moe_ops_level *level_of(const moe_ctx *ctx) {
-    switch (moe_ctx_level(ctx)) {
+    return moe_ops_level_of(moe_ctx_level(ctx));
+}
+
+const moe_ops_level *moe_ops_level_of(int level) {
+    switch (level) {
     case MOE_CPU_SCALAR:
         return &moe_ops_level_scalar;
     case MOE_CPU_AVX2:

@@ -36,6 +36,9 @@ extern const moe_ops_level moe_ops_level_scalar;
 extern const moe_ops_level moe_ops_level_avx2;
 extern const moe_ops_level moe_ops_level_avx512;
 
+/* The table of a dispatch level (MOE_CPU_*), or NULL for an unknown level. */
+const moe_ops_level *moe_ops_level_of(int level);
+
 /* ---- pieces shared by every level (defined in ops_scalar.c) ------------------------------------------------------ */
 
 /* Per-call constants of ggml_rope_ext's angle computation (see ops_scalar.c for what exactly is matched). */

@@ -51,6 +51,20 @@ public interface ModelKernels extends AutoCloseable {
     /** {@code out[i] = a[i] + b[i]}; out may alias a or b. */
     void add(MemorySegment a, MemorySegment b, long n, MemorySegment out);
 
+    /**
+     * The routed experts of one token in one fused call, if these kernels have one for these types:
+     * {@code out = Σ_{j<k} weights[j] · down_j(swiglu(gate_j x, up_j x))}, which must equal (bit for bit) zeroing
+     * {@code out}, then for each j in order {@link #matmul} gate and up, {@link #swiglu}, {@link #matmul} down and
+     * {@link #axpy}. {@code gate[j]}/{@code up[j]} are {@code ffn × dim} matrices of {@code guType}, {@code down[j]}
+     * {@code dim × ffn} of {@code dType}. Returns false, having done nothing, when there is no fused form (the caller
+     * then makes the separate calls).
+     */
+    default boolean moeExperts(GgmlType guType, GgmlType dType, int dim, int ffn, int k, MemorySegment[] gate,
+                               MemorySegment[] up, MemorySegment[] down, long guRowBytes, long dRowBytes,
+                               float[] weights, MemorySegment x, MemorySegment out) {
+        return false;
+    }
+
     /** Releases worker threads; idempotent. */
     @Override
     void close();

@@ -96,6 +96,10 @@ final class MoeFfn {
         final int[] predicted;       // [B·k] experts the next layer's router picks from this layer's input
         final float[] predictedWeight; // [B·k]
         ExpertStore.Cursor cursor;   // this state's side of the expert store, made on first use
+        final MemorySegment[] fusedGate; // [k] the chosen experts' matrices, for the fused one-token call
+        final MemorySegment[] fusedUp;
+        final MemorySegment[] fusedDown;
+        final float[] fusedWeights;      // [k]
 
         Scratch(MoeFfn m, int maxBatch, Arena arena) {
             int e = m.routing.experts();
@@ -117,6 +121,10 @@ final class MoeFfn {
             orderWeight = new float[maxBatch * k];
             predicted = new int[maxBatch * k];
             predictedWeight = new float[maxBatch * k];
+            fusedGate = new MemorySegment[k];
+            fusedUp = new MemorySegment[k];
+            fusedDown = new MemorySegment[k];
+            fusedWeights = new float[k];
         }
     }
 
@@ -170,6 +178,12 @@ final class MoeFfn {
             }
         }
 
+        if (n == 1 && store == null && forwardFused(k, x, s, out)) {
+            if (trace != null) {
+                trace.rows("ffn_moe_out", layer, pos0, n, out, d);
+            }
+            return;
+        }
         zero(out, (long) n * d * Float.BYTES);
         ExpertStore.Cursor cursor = null;
         if (store != null) {
@@ -227,6 +241,28 @@ final class MoeFfn {
         if (trace != null) {
             trace.rows("ffn_moe_out", layer, pos0, n, out, d);
         }
+    }
+
+    /**
+     * Decoding with the experts in the mapped file: every chosen expert in one native call, in ascending expert order
+     * (the order of the separate path, whose sums it reproduces bit for bit). False when the kernels have no fused form.
+     */
+    private boolean forwardFused(ModelKernels k, MemorySegment x, Scratch s, MemorySegment out) {
+        if (gateExps.type != upExps.type || gateExps.rowBytes != upExps.rowBytes) {
+            return false; // the fused call takes one type for gate and up
+        }
+        int used = 0;
+        for (int ex = 0; ex < routing.experts(); ex++) {
+            if (s.count[ex] > 0) {
+                s.fusedGate[used] = gateExps.matrix(ex);
+                s.fusedUp[used] = upExps.matrix(ex);
+                s.fusedDown[used] = downExps.matrix(ex);
+                s.fusedWeights[used] = s.orderWeight[s.start[ex]];
+                used++;
+            }
+        }
+        return k.moeExperts(gateExps.type, downExps.type, hidden(), width(), used, s.fusedGate, s.fusedUp,
+                s.fusedDown, gateExps.rowBytes, downExps.rowBytes, s.fusedWeights, x, out);
     }
 
     /**

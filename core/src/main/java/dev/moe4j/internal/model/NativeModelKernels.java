@@ -44,6 +44,19 @@ final class NativeModelKernels implements ModelKernels {
     }
 
     @Override
+    public boolean moeExperts(GgmlType guType, GgmlType dType, int dim, int ffn, int k, MemorySegment[] gate,
+                              MemorySegment[] up, MemorySegment[] down, long guRowBytes, long dRowBytes,
+                              float[] weights, MemorySegment x, MemorySegment out) {
+        // the fused call is llama.cpp's 8-bit-activation arithmetic; f32 activations or float weights: separate calls
+        if (!ggmlActivations || KernelContext.q8RowBytes(guType.id(), dim) < 0
+                || KernelContext.q8RowBytes(dType.id(), ffn) < 0) {
+            return false;
+        }
+        ctx.ffnExperts(guType.id(), dType.id(), dim, ffn, k, gate, up, down, guRowBytes, dRowBytes, weights, x, out);
+        return true;
+    }
+
+    @Override
     public void getRows(GgmlType type, MemorySegment table, long rowBytes, long nRows, int cols, MemorySegment ids,
                         int nIds, MemorySegment out) {
         ctx.getRows(type.id(), table, rowBytes, nRows, cols, ids, nIds, out);

@@ -1,6 +1,10 @@
 package dev.moe4j.internal.nativeio;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
 /**
  * A native {@code moe_ctx}: a dispatch level and a persistent pool of worker threads. Not thread-safe: one thread
@@ -11,6 +15,10 @@ import java.lang.foreign.MemorySegment;
  */
 public final class KernelContext implements AutoCloseable {
     private final MemorySegment ctx;
+    /** Argument scratch of {@link #ffnExperts} (pointer and weight arrays), made on first use, freed by close. */
+    private Arena scratchArena;
+    private MemorySegment ffnPointers;
+    private MemorySegment ffnWeights;
     private final CpuLevel level;
     private final int threads;
     private boolean closed;
@@ -100,6 +108,33 @@ public final class KernelContext implements AutoCloseable {
         NativeKernels.matmulGgml(h(), type, w, rowBytes, rows, cols, x, xStride, nTokens, y, yStride);
     }
 
+    /**
+     * The routed experts of one token in one call (moe4j.h {@code moe_ffn_experts}):
+     * {@code out = Σ_j weights[j] · down_j(silu(gate_j x) · up_j x)} for {@code j < k}, with llama.cpp's 8-bit
+     * activations, equal bit for bit to the separate {@link #matmulGgml}, {@link #swiglu} and {@link #axpy} calls in
+     * expert order. Both types must be quantized ({@link #q8RowBytes} {@code > 0}); {@code k} at most 256.
+     *
+     * @param gate {@code ffn × dim} matrices of {@code guType}, rows {@code guRowBytes} apart (also {@code up})
+     * @param down {@code dim × ffn} matrices of {@code dType}, rows {@code dRowBytes} apart
+     * @param x    {@code dim} floats; {@code out}: {@code dim} floats (overwritten, not overlapping x)
+     */
+    public void ffnExperts(int guType, int dType, long dim, long ffn, int k, MemorySegment[] gate, MemorySegment[] up,
+                           MemorySegment[] down, long guRowBytes, long dRowBytes, float[] weights, MemorySegment x,
+                           MemorySegment out) {
+        MemorySegment c = h();
+        if (k < 1 || k > NativeKernels.FFN_MAX_EXPERTS || weights.length < k) {
+            throw new IllegalArgumentException("ffnExperts: k=" + k + " with " + weights.length + " weights");
+        }
+        if (scratchArena == null) {
+            scratchArena = Arena.ofShared();
+            ffnPointers = scratchArena.allocate(3L * NativeKernels.FFN_MAX_EXPERTS * ADDRESS.byteSize(), 64);
+            ffnWeights = scratchArena.allocate((long) NativeKernels.FFN_MAX_EXPERTS * Float.BYTES, 64);
+        }
+        MemorySegment.copy(weights, 0, ffnWeights, JAVA_FLOAT, 0, k);
+        NativeKernels.ffnExperts(c, guType, dType, dim, ffn, k, gate, up, down, guRowBytes, dRowBytes, ffnWeights, x,
+                out, ffnPointers);
+    }
+
     public void getRows(int type, MemorySegment table, long rowBytes, long nRows, long cols, MemorySegment ids, long nIds,
                         MemorySegment out) {
         NativeKernels.getRows(h(), type, table, rowBytes, nRows, cols, ids, nIds, out);
@@ -146,6 +181,9 @@ public final class KernelContext implements AutoCloseable {
         if (!closed) {
             closed = true;
             NativeKernels.ctxDestroy(ctx);
+            if (scratchArena != null) {
+                scratchArena.close();
+            }
         }
     }
 }

@@ -25,7 +25,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * passed, so a wrong count is an exception here, never an out-of-bounds access in C.
  */
 public final class NativeKernels {
-    public static final int ABI_VERSION = 2;
+    public static final int ABI_VERSION = 3;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final Linker.Option CRITICAL = Linker.Option.critical(true);
@@ -62,6 +62,9 @@ public final class NativeKernels {
     private static final MethodHandle MATMUL_GGML = bind("moe_tensor_matmul_ggml",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG,
                     JAVA_LONG, ADDRESS, JAVA_LONG), false);
+    private static final MethodHandle FFN_EXPERTS = bind("moe_ffn_experts",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS,
+                    ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS, ADDRESS), false);
     private static final MethodHandle RMSNORM = bind("moe_op_rmsnorm",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_FLOAT, ADDRESS), true);
     private static final MethodHandle ROPE = bind("moe_op_rope",
@@ -339,6 +342,43 @@ public final class NativeKernels {
         try {
             check("moe_tensor_matmul_ggml",
                     (int) MATMUL_GGML.invokeExact(ctx, type, w, rowBytes, rows, cols, x, xStride, nTokens, y, yStride));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Most experts one {@link #ffnExperts} call takes ({@code MOE_FFN_MAX_EXPERTS}). */
+    static final int FFN_MAX_EXPERTS = 256;
+
+    /**
+     * moe_ffn_experts over {@code k} experts whose matrices are {@code gate[j]}, {@code up[j]}, {@code down[j]}.
+     * {@code ptrs} is scratch for 3k addresses, {@code weights} holds k floats.
+     */
+    static void ffnExperts(MemorySegment ctx, int guType, int dType, long dim, long ffn, int k, MemorySegment[] gate,
+                           MemorySegment[] up, MemorySegment[] down, long guRowBytes, long dRowBytes,
+                           MemorySegment weights, MemorySegment x, MemorySegment out, MemorySegment ptrs) {
+        if (k < 1 || k > FFN_MAX_EXPERTS || gate.length < k || up.length < k || down.length < k) {
+            throw new IllegalArgumentException("ffn_experts: k=" + k + " with " + gate.length + "/" + up.length + "/"
+                    + down.length + " matrices (at most " + FFN_MAX_EXPERTS + ")");
+        }
+        for (int j = 0; j < k; j++) {
+            needMatrix(guType, gate[j], guRowBytes, ffn, dim);
+            needMatrix(guType, up[j], guRowBytes, ffn, dim);
+            needMatrix(dType, down[j], dRowBytes, dim, ffn);
+        }
+        need("ffn_experts weights", weights, f32(k));
+        need("ffn_experts x", x, f32(dim));
+        need("ffn_experts out", out, f32(dim));
+        long slot = ADDRESS.byteSize();
+        need("ffn_experts pointers", ptrs, 3L * k * slot);
+        for (int j = 0; j < k; j++) {
+            ptrs.setAtIndex(ADDRESS, j, gate[j]);
+            ptrs.setAtIndex(ADDRESS, k + j, up[j]);
+            ptrs.setAtIndex(ADDRESS, 2L * k + j, down[j]);
+        }
+        try {
+            check("moe_ffn_experts", (int) FFN_EXPERTS.invokeExact(ctx, guType, dType, dim, ffn, (long) k, ptrs,
+                    ptrs.asSlice(k * slot), ptrs.asSlice(2 * k * slot), guRowBytes, dRowBytes, weights, x, out));
         } catch (Throwable t) {
             throw rethrow(t);
         }
