@@ -44,4 +44,21 @@ class GpuBudgetApiTest {
             assertTrue(!st.summary().contains("GPU"), st.summary());
         }
     }
+
+    /**
+     * On a GPU (a JVM started with {@code -Dmoe4j.backend=cuda -Dmoe4j.cuda.library=...}, as check-gpu.sh does): the
+     * plan is made at load, reported by memoryStats, and greedy generation still gives llama.cpp's tokens.
+     */
+    @Test
+    void onAGpuThePlacementIsReportedAndTheTokensAreLlamaCpps() {
+        assumeTrue(BackendSelector.selected().backend() == Backend.CUDA, "no GPU in this JVM (the CPU test above ran)");
+        GoldenFixture g = GoldenFixture.load("ds2-tiny-f32");
+        try (Model m = Model.builder(g.model()).threads(2).gpuMemoryBudget("1GiB").build()) {
+            GenerationResult r = m.request(g.prompt()).temperature(0).ignoreEos(true)
+                    .maxTokens(g.generatedTokens().length).generate();
+            assertArrayEquals(g.generatedTokens(), r.tokens(), "greedy tokens on the GPU");
+            String placed = m.memoryStats().gpuPlacement();
+            assertTrue(placed.startsWith("GPU 1.0 GiB budget") && placed.contains("routed experts 48/48"), placed);
+        }
+    }
 }

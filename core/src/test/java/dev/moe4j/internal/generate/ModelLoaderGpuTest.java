@@ -3,6 +3,7 @@ package dev.moe4j.internal.generate;
 import dev.moe4j.MemoryStats;
 import dev.moe4j.internal.gpu.CudaApi;
 import dev.moe4j.testing.GoldenFiles;
+import dev.moe4j.testing.CudaTestLibrary;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -20,12 +21,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * offloads the routed experts only the rest is placed on the GPU.
  */
 class ModelLoaderGpuTest {
-    private static Path emu;
+    private static Path library;
 
     @BeforeAll
     static void findLibrary() {
-        String p = System.getProperty("moe4j.test.cudaEmuLibrary", "");
-        emu = !p.isBlank() && Files.isRegularFile(Path.of(p)) ? Path.of(p) : null;
+        library = CudaTestLibrary.path();
     }
 
     private static Path model() {
@@ -41,14 +41,14 @@ class ModelLoaderGpuTest {
     }
 
     private static ModelLoader.Loaded load(ModelLoader.Settings s, boolean gpu) {
-        ModelLoader.GpuTarget target = gpu ? new ModelLoader.GpuTarget(CudaApi.at(emu), 0, 1L << 34, "emulated GPU")
+        ModelLoader.GpuTarget target = gpu ? new ModelLoader.GpuTarget(CudaApi.at(library), 0, 1L << 34, "emulated GPU")
                 : null;
         return ModelLoader.load(model(), s, (f, m) -> { }, target);
     }
 
     @Test
     void theGpuRunsWhatThePlanPlacesWithTheCpusOutput() {
-        assumeTrue(emu != null, "no libmoe4j_cuda_emu.so (native-kernels builds it where nvcc is)");
+        assumeTrue(library != null, CudaTestLibrary.missing());
         int[] tokens = {1, 5, 9, 200, 17, 3, 44};
         float[] cpu;
         try (Closing l = new Closing(load(new ModelLoader.Settings(1, 64, false, -1, null), false))) {
@@ -74,7 +74,7 @@ class ModelLoaderGpuTest {
 
     @Test
     void offloadedExpertsStayWithTheCpuCache() {
-        assumeTrue(emu != null, "no libmoe4j_cuda_emu.so (native-kernels builds it where nvcc is)");
+        assumeTrue(library != null, CudaTestLibrary.missing());
         int[] tokens = {1, 5, 9, 200, 17, 3, 44};
         float[] cpu;
         try (Closing l = new Closing(load(new ModelLoader.Settings(1, 64, false, -1, null), false))) {

@@ -7,6 +7,7 @@ import dev.moe4j.internal.gpu.GpuSetup;
 import dev.moe4j.internal.gpu.GpuWeights;
 import dev.moe4j.internal.gpu.PlacementItem;
 import dev.moe4j.internal.gpu.PlacementPlan;
+import dev.moe4j.testing.CudaTestLibrary;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -31,7 +32,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * ({@link GoldenComparison#agree}). The emulation is slow, so only the
  * prompt and the first {@value #STEPS} steps run, on the smallest models.
  *
- * <p>{@code -Dmoe4j.test.cudaLibrary=<libmoe4j_cuda.so>} runs the same test on a real GPU (native-kernels/cuda/check-gpu.sh
+ * <p>{@code -Dmoe4j.test.cudaGpuLibrary=<libmoe4j_cuda.so>} runs the same test on a real GPU (native-kernels/cuda/check-gpu.sh
  * does).
  */
 class CudaEmulationGoldenTest {
@@ -42,10 +43,7 @@ class CudaEmulationGoldenTest {
 
     @BeforeAll
     static void findLibrary() {
-        String gpu = System.getProperty("moe4j.test.cudaGpuLibrary", "");
-        String emu = System.getProperty("moe4j.test.cudaEmuLibrary", "");
-        String chosen = gpu.isBlank() ? emu : gpu;
-        library = !chosen.isBlank() && Files.isRegularFile(Path.of(chosen)) ? Path.of(chosen) : null;
+        library = CudaTestLibrary.path();
     }
 
     @ParameterizedTest(name = "{0}, {1} of the weights, {2} activations")
@@ -53,8 +51,7 @@ class CudaEmulationGoldenTest {
             "ds2-tiny-q8e, all, NONE", "ds2-tiny-q8e, part, NONE", "ds2-tiny-q8e, all, GGML",
             "ds2-tiny-q8e, part, GGML"})
     void matchesTheCpuPathAndLlamaCpp(String name, String share, ActivationRounding rounding) throws IOException {
-        assumeTrue(library != null, "no libmoe4j_cuda_emu.so (native-kernels builds it where nvcc is): "
-                + System.getProperty("moe4j.test.cudaEmuLibrary"));
+        assumeTrue(library != null, CudaTestLibrary.missing());
         GoldenCase full = GoldenCase.load(name);
         GoldenCase g = new GoldenCase(full.name(), full.arch(), full.model(), full.quantized(), full.expertsUsed(),
                 full.prompt(), Arrays.copyOf(full.generated(), STEPS), Arrays.copyOf(full.steps(), STEPS));

@@ -7,6 +7,7 @@ import dev.moe4j.internal.gpu.PlacementItem;
 import dev.moe4j.internal.gpu.PlacementPlanner;
 import dev.moe4j.internal.quant.GgmlType;
 import dev.moe4j.internal.quant.ReferenceQuantizer;
+import dev.moe4j.testing.CudaTestLibrary;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -34,14 +35,13 @@ class CudaModelKernelsTest {
 
     @BeforeAll
     static void findLibrary() {
-        String emu = System.getProperty("moe4j.test.cudaEmuLibrary", "");
-        library = !emu.isBlank() && Files.isRegularFile(Path.of(emu)) ? Path.of(emu) : null;
+        library = CudaTestLibrary.path();
     }
 
     @ParameterizedTest(name = "{0}, {1} tokens, ggml rounding {2}")
     @CsvSource({"F32, 1, true", "Q8_0, 1, true", "Q8_0, 3, true", "Q8_0, 3, false", "F16, 2, true", "Q4_0, 5, true"})
     void productsMatchTheCpuKernels(GgmlType type, int tokens, boolean ggml) {
-        assumeTrue(library != null, "no libmoe4j_cuda_emu.so (native-kernels builds it where nvcc is)");
+        assumeTrue(library != null, CudaTestLibrary.missing());
         long seed = System.nanoTime();
         Random rnd = new Random(seed);
         int rows = 48;
