@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# check-gpu.sh - the GPU check of libmoe4j_cuda, for a machine with an NVIDIA GPU (written for one H200; the whole run
-# takes about 3 minutes there and at most ~7 with every time limit hit). Run from anywhere:
+# check-gpu.sh - the GPU check of libmoe4j_cuda and of the model's GPU path, for a machine with an NVIDIA GPU (written
+# for one H200; steps 1-5 take about 3 minutes there, the Java steps an estimated 3 more; every step has a time limit).
+# Run from anywhere:
 #
 #     native-kernels/cuda/check-gpu.sh            # log to $OUT/check-gpu.log when OUT is set, and to stdout
 #
@@ -14,13 +15,23 @@
 #                  (it refuses the device on gVisor hosts: reported as "unavailable", not as a failure)
 #   5. bench       cuda_bench: matvec GB/s per format on ~1 GiB weights beside the H200's ~4800 GB/s, a 512-token
 #                  prefill matmul, and a DeepSeek-V2-Lite MoE layer at decode and prefill
+#   6. java-build  the whole Maven build with -Dmoe4j.cuda=ON (JDK 25 and Maven needed; MVN_FLAGS=-o offline)
+#   7. java-gpu    the Java tests of the GPU path on the real libmoe4j_cuda.so with -Dmoe4j.backend=cuda: the golden
+#                  deepseek2 models through the hybrid kernels against the CPU path and llama.cpp
+#                  (CudaEmulationGoldenTest, which runs on the emulation elsewhere), one product per weight type
+#                  (CudaModelKernelsTest), the loader's plan (ModelLoaderGpuTest) and Model.builder().gpuMemoryBudget
+#                  on the GPU (GpuBudgetApiTest); none may be skipped but GpuBudgetApiTest's CPU-only case
+#   8. java-bench  a DeepSeek-V2-Lite-shaped random model with $SYNTH_LAYERS layers (CLI `synth`), `moe4j bench` prefill
+#                  and decode on the CPU, then on the hybrid GPU path with everything placed and with a 2 GiB budget
 #
 # Environment: BUILD (build directory, default /tmp/moe4j-cuda-build), OUT (where the log goes), BENCH_MIB (matvec weight
-# size, default 1024), SANITIZER_TIMEOUT (seconds per sanitizer tool, default 150).
+# size, default 1024), SANITIZER_TIMEOUT (seconds per sanitizer tool, default 150), MVN_FLAGS (extra Maven flags, e.g.
+# -o), SYNTH_LAYERS (default 6), JAVA_STEP_TIMEOUT (seconds per Java step, default 200), SKIP_JAVA=1 (steps 1-5 only).
 set -uo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
 src="$(cd "$here/.." && pwd)" # native-kernels
+repo="$(cd "$src/.." && pwd)"
 build="${BUILD:-/tmp/moe4j-cuda-build}"
 log="${OUT:+$OUT/check-gpu.log}"
 log="${log:-/dev/null}"
@@ -101,6 +112,68 @@ bench() {
   "$build/cuda/moe4j_cuda_bench" "${BENCH_MIB:-1024}" | tee "$copy"
 }
 
+# ---- the Java side: the model on the GPU through the hybrid kernels ----
+
+java_env() {
+  if [ -z "${JAVA_HOME:-}" ] || ! "$JAVA_HOME/bin/java" -version 2>&1 | grep -qE 'version "(2[5-9]|[3-9][0-9])'; then
+    for d in /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/temurin-25* /usr/lib/jvm/*-25*; do
+      if [ -x "$d/bin/java" ]; then export JAVA_HOME="$d"; break; fi
+    done
+  fi
+  [ -n "${JAVA_HOME:-}" ] && export PATH="$JAVA_HOME/bin:$PATH"
+  command -v mvn >/dev/null && command -v java >/dev/null
+}
+
+# what the Maven build packages: the real CUDA library and the CPU kernels of this very tree
+cuda_lib() { find "$repo/native-kernels/target/cuda-classes" -name libmoe4j_cuda.so 2>/dev/null | head -1; }
+cpu_lib() { find "$repo/native-kernels/target/classes/META-INF/native" -name libmoe4j.so 2>/dev/null | head -1; }
+
+java_build() {
+  java_env || { echo "JDK 25 or Maven not found"; return 1; }
+  (cd "$repo" && timeout "${JAVA_STEP_TIMEOUT:-200}" mvn -B -ntp -q ${MVN_FLAGS:-} install -DskipTests -Dmoe4j.cuda=ON) &&
+    [ -n "$(cuda_lib)" ] && echo "built $(cuda_lib)"
+}
+
+java_gpu() {
+  java_env || return 1
+  local lib cpu reports=$repo/core/target/surefire-reports
+  lib="$(cuda_lib)" cpu="$(cpu_lib)"
+  [ -n "$lib" ] || { echo "no libmoe4j_cuda.so from java-build"; return 1; }
+  rm -rf "$reports"
+  (cd "$repo" && timeout "${JAVA_STEP_TIMEOUT:-200}" mvn -B -ntp ${MVN_FLAGS:-} -pl core test \
+    -Dtest='CudaEmulationGoldenTest,CudaModelKernelsTest,ModelLoaderGpuTest,GpuBudgetApiTest' \
+    -Dsurefire.failIfNoSpecifiedTests=false -Dmoe4j.test.cudaGpuLibrary="$lib" -Dmoe4j.cuda.library="$lib" \
+    -Dmoe4j.backend=cuda -Dmoe4j.native.library="$cpu") | grep -vE '^\[INFO\] (Download|---|$)' | tail -60
+  local rc=${PIPESTATUS[0]}
+  # a GPU test that skipped would pass without having run: only GpuBudgetApiTest's CPU-only case may skip
+  local skipped
+  skipped="$(cat "$reports"/*.txt 2>/dev/null | grep -E 'Tests run' | sed -E 's/.*Skipped: ([0-9]+).* in (.*)/\2 \1/')"
+  echo "skipped per class: ${skipped:-none (no reports)}"
+  echo "$skipped" | awk '($1 ~ /GpuBudgetApiTest$/ && $2 > 1) || ($1 !~ /GpuBudgetApiTest$/ && $2 > 0) {bad=1} END {exit bad}' ||
+    { echo "a GPU test was skipped"; rc=1; }
+  [ -n "$skipped" ] || rc=1
+  return $rc
+}
+
+java_bench() {
+  java_env || return 1
+  local lib jar=$repo/examples/cli/target/moe4j.jar model=${BUILD:-/tmp/moe4j-cuda-build}/v2lite-synth.gguf
+  lib="$(cuda_lib)"
+  [ -f "$jar" ] && [ -n "$lib" ] || { echo "no CLI jar or CUDA library from java-build"; return 1; }
+  local java=(timeout "${JAVA_STEP_TIMEOUT:-200}" java --enable-native-access=ALL-UNNAMED)
+  local bench=(bench -m "$model" -p 128 -n 16 -r 2 --warmup 0.5 --probe-mib 0 -t "$(nproc)")
+  "${java[@]}" -jar "$jar" synth "$model" --shape deepseek-v2-lite --layers "${SYNTH_LAYERS:-6}" || return 1
+  echo "--- CPU"
+  "${java[@]}" -Dmoe4j.backend=cpu -jar "$jar" "${bench[@]}" || return 1
+  echo "--- GPU, everything placed"
+  "${java[@]}" -Dmoe4j.backend=cuda -Dmoe4j.cuda.library="$lib" -jar "$jar" "${bench[@]}" --gpu-budget 100GiB || return 1
+  echo "--- GPU, 2 GiB budget (hybrid: some experts on the CPU)"
+  "${java[@]}" -Dmoe4j.backend=cuda -Dmoe4j.cuda.library="$lib" -jar "$jar" "${bench[@]}" --gpu-budget 2GiB
+  local rc=$?
+  rm -f "$model"
+  return $rc
+}
+
 say "moe4j check-gpu.sh, $(date -u +%Y-%m-%dT%H:%M:%SZ), source $src, build $build"
 step device 0 device
 step build 1 build_all
@@ -110,6 +183,11 @@ else
   step tests 1 tests
   step sanitizers 1 sanitizers
   step bench 1 bench
+fi
+if [ "${SKIP_JAVA:-0}" != 1 ]; then
+  step java-build 1 java_build
+  step java-gpu 1 java_gpu
+  step java-bench 1 java_bench
 fi
 
 say ""

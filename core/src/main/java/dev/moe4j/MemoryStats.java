@@ -25,14 +25,27 @@ import java.util.Locale;
  * @param prefetchUnused      prefetched experts dropped before any use
  * @param prefetchRecall      share of the experts used at a layer that prefetch had predicted for it (0..1)
  * @param failedReads         reads that failed (each surfaced as an exception to the generation that needed it)
+ * @param gpuPlacement        what runs on the GPU ({@link Model.Builder#gpuMemoryBudget(long)}): one line saying the
+ *                            budget, the bytes used and how many weights, KV-cache layers and routed experts were
+ *                            placed there; empty when the model runs on the CPU alone
  */
 public record MemoryStats(boolean offloading, long budgetBytes, long expertBytes, long residentExpertBytes,
                           String policy, List<LayerStats> layers, long bytesRead, long reads, Duration ioStall,
                           Duration readTime, long evictions, long prefetchReads, long prefetchUnused,
-                          double prefetchRecall, long failedReads) {
+                          double prefetchRecall, long failedReads, String gpuPlacement) {
 
     public MemoryStats {
         layers = List.copyOf(layers);
+        gpuPlacement = gpuPlacement == null ? "" : gpuPlacement;
+    }
+
+    /** Statistics of a model that runs on the CPU alone (no {@link #gpuPlacement()}). */
+    public MemoryStats(boolean offloading, long budgetBytes, long expertBytes, long residentExpertBytes,
+                       String policy, List<LayerStats> layers, long bytesRead, long reads, Duration ioStall,
+                       Duration readTime, long evictions, long prefetchReads, long prefetchUnused,
+                       double prefetchRecall, long failedReads) {
+        this(offloading, budgetBytes, expertBytes, residentExpertBytes, policy, layers, bytesRead, reads, ioStall,
+                readTime, evictions, prefetchReads, prefetchUnused, prefetchRecall, failedReads, "");
     }
 
     /**
@@ -81,8 +94,15 @@ public record MemoryStats(boolean offloading, long budgetBytes, long expertBytes
         return n == 0 ? 0 : (double) prefetchHits() / n;
     }
 
-    /** One line, e.g. {@code experts: budget 6.0 GiB, hit rate 81.2% (...), 3.1 GiB read, ...}. */
+    /**
+     * One line, e.g. {@code experts: budget 6.0 GiB, hit rate 81.2% (...), 3.1 GiB read, ...}, followed by
+     * {@code ; } and the {@link #gpuPlacement()} when there is one.
+     */
     public String summary() {
+        return gpuPlacement.isEmpty() ? expertSummary() : expertSummary() + "; " + gpuPlacement;
+    }
+
+    private String expertSummary() {
         if (!offloading) {
             return "experts: memory-mapped (" + bytes(expertBytes) + "), no budget";
         }

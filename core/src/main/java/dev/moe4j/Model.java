@@ -377,6 +377,7 @@ public final class Model implements AutoCloseable {
         private LoadProgressListener progress = (f, m) -> { };
         private boolean recordRouting;
         private long memoryBudget = -1;
+        private long gpuMemoryBudget = -1;
         private RoutingProfile profile;
 
         Builder(Path path) {
@@ -456,6 +457,46 @@ public final class Model implements AutoCloseable {
         }
 
         /**
+         * The most GPU memory the model may take, in bytes, when it runs on a GPU. The GPU is used when the CUDA
+         * kernels are on the class path ({@code dev.moe4j:moe4j-native-kernels} with classifier {@code cuda}, or a
+         * library named by {@code -Dmoe4j.cuda.library}) and a CUDA device is usable; {@code -Dmoe4j.backend=cpu}
+         * keeps a process on the CPU, {@code -Dmoe4j.backend=cuda} makes a missing GPU an error.
+         *
+         * <p>At load, the budget is filled in this order, each piece if it still fits: scratch for the activations
+         * of one session, then block by block the weights every token uses (norms, attention, router, dense FFN,
+         * shared experts) with that block's KV cache for {@link #contextLength} tokens, then the output head, then
+         * the embedding table, then the routed experts, most often routed first by the {@link #routingProfile} when
+         * one is given, else in block order. Everything else stays in host memory and runs on the CPU, with the same
+         * output up to the order of floating-point sums. Under a {@link #memoryBudget} that offloads the routed
+         * experts, they stay with the CPU's expert cache and only the rest is placed. {@link Model#memoryStats()}
+         * ({@link MemoryStats#gpuPlacement()}) and the INFO log say what went where.
+         *
+         * <p>Default (no call): 90% of the device's memory. Without a usable GPU the budget is ignored (one INFO log
+         * line says so) and the model runs on the CPU exactly as without this call.
+         *
+         * @param bytes at least 0 (0 places nothing on the GPU)
+         * @throws IllegalArgumentException if {@code bytes < 0}
+         */
+        public Builder gpuMemoryBudget(long bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("gpuMemoryBudget must be at least 0 bytes, got " + bytes);
+            }
+            this.gpuMemoryBudget = bytes;
+            return this;
+        }
+
+        /**
+         * {@link #gpuMemoryBudget(long)} from a size such as {@code "6GiB"}, {@code "512M"} or {@code "1.5GB"}, in the
+         * units of {@link #memoryBudget(String)}.
+         *
+         * @throws IllegalArgumentException if {@code size} is not such a size of at least 1 byte (the message says
+         *                                  what is wrong)
+         */
+        public Builder gpuMemoryBudget(String size) {
+            return gpuMemoryBudget(MemoryBudget.parse(size));
+        }
+
+        /**
          * A routing profile recorded from an earlier run of this model ({@link Model#routingProfile()}): when the
          * model runs under a memory budget, its hottest experts are read at load and kept in memory for good (up to a
          * quarter of the expert cache). Without offloading it is checked and otherwise unused.
@@ -492,7 +533,8 @@ public final class Model implements AutoCloseable {
         public Model build() {
             long start = System.nanoTime();
             ModelLoader.Loaded loaded = ModelLoader.load(path,
-                    new ModelLoader.Settings(threads, contextLength, recordRouting, memoryBudget, profile), progress);
+                    new ModelLoader.Settings(threads, contextLength, recordRouting, memoryBudget, profile,
+                            gpuMemoryBudget), progress);
             int ctx = loaded.contextLength();
             Model model = new Model(path, loaded.info(), loaded.tokenizer(), loaded.engine(), ctx, threads,
                     loaded.endTokens(), loaded.chatTemplate());

@@ -13,6 +13,15 @@ import dev.moe4j.internal.model.LanguageModels;
 import dev.moe4j.internal.model.ModelOptions;
 import dev.moe4j.internal.model.RoutedExperts;
 import dev.moe4j.internal.model.ExpertOffload;
+import dev.moe4j.internal.model.GpuBinding;
+import dev.moe4j.internal.gpu.CudaApi;
+import dev.moe4j.internal.gpu.GpuSetup;
+import dev.moe4j.internal.gpu.GpuWeights;
+import dev.moe4j.internal.nativeio.Backend;
+import dev.moe4j.internal.nativeio.BackendChoice;
+import dev.moe4j.internal.nativeio.BackendSelector;
+import dev.moe4j.internal.nativeio.CudaLibrary;
+import dev.moe4j.internal.nativeio.CudaProbe;
 import dev.moe4j.internal.offload.ExpertLayout;
 import dev.moe4j.internal.offload.ExpertSpace;
 import dev.moe4j.internal.offload.ExpertStore;
@@ -61,14 +70,36 @@ public final class ModelLoader {
      * @param contextLength requested context, or 0 for {@code min(trained, 4096)}
      * @param recordRouting count every token's routing for {@link Engine#routingProfile()}
      * @param memoryBudget  bytes for routed experts in memory, or a negative value for automatic
-     * @param profile       routing profile whose hottest experts stay in memory when offloading, or null
+     * @param profile       routing profile whose hottest experts stay in memory when offloading (and go to the GPU
+     *                      first), or null
+     * @param gpuMemoryBudget device bytes for weights and the KV cache when the CUDA backend is chosen, or a negative
+     *                      value for automatic ({@link #AUTO_GPU_SHARE} of the device's memory)
      */
     public record Settings(int threads, int contextLength, boolean recordRouting, long memoryBudget,
-                           RoutingProfile profile) {
+                           RoutingProfile profile, long gpuMemoryBudget) {
+        /** Without a GPU budget (automatic). */
+        public Settings(int threads, int contextLength, boolean recordRouting, long memoryBudget,
+                        RoutingProfile profile) {
+            this(threads, contextLength, recordRouting, memoryBudget, profile, -1);
+        }
+
         public static Settings of(int threads, int contextLength) {
-            return new Settings(threads, contextLength, false, -1, null);
+            return new Settings(threads, contextLength, false, -1, null, -1);
         }
     }
+
+    /** The automatic GPU budget: this share of the device's memory (the rest for the CUDA context and scratch). */
+    public static final double AUTO_GPU_SHARE = 0.9;
+
+    /**
+     * The GPU a load places weights on.
+     *
+     * @param api         the CUDA library
+     * @param device      device index
+     * @param deviceBytes the device's memory, for the automatic budget
+     * @param describe    the device for the log
+     */
+    record GpuTarget(CudaApi api, int device, long deviceBytes, String describe) {}
 
     /** Internal tuning of offloading (system properties, not API): cache policy, I/O threads, prefetch. */
     static final String POLICY_PROPERTY = "moe4j.offload.policy";
@@ -87,6 +118,32 @@ public final class ModelLoader {
      * @throws IllegalArgumentException if the context length exceeds the model's trained context
      */
     public static Loaded load(Path path, Settings settings, LoadProgressListener progress) {
+        return load(path, settings, progress, gpuTarget(path, settings));
+    }
+
+    /**
+     * The GPU of this process when the CUDA backend is chosen ({@link BackendSelector}), else null; a GPU budget
+     * without one is logged once at INFO and ignored.
+     */
+    private static GpuTarget gpuTarget(Path path, Settings settings) {
+        BackendChoice choice = BackendSelector.selected();
+        if (choice.backend() != Backend.CUDA) {
+            if (settings.gpuMemoryBudget() >= 0) {
+                LOG.info("{}: gpuMemoryBudget ignored, the model runs on the CPU ({})", path.getFileName(),
+                        choice.reason());
+            }
+            return null;
+        }
+        Path library = CudaLibrary.locate().path();
+        CudaProbe.Device d = choice.device();
+        return new GpuTarget(CudaApi.at(library), d.index(), d.totalBytes(), d.describe());
+    }
+
+    /**
+     * {@link #load(Path, Settings, LoadProgressListener)} on a given GPU (null: the CPU alone), for tests that drive
+     * the CUDA emulation library.
+     */
+    static Loaded load(Path path, Settings settings, LoadProgressListener progress, GpuTarget gpu) {
         int threads = settings.threads();
         int contextLength = settings.contextLength();
         progress.onProgress(0.0, "reading " + path.getFileName());
@@ -99,12 +156,15 @@ public final class ModelLoader {
         }
         LanguageModel model = null;
         ExpertStore store = null;
+        GpuWeights gpuWeights = null;
         try {
             GgufMetadata md = file.metadata();
             progress.onProgress(0.1, "reading the tokenizer");
             Tokenizer tokenizer = GgufTokenizerLoader.fromMetadata(md);
             progress.onProgress(0.2, "loading " + info.tensorCount() + " tensors");
-            model = LanguageModels.load(file, ModelOptions.defaults(threads));
+            GpuBinding binding = gpu == null ? null : new GpuBinding();
+            ModelOptions options = ModelOptions.defaults(threads).withGpu(binding);
+            model = LanguageModels.load(file, options);
             int trained = model.config().contextLength();
             int ctx = contextLength == 0 ? Math.min(trained, dev.moe4j.Model.DEFAULT_MAX_CONTEXT) : contextLength;
             if (ctx > trained) {
@@ -114,6 +174,14 @@ public final class ModelLoader {
             }
             ExpertLayout[] layouts = ExpertOffload.layouts(model, file);
             store = offload(file, model, layouts, settings, ctx);
+            if (gpu != null) {
+                progress.onProgress(0.9, "uploading weights to " + gpu.describe());
+                long budget = settings.gpuMemoryBudget() >= 0 ? settings.gpuMemoryBudget()
+                        : (long) (gpu.deviceBytes() * AUTO_GPU_SHARE);
+                gpuWeights = GpuSetup.attach(file, model.config(), binding, gpu.api(), gpu.device(),
+                        new GpuSetup.Request(budget, ctx, options.maxBatch(), settings.profile(), store != null));
+                LOG.info("{} on {}: {}", path.getFileName(), gpu.describe(), gpuWeights.plan().summary());
+            }
             int[] endTokens = endTokens(md, model.config().vocabSize());
             String template = md.optString(TEMPLATE_KEY).orElse(null);
             RoutingCounts counts = null;
@@ -122,10 +190,13 @@ public final class ModelLoader {
                 RoutedExperts.setRoutingListener(model, counts);
             }
             Engine engine = new LanguageModelEngine(file, model, counts, store,
-                    ExpertOffload.expertBytes(layouts));
+                    ExpertOffload.expertBytes(layouts), gpuWeights);
             progress.onProgress(1.0, "ready");
             return new Loaded(info, tokenizer, engine, ctx, endTokens, template);
         } catch (RuntimeException | Error e) {
+            if (gpuWeights != null) {
+                gpuWeights.close();
+            }
             if (store != null) {
                 store.close();
             }
@@ -217,22 +288,27 @@ public final class ModelLoader {
         private final RoutingCounts counts;
         private final ExpertStore store;
         private final long expertBytes;
+        private final GpuWeights gpu;
+        private final String gpuPlacement;
         private boolean closed;
 
+        /** @param gpu the weights placed on the GPU (closed with the engine), or null */
         LanguageModelEngine(GgufFile file, LanguageModel model, RoutingCounts counts, ExpertStore store,
-                            long expertBytes) {
+                            long expertBytes, GpuWeights gpu) {
             this.file = file;
             this.model = model;
             this.counts = counts;
             this.store = store;
             this.expertBytes = expertBytes;
+            this.gpu = gpu;
+            this.gpuPlacement = gpu == null ? "" : gpu.plan().summary();
         }
 
         @Override
         public MemoryStats memoryStats() {
             if (store == null) {
                 return new MemoryStats(false, 0, expertBytes, 0, "none", List.of(), 0, 0, Duration.ZERO,
-                        Duration.ZERO, 0, 0, 0, 0, 0);
+                        Duration.ZERO, 0, 0, 0, 0, 0, gpuPlacement);
             }
             StoreStats s = store.stats();
             int[] blocks = RoutedExperts.moeLayers(model);
@@ -242,7 +318,8 @@ public final class ModelLoader {
             }
             return new MemoryStats(true, s.budgetBytes(), expertBytes, s.residentBytes(), s.policy(), layers,
                     s.bytesRead(), s.reads(), Duration.ofNanos(s.stallNanos()), Duration.ofNanos(s.readNanos()),
-                    s.evictions(), s.prefetchReads(), s.prefetchUnused(), s.prefetchRecall(), s.failedReads());
+                    s.evictions(), s.prefetchReads(), s.prefetchUnused(), s.prefetchRecall(), s.failedReads(),
+                    gpuPlacement);
         }
 
         @Override
@@ -305,6 +382,9 @@ public final class ModelLoader {
                         store.close(); // waits for reads in flight
                     }
                     model.close();
+                    if (gpu != null) {
+                        gpu.close(); // the sessions, whose contexts used these buffers, are closed by now
+                    }
                 } finally {
                     file.close();
                 }

@@ -10,9 +10,10 @@ import java.lang.foreign.MemorySegment;
  * a weight is {@code rows} rows of {@code cols} elements stored {@code rowBytes} apart, {@code y[r] = dot(row r, x)}).
  * Activations are f32; sizes and strides are in elements unless a name says bytes.
  *
- * <p>Two implementations: {@link NativeModelKernels} (the C kernels, what products run) and
- * {@link ReferenceModelKernels} (plain Java, slow, the yardstick for tests). Models only talk to this interface, so a
- * whole forward pass can be checked against the reference.
+ * <p>Implementations: {@link NativeModelKernels} (the C kernels, what products run), {@link CudaModelKernels} (the
+ * products on GPU-placed weights through libmoe4j_cuda, the rest on the C kernels) and {@link ReferenceModelKernels}
+ * (plain Java, slow, the yardstick for tests). Models only talk to this interface, so a whole forward pass can be
+ * checked against the reference.
  *
  * <p>Not thread-safe: an instance belongs to one {@link InferenceState} and is driven by one thread at a time.
  */

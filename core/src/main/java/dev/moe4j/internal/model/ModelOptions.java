@@ -8,8 +8,10 @@ package dev.moe4j.internal.model;
  *                 linearly with it.
  * @param backend  which kernels run the math
  * @param rounding what happens to activations before a product with a quantized or half-precision weight
+ * @param gpu      with the native backend: where states find weights placed on the GPU ({@link CudaModelKernels});
+ *                 null, or a binding left empty, for the CPU alone
  */
-public record ModelOptions(int threads, int maxBatch, Backend backend, ActivationRounding rounding) {
+public record ModelOptions(int threads, int maxBatch, Backend backend, ActivationRounding rounding, GpuBinding gpu) {
 
     /** The implementation behind {@link ModelKernels}. */
     public enum Backend {
@@ -32,6 +34,11 @@ public record ModelOptions(int threads, int maxBatch, Backend backend, Activatio
         NONE
     }
 
+    /** Without a GPU. */
+    public ModelOptions(int threads, int maxBatch, Backend backend, ActivationRounding rounding) {
+        this(threads, maxBatch, backend, rounding, null);
+    }
+
     public ModelOptions {
         if (threads < 1 || threads > 256) {
             throw new IllegalArgumentException("threads must be in 1..256, got " + threads);
@@ -50,25 +57,32 @@ public record ModelOptions(int threads, int maxBatch, Backend backend, Activatio
     }
 
     public ModelOptions withThreads(int n) {
-        return new ModelOptions(n, maxBatch, backend, rounding);
+        return new ModelOptions(n, maxBatch, backend, rounding, gpu);
     }
 
     public ModelOptions withMaxBatch(int n) {
-        return new ModelOptions(threads, n, backend, rounding);
+        return new ModelOptions(threads, n, backend, rounding, gpu);
     }
 
     public ModelOptions withBackend(Backend b) {
-        return new ModelOptions(threads, maxBatch, b, rounding);
+        return new ModelOptions(threads, maxBatch, b, rounding, gpu);
     }
 
     public ModelOptions withRounding(ActivationRounding r) {
-        return new ModelOptions(threads, maxBatch, backend, r);
+        return new ModelOptions(threads, maxBatch, backend, r, gpu);
+    }
+
+    /** These options with states that run the products on GPU-placed weights through {@code binding}. */
+    public ModelOptions withGpu(GpuBinding binding) {
+        return new ModelOptions(threads, maxBatch, backend, rounding, binding);
     }
 
     /** A fresh set of kernels as these options describe (owned by the caller). */
     ModelKernels createKernels(int threadCount) {
         if (backend == Backend.NATIVE) { // the C kernels quantize activations themselves
-            return new NativeModelKernels(threadCount, rounding == ActivationRounding.GGML);
+            NativeModelKernels cpu = new NativeModelKernels(threadCount, rounding == ActivationRounding.GGML);
+            var weights = gpu == null ? null : gpu.weights();
+            return weights == null ? cpu : new CudaModelKernels(cpu, weights, rounding == ActivationRounding.GGML);
         }
         ModelKernels k = new ReferenceModelKernels();
         return rounding == ActivationRounding.GGML ? new RoundingModelKernels(k) : k;

@@ -15,8 +15,8 @@ import org.slf4j.LoggerFactory;
  * {@code cuda} (an error, rather than a silent CPU run, when no GPU is usable). The choice and its reason are logged
  * once at INFO.
  *
- * <p>This only decides; running a model on the GPU is separate work (the CUDA kernels exist, the model does not call
- * them yet), so today a CUDA choice is informational.
+ * <p>A CUDA choice makes {@code ModelLoader} plan and upload the model's GPU share at load
+ * ({@code dev.moe4j.internal.gpu}) and run the products on it through the hybrid kernels.
  */
 public final class BackendSelector {
     public static final String PROPERTY = "moe4j.backend";

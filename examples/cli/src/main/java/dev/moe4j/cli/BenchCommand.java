@@ -13,6 +13,15 @@ import dev.moe4j.internal.gguf.GgufTensor;
 import dev.moe4j.internal.model.LanguageModel;
 import dev.moe4j.internal.model.LanguageModels;
 import dev.moe4j.internal.model.ModelOptions;
+import dev.moe4j.internal.model.GpuBinding;
+import dev.moe4j.internal.gpu.CudaApi;
+import dev.moe4j.internal.gpu.GpuSetup;
+import dev.moe4j.internal.gpu.GpuWeights;
+import dev.moe4j.internal.nativeio.Backend;
+import dev.moe4j.internal.nativeio.BackendChoice;
+import dev.moe4j.internal.nativeio.BackendSelector;
+import dev.moe4j.internal.nativeio.CudaLibrary;
+import dev.moe4j.internal.offload.MemoryBudget;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -70,6 +79,15 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object instead of the table.")
     boolean json;
 
+    @Option(names = "--gpu-budget", paramLabel = "SIZE",
+            description = "Run the hybrid GPU path with weights placed on the GPU up to SIZE (e.g. 60GiB), when the "
+                    + "CUDA backend is chosen (cuda jar on the class path or -Dmoe4j.cuda.library; "
+                    + "-Dmoe4j.backend=cuda makes a missing GPU an error).")
+    String gpuBudget;
+
+    /** What the GPU holds, or why there is none; null when --gpu-budget was not given. */
+    private String gpuLine;
+
     @Override
     public Integer call() {
         return Failures.run("bench", this::bench);
@@ -85,8 +103,12 @@ public final class BenchCommand implements Callable<Integer> {
         Samples pp = null;
         Samples tg = null;
         ActiveWeights weights;
+        GpuBinding binding = gpuBudget == null ? null : new GpuBinding();
+        long gpuBytes = gpuBudget == null ? 0 : MemoryBudget.parse(gpuBudget);
         try (GgufFile file = GgufFile.open(model);
-             LanguageModel lm = LanguageModels.load(file, ModelOptions.defaults(t).withMaxBatch(ubatch))) {
+             LanguageModel lm = LanguageModels.load(file,
+                     ModelOptions.defaults(t).withMaxBatch(ubatch).withGpu(binding));
+             GpuWeights gpu = binding == null ? null : placeOnGpu(file, lm, binding, gpuBytes)) {
             weights = ActiveWeights.of(file, info.expertCount(), info.expertUsedCount());
             int ctx = Math.max(prompt, gen);
             if (ctx > lm.config().contextLength()) {
@@ -109,6 +131,19 @@ public final class BenchCommand implements Callable<Integer> {
                 : text(info, t, pp, tg, weights, bandwidth));
         out.flush();
         return 0;
+    }
+
+    /** Plans and uploads the GPU's share when the CUDA backend is chosen; null (and why, for the report) if not. */
+    private GpuWeights placeOnGpu(GgufFile file, LanguageModel lm, GpuBinding binding, long bytes) {
+        BackendChoice c = BackendSelector.selected();
+        if (c.backend() != Backend.CUDA) {
+            gpuLine = "none (" + c.reason() + ")";
+            return null;
+        }
+        GpuWeights w = GpuSetup.attach(file, lm.config(), binding, CudaApi.at(CudaLibrary.locate().path()),
+                c.device().index(), new GpuSetup.Request(bytes, Math.max(prompt, gen), ubatch, null, false));
+        gpuLine = c.device().describe() + ": " + w.plan().summary();
+        return w;
     }
 
     /**
@@ -137,6 +172,9 @@ public final class BenchCommand implements Callable<Integer> {
         b.append("kernels: ").append(NativeRuntime.current().configuredLevel()).append(", ubatch ").append(ubatch)
                 .append(", ").append(reps).append(" repetitions after ").append(warmup).append(" s of warm-up")
                 .append(nl);
+        if (gpuLine != null) {
+            b.append("gpu: ").append(gpuLine).append(nl);
+        }
         b.append("| threads |   test |                t/s |").append(nl);
         b.append("| ------: | -----: | -----------------: |").append(nl);
         if (pp != null) {
@@ -176,6 +214,9 @@ public final class BenchCommand implements Callable<Integer> {
         o.put("file_size", info.fileSize());
         o.put("kernels", NativeRuntime.current().configuredLevel());
         o.put("threads", t);
+        if (gpuLine != null) {
+            o.put("gpu", gpuLine);
+        }
         o.put("ubatch", ubatch);
         o.put("repetitions", reps);
         o.put("warmup_s", warmup);
