@@ -103,6 +103,25 @@ final class CudaModelKernels implements ModelKernels {
         }
     }
 
+    /** The fused CPU call when none of these experts is on the GPU; otherwise the separate calls (false). */
+    @Override
+    public boolean moeExperts(GgmlType guType, GgmlType dType, int dim, int ffn, int k, MemorySegment[] gate,
+                              MemorySegment[] up, MemorySegment[] down, long guRowBytes, long dRowBytes,
+                              float[] expertWeights, MemorySegment x, MemorySegment out) {
+        if (closed) {
+            return false;
+        }
+        for (int j = 0; j < k; j++) {
+            if (weights.find(gate[j]) != null || weights.find(up[j]) != null || weights.find(down[j]) != null) {
+                return false;
+            }
+        }
+        boolean fused = cpu.moeExperts(guType, dType, dim, ffn, k, gate, up, down, guRowBytes, dRowBytes,
+                expertWeights, x, out);
+        cpuProducts += fused ? 3L * k : 0;
+        return fused;
+    }
+
     /** Packs the token rows of {@code x} into {@code hostX}, rounded as llama.cpp does when asked to. */
     private void stage(GgmlType type, MemorySegment x, long xStride, int nTokens, int cols) {
         int n = Math.multiplyExact(nTokens, cols);
