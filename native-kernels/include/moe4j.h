@@ -138,6 +138,15 @@ MOE_API int moe_tensor_matmul_ggml(moe_ctx *ctx, int type, const void *w, int64_
  * moe_op_axpy in order j = 0, 1, ... into a zeroed `out`, so the result equals those separate calls bit for bit.
  * 1 <= k <= MOE_FFN_MAX_EXPERTS. x and out hold dim floats and must not overlap. Uses the context's workers. */
 #define MOE_FFN_MAX_EXPERTS 256
+
+/* n_mats one-token products of one type and shape in one call (MLA's per-head matrices when decoding):
+ *   y + m*y_mat_stride = W_m · (x + m*x_mat_stride)   for m < n_mats,
+ * each W_m `rows` rows of `cols` elements, row_bytes apart; numbers exactly those of moe_tensor_matmul_ggml with one
+ * token. Quantized types only (see moe_ffn_experts); 1 <= n_mats <= MOE_FFN_MAX_EXPERTS. The outputs must not overlap
+ * each other or the inputs. Uses the context's workers. */
+MOE_API int moe_tensor_matvec_batch(moe_ctx *ctx, int type, const void *const *w, int64_t row_bytes, int64_t rows,
+                                    int64_t cols, int64_t n_mats, const float *x, int64_t x_mat_stride, float *y,
+                                    int64_t y_mat_stride);
 MOE_API int moe_ffn_experts(moe_ctx *ctx, int gate_up_type, int down_type, int64_t dim, int64_t ffn, int64_t k,
                             const void *const *gate, const void *const *up, const void *const *down,
                             int64_t gu_row_bytes, int64_t d_row_bytes, const float *weights, const float *x, float *out);

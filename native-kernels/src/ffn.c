@@ -1,5 +1,6 @@
 /*
- * ffn.c - moe_ffn_experts: the routed experts of one token in one call, on the context's workers.
+ * ffn.c - moe_ffn_experts: the routed experts of one token in one call, on the context's workers; and
+ * moe_tensor_matvec_batch: many small products of one token (MLA's per-head matrices) in one pool run.
  *
  * Why one call: decoding one token through k experts as separate products costs 3k pool runs (each with a wake-up, a
  * join and the idle tail of its last chunk) plus 2k small calls from Java per layer. Here there are two runs: every
@@ -26,7 +27,8 @@ typedef struct ffn_phase {
     int64_t row_bytes, rows, n_blocks, chunk, chunks_per_matrix, n_items;
     const uint8_t *xq;       /* per matrix: xq + m * xq_stride (stride 0: one activation for all) */
     int64_t xq_stride;
-    float *y;                /* per matrix: y + m * rows */
+    float *y;                /* per matrix: y + m * y_stride */
+    int64_t y_stride;
     atomic_llong next;
 } ffn_phase;
 
@@ -42,7 +44,7 @@ static void ffn_phase_work(void *arg, int thread_index) {
         const int64_t r0 = item % p->chunks_per_matrix * p->chunk;
         const int64_t n = p->rows - r0 < p->chunk ? p->rows - r0 : p->chunk;
         p->dot(p->w[m] + r0 * p->row_bytes, p->row_bytes, n, p->n_blocks, p->xq + m * p->xq_stride,
-               p->xq_stride, 1, p->y + m * p->rows + r0, 1);
+               p->xq_stride, 1, p->y + m * p->y_stride + r0, 1);
     }
 }
 
@@ -119,6 +121,7 @@ int moe_run_ffn_experts(moe_ctx *ctx, int ti_gu, int ti_d, int64_t dim, int64_t 
     up.xq = xq;
     up.xq_stride = 0;
     up.y = gu;
+    up.y_stride = ffn;
     run_phase(ctx, &up, 2 * k, 2 * k * ffn * up.n_blocks * moe_types[ti_gu].block_bytes);
 
     /* h_j = silu(g_j) * u_j, quantized for the down products */
@@ -138,6 +141,7 @@ int moe_run_ffn_experts(moe_ctx *ctx, int ti_gu, int ti_d, int64_t dim, int64_t 
     dn.xq = hq;
     dn.xq_stride = hq_stride;
     dn.y = y;
+    dn.y_stride = dim;
     run_phase(ctx, &dn, k, k * dim * dn.n_blocks * moe_types[ti_d].block_bytes);
 
     /* the weighted sum in expert order, as a sequence of axpy calls into a zeroed output would do */
@@ -145,5 +149,31 @@ int moe_run_ffn_experts(moe_ctx *ctx, int ti_gu, int ti_d, int64_t dim, int64_t 
     for (int64_t j = 0; j < k; j++) {
         ops->axpy(weights[j], y + j * dim, dim, out);
     }
+    return MOE_OK;
+}
+
+int moe_run_matvec_batch(moe_ctx *ctx, int ti, const void *const *w, int64_t row_bytes, int64_t rows, int64_t cols,
+                         int64_t n_mats, const float *x, int64_t x_mat_stride, float *y, int64_t y_mat_stride) {
+    const int family = moe_q8_family_of(ti);
+    const int64_t xq_stride = moe_q8_row_bytes_of(ti, cols);
+    uint8_t *xq = ffn_buffer(ctx, n_mats * xq_stride);
+    if (xq == NULL) {
+        return MOE_ERR_OUT_OF_MEMORY;
+    }
+    const int64_t n_blocks = cols / moe_types[ti].block_elems;
+    for (int64_t m = 0; m < n_mats; m++) {
+        ctx->q8->quantize[family](x + m * x_mat_stride, cols / (family == MOE_Q8_SMALL ? 32 : 256), xq + m * xq_stride);
+    }
+    ffn_phase p;
+    p.dot = ctx->q8->dot[ti];
+    p.w = (const uint8_t *const *)w;
+    p.row_bytes = row_bytes;
+    p.rows = rows;
+    p.n_blocks = n_blocks;
+    p.xq = xq;
+    p.xq_stride = xq_stride;
+    p.y = y;
+    p.y_stride = y_mat_stride;
+    run_phase(ctx, &p, n_mats, n_mats * rows * n_blocks * moe_types[ti].block_bytes);
     return MOE_OK;
 }

@@ -152,4 +152,8 @@ int moe_run_ffn_experts(moe_ctx *ctx, int ti_gu, int ti_d, int64_t dim, int64_t 
                         const void *const *gate, const void *const *up, const void *const *down, int64_t gu_row_bytes,
                         int64_t d_row_bytes, const float *weights, const float *x, float *out);
 
+/* Batched one-token products (ffn.c); arguments already validated, ti has 8-bit-activation kernels. */
+int moe_run_matvec_batch(moe_ctx *ctx, int ti, const void *const *w, int64_t row_bytes, int64_t rows, int64_t cols,
+                         int64_t n_mats, const float *x, int64_t x_mat_stride, float *y, int64_t y_mat_stride);
+
 #endif /* MOE4J_INTERNAL_H */

@@ -376,3 +376,31 @@ int moe_ffn_experts(moe_ctx *ctx, int gate_up_type, int down_type, int64_t dim, 
     return moe_run_ffn_experts(ctx, ti_gu, ti_d, dim, ffn, k, gate, up, down, gu_row_bytes, d_row_bytes, weights, x,
                                out);
 }
+
+int moe_tensor_matvec_batch(moe_ctx *ctx, int type, const void *const *w, int64_t row_bytes, int64_t rows, int64_t cols,
+                            int64_t n_mats, const float *x, int64_t x_mat_stride, float *y, int64_t y_mat_stride) {
+    if (ctx == NULL || w == NULL || n_mats < 1 || n_mats > MOE_FFN_MAX_EXPERTS) {
+        return MOE_ERR_INVALID_ARG;
+    }
+    const int ti = check_q8_type(type, cols);
+    if (ti < 0) {
+        return ti;
+    }
+    /* inputs: n_mats rows of cols floats x_mat_stride apart; outputs: rows floats y_mat_stride apart, disjoint */
+    if (check_rows(x, cols, n_mats, x_mat_stride) != MOE_OK || y == NULL || y_mat_stride < rows ||
+        n_mats - 1 > (INT64_MAX / 4 - rows) / y_mat_stride) {
+        return MOE_ERR_INVALID_ARG;
+    }
+    const float *y_end = y + (n_mats - 1) * y_mat_stride + rows;
+    const float *x_end = x + (n_mats - 1) * x_mat_stride + cols;
+    if (y < x_end && x < y_end) {
+        return MOE_ERR_INVALID_ARG; /* the spans of inputs and outputs overlap */
+    }
+    for (int64_t m = 0; m < n_mats; m++) {
+        const int st = check_matrix(type, w[m], row_bytes, rows, cols);
+        if (st < 0) {
+            return st;
+        }
+    }
+    return moe_run_matvec_batch(ctx, ti, w, row_bytes, rows, cols, n_mats, x, x_mat_stride, y, y_mat_stride);
+}

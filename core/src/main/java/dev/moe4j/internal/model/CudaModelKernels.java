@@ -122,6 +122,23 @@ final class CudaModelKernels implements ModelKernels {
         return fused;
     }
 
+    /** The batched CPU call when none of the matrices is on the GPU; otherwise the separate calls (false). */
+    @Override
+    public boolean matvecBatch(GgmlType type, MemorySegment[] w, long rowBytes, int rows, int cols, int n,
+                               MemorySegment x, long xMatStride, MemorySegment y, long yMatStride) {
+        if (closed) {
+            return false;
+        }
+        for (int m = 0; m < n; m++) {
+            if (weights.find(w[m]) != null) {
+                return false;
+            }
+        }
+        boolean batched = cpu.matvecBatch(type, w, rowBytes, rows, cols, n, x, xMatStride, y, yMatStride);
+        cpuProducts += batched ? n : 0;
+        return batched;
+    }
+
     /** Packs the token rows of {@code x} into {@code hostX}, rounded as llama.cpp does when asked to. */
     private void stage(GgmlType type, MemorySegment x, long xStride, int nTokens, int cols) {
         int n = Math.multiplyExact(nTokens, cols);

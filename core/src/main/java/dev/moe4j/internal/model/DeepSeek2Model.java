@@ -401,8 +401,12 @@ final class DeepSeek2Model implements LanguageModel, MoeModel {
         }
 
         // absorbed queries: [n][H][W_UK[h]ᵀ·q_nope | q_pe]
-        for (int head = 0; head < h; head++) {
-            a.kB().apply(k, head, s.qHead[head], (long) h * dk, n, s.qcurHead[head], (long) h * w);
+        if (n == 1) { // decoding: every head in one call
+            a.kB().applyEach(k, s.q, dk, s.qHead, s.qcur, w, s.qcurHead);
+        } else {
+            for (int head = 0; head < h; head++) {
+                a.kB().apply(k, head, s.qHead[head], (long) h * dk, n, s.qcurHead[head], (long) h * w);
+            }
         }
         for (int t = 0; t < n; t++) {
             for (int head = 0; head < h; head++) {
@@ -419,8 +423,12 @@ final class DeepSeek2Model implements LanguageModel, MoeModel {
                 cfg.kqScale());
 
         // back from latent space: o[h] = W_UV[h]·ō[h], then the output projection
-        for (int head = 0; head < h; head++) {
-            a.vB().apply(k, head, s.obarHead[head], (long) h * r, n, s.attnHead[head], (long) h * cfg.headDimV());
+        if (n == 1) {
+            a.vB().applyEach(k, s.obar, r, s.obarHead, s.attn, cfg.headDimV(), s.attnHead);
+        } else {
+            for (int head = 0; head < h; head++) {
+                a.vB().apply(k, head, s.obarHead[head], (long) h * r, n, s.attnHead[head], (long) h * cfg.headDimV());
+            }
         }
         if (trace != null) {
             trace.rows("kqv_out", l, pos0, n, s.attn, (long) h * cfg.headDimV());

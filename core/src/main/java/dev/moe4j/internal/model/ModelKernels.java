@@ -66,6 +66,17 @@ public interface ModelKernels extends AutoCloseable {
         return false;
     }
 
+    /**
+     * {@code n} one-token products of one type and shape at once, if these kernels can:
+     * {@code Y_m = W_m · X_m} with {@code X_m} at {@code x + m·xMatStride} and {@code Y_m} at {@code y + m·yMatStride}
+     * (floats), equal bit for bit to {@code n} {@link #matmul} calls of one token. Returns false, having done nothing,
+     * when there is no batched form (the caller then makes the separate calls).
+     */
+    default boolean matvecBatch(GgmlType type, MemorySegment[] w, long rowBytes, int rows, int cols, int n,
+                                MemorySegment x, long xMatStride, MemorySegment y, long yMatStride) {
+        return false;
+    }
+
     /** Releases worker threads; idempotent. */
     @Override
     void close();

@@ -57,6 +57,16 @@ final class NativeModelKernels implements ModelKernels {
     }
 
     @Override
+    public boolean matvecBatch(GgmlType type, MemorySegment[] w, long rowBytes, int rows, int cols, int n,
+                               MemorySegment x, long xMatStride, MemorySegment y, long yMatStride) {
+        if (!ggmlActivations || KernelContext.q8RowBytes(type.id(), cols) < 0) {
+            return false;
+        }
+        ctx.matvecBatch(type.id(), w, rowBytes, rows, cols, n, x, xMatStride, y, yMatStride);
+        return true;
+    }
+
+    @Override
     public void getRows(GgmlType type, MemorySegment table, long rowBytes, long nRows, int cols, MemorySegment ids,
                         int nIds, MemorySegment out) {
         ctx.getRows(type.id(), table, rowBytes, nRows, cols, ids, nIds, out);

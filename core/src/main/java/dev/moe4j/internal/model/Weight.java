@@ -67,6 +67,21 @@ final class Weight {
         k.matmul(type, m, rowBytes, rows, cols, x, xStride, n, y, yStride);
     }
 
+    /**
+     * One token through every matrix: {@code Y_i = M_i · X_i} with {@code X_i} at {@code x + i·xStride} and
+     * {@code Y_i} at {@code y + i·yStride} (floats); one batched call where the kernels have it, else one call each.
+     * {@code xs[i]}/{@code ys[i]} are the same rows as slices (for the separate calls).
+     */
+    void applyEach(ModelKernels k, MemorySegment x, long xStride, MemorySegment[] xs, MemorySegment y, long yStride,
+                   MemorySegment[] ys) {
+        if (k.matvecBatch(type, matrices, rowBytes, rows, cols, matrices.length, x, xStride, y, yStride)) {
+            return;
+        }
+        for (int i = 0; i < matrices.length; i++) {
+            apply(k, i, xs[i], cols, 1, ys[i], rows);
+        }
+    }
+
     /** {@code Y[t] = M · X[t]} for a single matrix on contiguous rows. */
     void apply(ModelKernels k, MemorySegment x, int n, MemorySegment y) {
         k.matmul(type, matrices[0], rowBytes, rows, cols, x, cols, n, y, rows);

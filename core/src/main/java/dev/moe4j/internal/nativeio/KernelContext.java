@@ -125,14 +125,30 @@ public final class KernelContext implements AutoCloseable {
         if (k < 1 || k > NativeKernels.FFN_MAX_EXPERTS || weights.length < k) {
             throw new IllegalArgumentException("ffnExperts: k=" + k + " with " + weights.length + " weights");
         }
+        ensureScratch();
+        MemorySegment.copy(weights, 0, ffnWeights, JAVA_FLOAT, 0, k);
+        NativeKernels.ffnExperts(c, guType, dType, dim, ffn, k, gate, up, down, guRowBytes, dRowBytes, ffnWeights, x,
+                out, ffnPointers);
+    }
+
+    /**
+     * {@code n} one-token products of one type and shape in one call (moe4j.h {@code moe_tensor_matvec_batch}):
+     * {@code y[m·yMatStride ..] = W_m · x[m·xMatStride ..]} (strides in floats), equal bit for bit to {@code n}
+     * {@link #matmulGgml} calls of one token. Quantized types only ({@link #q8RowBytes} {@code > 0}); n at most 256.
+     */
+    public void matvecBatch(int type, MemorySegment[] w, long rowBytes, long rows, long cols, int n, MemorySegment x,
+                            long xMatStride, MemorySegment y, long yMatStride) {
+        MemorySegment c = h();
+        ensureScratch();
+        NativeKernels.matvecBatch(c, type, w, rowBytes, rows, cols, n, x, xMatStride, y, yMatStride, ffnPointers);
+    }
+
+    private void ensureScratch() {
         if (scratchArena == null) {
             scratchArena = Arena.ofShared();
             ffnPointers = scratchArena.allocate(3L * NativeKernels.FFN_MAX_EXPERTS * ADDRESS.byteSize(), 64);
             ffnWeights = scratchArena.allocate((long) NativeKernels.FFN_MAX_EXPERTS * Float.BYTES, 64);
         }
-        MemorySegment.copy(weights, 0, ffnWeights, JAVA_FLOAT, 0, k);
-        NativeKernels.ffnExperts(c, guType, dType, dim, ffn, k, gate, up, down, guRowBytes, dRowBytes, ffnWeights, x,
-                out, ffnPointers);
     }
 
     public void getRows(int type, MemorySegment table, long rowBytes, long nRows, long cols, MemorySegment ids, long nIds,

@@ -65,6 +65,9 @@ public final class NativeKernels {
     private static final MethodHandle FFN_EXPERTS = bind("moe_ffn_experts",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS,
                     ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS, ADDRESS), false);
+    private static final MethodHandle MATVEC_BATCH = bind("moe_tensor_matvec_batch",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS,
+                    JAVA_LONG, ADDRESS, JAVA_LONG), false);
     private static final MethodHandle RMSNORM = bind("moe_op_rmsnorm",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_FLOAT, ADDRESS), true);
     private static final MethodHandle ROPE = bind("moe_op_rope",
@@ -379,6 +382,31 @@ public final class NativeKernels {
         try {
             check("moe_ffn_experts", (int) FFN_EXPERTS.invokeExact(ctx, guType, dType, dim, ffn, (long) k, ptrs,
                     ptrs.asSlice(k * slot), ptrs.asSlice(2 * k * slot), guRowBytes, dRowBytes, weights, x, out));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** moe_tensor_matvec_batch over {@code w[0 .. n)}; {@code ptrs} is scratch for n addresses. */
+    static void matvecBatch(MemorySegment ctx, int type, MemorySegment[] w, long rowBytes, long rows, long cols, int n,
+                            MemorySegment x, long xMatStride, MemorySegment y, long yMatStride, MemorySegment ptrs) {
+        if (n < 1 || n > FFN_MAX_EXPERTS || w.length < n || xMatStride < cols || yMatStride < rows) {
+            throw new IllegalArgumentException("matvec_batch: n=" + n + " of " + w.length + " matrices (at most "
+                    + FFN_MAX_EXPERTS + "), xMatStride=" + xMatStride + " (cols " + cols + "), yMatStride="
+                    + yMatStride + " (rows " + rows + ")");
+        }
+        for (int m = 0; m < n; m++) {
+            needMatrix(type, w[m], rowBytes, rows, cols);
+        }
+        need("matvec_batch x", x, f32(span(n, xMatStride, cols)));
+        need("matvec_batch y", y, f32(span(n, yMatStride, rows)));
+        need("matvec_batch pointers", ptrs, n * ADDRESS.byteSize());
+        for (int m = 0; m < n; m++) {
+            ptrs.setAtIndex(ADDRESS, m, w[m]);
+        }
+        try {
+            check("moe_tensor_matvec_batch", (int) MATVEC_BATCH.invokeExact(ctx, type, ptrs, rowBytes, rows, cols,
+                    (long) n, x, xMatStride, y, yMatStride));
         } catch (Throwable t) {
             throw rethrow(t);
         }

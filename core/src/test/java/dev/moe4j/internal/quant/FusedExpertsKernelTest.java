@@ -23,7 +23,9 @@ import static org.junit.jupiter.api.Assertions.fail;
  *       1 to 8 experts, matrices big enough to go to the worker pool and small enough not to;</li>
  *   <li>within {@value #REFERENCE_TOL} (relative to the largest output) of a plain Java reference built from
  *       {@link ReferenceQ8} (8-bit activations, integer dots) and Java float SwiGLU;</li>
- *   <li>nothing written past {@code out}; bad arguments are exceptions, never a crash.</li>
+ *   <li>nothing written past {@code out}; bad arguments are exceptions, never a crash;</li>
+ *   <li>{@code KernelContext.matvecBatch} (MLA's per-head products in one call): equal to one-token matmulGgml calls
+ *       bit for bit.</li>
  * </ul>
  * Weights and activations are fresh random data each run; the seed is in every message ({@code -Dmoe4j.test.seed}).
  */
@@ -165,6 +167,79 @@ class FusedExpertsKernelTest {
                 fail(where + ": out[" + i + "] = " + got[i] + ", reference " + ref[i] + " (tolerance "
                         + REFERENCE_TOL + " x " + scale + ")");
             }
+        }
+    }
+
+    /** matvecBatch: every matrix's product equals its own one-token matmulGgml bit for bit, nothing else written. */
+    @Test
+    void batchedProductsEqualTheSeparateCalls() {
+        Random rnd = new Random(SEED);
+        GgmlType[] types = {GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.IQ4_NL};
+        int[][] shapes = {{512, 128}, {128, 512}, {96, 256}, {1024, 256}}; // rows, cols (MLA's k_b and v_b heads)
+        for (GgmlType type : types) {
+            for (int[] shape : shapes) {
+                int rows = shape[0];
+                int cols = shape[1];
+                if (cols % type.blockElems() != 0) {
+                    continue;
+                }
+                for (int n : new int[] {1, 5, 16}) {
+                    try (Arena arena = Arena.ofConfined()) {
+                        long rowBytes = type.bytesFor(cols);
+                        MemorySegment[] w = new MemorySegment[n];
+                        for (int m = 0; m < n; m++) {
+                            w[m] = copy(arena, RandomWeights.matrix(type, rows, cols, rowBytes, rnd,
+                                    RandomWeights.Scales.MODERATE));
+                        }
+                        long xStride = cols + 32; // heads inside a wider token row
+                        long yStride = rows + 16;
+                        MemorySegment x = arena.allocate(n * xStride * Float.BYTES, 64);
+                        MemorySegment.copy(RandomWeights.activations((int) (n * xStride), rnd), 0, x, JAVA_FLOAT, 0,
+                                (int) (n * xStride));
+                        for (CpuLevel level : QuantKernelTest.levels()) {
+                            for (int threads : THREADS) {
+                                String where = type + " " + rows + "x" + cols + " n=" + n + " level=" + level.label()
+                                        + " threads=" + threads + " seed=" + SEED;
+                                try (KernelContext ctx = KernelContext.create(level, threads)) {
+                                    MemorySegment want = arena.allocate(n * yStride * Float.BYTES, 64);
+                                    MemorySegment got = arena.allocate(n * yStride * Float.BYTES, 64);
+                                    want.fill((byte) 0x33);
+                                    got.fill((byte) 0x33);
+                                    for (int m = 0; m < n; m++) {
+                                        ctx.matmulGgml(type.id(), w[m], rowBytes, rows, cols,
+                                                x.asSlice(m * xStride * Float.BYTES), cols, 1,
+                                                want.asSlice(m * yStride * Float.BYTES), rows);
+                                    }
+                                    ctx.matvecBatch(type.id(), w, rowBytes, rows, cols, n, x, xStride, got, yStride);
+                                    long diff = want.mismatch(got);
+                                    if (diff >= 0) {
+                                        fail(where + ": differs from the separate calls at byte " + diff
+                                                + " (float " + diff / 4 + ")");
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        try (Arena arena = Arena.ofConfined(); KernelContext ctx = KernelContext.create(1)) {
+            MemorySegment w = copy(arena, RandomWeights.matrix(GgmlType.Q8_0, 32, 64, 68, rnd,
+                    RandomWeights.Scales.MODERATE));
+            MemorySegment[] ws = {w, w};
+            MemorySegment x = arena.allocate(2 * 64 * Float.BYTES, 64);
+            MemorySegment y = arena.allocate(2 * 32 * Float.BYTES, 64);
+            assertThrows(IllegalArgumentException.class, () -> ctx.matvecBatch(8, ws, 68, 32, 64, 0, x, 64, y, 32));
+            assertThrows(IllegalArgumentException.class, () -> ctx.matvecBatch(8, ws, 68, 32, 64, 3, x, 64, y, 32));
+            assertThrows(IllegalArgumentException.class, () -> ctx.matvecBatch(8, ws, 68, 32, 64, 2, x, 63, y, 32));
+            assertThrows(IndexOutOfBoundsException.class, () -> ctx.matvecBatch(8, ws, 68, 32, 64, 2, x, 64,
+                    y.asSlice(4), 32));
+            // outputs written over the inputs are refused by the native checks
+            assertThrows(KernelException.class, () -> ctx.matvecBatch(8, ws, 68, 32, 64, 2, x, 64, x, 32));
+            // float weights have no batched form
+            MemorySegment f = arena.allocate(32L * 64 * Float.BYTES, 64);
+            assertThrows(KernelException.class, () -> ctx.matvecBatch(0, new MemorySegment[] {f, f}, 256, 32, 64, 2,
+                    x, 64, y, 32));
         }
     }
 
