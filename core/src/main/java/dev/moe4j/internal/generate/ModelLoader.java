@@ -216,20 +216,39 @@ public final class ModelLoader {
      */
     private static ExpertStore offload(GgufFile file, LanguageModel model, ExpertLayout[] layouts, Settings settings,
                                        int ctx) {
+        return offloadExperts(file, model, layouts, settings.memoryBudget(), settings.profile(), ctx, null);
+    }
+
+    /**
+     * What {@link #load} does with a model's routed experts, for tools that load a {@link LanguageModel} themselves (the
+     * CLI's {@code bench}): puts them in an {@link ExpertStore} attached to the model when {@code memoryBudget} asks
+     * for it, or, when negative (automatic), when they do not fit in the memory the process may use
+     * ({@link MemoryBudget#plan}); then reads the resident weights in. Null when the experts stay memory-mapped.
+     *
+     * @param layouts       {@link ExpertOffload#layouts} of the model
+     * @param contextLength tokens of one session (its KV cache counts against the automatic budget)
+     * @param policy        cache policy name ({@link Policies}), or null for the default (system property
+     *                      {@code moe4j.offload.policy}, else layer-aware)
+     * @throws IllegalArgumentException if the budget cannot hold one expert, or the profile is not of this model
+     */
+    public static ExpertStore offloadExperts(GgufFile file, LanguageModel model, ExpertLayout[] layouts,
+                                             long memoryBudget, RoutingProfile profile, int contextLength,
+                                             String policy) {
+        int ctx = contextLength;
         if (layouts.length == 0) {
-            if (settings.memoryBudget() >= 0) {
+            if (memoryBudget >= 0) {
                 LOG.info("{} is dense: the memory budget does not apply", file.path().getFileName());
             }
             return null;
         }
         int[] blocks = RoutedExperts.moeLayers(model);
         ExpertSpace space = RoutedExperts.space(model).orElseThrow();
-        if (settings.profile() != null) {
-            Policies.hottest(settings.profile(), space, blocks, 0); // checks it is this model's
+        if (profile != null) {
+            Policies.hottest(profile, space, blocks, 0); // checks it is this model's
         }
         long experts = ExpertOffload.expertBytes(layouts);
         long session = model.config().kvBytesPerToken() * ctx;
-        MemoryBudget.Plan plan = MemoryBudget.plan(settings.memoryBudget(), experts, file.fileSize() - experts,
+        MemoryBudget.Plan plan = MemoryBudget.plan(memoryBudget, experts, file.fileSize() - experts,
                 session, MemoryBudget.available(), Runtime.getRuntime().maxMemory(), ExpertStore.slotBytes(layouts));
         if (!plan.offload()) {
             LOG.debug("{}: {}", file.path().getFileName(), plan.reason());
@@ -238,7 +257,7 @@ public final class ModelLoader {
         LOG.info("{}: {}", file.path().getFileName(), plan.reason());
         prefaultResident(file);
         ExpertOffload.Settings s = new ExpertOffload.Settings(plan.budget(),
-                System.getProperty(POLICY_PROPERTY, Policies.LAYERED), settings.profile(), 0.25,
+                policy != null ? policy : System.getProperty(POLICY_PROPERTY, Policies.LAYERED), profile, 0.25,
                 Integer.getInteger(IO_THREADS_PROPERTY, 4),
                 Boolean.parseBoolean(System.getProperty(PREFETCH_PROPERTY, "true")));
         return ExpertOffload.attach(model, file, layouts, s);

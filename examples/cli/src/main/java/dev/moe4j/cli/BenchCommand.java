@@ -21,7 +21,11 @@ import dev.moe4j.internal.nativeio.Backend;
 import dev.moe4j.internal.nativeio.BackendChoice;
 import dev.moe4j.internal.nativeio.BackendSelector;
 import dev.moe4j.internal.nativeio.CudaLibrary;
+import dev.moe4j.internal.generate.ModelLoader;
+import dev.moe4j.internal.model.ExpertOffload;
+import dev.moe4j.internal.offload.ExpertStore;
 import dev.moe4j.internal.offload.MemoryBudget;
+import dev.moe4j.internal.offload.StoreStats;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -85,6 +89,20 @@ public final class BenchCommand implements Callable<Integer> {
                     + "-Dmoe4j.backend=cuda makes a missing GPU an error).")
     String gpuBudget;
 
+    @Option(names = "--memory-budget", paramLabel = "SIZE",
+            description = {"Bytes of memory for routed experts (e.g. 3GiB): beyond it they are read from the file into "
+                    + "a cache, as Model.Builder#memoryBudget does. Default: automatic, as Model.load (offloads only when "
+                    + "the experts do not fit in the memory the process may use, a cgroup limit included).",
+                    "Give a size at least the experts' to keep them memory-mapped."})
+    String memoryBudget;
+
+    @Option(names = "--policy", paramLabel = "NAME",
+            description = "Expert cache policy when offloading: layered (default), tinylfu or lru.")
+    String policy;
+
+    /** The experts' cache after the run, or null when they stayed memory-mapped. */
+    private StoreStats offload;
+
     /** What the GPU holds, or why there is none; null when --gpu-budget was not given. */
     private String gpuLine;
 
@@ -115,14 +133,21 @@ public final class BenchCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(ctx + " tokens exceed the model's context of "
                         + lm.config().contextLength());
             }
-            prefault(file);
-            try (Bench bench = new Bench(lm, ctx, seed, (long) (warmup * 1e9))) {
-                if (prompt > 0) {
-                    pp = bench.prefill(prompt, reps);
+            long budget = memoryBudget == null ? -1 : MemoryBudget.parse(memoryBudget);
+            try (ExpertStore store = gpu != null ? null : ModelLoader.offloadExperts(file, lm,
+                    ExpertOffload.layouts(lm, file), budget, null, ctx, policy)) {
+                if (store == null) {
+                    prefault(file); // with a store, offloadExperts has read the resident weights in
                 }
-                if (gen > 0) {
-                    tg = bench.decode(gen, reps);
+                try (Bench bench = new Bench(lm, ctx, seed, (long) (warmup * 1e9))) {
+                    if (prompt > 0) {
+                        pp = bench.prefill(prompt, reps);
+                    }
+                    if (gen > 0) {
+                        tg = bench.decode(gen, reps);
+                    }
                 }
+                offload = store == null ? null : store.stats();
             }
         }
         double bandwidth = probeMib == 0 ? 0 : BandwidthProbe.readBytesPerSecond((long) probeMib << 20, t, 3);
@@ -190,6 +215,9 @@ public final class BenchCommand implements Callable<Integer> {
                             + " -> decode bound %.1f t/s%n", bandwidth / 1e9, t, t == 1 ? "" : "s", probeMib,
                     bandwidth / w.active()));
         }
+        if (offload != null) {
+            b.append(offloadLine(offload)).append(nl);
+        }
         if (tg != null) {
             double achieved = tg.mean() * w.active();
             b.append(String.format(Locale.ROOT, "decode reads weights at %.2f GB/s%s%n", achieved / 1e9,
@@ -202,6 +230,21 @@ public final class BenchCommand implements Callable<Integer> {
     private static String row(int threads, String test, Samples s) {
         return String.format(Locale.ROOT, "| %7d | %6s | %18s |", threads, test,
                 String.format(Locale.ROOT, "%.2f ± %.2f", s.mean(), s.stddev()));
+    }
+
+    /** Uses of an expert that found it in memory or already on its way (prefetched), of all uses. */
+    private static double hitRate(StoreStats s) {
+        long uses = s.totalHits() + s.totalPrefetchHits() + s.totalMisses();
+        return uses == 0 ? 0 : (double) (s.totalHits() + s.totalPrefetchHits()) / uses;
+    }
+
+    private static String offloadLine(StoreStats s) {
+        return String.format(Locale.ROOT, "experts: offloaded to a %s cache (%s, %d slots): hit rate %.1f %% "
+                        + "(%d hits, %d of them prefetched, %d misses), %s read, %.1f s stalled on reads, "
+                        + "prefetch recall %.0f %% (warm-up and all repetitions)",
+                Units.bytes(s.budgetBytes()), s.policy(), s.slots(), 100 * hitRate(s),
+                s.totalHits() + s.totalPrefetchHits(), s.totalPrefetchHits(), s.totalMisses(),
+                Units.bytes(s.bytesRead()), s.stallNanos() / 1e9, 100 * s.prefetchRecall());
     }
 
     private String json(ModelInfo info, int t, Samples pp, Samples tg, ActiveWeights w, double bandwidth) {
@@ -236,6 +279,19 @@ public final class BenchCommand implements Callable<Integer> {
         o.put("active_weight_bytes_per_token", w.active());
         if (tg != null) {
             o.put("tg_weight_bytes_per_s", tg.mean() * w.active());
+        }
+        if (offload != null) {
+            ObjectNode e = o.putObject("offload");
+            e.put("policy", offload.policy());
+            e.put("budget_bytes", offload.budgetBytes());
+            e.put("slots", offload.slots());
+            e.put("hits", offload.totalHits());
+            e.put("prefetch_hits", offload.totalPrefetchHits());
+            e.put("misses", offload.totalMisses());
+            e.put("hit_rate", hitRate(offload));
+            e.put("bytes_read", offload.bytesRead());
+            e.put("stall_s", offload.stallNanos() / 1e9);
+            e.put("prefetch_recall", offload.prefetchRecall());
         }
         if (bandwidth > 0) {
             o.put("memory_read_bytes_per_s", bandwidth);
