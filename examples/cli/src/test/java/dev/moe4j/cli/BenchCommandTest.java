@@ -79,6 +79,34 @@ class BenchCommandTest {
         assertFalse(j.has("memory_read_bytes_per_s"), "--probe-mib 0 skips the probe");
     }
 
+    /**
+     * A budget below the experts' size offloads them as Model.load does; the report counts every use of an expert
+     * (prefill and decode, warm-up included, each token's k experts in each MoE layer) as a hit, prefetch hit or miss.
+     */
+    @Test
+    void aMemoryBudgetOffloadsTheExpertsAndReportsTheCache() throws Exception {
+        Path model = golden("ds2-tiny-q8e");
+        ModelInfo info = ModelInfo.read(model);
+        for (String policy : List.of("layered", "lru", "tinylfu")) {
+            CliRunner.Result r = CliRunner.run("bench", "-m", model.toString(), "-p", "8", "-n", "6", "-r", "1", "-t",
+                    "2", "--probe-mib", "0", "--warmup", "0", "--memory-budget", "256KiB", "--policy", policy,
+                    "--json");
+            assertEquals(0, r.exit(), r.err());
+            JsonNode e = new ObjectMapper().readTree(r.out()).get("offload");
+            assertTrue(e != null, "an offload report: " + r.out());
+            assertEquals(policy, e.get("policy").asText());
+            assertEquals(256 * 1024, e.get("budget_bytes").asLong());
+            long uses = e.get("hits").asLong() + e.get("prefetch_hits").asLong() + e.get("misses").asLong();
+            assertTrue(uses > 0 && e.get("misses").asLong() > 0, "a small cache misses: " + e);
+            assertTrue(e.get("bytes_read").asLong() > 0 && e.get("hit_rate").asDouble() < 1, e.toString());
+            assertTrue(uses <= 2L * (8 + 6) * info.expertUsedCount() * info.blockCount(), "uses: " + e);
+        }
+        CliRunner.Result big = CliRunner.run("bench", "-m", model.toString(), "-p", "0", "-n", "2", "-r", "1",
+                "--probe-mib", "0", "--warmup", "0", "--memory-budget", "1GiB", "--json");
+        assertEquals(0, big.exit(), big.err());
+        assertFalse(new ObjectMapper().readTree(big.out()).has("offload"), "a budget that holds every expert maps them");
+    }
+
     @Test
     void textOutputIsATable() {
         CliRunner.Result r = CliRunner.run("bench", "-m", golden("ds2-tiny-f32").toString(), "-p", "8", "-n", "4",
