@@ -24,9 +24,14 @@
 #   8. java-bench  a DeepSeek-V2-Lite-shaped random model with $SYNTH_LAYERS layers (CLI `synth`), `moe4j bench` prefill
 #                  and decode on the CPU, then on the hybrid GPU path with everything placed and with a 2 GiB budget
 #
+# Without a JDK, Maven or network (the project's device machines have CUDA, CMake and Python only), the Java steps use
+# <repo>/.gpu-bundle made beforehand by gpu-bundle.sh (a jlinked JDK 25 runtime, the CLI jar, the compiled tests, the
+# JUnit console launcher, the golden models) and the libraries of step 2's CMake build; carry .gpu-bundle along.
+#
 # Environment: BUILD (build directory, default /tmp/moe4j-cuda-build), OUT (where the log goes), BENCH_MIB (matvec weight
 # size, default 1024), SANITIZER_TIMEOUT (seconds per sanitizer tool, default 150), MVN_FLAGS (extra Maven flags, e.g.
-# -o), SYNTH_LAYERS (default 6), JAVA_STEP_TIMEOUT (seconds per Java step, default 200), SKIP_JAVA=1 (steps 1-5 only).
+# -o), SYNTH_LAYERS (default 6), JAVA_STEP_TIMEOUT (seconds per Java step, default 200), SKIP_JAVA=1 (steps 1-5 only),
+# ONLY_JAVA=1 (steps 6-8 only), BUNDLE=1 (use .gpu-bundle even where Maven exists).
 set -uo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -114,22 +119,44 @@ bench() {
 
 # ---- the Java side: the model on the GPU through the hybrid kernels ----
 
+bundle="$repo/.gpu-bundle"
+# 1 when the Java steps run from .gpu-bundle (no Maven here, or BUNDLE=1), else 0
+use_bundle() { [ -f "$bundle/jre.tar.xz" ] && { [ "${BUNDLE:-0}" = 1 ] || ! command -v mvn >/dev/null; }; }
+
 java_env() {
   if [ -z "${JAVA_HOME:-}" ] || ! "$JAVA_HOME/bin/java" -version 2>&1 | grep -qE 'version "(2[5-9]|[3-9][0-9])'; then
+    unset JAVA_HOME
     for d in /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/temurin-25* /usr/lib/jvm/*-25*; do
       if [ -x "$d/bin/java" ]; then export JAVA_HOME="$d"; break; fi
     done
   fi
+  if [ -z "${JAVA_HOME:-}" ] && use_bundle; then
+    [ -x /tmp/moe4j-jre/jre/bin/java ] || { mkdir -p /tmp/moe4j-jre && tar -xJf "$bundle/jre.tar.xz" -C /tmp/moe4j-jre; }
+    export JAVA_HOME=/tmp/moe4j-jre/jre
+  fi
   [ -n "${JAVA_HOME:-}" ] && export PATH="$JAVA_HOME/bin:$PATH"
-  command -v mvn >/dev/null && command -v java >/dev/null
+  command -v java >/dev/null && { use_bundle || command -v mvn >/dev/null; }
 }
 
-# what the Maven build packages: the real CUDA library and the CPU kernels of this very tree
-cuda_lib() { find "$repo/native-kernels/target/cuda-classes" -name libmoe4j_cuda.so 2>/dev/null | head -1; }
-cpu_lib() { find "$repo/native-kernels/target/classes/META-INF/native" -name libmoe4j.so 2>/dev/null | head -1; }
+# the real CUDA library and the CPU kernels of this very tree: from the Maven build, or with the bundle from step 2
+cuda_lib() {
+  if use_bundle; then find "$build" -maxdepth 2 -name libmoe4j_cuda.so 2>/dev/null | head -1 # lib-cuda/
+  else find "$repo/native-kernels/target/cuda-classes" -name libmoe4j_cuda.so 2>/dev/null | head -1; fi
+}
+cpu_lib() {
+  if use_bundle; then find "$build" -maxdepth 2 -name libmoe4j.so 2>/dev/null | head -1 # lib/
+  else find "$repo/native-kernels/target/classes/META-INF/native" -name libmoe4j.so 2>/dev/null | head -1; fi
+}
+cli_jar() { if use_bundle; then echo "$bundle/lib/moe4j.jar"; else echo "$repo/examples/cli/target/moe4j.jar"; fi; }
 
 java_build() {
-  java_env || { echo "JDK 25 or Maven not found"; return 1; }
+  java_env || { echo "JDK 25 or Maven not found (and no .gpu-bundle: see gpu-bundle.sh)"; return 1; }
+  if use_bundle; then
+    echo "no Maven build: .gpu-bundle's jars with the CMake build's libraries, $(cpu_lib) and $(cuda_lib)"
+    java -version 2>&1 | head -1
+    [ -n "$(cuda_lib)" ] && [ -n "$(cpu_lib)" ]
+    return
+  fi
   (cd "$repo" && timeout "${JAVA_STEP_TIMEOUT:-200}" mvn -B -ntp -q ${MVN_FLAGS:-} install -DskipTests -Dmoe4j.cuda=ON) &&
     [ -n "$(cuda_lib)" ] && echo "built $(cuda_lib)"
 }
@@ -139,6 +166,10 @@ java_gpu() {
   local lib cpu reports=$repo/core/target/surefire-reports
   lib="$(cuda_lib)" cpu="$(cpu_lib)"
   [ -n "$lib" ] || { echo "no libmoe4j_cuda.so from java-build"; return 1; }
+  if use_bundle; then
+    java_gpu_bundle "$lib" "$cpu"
+    return
+  fi
   rm -rf "$reports"
   (cd "$repo" && timeout "${JAVA_STEP_TIMEOUT:-200}" mvn -B -ntp ${MVN_FLAGS:-} -pl core test \
     -Dtest='CudaEmulationGoldenTest,CudaModelKernelsTest,ModelLoaderGpuTest,GpuBudgetApiTest' \
@@ -155,10 +186,38 @@ java_gpu() {
   return $rc
 }
 
+# The same tests through the JUnit console launcher, from .gpu-bundle. Only GpuBudgetApiTest's CPU-only case may skip.
+java_gpu_bundle() {
+  local lib=$1 cpu=$2 log
+  log="$(mktemp)"
+  timeout "${JAVA_STEP_TIMEOUT:-200}" java --enable-native-access=ALL-UNNAMED -Dmoe4j.shared="$bundle/shared" \
+    -Dmoe4j.test.cudaGpuLibrary="$lib" -Dmoe4j.cuda.library="$lib" -Dmoe4j.backend=cuda -Dmoe4j.native.library="$cpu" \
+    -jar "$bundle/lib/junit-console.jar" execute --disable-banner --details=tree \
+    -cp "$bundle/lib/moe4j.jar:$bundle/lib/core-tests.jar" \
+    --select-class dev.moe4j.internal.model.CudaEmulationGoldenTest \
+    --select-class dev.moe4j.internal.model.CudaModelKernelsTest \
+    --select-class dev.moe4j.internal.generate.ModelLoaderGpuTest \
+    --select-class dev.moe4j.GpuBudgetApiTest >"$log" 2>&1
+  local rc=$?
+  grep -vE '^\[main\] INFO' "$log" | tail -70
+  local skipped aborted succeeded
+  skipped="$(sed -nE 's/.*\[ *([0-9]+) tests skipped *\].*/\1/p' "$log" | tail -1)"
+  aborted="$(sed -nE 's/.*\[ *([0-9]+) tests aborted *\].*/\1/p' "$log" | tail -1)" # a failed assumption
+  skipped=$((${skipped:-9} + ${aborted:-0}))
+  succeeded="$(sed -nE 's/.*\[ *([0-9]+) tests successful *\].*/\1/p' "$log" | tail -1)"
+  rm -f "$log"
+  echo "successful ${succeeded:-?}, skipped or aborted (assumption not met) $skipped"
+  if [ "$skipped" -gt 1 ] || [ "${succeeded:-0}" -lt 1 ]; then
+    echo "a GPU test was skipped, or none ran"
+    rc=1
+  fi
+  return $rc
+}
+
 java_bench() {
   java_env || return 1
-  local lib jar=$repo/examples/cli/target/moe4j.jar model=${BUILD:-/tmp/moe4j-cuda-build}/v2lite-synth.gguf
-  lib="$(cuda_lib)"
+  local lib jar model=${BUILD:-/tmp/moe4j-cuda-build}/v2lite-synth.gguf
+  lib="$(cuda_lib)" jar="$(cli_jar)"
   [ -f "$jar" ] && [ -n "$lib" ] || { echo "no CLI jar or CUDA library from java-build"; return 1; }
   local java=(timeout "${JAVA_STEP_TIMEOUT:-200}" java --enable-native-access=ALL-UNNAMED)
   local bench=(bench -m "$model" -p 128 -n 16 -r 2 --warmup 0.5 --probe-mib 0 -t "$(nproc)")
@@ -175,14 +234,16 @@ java_bench() {
 }
 
 say "moe4j check-gpu.sh, $(date -u +%Y-%m-%dT%H:%M:%SZ), source $src, build $build"
-step device 0 device
-step build 1 build_all
-if [ ! -x "$build/cuda/moe4j_cuda_selftest" ]; then
-  say "build failed: nothing to test"
-else
-  step tests 1 tests
-  step sanitizers 1 sanitizers
-  step bench 1 bench
+if [ "${ONLY_JAVA:-0}" != 1 ]; then # ONLY_JAVA=1: the Java steps alone, over libraries already in $BUILD
+  step device 0 device
+  step build 1 build_all
+  if [ ! -x "$build/cuda/moe4j_cuda_selftest" ]; then
+    say "build failed: nothing to test"
+  else
+    step tests 1 tests
+    step sanitizers 1 sanitizers
+    step bench 1 bench
+  fi
 fi
 if [ "${SKIP_JAVA:-0}" != 1 ]; then
   step java-build 1 java_build
