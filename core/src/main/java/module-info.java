@@ -9,6 +9,7 @@
 module dev.moe4j {
     requires org.slf4j;
     requires jdk.management; // container-aware physical memory, for the automatic memory budget
+    requires jdk.unsupported; // com.sun.nio.file.ExtendedOpenOption.DIRECT: expert reads that bypass the page cache
 
     exports dev.moe4j;
 }

@@ -27,8 +27,29 @@ public interface ExpertReader extends AutoCloseable {
     @Override
     void close();
 
-    /** A reader of the given files (the shards of a split model, in order), opened now. */
+    /**
+     * Whether {@link #open} tries direct I/O first (system property {@code moe4j.offload.directIo}, default true).
+     */
+    String DIRECT_IO_PROPERTY = "moe4j.offload.directIo";
+
+    /**
+     * A reader of the given files (the shards of a split model, in order), opened now: {@link DirectReader} where the
+     * file system supports direct I/O (and {@value #DIRECT_IO_PROPERTY} is not false), else positional reads through
+     * the page cache.
+     */
     static ExpertReader open(List<Path> shards) throws IOException {
+        if (Boolean.parseBoolean(System.getProperty(DIRECT_IO_PROPERTY, "true"))) {
+            try {
+                return DirectReader.open(shards);
+            } catch (IOException | UnsupportedOperationException e) {
+                // e.g. tmpfs refuses O_DIRECT: the page-cache path below still works
+            }
+        }
+        return buffered(shards);
+    }
+
+    /** Positional reads through the page cache. */
+    static ExpertReader buffered(List<Path> shards) throws IOException {
         List<FileChannel> channels = new ArrayList<>();
         try {
             for (Path p : shards) {
