@@ -17,7 +17,8 @@ import java.util.regex.Pattern;
 public final class MemoryBudget {
     /**
      * Memory the process needs beside the JVM heap, the weights and the sessions: metaspace, code cache, thread stacks,
-     * the kernels' worker threads, GC structures, the tokenizer. Stated, not measured.
+     * the kernels' worker threads, GC structures, the tokenizer, the direct-I/O bounce buffers of the expert reads
+     * (4 MiB and two blocks per I/O thread). Stated, not measured.
      */
     public static final long OVERHEAD = 256L << 20;
     /** cgroup v1 writes "no limit" as a huge number (2^63 rounded down to a page); anything above this is no limit. */
