@@ -15,6 +15,8 @@ import java.lang.foreign.MemorySegment;
 final class NativeModelKernels implements ModelKernels {
     private final KernelContext ctx;
     private final boolean ggmlActivations;
+    /** Per ggml type id: 0 not asked yet, 1 has 8-bit-activation products (fused calls possible), 2 has not. */
+    private final byte[] q8Products = new byte[64];
 
     /** f32 activations. */
     NativeModelKernels(int threads) {
@@ -48,8 +50,7 @@ final class NativeModelKernels implements ModelKernels {
                               MemorySegment[] up, MemorySegment[] down, long guRowBytes, long dRowBytes,
                               float[] weights, MemorySegment x, MemorySegment out) {
         // the fused call is llama.cpp's 8-bit-activation arithmetic; f32 activations or float weights: separate calls
-        if (!ggmlActivations || KernelContext.q8RowBytes(guType.id(), dim) < 0
-                || KernelContext.q8RowBytes(dType.id(), ffn) < 0) {
+        if (!ggmlActivations || !q8Products(guType) || !q8Products(dType)) {
             return false;
         }
         ctx.ffnExperts(guType.id(), dType.id(), dim, ffn, k, gate, up, down, guRowBytes, dRowBytes, weights, x, out);
@@ -59,11 +60,23 @@ final class NativeModelKernels implements ModelKernels {
     @Override
     public boolean matvecBatch(GgmlType type, MemorySegment[] w, long rowBytes, int rows, int cols, int n,
                                MemorySegment x, long xMatStride, MemorySegment y, long yMatStride) {
-        if (!ggmlActivations || KernelContext.q8RowBytes(type.id(), cols) < 0) {
+        if (!ggmlActivations || !q8Products(type)) {
             return false;
         }
         ctx.matvecBatch(type.id(), w, rowBytes, rows, cols, n, x, xMatStride, y, yMatStride);
         return true;
+    }
+
+    /** Whether products with {@code type} take 8-bit activations (asked of the library once per type). */
+    private boolean q8Products(GgmlType type) {
+        int id = type.id();
+        if (id < 0 || id >= q8Products.length) {
+            return false;
+        }
+        if (q8Products[id] == 0) { // one block's worth of columns: the answer depends on the type alone
+            q8Products[id] = (byte) (KernelContext.q8RowBytes(id, type.blockElems()) > 0 ? 1 : 2);
+        }
+        return q8Products[id] == 1;
     }
 
     @Override
