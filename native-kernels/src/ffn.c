@@ -15,7 +15,6 @@
  * expert for down, and the k down outputs [k][dim] f32.
  */
 #include <stdatomic.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -69,17 +68,7 @@ static void run_phase(moe_ctx *ctx, ffn_phase *p, int64_t n_matrices, int64_t we
 
 /* The context's fused-FFN scratch, at least `bytes` long (64-byte aligned), or NULL when it cannot grow. */
 static uint8_t *ffn_buffer(moe_ctx *ctx, int64_t bytes) {
-    if (ctx->ffn_bytes < bytes) {
-        const int64_t size = (bytes + 63) / 64 * 64;
-        void *p = aligned_alloc(64, (size_t)size);
-        if (p == NULL) {
-            return NULL;
-        }
-        free(ctx->ffn);
-        ctx->ffn = p;
-        ctx->ffn_bytes = size;
-    }
-    return (uint8_t *)ctx->ffn;
+    return (uint8_t *)moe_grow_buffer(&ctx->ffn, &ctx->ffn_bytes, bytes);
 }
 
 static int64_t align64(int64_t n) {
@@ -111,7 +100,7 @@ int moe_run_ffn_experts(moe_ctx *ctx, int ti_gu, int ti_d, int64_t dim, int64_t 
     }
 
     /* gate and up of every expert: one quantized x for all of them */
-    ctx->q8->quantize[moe_q8_family_of(ti_gu)](x, dim / (moe_q8_family_of(ti_gu) == MOE_Q8_SMALL ? 32 : 256), xq);
+    moe_q8_quantize_row(ctx, ti_gu, x, dim, xq);
     ffn_phase up;
     up.dot = ctx->q8->dot[ti_gu];
     up.w = gate_up;
@@ -125,11 +114,10 @@ int moe_run_ffn_experts(moe_ctx *ctx, int ti_gu, int ti_d, int64_t dim, int64_t 
     run_phase(ctx, &up, 2 * k, 2 * k * ffn * up.n_blocks * moe_types[ti_gu].block_bytes);
 
     /* h_j = silu(g_j) * u_j, quantized for the down products */
-    const int64_t h_blocks = ffn / (moe_q8_family_of(ti_d) == MOE_Q8_SMALL ? 32 : 256);
     for (int64_t j = 0; j < k; j++) {
         float *g = gu + 2 * j * ffn;
         ops->swiglu(g, g + ffn, ffn, g);
-        ctx->q8->quantize[moe_q8_family_of(ti_d)](g, h_blocks, hq + j * hq_stride);
+        moe_q8_quantize_row(ctx, ti_d, g, ffn, hq + j * hq_stride);
     }
 
     ffn_phase dn;
@@ -154,7 +142,6 @@ int moe_run_ffn_experts(moe_ctx *ctx, int ti_gu, int ti_d, int64_t dim, int64_t 
 
 int moe_run_matvec_batch(moe_ctx *ctx, int ti, const void *const *w, int64_t row_bytes, int64_t rows, int64_t cols,
                          int64_t n_mats, const float *x, int64_t x_mat_stride, float *y, int64_t y_mat_stride) {
-    const int family = moe_q8_family_of(ti);
     const int64_t xq_stride = moe_q8_row_bytes_of(ti, cols);
     uint8_t *xq = ffn_buffer(ctx, n_mats * xq_stride);
     if (xq == NULL) {
@@ -162,7 +149,7 @@ int moe_run_matvec_batch(moe_ctx *ctx, int ti, const void *const *w, int64_t row
     }
     const int64_t n_blocks = cols / moe_types[ti].block_elems;
     for (int64_t m = 0; m < n_mats; m++) {
-        ctx->q8->quantize[family](x + m * x_mat_stride, cols / (family == MOE_Q8_SMALL ? 32 : 256), xq + m * xq_stride);
+        moe_q8_quantize_row(ctx, ti, x + m * x_mat_stride, cols, xq + m * xq_stride);
     }
     ffn_phase p;
     p.dot = ctx->q8->dot[ti];

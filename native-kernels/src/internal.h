@@ -144,6 +144,10 @@ void moe_run_q8_quantize(moe_ctx *ctx, int ti, const float *x, int64_t cols, int
                          uint8_t *xq);
 void moe_run_q8_matmul(moe_ctx *ctx, int ti, const uint8_t *w, int64_t row_bytes, int64_t rows, int64_t cols,
                        const uint8_t *xq, int64_t xq_stride, int64_t n_tokens, float *y, int64_t y_stride);
+/* One token row quantized on the calling thread (the layout moe_run_q8_matmul reads for weights of type ti). */
+void moe_q8_quantize_row(const moe_ctx *ctx, int ti, const float *x, int64_t cols, uint8_t *xq);
+/* *buf grown to at least `bytes` (64-byte aligned, contents lost when it grows), or NULL when it cannot grow. */
+void *moe_grow_buffer(void **buf, int64_t *size, int64_t bytes);
 int moe_run_matmul_ggml(moe_ctx *ctx, int ti, const uint8_t *w, int64_t row_bytes, int64_t rows, int64_t cols,
                         const float *x, int64_t x_stride, int64_t n_tokens, float *y, int64_t y_stride);
 

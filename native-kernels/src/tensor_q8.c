@@ -76,6 +76,14 @@ static void quantize_work(void *arg, int thread_index) {
     }
 }
 
+void moe_q8_quantize_row(const moe_ctx *ctx, int ti, const float *x, int64_t cols, uint8_t *xq) {
+    const int family = moe_q8_family_of(ti);
+    if (family == MOE_Q8_NONE) {
+        return; /* excluded by the callers' checks */
+    }
+    ctx->q8->quantize[family](x, cols / (family == MOE_Q8_SMALL ? QK_SMALL : QK_K), xq);
+}
+
 void moe_run_q8_quantize(moe_ctx *ctx, int ti, const float *x, int64_t cols, int64_t n_tokens, int64_t x_stride,
                          uint8_t *xq) {
     const int family = moe_q8_family_of(ti);
@@ -177,19 +185,23 @@ static float round_bf16(float f) {
     return f;
 }
 
-/* The context's activation buffer, at least `bytes` long (64-byte aligned), or NULL when it cannot grow. */
-static void *act_buffer(moe_ctx *ctx, int64_t bytes) {
-    if (ctx->act_bytes < bytes) {
-        const int64_t size = (bytes + 63) / 64 * 64;
-        void *p = aligned_alloc(64, (size_t)size);
+void *moe_grow_buffer(void **buf, int64_t *size, int64_t bytes) {
+    if (*size < bytes) {
+        const int64_t rounded = (bytes + 63) / 64 * 64;
+        void *p = aligned_alloc(64, (size_t)rounded);
         if (p == NULL) {
             return NULL;
         }
-        free(ctx->act);
-        ctx->act = p;
-        ctx->act_bytes = size;
+        free(*buf);
+        *buf = p;
+        *size = rounded;
     }
-    return ctx->act;
+    return *buf;
+}
+
+/* The context's activation buffer, at least `bytes` long (64-byte aligned), or NULL when it cannot grow. */
+static void *act_buffer(moe_ctx *ctx, int64_t bytes) {
+    return moe_grow_buffer(&ctx->act, &ctx->act_bytes, bytes);
 }
 
 int moe_run_matmul_ggml(moe_ctx *ctx, int ti, const uint8_t *w, int64_t row_bytes, int64_t rows, int64_t cols,

@@ -112,7 +112,8 @@ final class DirectReader implements ExpertReader {
         }
     }
 
-    private static void closeAll(List<FileChannel> channels) {
+    /** Closes every channel, ignoring failures (the callers are failing already, or closing for good). */
+    static void closeAll(List<FileChannel> channels) {
         for (FileChannel c : channels) {
             try {
                 c.close();

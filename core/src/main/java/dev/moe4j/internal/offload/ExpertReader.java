@@ -56,13 +56,7 @@ public interface ExpertReader extends AutoCloseable {
                 channels.add(FileChannel.open(p, StandardOpenOption.READ));
             }
         } catch (IOException | RuntimeException e) {
-            for (FileChannel c : channels) {
-                try {
-                    c.close();
-                } catch (IOException ignored) {
-                    // already failing
-                }
-            }
+            DirectReader.closeAll(channels);
             throw e;
         }
         return new ChannelReader(List.copyOf(shards), channels);
@@ -97,13 +91,7 @@ public interface ExpertReader extends AutoCloseable {
 
         @Override
         public void close() {
-            for (FileChannel c : channels) {
-                try {
-                    c.close();
-                } catch (IOException ignored) {
-                    // nothing left to do with a channel that does not close
-                }
-            }
+            DirectReader.closeAll(channels);
         }
     }
 }
