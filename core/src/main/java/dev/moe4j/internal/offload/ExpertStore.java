@@ -575,9 +575,10 @@ public final class ExpertStore implements AutoCloseable {
 
         /**
          * The matrices of {@code expert}, the next needed expert of this layer, once its bytes are in memory: views
-         * of its slot, valid until {@link #done}. Waits only if the expert is being read (or no slot is free).
+         * of its slot, valid until {@link #done}. Waits only if the expert is being read (or no slot is free). A read
+         * found failed is started once more before giving up.
          *
-         * @throws Moe4jException if its read failed
+         * @throws Moe4jException if its read failed, and so did the retry
          */
         public MemorySegment[] take(int expert) {
             if (next >= count || needed[next] != expert) {
@@ -594,9 +595,17 @@ public final class ExpertStore implements AutoCloseable {
                 if (pinnedTo == next) {
                     pinnedTo++;
                 }
-                while (state[key] == LOADING) {
-                    waitFrom = waitFrom == 0 ? System.nanoTime() : waitFrom;
-                    changed.awaitUninterruptibly();
+                // A failed read is tried once more by the use that finds it: the failure may be left over from a read
+                // an earlier (failed) pass started, and a transient I/O error should not fail every later pass.
+                for (boolean retried = false; ; retried = true) {
+                    while (state[key] == LOADING) {
+                        waitFrom = waitFrom == 0 ? System.nanoTime() : waitFrom;
+                        changed.awaitUninterruptibly();
+                    }
+                    if (state[key] != FAILED || retried) {
+                        break;
+                    }
+                    startLoad(key, slotOf[key], false); // the pinned, failed expert keeps its slot
                 }
                 if (waitFrom != 0) {
                     stallNanos += System.nanoTime() - waitFrom;
