@@ -16,11 +16,11 @@ import java.util.Optional;
  * A language model loaded from a GGUF file, ready to generate text.
  *
  * <pre>{@code
- * try (Model model = Model.load(Path.of("demo-wordnet-q8_0.gguf"))) {
+ * try (Model model = Model.load(Path.of("models/demo-countries-q8_0.gguf"))) {
  *     System.out.println(model.generate("The quick brown fox").text());
  *     GenerationResult r = model.request("Once upon a time").maxTokens(64).temperature(0).generate();
  *     try (ChatSession chat = model.newChat()) {
- *         ChatResponse answer = chat.send("What does \"lantern\" mean?");
+ *         ChatResponse answer = chat.send("What is the capital of Japan?");
  *     }
  * }
  * }</pre>

@@ -15,7 +15,7 @@ record GoldenFixture(Path model, String prompt, boolean parseSpecial, int[] prom
                      float[] lastPromptLogits) {
 
     static GoldenFixture load(String name) {
-        Path dir = GoldenFiles.goldenDir().resolve(name);
+        Path dir = GoldenFiles.caseDir(name);
         try {
             JsonNode fx = new ObjectMapper().readTree(dir.resolve("fixture.json").toFile());
             Path model = dir.resolve(fx.has("model") ? fx.get("model").asText() : "model.gguf").normalize();
@@ -27,8 +27,8 @@ record GoldenFixture(Path model, String prompt, boolean parseSpecial, int[] prom
         }
     }
 
-    /** The trained demo model in shared/models. */
-    static Path demoModel() {
+    /** The earlier trained demo model (WordNet) in shared/models, which the routing and offloading tests use. */
+    static Path wordnetModel() {
         return GoldenFiles.goldenDir().resolve("../models/demo-wordnet-q8_0.gguf").normalize();
     }
 

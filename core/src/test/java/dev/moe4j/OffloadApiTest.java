@@ -103,7 +103,7 @@ class OffloadApiTest {
     /** A profile recorded on the demo model pins its hottest experts in a later budgeted run; output unchanged. */
     @Test
     void aSavedProfilePinsHotExperts() {
-        Path demo = GoldenFixture.demoModel();
+        Path demo = GoldenFixture.wordnetModel();
         String prompt = "<｜User｜>What does \"lantern\" mean?<｜Assistant｜>";
         Path file = dir.resolve("demo.profile");
         int[] tokens;

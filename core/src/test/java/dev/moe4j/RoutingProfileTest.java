@@ -79,7 +79,7 @@ class RoutingProfileTest {
     /** Through the public API: a generation's routing on the demo model (block 0 dense, blocks 1..5 MoE, top-4). */
     @Test
     void aModelRecordsItsRouting() {
-        try (Model model = Model.builder(GoldenFixture.demoModel()).threads(2).recordRouting(true).build()) {
+        try (Model model = Model.builder(GoldenFixture.wordnetModel()).threads(2).recordRouting(true).build()) {
             GenerationResult r = model.request("<｜User｜>What does \"river\" mean?<｜Assistant｜>")
                     .temperature(0).maxTokens(8).ignoreEos(true).generate();
             RoutingProfile p = model.routingProfile();
@@ -99,7 +99,7 @@ class RoutingProfileTest {
             }
             assertEquals(0, p.tokens(0));
         }
-        try (Model model = Model.builder(GoldenFixture.demoModel()).threads(1).build()) {
+        try (Model model = Model.builder(GoldenFixture.wordnetModel()).threads(1).build()) {
             assertTrue(assertThrows(IllegalStateException.class, model::routingProfile).getMessage()
                     .contains("recordRouting"));
         }

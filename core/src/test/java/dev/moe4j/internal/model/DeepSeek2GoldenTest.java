@@ -13,13 +13,15 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * The deepseek2 forward pass against llama.cpp on every deepseek2 golden model, with the tolerances and run matrix of
+ * The deepseek2 forward pass against llama.cpp on every deepseek2 golden model (shared/golden and the bundled demo
+ * model's core/src/test/golden), with the tolerances and run matrix of
  * {@link GoldenComparison} (f32: cosine ≥ 0.99999, max|Δ| ≤ 1e-3, identical greedy tokens; quantized: cosine ≥ 0.999
  * and the same argmax where llama.cpp's top-2 gap ≥ 0.05, with the bounded routing-tie exception; threads 1 and 2,
  * prefill and token by token), and on the plain-Java kernels.
  */
 class DeepSeek2GoldenTest {
-    static final List<String> DEEPSEEK2_CASES = List.of("demo-wordnet-q8", "demo-wordnet-q8-chat", "ds2-k256-q2_k",
+    static final List<String> DEEPSEEK2_CASES = List.of("demo-countries-q8-chat", "demo-wordnet-q8",
+            "demo-wordnet-q8-chat", "ds2-k256-q2_k",
             "ds2-k256-q4_k_m", "ds2-k256-q6_k", "ds2-lite-tiny-f32", "ds2-tiny-f32", "ds2-tiny-q4e", "ds2-tiny-q8e");
 
     @Test
@@ -39,7 +41,8 @@ class DeepSeek2GoldenTest {
 
     /** The same comparison on the plain-Java kernels: the model code alone, apart from the SIMD kernels. */
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"ds2-tiny-f32", "ds2-lite-tiny-f32", "ds2-tiny-q8e", "ds2-k256-q4_k_m", "demo-wordnet-q8-chat"})
+    @ValueSource(strings = {"ds2-tiny-f32", "ds2-lite-tiny-f32", "ds2-tiny-q8e", "ds2-k256-q4_k_m", "demo-wordnet-q8-chat",
+            "demo-countries-q8-chat"})
     void matchesLlamaCppOnReferenceKernels(String name) throws IOException {
         GoldenCase g = GoldenCase.load(name);
         GoldenComparison.Summary summary = new GoldenComparison.Summary();

@@ -26,7 +26,7 @@ record GoldenCase(String name, String arch, Path model, boolean quantized, int e
                   int[] generated, float[][] steps) {
 
     static GoldenCase load(String name) {
-        Path dir = GoldenFiles.goldenDir().resolve(name);
+        Path dir = GoldenFiles.caseDir(name);
         try {
             JsonNode fx = new ObjectMapper().readTree(dir.resolve("fixture.json").toFile());
             Path model = dir.resolve(fx.has("model") ? fx.get("model").asText() : "model.gguf").normalize();
@@ -54,7 +54,7 @@ record GoldenCase(String name, String arch, Path model, boolean quantized, int e
         }
     }
 
-    /** Every golden folder whose fixture.json says {@code arch = deepseek2}, sorted. */
+    /** Every golden folder (shared and the repository's) whose fixture.json says {@code arch = deepseek2}, sorted. */
     static List<String> deepseek2Cases() {
         return cases("deepseek2"::equals);
     }
@@ -63,10 +63,9 @@ record GoldenCase(String name, String arch, Path model, boolean quantized, int e
     static List<String> cases(Predicate<String> arch) {
         List<String> out = new ArrayList<>();
         ObjectMapper json = new ObjectMapper();
-        try (Stream<Path> dirs = Files.list(GoldenFiles.goldenDir())) {
-            for (Path d : dirs.sorted().toList()) {
-                Path fx = d.resolve("fixture.json");
-                if (Files.isRegularFile(fx) && arch.test(json.readTree(fx.toFile()).path("arch").asText())) {
+        try {
+            for (Path d : GoldenFiles.caseDirs()) {
+                if (arch.test(json.readTree(d.resolve("fixture.json").toFile()).path("arch").asText())) {
                     out.add(d.getFileName().toString());
                 }
             }

@@ -23,17 +23,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class GoldenPromptTokensTest {
 
-    static Stream<String> goldenFolders() throws IOException {
-        try (Stream<Path> dirs = Files.list(GoldenFiles.goldenDir())) {
-            return dirs.filter(d -> Files.isRegularFile(d.resolve("fixture.json")))
-                    .map(d -> d.getFileName().toString()).sorted().toList().stream();
-        }
+    static Stream<String> goldenFolders() {
+        return GoldenFiles.caseDirs().stream().map(d -> d.getFileName().toString());
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("goldenFolders")
     void promptIdsEqualLlamaCpp(String folder) throws IOException {
-        Path dir = GoldenFiles.goldenDir().resolve(folder);
+        Path dir = GoldenFiles.caseDir(folder);
         JsonNode fx = new ObjectMapper().readTree(dir.resolve("fixture.json").toFile());
         Path model = dir.resolve(fx.has("model") ? fx.get("model").asText() : "model.gguf").normalize();
         boolean parseSpecial = fx.path("parse_special").asBoolean(false);

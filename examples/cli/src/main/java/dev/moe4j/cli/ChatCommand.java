@@ -5,9 +5,14 @@ import dev.moe4j.ChatResponse;
 import dev.moe4j.ChatSession;
 import dev.moe4j.ContextLengthExceededException;
 import dev.moe4j.Model;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -16,15 +21,23 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
  * {@code moe4j chat -m MODEL}: an interactive conversation. Reads one user message per line from stdin; {@code /exit}
  * (or end of input) quits, {@code /reset} forgets the conversation. Replies stream to stdout, reasoning dimmed on a
  * terminal (else between think tags); per-turn stats go to stderr.
+ *
+ * <p>{@code moe4j chat -m MODEL -p QUESTION [--json]}: one turn, no stdin, for scripts and CI. Each {@code -p} is a new
+ * conversation of one question; several are answered in order by one loaded model. {@code --json} prints one object
+ * per question on its own line: {@code {"question", "reasoning", "answer", "finish_reason", "stats"}}.
  */
 @Command(name = "chat", mixinStandardHelpOptions = true,
-        description = "Chat with a model in the terminal (/exit quits, /reset starts over).")
+        description = "Chat with a model in the terminal (/exit quits, /reset starts over), or answer -p QUESTION "
+                + "and exit.")
 public final class ChatCommand implements Callable<Integer> {
     @Mixin
     ModelArgs modelArgs;
@@ -42,9 +55,79 @@ public final class ChatCommand implements Callable<Integer> {
     @Option(names = "--quiet-stats", description = "Do not print per-turn stats on stderr.")
     boolean quietStats;
 
+    @Option(names = {"-p", "--prompt"}, paramLabel = "QUESTION",
+            description = "Answer this question and exit instead of reading stdin (repeatable: each is a new "
+                    + "conversation).")
+    List<String> questions = new ArrayList<>();
+
+    @Option(names = "--json", description = "With -p: print one JSON object per question (question, reasoning, "
+            + "answer, finish_reason, stats) instead of streaming text.")
+    boolean json;
+
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() {
-        return Failures.run("chat", this::chat);
+        if (json && questions.isEmpty()) {
+            throw new ParameterException(spec.commandLine(), "--json needs -p QUESTION (the interactive chat streams)");
+        }
+        return Failures.run("chat", questions.isEmpty() ? this::chat : this::answerQuestions);
+    }
+
+    private ChatSession newSession(Model model) throws IOException {
+        ChatSession.Builder builder = model.chat();
+        if (systemPrompt != null) {
+            builder.systemPrompt(systemPrompt);
+        }
+        if (templateFile != null) {
+            builder.template(Files.readString(templateFile, StandardCharsets.UTF_8));
+        }
+        return builder.build();
+    }
+
+    /** {@code -p}: each question in a conversation of its own, streamed (or as JSON lines), then exit. */
+    private int answerQuestions() throws IOException {
+        PrintStream out = Console.stdout();
+        PrintStream err = Console.stderr();
+        boolean terminal = Console.stdoutIsTerminal();
+        try (Model model = modelArgs.load()) {
+            for (String question : questions) {
+                try (ChatSession chat = newSession(model)) {
+                    ChatRequest request = sampling.applyTo(chat.request(question), model.contextLength());
+                    if (json) {
+                        out.println(toJson(question, request.send()));
+                        out.flush();
+                        continue;
+                    }
+                    if (questions.size() > 1) {
+                        out.println((terminal ? Console.BOLD + "> " + question + Console.RESET : "> " + question));
+                    }
+                    ReasoningPrinter printer = new ReasoningPrinter(out, terminal);
+                    ChatResponse response = request.stream(printer::accept);
+                    printer.finish();
+                    if (!quietStats) {
+                        err.println(response.stats().summary());
+                    }
+                    if (questions.size() > 1) {
+                        out.println();
+                    }
+                }
+            }
+        }
+        out.flush();
+        return 0;
+    }
+
+    static String toJson(String question, ChatResponse r) {
+        ObjectMapper mapper = new ObjectMapper();
+        ObjectNode root = mapper.createObjectNode();
+        root.put("question", question);
+        root.put("reasoning", r.reasoning());
+        root.put("answer", r.answer());
+        root.put("finish_reason", r.finishReason().name().toLowerCase(Locale.ROOT));
+        root.set("stats", GenerateCommand.statsJson(mapper, r.stats()));
+        return root.toString();
     }
 
     private int chat() throws IOException {
@@ -53,14 +136,7 @@ public final class ChatCommand implements Callable<Integer> {
         boolean terminal = Console.stdoutIsTerminal();
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         try (Model model = modelArgs.load()) {
-            ChatSession.Builder builder = model.chat();
-            if (systemPrompt != null) {
-                builder.systemPrompt(systemPrompt);
-            }
-            if (templateFile != null) {
-                builder.template(Files.readString(templateFile, StandardCharsets.UTF_8));
-            }
-            try (ChatSession chat = builder.build()) {
+            try (ChatSession chat = newSession(model)) {
                 if (terminal) {
                     err.println("chatting with " + model.path().getFileName() + " (/exit quits, /reset starts over)");
                 }

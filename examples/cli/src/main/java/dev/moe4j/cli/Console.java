@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 final class Console {
     static final String DIM = "\u001b[2m";
     static final String RESET = "\u001b[0m";
+    static final String BOLD = "\u001b[1m";
 
     private Console() {}
 

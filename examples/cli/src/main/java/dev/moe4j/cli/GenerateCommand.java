@@ -75,8 +75,13 @@ public final class GenerateCommand implements Callable<Integer> {
         root.put("text", r.text());
         root.put("reasoning", r.reasoning());
         root.put("finish_reason", r.finishReason().name().toLowerCase(java.util.Locale.ROOT));
-        GenerationStats s = r.stats();
-        ObjectNode stats = root.putObject("stats");
+        root.set("stats", statsJson(mapper, r.stats()));
+        return root.toString();
+    }
+
+    /** The stats object of every {@code --json} output. */
+    static ObjectNode statsJson(ObjectMapper mapper, GenerationStats s) {
+        ObjectNode stats = mapper.createObjectNode();
         stats.put("prompt_tokens", s.promptTokens());
         stats.put("prompt_tokens_evaluated", s.promptTokensEvaluated());
         stats.put("generated_tokens", s.generatedTokens());
@@ -85,6 +90,6 @@ public final class GenerateCommand implements Callable<Integer> {
         stats.put("prefill_ms", s.prefillTime().toNanos() / 1e6);
         stats.put("decode_ms", s.decodeTime().toNanos() / 1e6);
         stats.put("total_ms", s.totalTime().toNanos() / 1e6);
-        return root.toString();
+        return stats;
     }
 }

@@ -19,6 +19,7 @@ public final class Main implements Runnable {
 
     /** Runs one command line and returns its exit code (used by tests, which must not exit the JVM). */
     public static int run(String... args) {
+        Logging.configure(false, null); // warnings and errors only, unless a command is given -v or --log-level
         return new CommandLine(new Main()).execute(args);
     }
 

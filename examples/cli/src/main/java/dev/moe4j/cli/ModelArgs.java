@@ -18,8 +18,15 @@ final class ModelArgs {
             description = "Context length in tokens (default: the model's trained context, at most 4096).")
     Integer contextLength;
 
-    @Option(names = "--no-progress", description = "Do not report load progress on stderr.")
+    @Option(names = "--no-progress", description = "Do not show the load progress bar (shown only on a terminal).")
     boolean noProgress;
+
+    @Option(names = {"-v", "--verbose"}, description = "Log what the engine does (INFO lines on stderr).")
+    boolean verbose;
+
+    @Option(names = "--log-level", paramLabel = "LEVEL",
+            description = "Engine log level on stderr: error, warn (default), info, debug or trace.")
+    String logLevel;
 
     @Option(names = "--memory-budget", paramLabel = "SIZE",
             description = "Memory for routed experts, e.g. 6GiB (default: automatic, from the memory available).")
@@ -36,22 +43,11 @@ final class ModelArgs {
 
     /** A builder with every option of this mixin applied. */
     Model.Builder builder() {
+        Logging.configure(verbose, logLevel);
         Model.Builder b = Model.builder(model);
-        if (!noProgress) {
-            // stderr, so stdout stays the generated text (or the JSON object) alone
-            boolean tty = System.console() != null;
-            b.onLoadProgress((fraction, message) -> {
-                if (fraction == 0.0) {
-                    return; // nothing is known about the file yet; a bad path must stay a one-line error
-                }
-                String line = String.format("loading %3.0f%% %s", fraction * 100, message);
-                if (tty) {
-                    System.err.print("\r\u001b[2K" + line + (fraction >= 1.0 ? "\n" : ""));
-                } else {
-                    System.err.println(line);
-                }
-                System.err.flush();
-            });
+        if (!noProgress && Console.stdoutIsTerminal()) {
+            // one line on stderr, redrawn in place and erased when loading is done, so stdout stays the answer alone
+            b.onLoadProgress(new ProgressBar(System.err));
         }
         if (threads != null) {
             b.threads(threads);

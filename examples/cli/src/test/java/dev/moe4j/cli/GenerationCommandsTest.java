@@ -221,6 +221,52 @@ class GenerationCommandsTest {
         assertEquals("", r.out());
     }
 
+    private static Path demoModel() {
+        String repo = System.getProperty("moe4j.repo");
+        assertTrue(repo != null, "moe4j.repo must point at the checkout");
+        return Path.of(repo, "models", "demo-countries-q8_0.gguf");
+    }
+
+    @Test
+    void chatAnswersEachPromptAsOneJsonLine() throws IOException {
+        Result r = run("stdin is not read\n", "chat", "-m", demoModel().toString(), "--temp", "0", "-t", "2",
+                "--json", "-p", "What is the capital of Japan?", "-p", "what currency does brazil use");
+        assertEquals(0, r.exit(), r.err());
+        List<String> lines = r.out().strip().lines().toList();
+        assertEquals(2, lines.size(), r.out());
+        ObjectMapper mapper = new ObjectMapper();
+        JsonNode first = mapper.readTree(lines.get(0));
+        List<String> fields = new java.util.ArrayList<>();
+        first.fieldNames().forEachRemaining(fields::add);
+        assertEquals(List.of("question", "reasoning", "answer", "finish_reason", "stats"), fields);
+        assertEquals("What is the capital of Japan?", first.get("question").asText());
+        assertEquals("The user asks for the capital of Japan. The capital of Japan is Tokyo.",
+                first.get("reasoning").asText());
+        assertEquals("The capital of Japan is Tokyo.", first.get("answer").asText());
+        assertEquals("stop", first.get("finish_reason").asText());
+        assertTrue(first.get("stats").get("generated_tokens").asInt() > 0);
+        assertTrue(first.get("stats").get("decode_tokens_per_second").asDouble() > 0);
+        JsonNode second = mapper.readTree(lines.get(1));
+        assertEquals("The currency of Brazil is the Brazilian Real (BRL).", second.get("answer").asText());
+    }
+
+    @Test
+    void chatWithAPromptStreamsReasoningThenAnswerAndExits() {
+        Result r = run("stdin is not read\n", "chat", "-m", demoModel().toString(), "--temp", "0", "-t", "2",
+                "-p", "What is the capital of Japan?");
+        assertEquals(0, r.exit(), r.err());
+        assertEquals("<think>\nThe user asks for the capital of Japan. The capital of Japan is Tokyo.\n</think>\n\n"
+                + "The capital of Japan is Tokyo.\n", r.out());
+        assertTrue(r.err().contains("tok/s"), r.err());
+    }
+
+    @Test
+    void chatJsonWithoutAPromptIsAUsageError() {
+        Result r = run("", "chat", "-m", demoModel().toString(), "--json");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("--json needs -p"), r.err());
+    }
+
     @Test
     void badInputIsOneLineOnStderrAndAnExitCode() {
         Result missing = run("", "generate", "-m", dir.resolve("nope.gguf").toString(), "-p", "x");

@@ -30,22 +30,29 @@ public final class ConsumerApp {
             check(r.text().equals(model.request("The quick brown fox").maxTokens(16).temperature(0).generate().text()),
                     "greedy generation is not deterministic");
 
+            // the bundled demo model knows the world's countries: capitals, continents, currencies, languages
             try (ChatSession chat = model.newChat()) {
-                ChatResponse a = chat.send("What does \"lantern\" mean?");
+                ChatResponse a = chat.request("What is the capital of Japan?").temperature(0).send();
                 System.out.println("reasoning: " + a.reasoning() + "\nanswer: " + a.answer());
-                check(!a.reasoning().isBlank() && !a.answer().isBlank(), "reasoning and answer expected apart");
-                chat.send("What does \"river\" mean?");
+                check(a.answer().equals("The capital of Japan is Tokyo."), "answer: " + a.answer());
+                check(a.reasoning().contains("Tokyo"), "reasoning apart from the answer: " + a.reasoning());
+                ChatResponse b = chat.request("And what currency does India use?").temperature(0).send();
+                System.out.println("follow-up: " + b.answer());
+                check(b.answer().contains("Indian Rupee"), "follow-up answer: " + b.answer());
             }
 
             Cancellation cancel = new Cancellation();
             StringBuilder streamed = new StringBuilder();
-            GenerationResult s = model.request("Once upon a time").temperature(0.7).topP(0.95).seed(42).maxTokens(64)
-                    .cancellation(cancel).stream(event -> {
-                        streamed.append(event.text());
-                        if (streamed.length() > 20) {
-                            cancel.cancel();
-                        }
-                    });
+            ChatResponse s;
+            try (ChatSession chat = model.newChat()) {
+                s = chat.request("Which languages are spoken in Switzerland?").temperature(0.7).topP(0.95).seed(42)
+                        .cancellation(cancel).stream(event -> {
+                            streamed.append(event.text());
+                            if (streamed.length() > 20) {
+                                cancel.cancel();
+                            }
+                        });
+            }
             System.out.println("streamed until cancelled: " + streamed + " (" + s.finishReason() + ")");
             check(s.finishReason().name().equals("CANCELLED"), "cancellation");
         }
