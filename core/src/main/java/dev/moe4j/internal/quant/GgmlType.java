@@ -7,41 +7,43 @@ import java.util.Optional;
  * A row of {@code n} elements of a block type occupies {@code n / blockElems * blockBytes} bytes.
  *
  * <p>{@link #kernels()} tells whether moe4j's kernels compute with the type; the others are known (so a file that uses
- * them is described precisely) but rejected when a model is loaded.
+ * them is described precisely) but rejected when a model is loaded. {@link #referenceDequant()} tells whether the
+ * plain-Java reference ({@link ReferenceQuant}) decodes the type: every kernel type, and a few more whose reference is
+ * in place before their kernels.
  */
 public enum GgmlType {
-    F32(0, 1, 4, true),
-    F16(1, 1, 2, true),
-    Q4_0(2, 32, 18, true),
-    Q4_1(3, 32, 20, true),
-    Q5_0(6, 32, 22, true),
-    Q5_1(7, 32, 24, true),
-    Q8_0(8, 32, 34, true),
-    Q8_1(9, 32, 36, false),
-    Q2_K(10, 256, 84, true),
-    Q3_K(11, 256, 110, true),
-    Q4_K(12, 256, 144, true),
-    Q5_K(13, 256, 176, true),
-    Q6_K(14, 256, 210, true),
-    Q8_K(15, 256, 292, false),
-    IQ2_XXS(16, 256, 66, false),
-    IQ2_XS(17, 256, 74, false),
-    IQ3_XXS(18, 256, 98, false),
-    IQ1_S(19, 256, 50, false),
-    IQ4_NL(20, 32, 18, true),
-    IQ3_S(21, 256, 110, false),
-    IQ2_S(22, 256, 82, false),
-    IQ4_XS(23, 256, 136, true),
-    I8(24, 1, 1, false),
-    I16(25, 1, 2, false),
-    I32(26, 1, 4, false),
-    I64(27, 1, 8, false),
-    F64(28, 1, 8, false),
-    IQ1_M(29, 256, 56, false),
-    BF16(30, 1, 2, true),
-    TQ1_0(34, 256, 54, false),
-    TQ2_0(35, 256, 66, false),
-    MXFP4(39, 32, 17, false);
+    F32(0, 1, 4, Support.KERNELS),
+    F16(1, 1, 2, Support.KERNELS),
+    Q4_0(2, 32, 18, Support.KERNELS),
+    Q4_1(3, 32, 20, Support.KERNELS),
+    Q5_0(6, 32, 22, Support.KERNELS),
+    Q5_1(7, 32, 24, Support.KERNELS),
+    Q8_0(8, 32, 34, Support.KERNELS),
+    Q8_1(9, 32, 36, Support.NONE),
+    Q2_K(10, 256, 84, Support.KERNELS),
+    Q3_K(11, 256, 110, Support.KERNELS),
+    Q4_K(12, 256, 144, Support.KERNELS),
+    Q5_K(13, 256, 176, Support.KERNELS),
+    Q6_K(14, 256, 210, Support.KERNELS),
+    Q8_K(15, 256, 292, Support.NONE),
+    IQ2_XXS(16, 256, 66, Support.REFERENCE),
+    IQ2_XS(17, 256, 74, Support.REFERENCE),
+    IQ3_XXS(18, 256, 98, Support.REFERENCE),
+    IQ1_S(19, 256, 50, Support.REFERENCE),
+    IQ4_NL(20, 32, 18, Support.KERNELS),
+    IQ3_S(21, 256, 110, Support.REFERENCE),
+    IQ2_S(22, 256, 82, Support.REFERENCE),
+    IQ4_XS(23, 256, 136, Support.KERNELS),
+    I8(24, 1, 1, Support.NONE),
+    I16(25, 1, 2, Support.NONE),
+    I32(26, 1, 4, Support.NONE),
+    I64(27, 1, 8, Support.NONE),
+    F64(28, 1, 8, Support.NONE),
+    IQ1_M(29, 256, 56, Support.REFERENCE),
+    BF16(30, 1, 2, Support.KERNELS),
+    TQ1_0(34, 256, 54, Support.REFERENCE),
+    TQ2_0(35, 256, 66, Support.REFERENCE),
+    MXFP4(39, 32, 17, Support.REFERENCE);
 
     private static final GgmlType[] BY_ID = new GgmlType[64];
 
@@ -51,16 +53,26 @@ public enum GgmlType {
         }
     }
 
+    /** How far moe4j handles a type; each level includes the one before. */
+    private enum Support {
+        /** Known by id and geometry only. */
+        NONE,
+        /** Dequantized by the Java reference; the native kernels do not take it, so a model using it is refused. */
+        REFERENCE,
+        /** Computed by the native kernels (and the Java reference). */
+        KERNELS
+    }
+
     private final int id;
     private final int blockElems;
     private final int blockBytes;
-    private final boolean kernels;
+    private final Support support;
 
-    GgmlType(int id, int blockElems, int blockBytes, boolean kernels) {
+    GgmlType(int id, int blockElems, int blockBytes, Support support) {
         this.id = id;
         this.blockElems = blockElems;
         this.blockBytes = blockBytes;
-        this.kernels = kernels;
+        this.support = support;
     }
 
     /** The ggml type id (the GGUF tensor-info {@code type} field). */
@@ -80,7 +92,12 @@ public enum GgmlType {
 
     /** Whether moe4j's kernels compute with this type (dequantize, matvec, matmul, get_rows). */
     public boolean kernels() {
-        return kernels;
+        return support == Support.KERNELS;
+    }
+
+    /** Whether {@link ReferenceQuant} dequantizes this type (true for every {@link #kernels()} type). */
+    public boolean referenceDequant() {
+        return support != Support.NONE;
     }
 
     /**

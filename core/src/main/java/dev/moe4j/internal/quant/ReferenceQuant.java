@@ -6,10 +6,12 @@ import java.nio.ByteOrder;
 import java.util.Objects;
 
 /**
- * The scalar reference of every weight format the kernels support: plain Java that reads each block the way
- * shared/spec/quant-formats.md describes it, with no tricks, so that it can be checked by eye against the spec and
- * against llama.cpp's golden dequantizations, and then serve as the yardstick for the native kernels at every dispatch
- * level.
+ * The scalar reference of every weight format the kernels support, and of the i-quant, ternary and MXFP4 formats
+ * ahead of their kernels ({@link GgmlType#referenceDequant()}): plain Java that reads each block the way
+ * shared/spec/quant-formats.md (and, for the formats it leaves to ggml, llama.cpp's gguf-py) describes it, with no
+ * tricks, so that it can be checked by eye against the spec and against llama.cpp's golden dequantizations, and then
+ * serve as the yardstick for the native kernels at every dispatch level. The lattice ("i-quant") decoders live in
+ * {@link ReferenceIQuant}, their tables in {@link QuantTables}.
  *
  * <p>Dequantization follows ggml's {@code dequantize_row_*} arithmetic: binary32 operations in the same order (Java never
  * fuses a multiply and an add), so a result is the exact float ggml's portable C computes. {@link #dot}, {@link #matvec}
@@ -25,6 +27,9 @@ public final class ReferenceQuant {
 
     /** The 16 levels of IQ4_NL / IQ4_XS (ggml's {@code kvalues_iq4nl}). */
     private static final int[] IQ4NL_LEVELS = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+
+    /** The powers of 3 that bring trit n of a TQ1_0 byte to the top ({@link #tq1_0}). */
+    private static final int[] POW3 = {1, 3, 9, 27, 81};
 
     private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -43,8 +48,9 @@ public final class ReferenceQuant {
      * Dequantizes {@code n} consecutive elements of {@code type}, stored from byte {@code srcOffset} of {@code src}, into
      * {@code dst[dstOffset .. dstOffset + n)}.
      *
-     * @throws IllegalArgumentException if the kernels do not support {@code type} ({@link GgmlType#kernels()}) or
-     *                                  {@code n} is negative or not a whole number of blocks
+     * @throws IllegalArgumentException if the reference does not decode {@code type}
+     *                                  ({@link GgmlType#referenceDequant()}) or {@code n} is negative or not a whole
+     *                                  number of blocks
      * @throws IndexOutOfBoundsException if the source bytes or the destination range do not fit
      */
     public static void dequantizeRow(GgmlType type, MemorySegment src, long srcOffset, float[] dst, int dstOffset, int n) {
@@ -74,15 +80,28 @@ public final class ReferenceQuant {
                 case Q6_K -> q6_K(src, at, dst, out);
                 case IQ4_NL -> iq4_nl(src, at, dst, out);
                 case IQ4_XS -> iq4_xs(src, at, dst, out);
+                case IQ2_XXS -> ReferenceIQuant.iq2_xxs(src, at, dst, out);
+                case IQ2_XS -> ReferenceIQuant.iq2_xs(src, at, dst, out);
+                case IQ2_S -> ReferenceIQuant.iq2_s(src, at, dst, out);
+                case IQ3_XXS -> ReferenceIQuant.iq3_xxs(src, at, dst, out);
+                case IQ3_S -> ReferenceIQuant.iq3_s(src, at, dst, out);
+                case IQ1_S -> ReferenceIQuant.iq1_s(src, at, dst, out);
+                case IQ1_M -> ReferenceIQuant.iq1_m(src, at, dst, out);
+                case TQ1_0 -> tq1_0(src, at, dst, out);
+                case TQ2_0 -> tq2_0(src, at, dst, out);
+                case MXFP4 -> mxfp4(src, at, dst, out);
                 default -> throw new AssertionError(type); // excluded by requireSupported
             }
         }
     }
 
-    /** Throws unless the kernels compute with {@code type}. */
+    /**
+     * Throws unless this class decodes {@code type}. That includes types the kernels do not take yet: whether a model
+     * may use a type is {@link GgmlType#kernels()}, checked where models are loaded.
+     */
     static void requireSupported(GgmlType type) {
         Objects.requireNonNull(type, "type");
-        if (!type.kernels()) {
+        if (!type.referenceDequant()) {
             throw new IllegalArgumentException("weight type " + type + " (id " + type.id() + ") is not supported");
         }
     }
@@ -338,6 +357,64 @@ public final class ReferenceQuant {
                 y[o + 32 * ib + j] = dl * IQ4NL_LEVELS[v & 0x0F];
                 y[o + 32 * ib + 16 + j] = dl * IQ4NL_LEVELS[v >>> 4];
             }
+        }
+    }
+
+    /**
+     * {@code {u8 qs[48]; u8 qh[4]; f16 d}}: 256 trits, five to a byte in qs and four to a byte in qh, each byte holding
+     * its trits as a base-3 fraction scaled to 0..255 (most significant trit first), so trit n is the top "digit" of
+     * {@code byte·3^n mod 256}: {@code ((byte·3^n mod 256)·3) >> 8}. Element order: trit n of qs byte m (m < 32) is
+     * element 32n + m; of qs byte 32 + m (m < 16) element 160 + 16n + m; of qh byte m element 240 + 4n + m.
+     * x = d·(t − 1).
+     */
+    private static void tq1_0(MemorySegment s, long b, float[] y, int o) {
+        float d = f16(s, b + 52);
+        for (int n = 0; n < 5; n++) {
+            for (int m = 0; m < 32; m++) {
+                y[o + 32 * n + m] = (trit(u8(s, b + m), n) - 1) * d;
+            }
+            for (int m = 0; m < 16; m++) {
+                y[o + 160 + 16 * n + m] = (trit(u8(s, b + 32 + m), n) - 1) * d;
+            }
+        }
+        for (int n = 0; n < 4; n++) {
+            for (int m = 0; m < 4; m++) {
+                y[o + 240 + 4 * n + m] = (trit(u8(s, b + 48 + m), n) - 1) * d;
+            }
+        }
+    }
+
+    /** Trit {@code n} (0, 1 or 2) of a TQ1_0 byte. */
+    private static int trit(int packed, int n) {
+        return (((packed * POW3[n]) & 0xFF) * 3) >>> 8;
+    }
+
+    /**
+     * {@code {u8 qs[64]; f16 d}}: 2-bit codes, four to a byte; bits 2l..2l+1 of byte 32j + m are element 128j + 32l + m.
+     * x = d·(q − 1).
+     */
+    private static void tq2_0(MemorySegment s, long b, float[] y, int o) {
+        float d = f16(s, b + 64);
+        for (int j = 0; j < 2; j++) {
+            for (int l = 0; l < 4; l++) {
+                for (int m = 0; m < 32; m++) {
+                    int q = (u8(s, b + 32 * j + m) >>> (2 * l)) & 3;
+                    y[o + 128 * j + 32 * l + m] = (q - 1) * d;
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code {u8 e; u8 qs[16]}}: an E8M0 (power-of-two) scale and 32 E2M1 codes in Q4_0's nibble order; x = half the
+     * scale times the doubled E2M1 value ({@link QuantTables#MXFP4_LEVELS}), which is the scale times the E2M1 value.
+     */
+    private static void mxfp4(MemorySegment s, long b, float[] y, int o) {
+        float d = QuantTables.e8m0Half(u8(s, b));
+        for (int j = 0; j < 16; j++) {
+            int q = u8(s, b + 1 + j);
+            y[o + j] = QuantTables.MXFP4_LEVELS[q & 0x0F] * d;
+            y[o + j + 16] = QuantTables.MXFP4_LEVELS[q >>> 4] * d;
         }
     }
 

@@ -51,9 +51,14 @@ class GoldenDequantTest {
     }
 
     static List<Case> cases() {
+        return cases(GoldenFiles.goldenDir());
+    }
+
+    /** The cases of every folder of {@code root} (shared/golden or shared/golden-iq) that has a {@code dequant/}. */
+    static List<Case> cases(Path root) {
         List<Case> out = new ArrayList<>();
         ObjectMapper json = new ObjectMapper();
-        try (Stream<Path> folders = Files.list(GoldenFiles.goldenDir())) {
+        try (Stream<Path> folders = Files.list(root)) {
             for (Path folder : folders.sorted().toList()) {
                 Path dequant = folder.resolve("dequant");
                 if (!Files.isDirectory(dequant)) {
@@ -132,24 +137,33 @@ class GoldenDequantTest {
 
     @TestFactory
     Stream<DynamicTest> javaReferenceMatchesLlamaCpp() {
-        return cases().stream().map(c -> DynamicTest.dynamicTest(c.toString(), () -> {
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment file = map(c.model(), arena);
-                float[] actual = new float[c.rows() * c.rowLength()];
-                long rowBytes = c.tensor().type().bytesFor(c.rowLength());
-                for (int r = 0; r < c.rows(); r++) {
-                    ReferenceQuant.dequantizeRow(c.tensor().type(), file, c.tensor().offset() + r * rowBytes, actual,
-                            r * c.rowLength(), c.rowLength());
-                }
-                assertMatches(c, actual, "java reference");
+        return cases().stream().map(c -> DynamicTest.dynamicTest(c.toString(),
+                () -> assertMatches(c, javaReference(c), "java reference")));
+    }
+
+    /** The case's rows dequantized by {@link ReferenceQuant}, one row at a time, straight from the mapped model. */
+    static float[] javaReference(Case c) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment file = map(c.model(), arena);
+            float[] actual = new float[c.rows() * c.rowLength()];
+            long rowBytes = c.tensor().type().bytesFor(c.rowLength());
+            for (int r = 0; r < c.rows(); r++) {
+                ReferenceQuant.dequantizeRow(c.tensor().type(), file, c.tensor().offset() + r * rowBytes, actual,
+                        r * c.rowLength(), c.rowLength());
             }
-        }));
+            return actual;
+        }
     }
 
     @TestFactory
     Stream<DynamicTest> nativeKernelsMatchLlamaCpp() {
+        return nativeKernelTests(cases());
+    }
+
+    /** For each case and each level this CPU runs: the native dequantize and get_rows within {@link #TOLERANCE}. */
+    static Stream<DynamicTest> nativeKernelTests(List<Case> cases) {
         List<CpuLevel> levels = QuantKernelTest.levels();
-        return cases().stream().flatMap(c -> levels.stream().map(level -> DynamicTest.dynamicTest(
+        return cases.stream().flatMap(c -> levels.stream().map(level -> DynamicTest.dynamicTest(
                 level.label() + " " + c, () -> {
                     try (Arena arena = Arena.ofConfined(); KernelContext ctx = KernelContext.create(level, 1)) {
                         MemorySegment file = map(c.model(), arena);
