@@ -20,6 +20,9 @@ public final class ChatRequest extends GenerationOptions<ChatRequest> {
     /**
      * Sends the user's message and returns the reply; blocks until done. The turn and the reply are added to the
      * session's history.
+     *
+     * @throws UnsafePromptException if a message holds special-token text that the chat template rewrites so that it
+     *                               cannot be kept plain text (the session is unchanged)
      */
     public ChatResponse send() {
         return stream(e -> { });

@@ -1,5 +1,6 @@
 package dev.moe4j;
 
+import dev.moe4j.internal.generate.ChatPromptEncoder;
 import dev.moe4j.internal.generate.DecodingSession;
 import dev.moe4j.internal.generate.GenerationLoop;
 import dev.moe4j.internal.generate.GenerationSpec;
@@ -17,9 +18,13 @@ import java.util.function.Consumer;
  * A conversation with a model, keeping its KV cache between turns.
  *
  * <p>Each turn renders the whole conversation with the chat template (the model's {@code tokenizer.chat_template}, or
- * one given to {@link Builder#template(String)}), tokenizes it with special tokens recognised and no BOS added (the
- * template writes BOS), keeps the longest prefix of those tokens that is already in the session's inference state and
- * computes only the rest. {@link GenerationStats#promptTokensReused()} and
+ * one given to {@link Builder#template(String)}), tokenizes it with no BOS added (the template writes BOS), keeps the
+ * longest prefix of those tokens that is already in the session's inference state and computes only the rest.
+ * Special tokens are recognised in the template's own text only: the text of the messages (the user's, the system
+ * prompt, earlier replies) is plain text, so a message that contains, say, {@code <｜Assistant｜>} or
+ * {@code <|im_end|>} cannot end its turn or start another. Where a template rewrites such a message so that it cannot
+ * be located in the prompt, the turn fails with {@link UnsafePromptException} instead (see
+ * {@code ChatPromptEncoder}). {@link GenerationStats#promptTokensReused()} and
  * {@link GenerationStats#promptTokensEvaluated()} of each reply show the split.
  *
  * <p>R1-style templates end the generation prompt with {@code <think>\n}: the reply then starts inside the reasoning,
@@ -33,7 +38,7 @@ import java.util.function.Consumer;
  */
 public final class ChatSession implements AutoCloseable {
     private final Model model;
-    private final PromptFormat format;
+    private final ChatPromptEncoder prompts;
     private final String systemPrompt;
     private final List<ChatMessage> history = new ArrayList<>();
     private final ReentrantLock turn = new ReentrantLock();
@@ -44,9 +49,9 @@ public final class ChatSession implements AutoCloseable {
     private int[] cached = new int[0];
     private boolean closed;
 
-    private ChatSession(Model model, PromptFormat format, String systemPrompt) {
+    private ChatSession(Model model, ChatPromptEncoder prompts, String systemPrompt) {
         this.model = model;
-        this.format = format;
+        this.prompts = prompts;
         this.systemPrompt = systemPrompt;
     }
 
@@ -127,8 +132,9 @@ public final class ChatSession implements AutoCloseable {
             }
             List<ChatMessage> next = conversation();
             next.add(ChatMessage.user(userText));
-            String prompt = format.render(next, true);
-            int[] tokens = model.tokenizer().encode(prompt, false, true);
+            ChatPromptEncoder.Encoded encoded = prompts.encode(next, true);
+            String prompt = encoded.text();
+            int[] tokens = encoded.tokens();
             if (state == null) {
                 state = model.openSession();
                 cleanable = GenerationRun.CLEANER.register(this, new GenerationRun.CloseSession(state));
@@ -214,7 +220,7 @@ public final class ChatSession implements AutoCloseable {
                 origin = "the chat template of " + model.path().getFileName() + " (tokenizer.chat_template)";
             }
             PromptFormat format = PromptFormat.compile(source, origin, model.tokenizer());
-            return new ChatSession(model, format, systemPrompt);
+            return new ChatSession(model, new ChatPromptEncoder(format, model.tokenizer()), systemPrompt);
         }
     }
 }

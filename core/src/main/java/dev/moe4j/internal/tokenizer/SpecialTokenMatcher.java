@@ -18,6 +18,10 @@ import java.util.TreeMap;
  * <p>To stay fast on long texts with many candidates (DeepSeek-V3 has 818), a character trie first finds which
  * candidates occur at all; the partition loop then runs over those only, which gives the same result as running it
  * over all of them. Immutable and thread-safe.
+ *
+ * <p>Plain-text spans (a chat prompt's message contents) switch special-token parsing off locally: an occurrence of a
+ * CONTROL/UNKNOWN token that overlaps a span, even by one character, is left as text, so text from a user can neither
+ * be nor complete a control token. USER_DEFINED tokens are ordinary text of the vocabulary and match as always.
  */
 final class SpecialTokenMatcher {
     /** One piece of the partition: a literal token ({@code tokenId >= 0}) or raw text {@code [start, end)}. */
@@ -32,6 +36,8 @@ final class SpecialTokenMatcher {
     /** Per candidate: matched even when special-token parsing is off (USER_DEFINED). */
     private final boolean[] alwaysMatched;
     private final Node root = new Node();
+    /** Built on first use: only chat prompts need it. */
+    private volatile SpecialTokenEdges edges;
 
     /** @param types the type of every token id; texts the literal text of every token id */
     SpecialTokenMatcher(List<String> tokenTexts, TokenType[] types) {
@@ -71,6 +77,15 @@ final class SpecialTokenMatcher {
      * @param parseSpecial whether CONTROL/UNKNOWN tokens are recognized (USER_DEFINED always are)
      */
     List<Fragment> partition(String text, boolean parseSpecial) {
+        return partition(text, parseSpecial, TextSpans.NONE);
+    }
+
+    /**
+     * Partitions {@code text} as {@link #partition(String, boolean)} does, except that a CONTROL/UNKNOWN occurrence
+     * overlapping {@code plain} stays text (the search goes on one character later, so an occurrence that starts
+     * inside the skipped one but lies outside every span is still found).
+     */
+    List<Fragment> partition(String text, boolean parseSpecial, TextSpans plain) {
         BitSet present = findPresent(text, parseSpecial);
         List<Fragment> fragments = new ArrayList<>();
         fragments.add(new Fragment(-1, 0, text.length()));
@@ -85,17 +100,23 @@ final class SpecialTokenMatcher {
                     next.add(f);
                     continue;
                 }
-                int cursor = f.start();
+                int cursor = f.start(); // start of the text not yet emitted
+                int from = f.start();   // where to look for the next occurrence
                 while (true) {
-                    int at = text.indexOf(token, cursor);
+                    int at = text.indexOf(token, from);
                     if (at < 0 || at + token.length() > f.end()) {
                         break;
+                    }
+                    if (!alwaysMatched[k] && plain.overlaps(at, at + token.length())) {
+                        from = at + 1;
+                        continue;
                     }
                     if (at > cursor) {
                         next.add(new Fragment(-1, cursor, at));
                     }
                     next.add(new Fragment(ids[k], at, at + token.length()));
                     cursor = at + token.length();
+                    from = cursor;
                 }
                 if (cursor < f.end()) {
                     next.add(new Fragment(-1, cursor, f.end()));
@@ -104,6 +125,36 @@ final class SpecialTokenMatcher {
             fragments = next;
         }
         return fragments;
+    }
+
+    /**
+     * Whether {@code text}, put anywhere inside a longer text, could make up all or part of a token that only
+     * special-token parsing recognises (CONTROL/UNKNOWN): it contains one, ends with a proper prefix of one, starts
+     * with a proper suffix of one, or lies inside one. False means no such token can overlap it in any context.
+     */
+    boolean mayFormSpecialToken(String text) {
+        BitSet present = findPresent(text, true);
+        for (int k = present.nextSetBit(0); k >= 0; k = present.nextSetBit(k + 1)) {
+            if (!alwaysMatched[k]) {
+                return true;
+            }
+        }
+        return edges().touch(text);
+    }
+
+    private SpecialTokenEdges edges() {
+        SpecialTokenEdges e = edges;
+        if (e == null) {
+            List<String> specialOnly = new ArrayList<>();
+            for (int k = 0; k < texts.length; k++) {
+                if (!alwaysMatched[k]) {
+                    specialOnly.add(texts[k]);
+                }
+            }
+            e = new SpecialTokenEdges(specialOnly);
+            edges = e; // threads that race here build equal tables; any of them may stay
+        }
+        return e;
     }
 
     /** The candidates (by index) that occur somewhere in the text and are enabled. */

@@ -22,7 +22,8 @@ import java.util.function.BiFunction;
  *
  * <p>Encoding: (0) literal added/special tokens are cut out first (longest first, see {@link SpecialTokenMatcher});
  * (1, 2) each remaining fragment goes through the kind's {@link TextEncoder}; (3) BOS/EOS are added on request. No
- * normalizer runs (none of the supported models needs one in llama.cpp).
+ * normalizer runs (none of the supported models needs one in llama.cpp). A rendered chat prompt is encoded with its
+ * message contents marked as {@link TextSpans} in which special-token text stays plain text.
  *
  * <p>Decoding: NORMAL tokens are mapped back to bytes (through the byte-level alphabet, or with {@code ▁} as a space
  * for SentencePiece), BYTE tokens of SentencePiece vocabularies give their byte, literal tokens (CONTROL, UNKNOWN,
@@ -221,6 +222,30 @@ public final class Tokenizer {
      *                     USER_DEFINED tokens are recognized either way, as llama.cpp and HF do.
      */
     public int[] encode(String text, boolean addSpecial, boolean parseSpecial) {
+        return encode(text, addSpecial, parseSpecial, TextSpans.NONE);
+    }
+
+    /**
+     * Encodes text that mixes trusted and untrusted parts, such as a rendered chat prompt: special tokens are
+     * recognised as with {@code parseSpecial = true}, except that a CONTROL/UNKNOWN token whose text overlaps a span of
+     * {@code plainText} (even by one character) is encoded as plain text there, as {@code parseSpecial = false} would.
+     * Outside the spans, and wherever no special-token text overlaps them, the ids are those of
+     * {@code encode(text, addSpecial, true)}.
+     */
+    public int[] encode(String text, boolean addSpecial, TextSpans plainText) {
+        return encode(text, addSpecial, true, plainText);
+    }
+
+    /**
+     * Whether {@code text}, placed anywhere inside a longer text, could make up all or part of a token that only
+     * {@code parseSpecial} recognises (CONTROL/UNKNOWN): it contains one, starts with a proper suffix or ends with a
+     * proper prefix of one, or lies inside one. When false, no such token can overlap {@code text} wherever it is put.
+     */
+    public boolean mayFormSpecialToken(String text) {
+        return specials.mayFormSpecialToken(text);
+    }
+
+    private int[] encode(String text, boolean addSpecial, boolean parseSpecial, TextSpans plainText) {
         IntList out = new IntList(Math.max(16, text.length() / 3));
         if (addSpecial && addBos && bosId >= 0) {
             out.add(bosId);
@@ -231,7 +256,7 @@ public final class Tokenizer {
             }
         } else {
             boolean afterLiteral = true;
-            for (SpecialTokenMatcher.Fragment f : specials.partition(text, parseSpecial)) {
+            for (SpecialTokenMatcher.Fragment f : specials.partition(text, parseSpecial, plainText)) {
                 if (!f.isText()) {
                     out.add(f.tokenId());
                     afterLiteral = true;
