@@ -26,6 +26,7 @@ REFUSAL_THINK = ("The question is not about the capital, continent, currency or 
 CONTINENTS = sorted(set(countries_mod.CONTINENT_NAMES.values()) - {"Antarctica"})
 MARK = "\x00"  # stands for the entity while the question is restyled, so typos never touch a name
 WIDEN = False
+SALAD = False
 
 
 def reasoning_and_answer(kind, country=None, capital_countries=None):
@@ -82,7 +83,7 @@ def restyle(template_text, entity, style, rng, prefixes, suffixes):
     elif style == "typo":
         words = q.split(" ")
         idx = [i for i, w in enumerate(words) if MARK not in w and len(w.strip("?.,!:;'")) >= 4]
-        for i in rng.sample(idx, min(len(idx), rng.choice((1, 2)))):
+        for i in rng.sample(idx, min(len(idx), rng.choice((1, 2, 3) if SALAD and prefixes is ph.TRAIN_PREFIXES else (1, 2)))):
             core = words[i].rstrip("?.,!:;")
             words[i] = typo(core, rng) + words[i][len(core):]
         q = " ".join(words)
@@ -180,23 +181,45 @@ def composed_template(kind, rng):
             return t
 
 
+def salad(rng):
+    """A few everyday words that mean nothing for the question."""
+    words = " ".join(rng.choice(ph.COMMON_WORDS) for _ in range(rng.randint(1, 6)))
+    return words[0].upper() + words[1:] + rng.choice([",", ".", "!", ":", " -", "", "?", "..."])
+
+
 def chatter(q, rng):
-    """Wraps a question in greetings and small talk, as people write."""
+    """Wraps a question in greetings and small talk, as people write (phase 3 also in word salad)."""
     parts = []
-    if rng.random() < 0.6:
+    if not SALAD:  # phase 2
+        if rng.random() < 0.6:
+            parts.append(rng.choice(ph.GEN_OPEN) + rng.choice([", ", "! ", ". ", " - ", " "]))
+        if rng.random() < 0.5:
+            parts.append(rng.choice(ph.GEN_CHATTER) + " ")
+        parts.append(q)
+        if rng.random() < 0.5:
+            parts.append(" " + rng.choice(ph.GEN_CLOSE))
+        return "".join(parts)
+    r = rng.random()
+    if r < 0.45:
         parts.append(rng.choice(ph.GEN_OPEN) + rng.choice([", ", "! ", ". ", " - ", " "]))
-    if rng.random() < 0.5:
+    elif r < 0.75:
+        parts.append(salad(rng) + " ")
+    if rng.random() < 0.4:
         parts.append(rng.choice(ph.GEN_CHATTER) + " ")
     parts.append(q)
-    if rng.random() < 0.5:
+    r = rng.random()
+    if r < 0.4:
         parts.append(" " + rng.choice(ph.GEN_CLOSE))
+    elif r < 0.65:
+        parts.append(" " + salad(rng))
     return "".join(parts)
 
 
 def sample_train(rng, countries, capitals):
     kind = rng.choices(KINDS, weights=[TRAIN_MIX[k] for k in KINDS])[0]
     if kind == "out_of_domain":
-        q = ood_question(ph.TRAIN_OOD_TEMPLATES, rng, countries, ph.TRAIN_PREFIXES, ph.TRAIN_SUFFIXES, TRAIN_STYLES)
+        templates = ph.TRAIN_OOD_TEMPLATES_WIDE if WIDEN else ph.TRAIN_OOD_TEMPLATES
+        q = ood_question(templates, rng, countries, ph.TRAIN_PREFIXES, ph.TRAIN_SUFFIXES, TRAIN_STYLES)
         if WIDEN and rng.random() < 0.4:
             q = chatter(q, rng)
         return kind, q, *reasoning_and_answer(kind)
@@ -209,7 +232,8 @@ def sample_train(rng, countries, capitals):
         q = chatter(question(kind, c, c.capital, template, "plain", rng, ph.TRAIN_PREFIXES, ph.TRAIN_SUFFIXES), rng)
     else:
         q = question(kind, c, c.capital, template, style, rng, ph.TRAIN_PREFIXES, ph.TRAIN_SUFFIXES)
-    if WIDEN and style in ("plain", "lower") and rng.random() < 0.3:
+    if WIDEN and style in (("plain", "lower", "typo") if SALAD else ("plain", "lower")) \
+            and rng.random() < (0.5 if SALAD else 0.3):
         q = chatter(q, rng)
         if style == "lower":
             q = q.lower()
@@ -265,10 +289,13 @@ def main():
     ap.add_argument("--eval-seed", type=int, help="seed of the evaluation sets (default: --seed)")
     ap.add_argument("--widen", action="store_true",
                     help="the widened phrasings (composed questions, chatter, made-up names) of the second phase")
+    ap.add_argument("--salad", action="store_true",
+                    help="also word salad around questions and more typos (the third phase; implies --widen)")
     ap.add_argument("--tokenizer", help="reuse this tokenizer.json instead of training one (a continued model)")
     args = ap.parse_args()
-    global WIDEN
-    WIDEN = args.widen
+    global WIDEN, SALAD
+    WIDEN = args.widen or args.salad
+    SALAD = args.salad
     os.makedirs(args.out, exist_ok=True)
     countries = countries_mod.load(args.countries)
     capitals = countries_mod.capital_index(countries)
@@ -282,7 +309,7 @@ def main():
             overlap = set(table[kind]) & set(ph.TRAIN[kind])
             assert not overlap, f"evaluation templates also used in training: {overlap}"
     for ood in (ph.EVAL_OOD_TEMPLATES, ph.EVAL2_OOD_TEMPLATES):
-        assert not set(ood) & set(ph.TRAIN_OOD_TEMPLATES)
+        assert not set(ood) & set(ph.TRAIN_OOD_TEMPLATES_WIDE)
     assert not {p.strip(" ,.!") for p in ph.EVAL_PREFIXES + ph.EVAL2_PREFIXES} & {p.strip(" ,.!") for p in ph.GEN_OPEN}
 
     rng = random.Random(args.seed)

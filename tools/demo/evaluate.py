@@ -16,6 +16,8 @@ the trained sentence.
 """
 import argparse
 import collections
+import glob
+import os
 import json
 import subprocess
 import sys
@@ -31,17 +33,26 @@ def correct(item, answer):
     return ok
 
 
+def java_command():
+    """JDK 25's java: $JAVA_HOME's, else the first Temurin 25 under /usr/lib/jvm, else the one on the PATH."""
+    home = os.environ.get("JAVA_HOME") or next(iter(sorted(glob.glob("/usr/lib/jvm/temurin-25*"))), None)
+    return os.path.join(home, "bin", "java") if home else "java"
+
+
 def run_moe4j(items, jar, model, temp, seed, threads, batch):
     replies = []
     for i in range(0, len(items), batch):
         chunk = items[i:i + batch]
-        cmd = ["java", "--enable-native-access=ALL-UNNAMED", "-jar", jar, "chat", "-m", model, "--json",
+        cmd = [java_command(), "--enable-native-access=ALL-UNNAMED", "-jar", jar, "chat", "-m", model, "--json",
                "--temp", str(temp), "-n", "96", "-t", str(threads), "--no-progress"]
         if seed is not None:
             cmd += ["--seed", str(seed)]
         for it in chunk:
             cmd += ["-p", it["question"]]
-        out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+        run = subprocess.run(cmd, capture_output=True, text=True)
+        if run.returncode != 0:
+            sys.exit(f"moe4j failed ({run.returncode}): {run.stderr.strip()}")
+        out = run.stdout
         lines = [json.loads(x) for x in out.splitlines() if x.strip()]
         assert len(lines) == len(chunk), (len(lines), len(chunk))
         replies += [(x["reasoning"], x["answer"]) for x in lines]

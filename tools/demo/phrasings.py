@@ -121,11 +121,6 @@ TRAIN_OOD_TEMPLATES = [
     "What is the national dish of {c}?", "What colours are on the flag of {c}?", "What time is it in {c}?",
     "What is the weather like in {c} today?", "When did {c} become independent?",
     "What is the tallest mountain in {c}?", "What is {thing}?", "Why is the sky blue?",
-    "What is the climate like in {c}?", "What is the largest city in {c}?", "What is the national animal of {c}?",
-    "What is the main religion in {c}?", "What does {c} export?", "Which side of the road do they drive on in {c}?",
-    "What is the internet domain of {c}?", "How rich is {c}?", "What food is {c} famous for?",
-    "What is the capital of {made_up}?", "What currency does {made_up} use?", "Which continent is {made_up} in?",
-    "What language is spoken in {made_up}?", "Which country has {made_up_city} as its capital?",
     "Who are you?", "What can you do?", "Translate \"{word}\" into French.", "How do you say \"{word}\" in German?",
     "Write a Java function that {code}.", "Explain how {science} works.", "Who won the football world cup in {year}?",
     "What happened in {year}?", "Recommend a good movie.", "What should I cook tonight?", "How are you today?",
@@ -133,6 +128,16 @@ TRAIN_OOD_TEMPLATES = [
     "Tell me about {person}.", "When was {person} born?", "hello", "Thanks!", "What's the time?",
     "Is {thing} healthy?", "What is the boiling point of water?", "Give me a synonym for \"{word}\".",
 ]
+# Added for phases 2 and 3 (build_data.py --widen): more things about real countries it does not know, and made-up
+# countries and capitals; inserted after "Why is the sky blue?", where the phase 2 and 3 corpora had them.
+_AT = TRAIN_OOD_TEMPLATES.index("Why is the sky blue?") + 1
+TRAIN_OOD_TEMPLATES_WIDE = TRAIN_OOD_TEMPLATES[:_AT] + [
+    "What is the climate like in {c}?", "What is the largest city in {c}?", "What is the national animal of {c}?",
+    "What is the main religion in {c}?", "What does {c} export?", "Which side of the road do they drive on in {c}?",
+    "What is the internet domain of {c}?", "How rich is {c}?", "What food is {c} famous for?",
+    "What is the capital of {made_up}?", "What currency does {made_up} use?", "Which continent is {made_up} in?",
+    "What language is spoken in {made_up}?", "Which country has {made_up_city} as its capital?",
+] + TRAIN_OOD_TEMPLATES[_AT:]
 EVAL_OOD_TEMPLATES = [
     "Who painted {person2}'s most famous picture?", "Can you fix this bug in my {lang2} code?",
     "How many legs does a {animal2} have?", "What is the square root of {a}?", "Suggest a name for my {animal2}.",
@@ -254,3 +259,16 @@ GEN_CHATTER = ["I hope you are well.", "I have a question.", "My name is Sam.", 
                "I am a tourist.", "Here is my question.", "I need help.", "Can I ask something?", "Just curious."]
 GEN_CLOSE = ["Thanks.", "Thank you!", "Thx!", "Cheers!", "Bye.", "Have a nice day.", "Please answer.",
              "That's all.", "Take care!", "Thanks so much.", "Much obliged.", "Many thanks in advance.", ":)", "!"]
+
+# Everyday words for "word salad" around a question (phase 3): the model must find the question in any surrounding text.
+COMMON_WORDS = """the a an and or but so because if then well okay yes no maybe please thanks thank you me my we our
+they them it this that these those here there now today tomorrow yesterday soon later again also just really very
+quite much many more most some any every each other another new old good great nice fine bad big small long short
+first last next little own same right sure wrong happy sad friend family mother father brother sister teacher student
+boss team school work home house car train plane bus trip holiday travel travelling visit visiting going coming
+leaving staying think know want need like love hope wish guess wonder ask asking answer question help tell say said
+look find give take make get got have has had do does did can could would should will shall may might must be is are
+was were been being am hello hi hey dear sir madam folks everyone guys pal buddy mate morning evening night weekend
+coffee tea lunch dinner book map phone email message note list quiz test exam homework essay report project class
+lesson idea fact thing stuff something anything nothing everything world country city place people person name time
+year month week day hour minute money price cost cheap expensive weather rain sun snow cold hot warm""".split()

@@ -98,6 +98,9 @@ def main():
     ap.add_argument("--bias-rate", type=float, default=1e-3)
     ap.add_argument("--init", help="start from this checkpoint's weights (a new phase: fresh optimizer and schedule)")
     ap.add_argument("--warmup", type=int, default=50)
+    ap.add_argument("--stop-minutes", type=float,
+                    help="end the phase after this much training, before the schedule's end (how the demo's phases 1 "
+                         "and 2 were cut, see the model card)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -123,6 +126,7 @@ def main():
         net.load_state_dict(torch.load(args.init, map_location="cpu")["model"])
         print(f"phase starts from the weights of {args.init}", flush=True)
     total_s, chunk_end = args.total_minutes * 60, time.time() + args.chunk_minutes * 60
+    stop_s = total_s if args.stop_minutes is None else min(total_s, args.stop_minutes * 60)
 
     def save():
         tmp = args.ckpt + ".tmp"
@@ -132,7 +136,7 @@ def main():
         os.replace(tmp, args.ckpt)
 
     last_save = time.time()
-    while trained_s < total_s and time.time() < chunk_end:
+    while trained_s < stop_s and time.time() < chunk_end:
         t0 = time.time()
         lr = lr_at(trained_s, total_s, args.lr, args.lr_floor, args.warmup, step)
         for g in opt.param_groups:

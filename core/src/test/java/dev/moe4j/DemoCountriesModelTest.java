@@ -8,6 +8,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -21,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * phrasings it was not trained on, a follow-up turn and an out-of-domain refusal.
  */
 class DemoCountriesModelTest {
+    private static final int END_OF_SENTENCE = 1;
     private static GoldenFixture golden;
     private static Model model;
 
@@ -41,11 +43,14 @@ class DemoCountriesModelTest {
     @Test
     void goldenChatPromptReproducesLlamaCppTokens() {
         assertTrue(golden.parseSpecial());
+        int[] llama = golden.generatedTokens();
+        assertEquals(END_OF_SENTENCE, llama[llama.length - 1], "llama.cpp's greedy reply ends with end-of-sentence");
         GenerationResult r = model.request(golden.prompt()).parseSpecial(true).temperature(0)
-                .maxTokens(golden.generatedTokens().length).generate();
+                .maxTokens(llama.length).generate();
         assertArrayEquals(golden.promptTokens(), r.promptTokens());
-        assertArrayEquals(golden.generatedTokens(), r.tokens());
-        assertEquals(FinishReason.STOP, r.finishReason(), "llama.cpp's greedy reply ends with end-of-sentence");
+        // the end-of-sequence token ends the generation and is not part of the output
+        assertArrayEquals(Arrays.copyOf(llama, llama.length - 1), r.tokens());
+        assertEquals(FinishReason.EOS, r.finishReason());
     }
 
     @Test
@@ -57,7 +62,7 @@ class DemoCountriesModelTest {
         }
         assertEquals("The user asks for the capital of Japan. The capital of Japan is Tokyo.", r.reasoning());
         assertEquals("The capital of Japan is Tokyo.", r.answer());
-        assertEquals(FinishReason.STOP, r.finishReason());
+        assertEquals(FinishReason.EOS, r.finishReason());
         StringBuilder reasoning = new StringBuilder();
         StringBuilder answer = new StringBuilder();
         for (TokenEvent e : events) {
@@ -73,14 +78,14 @@ class DemoCountriesModelTest {
             which continent is peru on                              | Peru is in South America.
             Before my trip to Egypt, which currency should I change my cash into? | The currency of Egypt is the Egyptian Pound (EGP).
             What languages do the people of Switzerland mainly use? | The main languages of Switzerland are German, French and Italian.
-            I just landed in Ottawa. Which country am I in?         | Ottawa is the capital of Canada.
+            What nation calls Ottawa its capital?                   | Ottawa is the capital of Canada.
             Who painted Rembrandt's most famous picture?            | I only know about the world's countries: their capitals, continents, currencies and languages.
             """)
     void answersEveryKindOfQuestionRight(String question, String answer) {
         try (ChatSession chat = model.newChat()) {
             ChatResponse r = chat.request(question).temperature(0).send();
             assertEquals(answer, r.answer(), "reasoning: " + r.reasoning());
-            assertEquals(FinishReason.STOP, r.finishReason());
+            assertEquals(FinishReason.EOS, r.finishReason());
         }
     }
 

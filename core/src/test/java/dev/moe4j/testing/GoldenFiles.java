@@ -66,11 +66,13 @@ public final class GoldenFiles {
 
     /** The folder of one golden case, shared or the repository's; fails when neither has it. */
     public static Path caseDir(String name) {
-        for (Path root : List.of(goldenDir(), repoGoldenDir())) {
-            Path dir = root.resolve(name);
-            if (Files.isRegularFile(dir.resolve("fixture.json"))) {
-                return dir;
-            }
+        Path shared = goldenDir().resolve(name);
+        if (Files.isRegularFile(shared.resolve("fixture.json"))) {
+            return shared;
+        }
+        Path own = repoGoldenDir().resolve(name);
+        if (Files.isRegularFile(own.resolve("fixture.json"))) {
+            return own;
         }
         throw new IllegalArgumentException("no golden case named " + name);
     }
