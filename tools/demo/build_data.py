@@ -99,7 +99,7 @@ TRAIN_STYLES = (["plain"] * 30 + ["lower"] * 22 + ["typo"] * 20 + ["terse"] * 10
 EVAL_STYLES = ["plain", "lower", "typo", "polite"]
 
 
-def question(kind, country, capital, template, style, rng, prefixes, suffixes, ood_fill=None):
+def question(kind, country, capital, template, style, rng, prefixes, suffixes):
     t = template
     entity = ""
     if "{c}" in t:
@@ -115,8 +115,6 @@ def question(kind, country, capital, template, style, rng, prefixes, suffixes, o
         pair = [country.continent, rng.choice(others)]
         rng.shuffle(pair)
         t = t.replace("{x}", pair[0]).replace("{y}", pair[1])
-    if ood_fill:
-        t = t.format(**ood_fill) if "{" in t else t
     return restyle(t, entity, style, rng, prefixes, suffixes)
 
 

@@ -86,37 +86,48 @@ public final class ChatCommand implements Callable<Integer> {
         return builder.build();
     }
 
-    /** {@code -p}: each question in a conversation of its own, streamed (or as JSON lines), then exit. */
+    /**
+     * {@code -p}: each question in a conversation of its own, streamed (or as JSON lines), then exit. One session serves
+     * them all, reset between questions, so its KV cache and worker threads are made once.
+     */
     private int answerQuestions() throws IOException {
         PrintStream out = Console.stdout();
         PrintStream err = Console.stderr();
         boolean terminal = Console.stdoutIsTerminal();
-        try (Model model = modelArgs.load()) {
+        try (Model model = modelArgs.load(); ChatSession chat = newSession(model)) {
             for (String question : questions) {
-                try (ChatSession chat = newSession(model)) {
-                    ChatRequest request = sampling.applyTo(chat.request(question), model.contextLength());
-                    if (json) {
-                        out.println(toJson(question, request.send()));
-                        out.flush();
-                        continue;
-                    }
-                    if (questions.size() > 1) {
-                        out.println((terminal ? Console.BOLD + "> " + question + Console.RESET : "> " + question));
-                    }
-                    ReasoningPrinter printer = new ReasoningPrinter(out, terminal);
-                    ChatResponse response = request.stream(printer::accept);
-                    printer.finish();
-                    if (!quietStats) {
-                        err.println(response.stats().summary());
-                    }
-                    if (questions.size() > 1) {
-                        out.println();
-                    }
+                chat.reset();
+                ChatRequest request = sampling.applyTo(chat.request(question), model.contextLength());
+                if (json) {
+                    out.println(toJson(question, request.send()));
+                    out.flush();
+                    continue;
+                }
+                if (questions.size() > 1) {
+                    out.println(terminal ? Console.BOLD + "> " + question + Console.RESET : "> " + question);
+                }
+                streamReply(request, out, err, terminal);
+                if (questions.size() > 1) {
+                    out.println();
                 }
             }
         }
         out.flush();
         return 0;
+    }
+
+    /** Streams one reply, reasoning set apart, then its stats on stderr (unless --quiet-stats). */
+    private void streamReply(ChatRequest request, PrintStream out, PrintStream err, boolean terminal) {
+        ReasoningPrinter printer = new ReasoningPrinter(out, terminal);
+        ChatResponse response;
+        try {
+            response = request.stream(printer::accept);
+        } finally {
+            printer.finish();
+        }
+        if (!quietStats) {
+            err.println(response.stats().summary());
+        }
     }
 
     static String toJson(String question, ChatResponse r) {
@@ -158,19 +169,11 @@ public final class ChatCommand implements Callable<Integer> {
                         continue;
                     }
                     ChatRequest request = sampling.applyTo(chat.request(line), model.contextLength());
-                    ReasoningPrinter printer = new ReasoningPrinter(out, terminal);
-                    ChatResponse response;
                     try {
-                        response = request.stream(printer::accept);
+                        streamReply(request, out, err, terminal);
                     } catch (ContextLengthExceededException e) {
-                        printer.finish();
                         err.println("(the conversation no longer fits in the context of " + model.contextLength()
                                 + " tokens: /reset to start over)");
-                        continue;
-                    }
-                    printer.finish();
-                    if (!quietStats) {
-                        err.println(response.stats().summary());
                     }
                 }
             }
