@@ -17,9 +17,24 @@
  * tokens go by.
  */
 #include <immintrin.h>
+#include <pthread.h>
 
 #include "internal.h"
 #include "q8_blocks.h"
+#include "quant_tables.h"
+
+#ifndef BYTES_IQ2_XXS /* TEMPORARY until iq-scalar's quant_blocks.h is merged */
+#define BYTES_IQ2_XXS 66
+#define BYTES_IQ2_XS 74
+#define BYTES_IQ2_S 82
+#define BYTES_IQ3_XXS 98
+#define BYTES_IQ3_S 110
+#define BYTES_IQ1_S 50
+#define BYTES_IQ1_M 56
+#define BYTES_TQ1_0 54
+#define BYTES_TQ2_0 66
+#define BYTES_MXFP4 17
+#endif
 
 #define INLINE static inline __attribute__((always_inline))
 #define DOT_MAX 8 /* measured: fused groups of 8 tokens beat groups of 4 from 8 tokens on */
@@ -211,6 +226,13 @@ INLINE __m512i pair_iq4_nl(const uint8_t *a, const uint8_t *b) {
     return _mm512_shuffle_epi8(iq4_book_biased(), pair_nibbles(a + 2, b + 2));
 }
 
+/* MXFP4: E2M1 values doubled (-12..12), + 128, after the scale byte. */
+INLINE __m512i pair_mxfp4(const uint8_t *a, const uint8_t *b) {
+    const __m128i kv = _mm_loadu_si128((const __m128i *)moe_kvalues_mxfp4);
+    const __m512i book = _mm512_broadcast_i32x4(_mm_xor_si128(kv, _mm_set1_epi8((char)0x80)));
+    return _mm512_shuffle_epi8(book, pair_nibbles(a + 1, b + 1));
+}
+
 /* The f16 scales of a group's blocks without a gather: the group's bytes are read in 128-byte windows, and one
  * two-register word permutation per window picks the scale words that lie in it. Output words 0-15 are the f16 at
  * byte j*BB + at of block j, words 16-31 the one at j*BB + at2 (Q4_1/Q5_1's min; a copy of d for the others). */
@@ -259,13 +281,28 @@ INLINE __m512i group_f16(const uint8_t *g, int64_t len, const f16_windows *fw, i
     return r;
 }
 
+/* MXFP4's scales: ggml's E8M0 "half" (2^(e-128): the exponent field e - 1, or the subnormals 2^-128, 2^-127 for
+ * e = 0, 1) of 16 dwords 0..255. */
+INLINE __m512 e8m0_half_ps(__m512i e) {
+    const __m512i normal = _mm512_slli_epi32(_mm512_sub_epi32(e, _mm512_set1_epi32(1)), 23);
+    const __m512i tiny = _mm512_sllv_epi32(_mm512_set1_epi32(0x00200000), e);
+    return _mm512_castsi512_ps(_mm512_mask_blend_epi32(_mm512_cmplt_epu32_mask(e, _mm512_set1_epi32(2)), normal, tiny));
+}
+
+/* The scale bytes of a group of blocks of an odd size (group_f16 with at = 0: word j holds block j's first byte in its
+ * low half for even j, in its high half for odd j), as 16 dwords. */
+INLINE __m512i group_bytes_odd(__m512i words) {
+    const __m512i w = _mm512_cvtepu16_epi32(_mm512_castsi512_si256(words));
+    return _mm512_and_si512(_mm512_srlv_epi32(w, _mm512_set1_epi64(8LL << 32)), _mm512_set1_epi32(0xFF));
+}
+
 /*
  * One group of n_valid (1..16) blocks from block b0, for T tokens: acc[t] += the 16 block results of token t.
  * Missing blocks of a partial group read the last valid block's bytes; their activations are the row's zero padding
  * and their scales are gathered as 0, so they add exactly 0 to their lanes (which never hold -0).
  * corr_shift: isum = raw - (sum << corr_shift) (the weight offset k = 2^corr_shift), or -1 for none.
  */
-#define DEFINE_SMALL(suffix, bytes, corr_shift, has_min)                                                               \
+#define DEFINE_SMALL(suffix, bytes, corr_shift, has_min, e8m0)                                                         \
     static const f16_windows fw_##suffix = FW_TABLE(bytes, 0, (has_min) ? 2 : 0);                                     \
     INLINE void group_##suffix(const uint8_t *w, int64_t b0, int n_valid, const uint8_t *xq, int64_t xs, int64_t np,  \
                                const int T, __m512 *acc) {                                                             \
@@ -278,7 +315,8 @@ INLINE __m512i group_f16(const uint8_t *g, int64_t len, const f16_windows *fw, i
         }                                                                                                              \
         const __m512i f16s_ = group_f16(w + b0 * (bytes), (int64_t)n_valid * (bytes), &fw_##suffix,                    \
                                         FW_COUNT(bytes, (has_min) ? 2 : 0));                                           \
-        const __m512 dw = _mm512_cvtph_ps(_mm512_castsi512_si256(f16s_));                                              \
+        const __m512 dw = (e8m0) ? e8m0_half_ps(group_bytes_odd(f16s_))                                               \
+                                 : _mm512_cvtph_ps(_mm512_castsi512_si256(f16s_));                                     \
         const __m512 mw = _mm512_cvtph_ps(_mm512_extracti64x4_epi64(f16s_, 1));                                        \
         _Pragma("GCC unroll 8") for (int t = 0; t < T; t++) {                                                          \
             const uint8_t *xrow = xq + t * xs;                                                                         \
@@ -351,7 +389,8 @@ INLINE __m512i group_f16(const uint8_t *g, int64_t len, const f16_windows *fw, i
         const __m512i offs = _mm512_add_epi32(_mm512_mullo_epi32(row, _mm512_set1_epi32((int)row_bytes)),              \
                                               _mm512_mullo_epi32(blk, _mm512_set1_epi32(bytes)));                      \
         const __m512i g = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), valid, offs, base, 1);                   \
-        const __m512 dw = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(g));                                                   \
+        const __m512 dw = (e8m0) ? _mm512_maskz_mov_ps(valid, e8m0_half_ps(_mm512_and_si512(g, _mm512_set1_epi32(0xFF)))) \
+                                 : _mm512_cvtph_ps(_mm512_cvtepi32_epi16(g));                                          \
         const __m512 mw = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_srli_epi32(g, 16)));                            \
         _Pragma("GCC unroll 8") for (int t = 0; t < T; t++) {                                                          \
             const uint8_t *xrow = xq + t * xs;                                                                         \
@@ -398,12 +437,13 @@ INLINE __m512i group_f16(const uint8_t *g, int64_t len, const f16_windows *fw, i
             dot_##suffix##_t(w + r * row_bytes, nb, xq, xs, out + r, os, T);                                           \
         }                                                                                                              \
     }                                                                                                                  \
-    DEFINE_DOT_SWITCH(suffix)
+    DEFINE_DOT_SWITCH(suffix, (void)0)
 
 /* The public-table entry: T as a compile-time constant, so the token loops unroll and accumulators stay in registers. */
-#define DEFINE_DOT_SWITCH(suffix)                                                                                      \
+#define DEFINE_DOT_SWITCH(suffix, prepare)                                                                             \
     static void q8dot_##suffix(const uint8_t *w, int64_t row_bytes, int64_t n_rows, int64_t nb, const uint8_t *xq,     \
                                int64_t xs, int n_tok, float *out, int64_t os) {                                        \
+        prepare;                                                                                                       \
         switch (n_tok) {                                                                                               \
         case 1: DOT_ROWS(suffix, 1); break;                                                                            \
         case 2: DOT_ROWS(suffix, 2); break;                                                                            \
@@ -419,12 +459,13 @@ INLINE __m512i group_f16(const uint8_t *g, int64_t len, const f16_windows *fw, i
 /* A loop over the rows inside each case: the per-call constants (masks, tables) are set up once per range. */
 #define DOT_ROWS(suffix, T) rows_##suffix##_t(w, row_bytes, n_rows, nb, xq, xs, out, os, T)
 
-DEFINE_SMALL(q4_0, BYTES_Q4_0, 3, 0)
-DEFINE_SMALL(q4_1, BYTES_Q4_1, -1, 1)
-DEFINE_SMALL(q5_0, BYTES_Q5_0, 4, 0)
-DEFINE_SMALL(q5_1, BYTES_Q5_1, -1, 1)
-DEFINE_SMALL(q8_0, BYTES_Q8_0, 7, 0)
-DEFINE_SMALL(iq4_nl, BYTES_IQ4_NL, 7, 0)
+DEFINE_SMALL(q4_0, BYTES_Q4_0, 3, 0, 0)
+DEFINE_SMALL(q4_1, BYTES_Q4_1, -1, 1, 0)
+DEFINE_SMALL(q5_0, BYTES_Q5_0, 4, 0, 0)
+DEFINE_SMALL(q5_1, BYTES_Q5_1, -1, 1, 0)
+DEFINE_SMALL(q8_0, BYTES_Q8_0, 7, 0, 0)
+DEFINE_SMALL(iq4_nl, BYTES_IQ4_NL, 7, 0, 0)
+DEFINE_SMALL(mxfp4, BYTES_MXFP4, 7, 0, 1)
 
 /* ---- 256-element formats: one super-block at a time ------------------------------------------------------------ */
 
@@ -435,6 +476,8 @@ typedef struct k_block {
     __m512i W[4], S[4];
     __m256i bw; /* 16 words against the 16 bsums */
     float dw, dmin;
+    __m512i W2[4]; /* IQ1_M: a second weight vector per chunk (the delta signs) */
+    __m256i bw2;   /* IQ1_S: 16 words against the bsums for the delta sum */
 } k_block;
 
 /* A scale word per 16-bit lane from a byte table: 128-bit lane j of chunk k holds table byte k*4 + j (zero-extended),
@@ -599,21 +642,38 @@ typedef struct k_batch {
     float dw[16], dmin[16];
 } k_batch;
 
+/* The per-block f32 formulas of the 256-element formats, 16 lanes wide (the scalar level's, lane by lane):
+ *   K_MIN:    (dw*dx) * isum - (dmin*dx) * bterm   moe_q8_scaled_k (K-quants; bterm = 0 where there is no min)
+ *   K_SCALED: (dw*dx) * isum                       moe_q8_scaled (i-quants with dw = 0.125 d or 0.25 d, TQ1_0, TQ2_0)
+ *   K_IQ1:    (dw*dx) * (isum + 0.125 * bterm)     moe_q8_scaled_iq1 (IQ1_S, IQ1_M: bterm is the delta sum) */
+enum { K_MIN, K_SCALED, K_IQ1 };
+
+INLINE __m512 k_formula(const int kind, __m512 dw, __m512 dmin, __m512 dx, __m512i isum, __m512i bterm) {
+    const __m512 D = _mm512_mul_ps(dw, dx);
+    const __m512 a = _mm512_cvtepi32_ps(isum);
+    if (kind == K_SCALED) {
+        return _mm512_mul_ps(D, a);
+    }
+    if (kind == K_IQ1) {
+        return _mm512_mul_ps(D, _mm512_add_ps(a, _mm512_mul_ps(_mm512_set1_ps(0.125f), _mm512_cvtepi32_ps(bterm))));
+    }
+    const __m512 M = _mm512_mul_ps(dmin, dx);
+    return _mm512_sub_ps(_mm512_mul_ps(D, a), _mm512_mul_ps(M, _mm512_cvtepi32_ps(bterm)));
+}
+
 INLINE void k_flush(const k_batch *kb, int n, int64_t b0, const uint8_t *xq, int64_t xs, int64_t nb, const int T,
-                    __m512 *acc) {
+                    const int kind, __m512 *acc) {
     const __mmask16 m = (__mmask16)(n == 16 ? 0xFFFF : (1u << n) - 1); /* absent lanes add +0 */
     const __m512 dw = _mm512_maskz_loadu_ps(m, kb->dw), dmin = _mm512_maskz_loadu_ps(m, kb->dmin);
     for (int t = 0; t < T; t++) {
         const __m512 dx = _mm512_maskz_loadu_ps(m, (const float *)(xq + t * xs + 256 * nb) + b0);
-        const __m512 D = _mm512_mul_ps(dw, dx), M = _mm512_mul_ps(dmin, dx);
-        const __m512 a = _mm512_mul_ps(D, _mm512_cvtepi32_ps(_mm512_maskz_loadu_epi32(m, kb->isum[t])));
-        const __m512 b = _mm512_mul_ps(M, _mm512_cvtepi32_ps(_mm512_maskz_loadu_epi32(m, kb->bterm[t])));
-        acc[t] = _mm512_add_ps(acc[t], _mm512_sub_ps(a, b));
+        acc[t] = _mm512_add_ps(acc[t], k_formula(kind, dw, dmin, dx, _mm512_maskz_loadu_epi32(m, kb->isum[t]),
+                                                 _mm512_maskz_loadu_epi32(m, kb->bterm[t])));
     }
 }
 
 /* The K-quant dot: T tokens, one super-block at a time, f32 scaling every 16 super-blocks. */
-#define DEFINE_K(suffix, bytes, decode, sums, corr_shift)                                                                    \
+#define DEFINE_K(suffix, bytes, decode, sums, corr_shift, kind, prepare)                                                            \
     INLINE void dot_##suffix##_t(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t xs, float *out, int64_t os,  \
                                  const int T) {                                                                        \
         __m512 acc[DOT_MAX];                                                                                           \
@@ -638,11 +698,11 @@ INLINE void k_flush(const k_batch *kb, int n, int64_t b0, const uint8_t *xq, int
                 kb.bterm[t][b & 15] = bterm;                                                                           \
             }                                                                                                          \
             if ((b & 15) == 15) {                                                                                      \
-                k_flush(&kb, 16, b - 15, xq, xs, nb, T, acc);                                                          \
+                k_flush(&kb, 16, b - 15, xq, xs, nb, T, kind, acc);                                                      \
             }                                                                                                          \
         }                                                                                                              \
         if (nb & 15) {                                                                                                 \
-            k_flush(&kb, (int)(nb & 15), nb & ~(int64_t)15, xq, xs, nb, T, acc);                                       \
+            k_flush(&kb, (int)(nb & 15), nb & ~(int64_t)15, xq, xs, nb, T, kind, acc);                                      \
         }                                                                                                              \
         for (int t = 0; t < T; t++) {                                                                                  \
             out[t * os] = sum16(acc[t]);                                                                               \
@@ -681,10 +741,9 @@ INLINE void k_flush(const k_batch *kb, int n, int64_t b0, const uint8_t *xq, int
             const float *dxrow = (const float *)(xq + t * xs + 256 * nb);                                              \
             const __m512 dx = _mm512_maskz_mov_ps(valid, _mm512_permutexvar_ps(                                        \
                                   blk, _mm512_maskz_loadu_ps((__mmask16)((1u << nb) - 1), dxrow)));                     \
-            const __m512 D = _mm512_mul_ps(dw, dx), M = _mm512_mul_ps(dmin, dx);                                       \
-            const __m512 a = _mm512_mul_ps(D, _mm512_cvtepi32_ps(_mm512_maskz_loadu_epi32(valid, kb.isum[t])));       \
-            const __m512 b = _mm512_mul_ps(M, _mm512_cvtepi32_ps(_mm512_maskz_loadu_epi32(valid, kb.bterm[t])));      \
-            store_row_sums(_mm512_add_ps(_mm512_setzero_ps(), _mm512_sub_ps(a, b)), P, R, out + t * os + r0);          \
+            const __m512 c = k_formula(kind, dw, dmin, dx, _mm512_maskz_loadu_epi32(valid, kb.isum[t]),                \
+                                       _mm512_maskz_loadu_epi32(valid, kb.bterm[t]));                                  \
+            store_row_sums(_mm512_add_ps(_mm512_setzero_ps(), c), P, R, out + t * os + r0);                            \
         }                                                                                                              \
     }                                                                                                                  \
     INLINE void kmultirows_##suffix(const uint8_t *w, int64_t row_bytes, int64_t n_rows, int nb, const uint8_t *xq,    \
@@ -707,7 +766,7 @@ INLINE void k_flush(const k_batch *kb, int n, int64_t b0, const uint8_t *xq, int
             dot_##suffix##_t(w + r * row_bytes, nb, xq, xs, out + r, os, T);                                           \
         }                                                                                                              \
     }                                                                                                                  \
-    DEFINE_DOT_SWITCH(suffix)
+    DEFINE_DOT_SWITCH(suffix, prepare)
 
 /* IQ4_XS: code book values + 128 as unsigned bytes (vpdpbusd: no 16-bit pair limit), the 8 sub-block scales applied
  * to the 32-bit sums by vpmulld (S holds them as dwords); isum = sum(scale * raw) - 128 * sum(scale * bsums). */
@@ -750,12 +809,484 @@ INLINE void iq4_xs_sums(const k_block *k, const int8_t *q, const int16_t *bs, in
 
 
 
-DEFINE_K(q2_k, BYTES_Q2_K, q2_k_block, k_sums, -1)
-DEFINE_K(q3_k, BYTES_Q3_K, q3_k_block, k_sums, 2)
-DEFINE_K(q4_k, BYTES_Q4_K, q4_k_block, k_sums, -1)
-DEFINE_K(q5_k, BYTES_Q5_K, q5_k_block, k_sums, -1)
-DEFINE_K(q6_k, BYTES_Q6_K, q6_k_block, k_sums, 5)
-DEFINE_K(iq4_xs, BYTES_IQ4_XS, iq4_xs_block, iq4_xs_sums, 7)
+DEFINE_K(q2_k, BYTES_Q2_K, q2_k_block, k_sums, -1, K_MIN, (void)0)
+DEFINE_K(q3_k, BYTES_Q3_K, q3_k_block, k_sums, 2, K_MIN, (void)0)
+DEFINE_K(q4_k, BYTES_Q4_K, q4_k_block, k_sums, -1, K_MIN, (void)0)
+DEFINE_K(q5_k, BYTES_Q5_K, q5_k_block, k_sums, -1, K_MIN, (void)0)
+DEFINE_K(q6_k, BYTES_Q6_K, q6_k_block, k_sums, 5, K_MIN, (void)0)
+DEFINE_K(iq4_xs, BYTES_IQ4_XS, iq4_xs_block, iq4_xs_sums, 7, K_MIN, (void)0)
+
+/* ---- i-quants and ternary formats (256 elements) -----------------------------------------------------------------
+ * IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S: a weight is a grid magnitude (a table of 8- or 4-byte points, read with
+ * gathers) times a sign, one bit per element (the 7-bit sign codes of IQ2_XXS / IQ2_XS / IQ3_XXS get their eighth bit,
+ * the parity, computed). The signed weights + 64 are unsigned bytes for vpmaddubsw (at most 62 + 64, so a pair of
+ * products stays below 2^15 and never saturates), vpdpwssd applies the sub-block scales (k_sums), and 64 times the
+ * scaled bsums is taken off afterwards (corr_shift 6).
+ * IQ1_S / IQ1_M: grid values -1, 0, 1 plus 1, the same sums, the +1 taken off with the scaled bsums inside the sums
+ * function (the bsum term is the delta sum there): IQ1_S's delta sum comes from the bsums as well, IQ1_M's deltas change
+ * every 8 elements, so a second weight vector (delta + 1) goes through the same sums.
+ * TQ1_0 / TQ2_0: trits 0..2 (value + 1) straight into vpdpbusd; the +1 is the sum of all bsums (corr_shift 0). */
+
+/* Word tables for vpermw: word g = g / 4, and g / 2. */
+static const uint16_t words_div4[32] __attribute__((aligned(64))) = {0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3,
+                                                                      4, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6, 7, 7, 7, 7};
+static const uint16_t words_div2[32] __attribute__((aligned(64))) = {0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7,
+                                                                      8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15};
+
+INLINE uint64_t rd_u64(const uint8_t *p) {
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+/* 16-bit lanes 0, s, 2s, 3s, 0, s, ... (shift counts for 4 fields per group of 4 words) and 0, s, 0, s, ... */
+INLINE __m512i shifts_by4(int s) {
+    const long long v = (long long)((uint64_t)(3 * s) << 48 | (uint64_t)(2 * s) << 32 | (uint64_t)s << 16);
+    return _mm512_set1_epi64(v);
+}
+
+INLINE __m512i shifts_by2(int s) {
+    return _mm512_set1_epi32((int)((uint32_t)s << 16));
+}
+
+/* 32 sign bytes from 32 7-bit sign codes (one per byte): bit 7 becomes the parity of bits 0-6, so that every code
+ * has an even number of minus signs (ggml's ksigns_iq2xs). */
+INLINE __m256i signs_from_codes(__m256i c) {
+    const __m256i odd = _mm256_setr_epi8(0, -128, -128, 0, -128, 0, 0, -128, -128, 0, 0, -128, 0, -128, -128, 0, 0,
+                                         -128, -128, 0, -128, 0, 0, -128, -128, 0, 0, -128, 0, -128, -128, 0);
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
+    const __m256i lo = _mm256_shuffle_epi8(odd, _mm256_and_si256(c, m4));
+    const __m256i hi = _mm256_shuffle_epi8(odd, _mm256_and_si256(_mm256_srli_epi16(c, 4), m4));
+    return _mm256_ternarylogic_epi32(c, lo, hi, 0xF6); /* c | (lo ^ hi) */
+}
+
+/* The four 7-bit sign codes in bits 0-27 of each dword (IQ2_XXS, IQ3_XXS), one per byte. */
+INLINE __m256i codes_from_aux(__m256i aux) {
+    __m256i r = _mm256_and_si256(aux, _mm256_set1_epi32(0x7F));
+    r = _mm256_ternarylogic_epi32(r, _mm256_slli_epi32(aux, 1), _mm256_set1_epi32(0x7F00), 0xF8); /* r | (b & c) */
+    r = _mm256_ternarylogic_epi32(r, _mm256_slli_epi32(aux, 2), _mm256_set1_epi32(0x7F0000), 0xF8);
+    return _mm256_ternarylogic_epi32(r, _mm256_slli_epi32(aux, 3), _mm256_set1_epi32(0x7F000000), 0xF8);
+}
+
+/* The 256 sign bits (32 bytes in element order) as the masks of the 4 chunks. */
+INLINE void sign_masks(__m256i s, __mmask64 neg[4]) {
+    const __m128i lo = _mm256_castsi256_si128(s), hi = _mm256_extracti128_si256(s, 1);
+    neg[0] = _cvtu64_mask64((uint64_t)_mm_cvtsi128_si64(lo));
+    neg[1] = _cvtu64_mask64((uint64_t)_mm_extract_epi64(lo, 1));
+    neg[2] = _cvtu64_mask64((uint64_t)_mm_cvtsi128_si64(hi));
+    neg[3] = _cvtu64_mask64((uint64_t)_mm_extract_epi64(hi, 1));
+}
+
+/* Grid magnitudes with their signs, + 64, as unsigned bytes: g + 64, or 64 - g where the sign bit is set. */
+INLINE __m512i signed_biased(__m512i g, __mmask64 neg) {
+    const __m512i k64 = _mm512_set1_epi8(64);
+    return _mm512_mask_sub_epi8(_mm512_add_epi8(g, k64), neg, k64, g);
+}
+
+#ifndef GRID_GATHER
+#define GRID_GATHER 0
+#endif
+/* The 8-byte points of 32 grid indices (16-bit lanes, element-group order) as 4 chunks. */
+INLINE void gather_points(const uint64_t *grid, __m512i ix, __m512i g[4]) {
+    if (GRID_GATHER) {
+        const __m512i i0 = _mm512_cvtepu16_epi32(_mm512_castsi512_si256(ix));
+        const __m512i i1 = _mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(ix, 1));
+        g[0] = _mm512_i32gather_epi64(_mm512_castsi512_si256(i0), (const void *)grid, 8);
+        g[1] = _mm512_i32gather_epi64(_mm512_extracti64x4_epi64(i0, 1), (const void *)grid, 8);
+        g[2] = _mm512_i32gather_epi64(_mm512_castsi512_si256(i1), (const void *)grid, 8);
+        g[3] = _mm512_i32gather_epi64(_mm512_extracti64x4_epi64(i1, 1), (const void *)grid, 8);
+        return;
+    }
+    uint16_t i[32] __attribute__((aligned(64)));
+    _mm512_store_si512(i, ix);
+    for (int c = 0; c < 4; c++) {
+        const uint16_t *p = i + 8 * c;
+        g[c] = _mm512_set_epi64((long long)grid[p[7]], (long long)grid[p[6]], (long long)grid[p[5]], (long long)grid[p[4]],
+                                (long long)grid[p[3]], (long long)grid[p[2]], (long long)grid[p[1]], (long long)grid[p[0]]);
+    }
+}
+
+/* The 4-byte points of 16 grid indices (32-bit lanes) as one chunk. */
+INLINE __m512i gather_points4(const uint32_t *grid, __m512i ix) {
+    if (GRID_GATHER) {
+        return _mm512_i32gather_epi32(ix, (const void *)grid, 4);
+    }
+    uint32_t i[16] __attribute__((aligned(64)));
+    _mm512_store_si512(i, ix);
+    return _mm512_set_epi32((int)grid[i[15]], (int)grid[i[14]], (int)grid[i[13]], (int)grid[i[12]], (int)grid[i[11]],
+                            (int)grid[i[10]], (int)grid[i[9]], (int)grid[i[8]], (int)grid[i[7]], (int)grid[i[6]],
+                            (int)grid[i[5]], (int)grid[i[4]], (int)grid[i[3]], (int)grid[i[2]], (int)grid[i[1]],
+                            (int)grid[i[0]]);
+}
+
+/* Scales of 32-element sub-blocks (8 dwords, each < 2^15) into S (chunk c: sub-block 2c in the lower 16 words, 2c+1
+ * in the upper) and bw (bsum k belongs to sub-block k / 2: both words of dword k / 2). */
+INLINE void scales32(__m256i ls, k_block *k) {
+    const __m256i w2 = _mm256_or_si256(ls, _mm256_slli_epi32(ls, 16));
+    const __m512i z = _mm512_castsi256_si512(w2);
+    for (int c = 0; c < 4; c++) {
+        k->S[c] = _mm512_permutexvar_epi32(
+            _mm512_inserti64x4(_mm512_set1_epi32(2 * c), _mm256_set1_epi32(2 * c + 1), 1), z);
+    }
+    k->bw = w2;
+}
+
+/* Scales of 16-element sub-blocks (16 bytes) into S and bw. */
+INLINE void scales16(__m128i ls, k_block *k) {
+    const __m512i t4 = _mm512_broadcast_i32x4(ls);
+    for (int c = 0; c < 4; c++) {
+        k->S[c] = words_by_lane(t4, c);
+    }
+    k->bw = words16(ls);
+}
+
+/* 16 nibble scales (8 bytes, low nibble first) as 2 * n + 1. */
+INLINE __m128i nibble_scales(__m128i sc) {
+    const __m128i m4 = _mm_set1_epi8(0x0F);
+    const __m128i n = _mm_unpacklo_epi8(_mm_and_si128(sc, m4), _mm_and_si128(_mm_srli_epi16(sc, 4), m4));
+    return _mm_add_epi8(_mm_add_epi8(n, n), _mm_set1_epi8(1));
+}
+
+/* The grids in the compact form the decoders look up 32 points at a time with word permutations of tables held in
+ * registers (64 words each), rather than fetching 8- or 4-byte points one by one (gathers are slow): a point as the
+ * ranks of its elements among the grid's magnitudes, 2 bits each for the IQ2 grids (8, 25, 43: 8 elements in a word),
+ * 4 bits each for the IQ3 grids (8 magnitudes: 4 elements in a word). Made from quant_tables.h once, on first use. */
+typedef struct grid_luts {
+    uint16_t iq2xxs[256], iq2xs[512], iq2s[1024], iq3xxs[256], iq3s[512];
+} grid_luts;
+
+static grid_luts luts __attribute__((aligned(64)));
+static pthread_once_t luts_once = PTHREAD_ONCE_INIT;
+
+/* The magnitudes of the IQ3 grids in rank order. */
+static const uint8_t iq3xxs_values[8] = {4, 12, 20, 28, 36, 44, 52, 62};
+static const uint8_t iq3s_values[8] = {1, 3, 5, 7, 9, 11, 13, 15};
+
+static uint16_t iq2_rank_word(uint64_t point) {
+    uint16_t w = 0;
+    for (int j = 0; j < 8; j++) {
+        const unsigned v = (unsigned)(point >> (8 * j)) & 0xFF;
+        w |= (uint16_t)((v == 25 ? 1u : v == 43 ? 2u : 0u) << (2 * j));
+    }
+    return w;
+}
+
+static uint16_t rank_word(uint32_t point, const uint8_t values[8]) {
+    uint16_t w = 0;
+    for (int j = 0; j < 4; j++) {
+        for (unsigned r = 0; r < 8; r++) {
+            w |= (uint16_t)(((point >> (8 * j)) & 0xFF) == values[r] ? r << (4 * j) : 0u);
+        }
+    }
+    return w;
+}
+
+static void make_luts(void) {
+    for (int i = 0; i < 256; i++) {
+        luts.iq2xxs[i] = iq2_rank_word(moe_iq2xxs_grid[i]);
+        luts.iq3xxs[i] = rank_word(moe_iq3xxs_grid[i], iq3xxs_values);
+    }
+    for (int i = 0; i < 512; i++) {
+        luts.iq2xs[i] = iq2_rank_word(moe_iq2xs_grid[i]);
+        luts.iq3s[i] = rank_word(moe_iq3s_grid[i], iq3s_values);
+    }
+    for (int i = 0; i < 1024; i++) {
+        luts.iq2s[i] = iq2_rank_word(moe_iq2s_grid[i]);
+    }
+}
+
+static void prepare_luts(void) {
+    pthread_once(&luts_once, make_luts);
+}
+
+/* Words of a table of n (a multiple of 64) at 32 indices: one two-register permutation per 64 entries, then a blend
+ * tree on the index bits above 6. */
+INLINE __m512i lut_words(const uint16_t *t, const int n, __m512i ix) {
+    __m512i r[16];
+    for (int s = 0; s < n / 64; s++) {
+        r[s] = _mm512_permutex2var_epi16(_mm512_load_si512(t + 64 * s), ix, _mm512_load_si512(t + 64 * s + 32));
+    }
+    for (int m = n / 64, bit = 64; m > 1; m /= 2, bit *= 2) {
+        const __mmask32 hi = _mm512_test_epi16_mask(ix, _mm512_set1_epi16((short)bit));
+        for (int i = 0; i < m / 2; i++) {
+            r[i] = _mm512_mask_blend_epi16(hi, r[2 * i], r[2 * i + 1]);
+        }
+    }
+    return r[0];
+}
+
+/* The order in which the decoders look up 32 points so that the byte interleavings of iq2_weights / iq3_weights leave
+ * the weights in element order: IQ2 (8 elements a point): word position 8L + 2m + i holds point 8m + 2L + i; IQ3 (4
+ * elements): position 8L + i holds point 4L + i, position 8L + 4 + i point 16 + 4L + i. */
+static const uint16_t iq2_order[32] __attribute__((aligned(64))) = {0, 1, 8, 9, 16, 17, 24, 25, 2, 3, 10, 11, 18, 19, 26, 27,
+                                                                    4, 5, 12, 13, 20, 21, 28, 29, 6, 7, 14, 15, 22, 23, 30, 31};
+static const uint16_t iq3_order[32] __attribute__((aligned(64))) = {0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23,
+                                                                    8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31};
+
+INLINE __m512i in_order(const uint16_t order[32], __m512i ix) {
+    return _mm512_permutexvar_epi16(_mm512_load_si512(order), ix);
+}
+
+/* IQ2 weights from the rank words of 32 points (looked up in iq2_order) and the sign masks of the 4 chunks: each
+ * word's 2-bit ranks become nibbles of element pairs, then bytes of the +64-biased magnitudes (one table for the
+ * first element of a pair, one for the second), 64 minus them where the sign is set. */
+INLINE void iq2_weights(__m512i w, const __mmask64 neg[4], k_block *k) {
+    const __m512i m4 = _mm512_set1_epi8(0x0F);
+    /* per word: lo bytes = pairs (0,1) (4,5), hi bytes = pairs (2,3) (6,7); interleaved: the 4 pairs in order */
+    const __m512i lo = _mm512_and_si512(w, m4), hi = _mm512_and_si512(_mm512_srli_epi16(w, 4), m4);
+    const __m512i a = _mm512_unpacklo_epi8(lo, hi), b = _mm512_unpackhi_epi8(lo, hi);
+    const __m512i first = _mm512_broadcast_i32x4(_mm_setr_epi8(72, 89, 107, 0, 72, 89, 107, 0, 72, 89, 107, 0, 72,
+                                                               89, 107, 0));
+    const __m512i second = _mm512_broadcast_i32x4(_mm_setr_epi8(72, 72, 72, 72, 89, 89, 89, 89, 107, 107, 107, 107,
+                                                                0, 0, 0, 0));
+    const __m512i ea = _mm512_shuffle_epi8(first, a), oa = _mm512_shuffle_epi8(second, a);
+    const __m512i eb = _mm512_shuffle_epi8(first, b), ob = _mm512_shuffle_epi8(second, b);
+    const __m512i c[4] = {_mm512_unpacklo_epi8(ea, oa), _mm512_unpackhi_epi8(ea, oa), _mm512_unpacklo_epi8(eb, ob),
+                          _mm512_unpackhi_epi8(eb, ob)};
+    for (int i = 0; i < 4; i++) {
+        k->W[i] = _mm512_mask_sub_epi8(c[i], neg[i], _mm512_set1_epi8((char)128), c[i]);
+    }
+}
+
+/* IQ2_XXS: 8 records of 8 bytes: 4 grid indices (256 points of 8) | 4 sign codes and the scale in the top 4 bits. */
+INLINE void iq2_xxs_block(const uint8_t *b, k_block *k) {
+    const __m512i v = _mm512_loadu_si512(b + 2);
+    const __m256i idx = _mm512_cvtepi64_epi32(v);                       /* the even dwords: 32 index bytes */
+    const __m256i aux = _mm512_cvtepi64_epi32(_mm512_srli_epi64(v, 32)); /* the odd dwords */
+    __mmask64 neg[4];
+    sign_masks(signs_from_codes(codes_from_aux(aux)), neg);
+    iq2_weights(lut_words(luts.iq2xxs, 256, in_order(iq2_order, _mm512_cvtepu8_epi16(idx))), neg, k);
+    scales32(_mm256_add_epi32(_mm256_slli_epi32(_mm256_srli_epi32(aux, 28), 1), _mm256_set1_epi32(1)), k);
+    k->dw = 0.125f * f16s(b);
+    k->dmin = 0.0f;
+}
+
+/* IQ2_XS: 32 words of a 9-bit grid index (512 points of 8) | sign code << 9; 8 bytes of two 4-bit scales. */
+INLINE void iq2_xs_block(const uint8_t *b, k_block *k) {
+    const __m512i v = _mm512_loadu_si512(b + 2);
+    __mmask64 neg[4];
+    sign_masks(signs_from_codes(_mm512_cvtepi16_epi8(_mm512_srli_epi16(v, 9))), neg);
+    iq2_weights(lut_words(luts.iq2xs, 512, in_order(iq2_order, _mm512_and_si512(v, _mm512_set1_epi16(511)))), neg, k);
+    scales16(nibble_scales(_mm_loadl_epi64((const __m128i *)(b + 66))), k);
+    k->dw = 0.125f * f16s(b);
+    k->dmin = 0.0f;
+}
+
+/* IQ2_S: 32 index bytes, 32 sign bytes, 8 bytes of 2-bit index extensions (4 per record), 8 bytes of scales. */
+INLINE void iq2_s_block(const uint8_t *b, k_block *k) {
+    const __m512i lo = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(b + 2)));
+    const __m512i qh = _mm512_castsi128_si512(_mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)(b + 66))));
+    const __m512i rep = _mm512_permutexvar_epi16(_mm512_load_si512(words_div4), qh); /* word g: qh[g / 4] */
+    /* index of group g = lo | ((qh >> 2 (g % 4)) & 3) << 8 */
+    const __m512i hi = _mm512_slli_epi16(_mm512_srlv_epi16(rep, shifts_by4(2)), 8);
+    const __m512i ix = _mm512_ternarylogic_epi32(lo, hi, _mm512_set1_epi16(0x300), 0xF8);
+    const __mmask64 neg[4] = {_cvtu64_mask64(rd_u64(b + 34)), _cvtu64_mask64(rd_u64(b + 42)),
+                              _cvtu64_mask64(rd_u64(b + 50)), _cvtu64_mask64(rd_u64(b + 58))};
+    iq2_weights(lut_words(luts.iq2s, 1024, in_order(iq2_order, ix)), neg, k);
+    scales16(nibble_scales(_mm_loadl_epi64((const __m128i *)(b + 74))), k);
+    k->dw = 0.125f * f16s(b);
+    k->dmin = 0.0f;
+}
+
+/* IQ3 weights from 64 rank words (4 elements each, 32 per vector, looked up in iq3_order) and the sign masks of the 4 chunks:
+ * the nibbles spread to bytes, then the +64-biased magnitudes, or 64 minus them where the sign is set, by table. */
+INLINE void iq3_weights(__m512i r0, __m512i r1, const uint8_t values[8], const __mmask64 neg[4], k_block *k) {
+    const __m128i v = _mm_loadl_epi64((const __m128i *)values);
+    const __m512i pos = _mm512_broadcast_i32x4(_mm_add_epi8(_mm_set1_epi8(64), v));
+    const __m512i nega = _mm512_broadcast_i32x4(_mm_sub_epi8(_mm_set1_epi8(64), v));
+    const __m512i m4 = _mm512_set1_epi8(0x0F);
+    for (int h = 0; h < 2; h++) {
+        const __m512i w = h ? r1 : r0;
+        /* per word: lo bytes n0 n2, hi bytes n1 n3; interleaved: n0 n1 n2 n3 (iq3_order puts the points so that the low
+         * halves of the lanes make one chunk, the high halves the next) */
+        const __m512i lo = _mm512_and_si512(w, m4), hi = _mm512_and_si512(_mm512_srli_epi16(w, 4), m4);
+        const __m512i c0 = _mm512_unpacklo_epi8(lo, hi), c1 = _mm512_unpackhi_epi8(lo, hi);
+        k->W[2 * h] = _mm512_mask_shuffle_epi8(_mm512_shuffle_epi8(pos, c0), neg[2 * h], nega, c0);
+        k->W[2 * h + 1] = _mm512_mask_shuffle_epi8(_mm512_shuffle_epi8(pos, c1), neg[2 * h + 1], nega, c1);
+    }
+}
+
+/* IQ3_XXS: 64 grid indices (256 points of 4), then 8 dwords of 4 sign codes and the scale in the top 4 bits. */
+INLINE void iq3_xxs_block(const uint8_t *b, k_block *k) {
+    const __m256i aux = _mm256_loadu_si256((const __m256i *)(b + 66));
+    __mmask64 neg[4];
+    sign_masks(signs_from_codes(codes_from_aux(aux)), neg);
+    const __m512i r0 = lut_words(luts.iq3xxs, 256, in_order(iq3_order, _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(b + 2)))));
+    const __m512i r1 = lut_words(luts.iq3xxs, 256, in_order(iq3_order, _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(b + 34)))));
+    iq3_weights(r0, r1, iq3xxs_values, neg, k);
+    scales32(_mm256_add_epi32(_mm256_slli_epi32(_mm256_srli_epi32(aux, 28), 1), _mm256_set1_epi32(1)), k);
+    k->dw = 0.25f * f16s(b);
+    k->dmin = 0.0f;
+}
+
+/* IQ3_S: 64 index bytes, 8 bytes of index bit 8 (bit i of byte r: index i of record r), 32 sign bytes, 4 bytes of
+ * two 4-bit scales. */
+INLINE void iq3_s_block(const uint8_t *b, k_block *k) {
+    const __m512i k256 = _mm512_set1_epi16(256);
+    const __m512i l0 = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(b + 2)));
+    const __m512i l1 = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(b + 34)));
+    const __m512i x0 = _mm512_mask_add_epi16(l0, _cvtu32_mask32(moe_rd_u32(b + 66)), l0, k256);
+    const __m512i x1 = _mm512_mask_add_epi16(l1, _cvtu32_mask32(moe_rd_u32(b + 70)), l1, k256);
+    const __mmask64 neg[4] = {_cvtu64_mask64(rd_u64(b + 74)), _cvtu64_mask64(rd_u64(b + 82)),
+                              _cvtu64_mask64(rd_u64(b + 90)), _cvtu64_mask64(rd_u64(b + 98))};
+    iq3_weights(lut_words(luts.iq3s, 512, in_order(iq3_order, x0)), lut_words(luts.iq3s, 512, in_order(iq3_order, x1)),
+                iq3s_values, neg, k);
+    const __m128i ls = nibble_scales(_mm_cvtsi32_si128((int)moe_rd_u32(b + 106)));
+    scales32(_mm256_cvtepu8_epi32(ls), k);
+    k->dw = f16s(b);
+    k->dmin = 0.0f;
+}
+
+/* IQ1_S: 32 index bytes, then 8 words: bits 3l..3l+2 extend index l of the record to 11 bits (2048 points of 8
+ * values -1, 0, 1), bits 12-14 the scale, bit 15 the delta's sign. */
+INLINE void iq1_s_block(const uint8_t *b, k_block *k) {
+    const __m512i lo = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(b + 2)));
+    const __m128i qh = _mm_loadu_si128((const __m128i *)(b + 34));
+    const __m512i rep = _mm512_permutexvar_epi16(_mm512_load_si512(words_div4), _mm512_castsi128_si512(qh));
+    /* index of group g = lo | ((qh >> 3 (g % 4)) & 7) << 8 */
+    const __m512i hi = _mm512_slli_epi16(_mm512_srlv_epi16(rep, shifts_by4(3)), 8);
+    const __m512i ix = _mm512_ternarylogic_epi32(lo, hi, _mm512_set1_epi16(0x700), 0xF8);
+    __m512i g[4];
+    gather_points(moe_iq1s_grid, ix, g);
+    for (int c = 0; c < 4; c++) {
+        k->W[c] = _mm512_add_epi8(g[c], _mm512_set1_epi8(1));
+    }
+    const __m256i q32 = _mm256_cvtepu16_epi32(qh);
+    const __m256i ls = _mm256_add_epi32(_mm256_and_si256(_mm256_srli_epi32(q32, 11), _mm256_set1_epi32(14)),
+                                        _mm256_set1_epi32(1));
+    scales32(ls, k);
+    /* ls * delta for the delta sum: negated where bit 15 is set */
+    const __m256i lsd = _mm256_mask_sub_epi32(ls, _mm256_test_epi32_mask(q32, _mm256_set1_epi32(0x8000)),
+                                              _mm256_setzero_si256(), ls);
+    k->bw2 = _mm256_or_si256(_mm256_and_si256(lsd, _mm256_set1_epi32(0xFFFF)), _mm256_slli_epi32(lsd, 16));
+    k->dw = f16s(b);
+    k->dmin = 0.0f;
+}
+
+/* isum = sum(ls * grid * q) (the +1 of the weights taken off with the bsums), delta_sum = sum(ls * delta * bsum). */
+INLINE void iq1_s_sums(const k_block *k, const int8_t *q, const int16_t *bs, int32_t *isum, int32_t *delta_sum) {
+    __m512i acc0 = _mm512_setzero_si512(), acc1 = _mm512_setzero_si512();
+    acc0 = _mm512_dpwssd_epi32(acc0, _mm512_maddubs_epi16(k->W[0], _mm512_loadu_si512(q)), k->S[0]);
+    acc1 = _mm512_dpwssd_epi32(acc1, _mm512_maddubs_epi16(k->W[1], _mm512_loadu_si512(q + 64)), k->S[1]);
+    acc0 = _mm512_dpwssd_epi32(acc0, _mm512_maddubs_epi16(k->W[2], _mm512_loadu_si512(q + 128)), k->S[2]);
+    acc1 = _mm512_dpwssd_epi32(acc1, _mm512_maddubs_epi16(k->W[3], _mm512_loadu_si512(q + 192)), k->S[3]);
+    const __m256i bsv = _mm256_loadu_si256((const __m256i *)bs);
+    const __m512i acc = _mm512_add_epi32(acc0, acc1);
+    hsum2(_mm512_mask_sub_epi32(acc, 0x00FF, acc, _mm512_castsi256_si512(_mm256_madd_epi16(bsv, k->bw))),
+          _mm256_madd_epi16(bsv, k->bw2), isum, delta_sum);
+}
+
+/* IQ1_M: 32 index bytes; 16 bytes of a nibble per group of 8 (bits 0-2 extend the index to 11 bits, bit 3 the delta's
+ * sign); 4 words whose bits 0-11 are four 3-bit scales (one per 16 elements) and bits 12-15 a quarter of the f16 d. */
+INLINE void iq1_m_block(const uint8_t *b, k_block *k) {
+    const __m512i lo = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)b));
+    const __m512i qh = _mm512_castsi256_si512(_mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(b + 32))));
+    const __m512i rep = _mm512_permutexvar_epi16(_mm512_load_si512(words_div2), qh); /* word g: qh[g / 2] */
+    const __m512i nib = _mm512_and_si512(_mm512_srlv_epi16(rep, shifts_by2(4)), _mm512_set1_epi16(0x0F));
+    __m512i g[4];
+    gather_points(moe_iq1s_grid, _mm512_ternarylogic_epi32(lo, _mm512_slli_epi16(nib, 8), _mm512_set1_epi16(0x700),
+                                                           0xF8), g);
+    const uint32_t neg = (uint32_t)_mm512_test_epi16_mask(nib, _mm512_set1_epi16(8)); /* bit g: delta -1 */
+    for (int c = 0; c < 4; c++) {
+        k->W[c] = _mm512_add_epi8(g[c], _mm512_set1_epi8(1));
+        /* delta + 1: 2 on the 8 elements of a group whose delta is +1, 0 where it is -1 */
+        const uint64_t n8 = _pdep_u64((neg >> (8 * c)) & 0xFF, 0x0101010101010101ull) * 0xFF;
+        k->W2[c] = _mm512_maskz_mov_epi8(_cvtu64_mask64(~n8), _mm512_set1_epi8(2));
+    }
+    const uint64_t sc = rd_u64(b + 48);
+    const __m256i rep16 = _mm256_permutexvar_epi16(_mm512_castsi512_si256(_mm512_load_si512(words_div4)),
+                                                   _mm256_set1_epi64x((long long)sc)); /* word k: sc[k / 4] */
+    const __m256i f = _mm256_and_si256(_mm256_srlv_epi16(rep16, _mm512_castsi512_si256(shifts_by4(3))),
+                                       _mm256_set1_epi16(7));
+    const __m256i lsw = _mm256_add_epi16(_mm256_add_epi16(f, f), _mm256_set1_epi16(1));
+    const __m512i t4 = _mm512_broadcast_i32x4(_mm256_cvtepi16_epi8(lsw));
+    for (int c = 0; c < 4; c++) {
+        k->S[c] = words_by_lane(t4, c);
+    }
+    k->bw = lsw;
+    const uint16_t d = (uint16_t)(((sc >> 12) & 0x000F) | ((sc >> 24) & 0x00F0) | ((sc >> 36) & 0x0F00) |
+                                  ((sc >> 48) & 0xF000));
+    k->dw = _cvtsh_ss(d);
+    k->dmin = 0.0f;
+}
+
+/* sumi1 = sum(ls * grid * q), sumi2 = sum(ls * delta * q), both from the +1-biased weight vectors minus the bsums. */
+INLINE void iq1_m_sums(const k_block *k, const int8_t *q, const int16_t *bs, int32_t *sumi1, int32_t *sumi2) {
+    __m512i a1 = _mm512_setzero_si512(), a2 = _mm512_setzero_si512();
+    for (int c = 0; c < 4; c++) {
+        const __m512i x = _mm512_loadu_si512(q + 64 * c);
+        a1 = _mm512_dpwssd_epi32(a1, _mm512_maddubs_epi16(k->W[c], x), k->S[c]);
+        a2 = _mm512_dpwssd_epi32(a2, _mm512_maddubs_epi16(k->W2[c], x), k->S[c]);
+    }
+    const __m512i m = _mm512_castsi256_si512(_mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)bs), k->bw));
+    a1 = _mm512_mask_sub_epi32(a1, 0x00FF, a1, m);
+    a2 = _mm512_mask_sub_epi32(a2, 0x00FF, a2, m);
+    hsum2(a1, _mm256_add_epi32(_mm512_castsi512_si256(a2), _mm512_extracti64x4_epi64(a2, 1)), sumi1, sumi2);
+}
+
+/* TQ2_0: 64 bytes of 2-bit trits (element 128 n + 32 l + k in bits 2l of byte 32 n + k), then the f16 d. */
+INLINE void tq2_0_block(const uint8_t *b, k_block *k) {
+    for (int n = 0; n < 2; n++) {
+        const __m512i q = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(b + 32 * n)));
+        for (int jj = 0; jj < 2; jj++) {
+            k->W[2 * n + jj] = _mm512_and_si512(_mm512_srlv_epi16(q, shifts_halves(4 * jj, 4 * jj + 2)),
+                                                _mm512_set1_epi8(3));
+        }
+    }
+    k->dw = f16s(b + 64);
+    k->dmin = 0.0f;
+}
+
+/* Trits of bytes in the high halves of 16-bit lanes: the byte times 3^l (m) modulo 256, then the top of 3 times
+ * that (ggml's ((uint8_t)(q * 3^l) * 3) >> 8). */
+INLINE __m512i trits(__m512i x, __m512i m) {
+    return _mm512_mulhi_epu16(_mm512_mullo_epi16(x, m), _mm512_set1_epi16(3));
+}
+
+/* Two vectors of 32 16-bit trits as one chunk of 64 bytes, in order. */
+INLINE __m512i pack_trits(__m512i a, __m512i b) {
+    return _mm512_permutexvar_epi64(_mm512_setr_epi64(0, 2, 4, 6, 1, 3, 5, 7), _mm512_packus_epi16(a, b));
+}
+
+/* TQ1_0: 48 bytes of 5 trits (elements 32 l + m from byte m < 32, 160 + 16 l + m from byte 32 + m), 4 bytes of 4
+ * trits (element 240 + 4 l + j from byte j), then the f16 d. */
+INLINE void tq1_0_block(const uint8_t *b, k_block *k) {
+    const __m128i q1 = _mm_loadu_si128((const __m128i *)(b + 32));
+    const __m128i qh = _mm_set1_epi32((int)moe_rd_u32(b + 48));
+    const __m512i x0 = _mm512_slli_epi16(_mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)b)), 8);
+    const __m512i x1 = _mm512_slli_epi16(_mm512_cvtepu8_epi16(_mm256_set_m128i(q1, q1)), 8);
+    const __m512i x2 = _mm512_slli_epi16(_mm512_cvtepu8_epi16(_mm256_set_m128i(qh, q1)), 8);
+    const __m512i p01 = _mm512_inserti64x4(_mm512_set1_epi16(1), _mm256_set1_epi16(3), 1);
+    const __m512i p23 = _mm512_inserti64x4(_mm512_set1_epi16(9), _mm256_set1_epi16(27), 1);
+    const __m512i p4q = _mm512_inserti64x4(_mm512_set1_epi16(81), _mm256_setr_epi16(1, 1, 1, 1, 3, 3, 3, 3, 9, 9, 9, 9,
+                                                                                    27, 27, 27, 27), 1);
+    k->W[0] = pack_trits(trits(x0, _mm512_set1_epi16(1)), trits(x0, _mm512_set1_epi16(3)));
+    k->W[1] = pack_trits(trits(x0, _mm512_set1_epi16(9)), trits(x0, _mm512_set1_epi16(27)));
+    k->W[2] = pack_trits(trits(x0, _mm512_set1_epi16(81)), trits(x1, p01));
+    k->W[3] = pack_trits(trits(x1, p23), trits(x2, p4q));
+    k->dw = f16s(b + 52);
+    k->dmin = 0.0f;
+}
+
+/* TQ1_0 / TQ2_0: raw = sum(trit * q); the bsum term is the sum of all q. */
+INLINE void tq_sums(const k_block *k, const int8_t *q, const int16_t *bs, int32_t *isum, int32_t *bsum_term) {
+    __m512i acc0 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), k->W[0], _mm512_loadu_si512(q));
+    __m512i acc1 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), k->W[1], _mm512_loadu_si512(q + 64));
+    acc0 = _mm512_dpbusd_epi32(acc0, k->W[2], _mm512_loadu_si512(q + 128));
+    acc1 = _mm512_dpbusd_epi32(acc1, k->W[3], _mm512_loadu_si512(q + 192));
+    hsum2(_mm512_add_epi32(acc0, acc1), _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)bs), _mm256_set1_epi16(1)),
+          isum, bsum_term);
+}
+
+DEFINE_K(iq2_xxs, BYTES_IQ2_XXS, iq2_xxs_block, k_sums, 6, K_SCALED, prepare_luts())
+DEFINE_K(iq2_xs, BYTES_IQ2_XS, iq2_xs_block, k_sums, 6, K_SCALED, prepare_luts())
+DEFINE_K(iq2_s, BYTES_IQ2_S, iq2_s_block, k_sums, 6, K_SCALED, prepare_luts())
+DEFINE_K(iq3_xxs, BYTES_IQ3_XXS, iq3_xxs_block, k_sums, 6, K_SCALED, prepare_luts())
+DEFINE_K(iq3_s, BYTES_IQ3_S, iq3_s_block, k_sums, 6, K_SCALED, prepare_luts())
+DEFINE_K(iq1_s, BYTES_IQ1_S, iq1_s_block, iq1_s_sums, -1, K_IQ1, (void)0)
+DEFINE_K(iq1_m, BYTES_IQ1_M, iq1_m_block, iq1_m_sums, -1, K_IQ1, (void)0)
+DEFINE_K(tq1_0, BYTES_TQ1_0, tq1_0_block, tq_sums, 0, K_SCALED, (void)0)
+DEFINE_K(tq2_0, BYTES_TQ2_0, tq2_0_block, tq_sums, 0, K_SCALED, (void)0)
 
 const moe_q8_kernels moe_q8_kernels_avx512 = {
     .quantize = {quantize_q8s, quantize_q8k},
