@@ -10,7 +10,7 @@
 
 const moe_cuda_type_info moe_cuda_types[MCT_COUNT] = {
 #define MOE_CUDA_FORMAT(NAME, ID, ELEMS, BYTES, ALIGN) {ID, ELEMS, BYTES, ALIGN, #NAME},
-#include "formats.def"
+#include "cuda_formats.def"
 #undef MOE_CUDA_FORMAT
 };
 

@@ -15,11 +15,11 @@
 #include "moe4j_cuda.h"
 
 /* ---- weight types ------------------------------------------------------------------------------------------------ */
-/* Dense index of the types with CUDA kernels (the kernels are templates on it): MCT_<NAME>, one per row of formats.def,
- * in its order. */
+/* Dense index of the types with CUDA kernels (the kernels are templates on it): MCT_<NAME>, one per row of
+ * cuda_formats.def, in its order. */
 enum moe_cuda_type {
 #define MOE_CUDA_FORMAT(NAME, ...) MCT_##NAME,
-#include "formats.def"
+#include "cuda_formats.def"
 #undef MOE_CUDA_FORMAT
     MCT_COUNT
 };

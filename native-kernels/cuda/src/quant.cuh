@@ -8,13 +8,13 @@
  *
  * Loads are 16-bit: every block format but MXFP4 keeps its fields 2-byte aligned and the ABI checks that rows are, so
  * their units need no byte loads, while none of the block sizes (18, 34, 210, 66, ... bytes) allows wider ones in
- * general. MXFP4's blocks are 17 bytes, so its decoder reads bytes (and its alignment in formats.def is 1).
+ * general. MXFP4's blocks are 17 bytes, so its decoder reads bytes (and its alignment in cuda_formats.def is 1).
  *
  * The i-quant grids and sign tables are libmoe4j's own (../../src/quant_tables.h, generated from gguf-py), included
  * here as device arrays: the CPU and the GPU decode with the very same data.
  *
- * A format is a qtype<MCT_NAME> specialization here plus its row in formats.def; dispatch_type and the geometry checks
- * at the end of this file are generated from the rows.
+ * A format is a qtype<MCT_NAME> specialization here plus its row in cuda_formats.def; dispatch_type and the geometry
+ * checks at the end of this file are generated from the rows.
  */
 #ifndef MOE4J_CUDA_QUANT_CUH
 #define MOE4J_CUDA_QUANT_CUH
@@ -432,18 +432,18 @@ template <class F> void dispatch_type(int ti, F &&f) {
     switch (ti) {
 #define MOE_CUDA_FORMAT(NAME, ...)                                                                                     \
     case MCT_##NAME: f(type_tag<MCT_##NAME>{}); break;
-#include "formats.def"
+#include "cuda_formats.def"
 #undef MOE_CUDA_FORMAT
     default: break;
     }
 }
 
-/* Each decoder's geometry is its formats.def row's (and a unit never straddles blocks). */
+/* Each decoder's geometry is its cuda_formats.def row's (and a unit never straddles blocks). */
 #define MOE_CUDA_FORMAT(NAME, ID, ELEMS, BYTES_, ALIGN)                                                                \
     static_assert(qtype<MCT_##NAME>::UNIT * qtype<MCT_##NAME>::UNITS == (ELEMS) &&                                     \
                       qtype<MCT_##NAME>::BYTES == (BYTES_),                                                         \
-                  "qtype<MCT_" #NAME "> disagrees with its row in formats.def");
-#include "formats.def"
+                  "qtype<MCT_" #NAME "> disagrees with its row in cuda_formats.def");
+#include "cuda_formats.def"
 #undef MOE_CUDA_FORMAT
 
 } // namespace moe_cuda

@@ -7,8 +7,8 @@
  * refuses a NULL context or handle with MOE_CUDA_ERR_INVALID_ARG. Then it exits 0, unless MOE_CUDA_REQUIRE_DEVICE=1
  * (check-gpu.sh sets it, so a GPU run cannot pass by skipping).
  *
- * With a device, per format (every row of ../src/formats.def: F32 F16 BF16 Q4_0 Q8_0 Q4_K Q6_K, the i-quants IQ1_S IQ1_M
- * IQ2_XXS IQ2_XS IQ2_S IQ3_XXS IQ3_S, TQ1_0 TQ2_0 and MXFP4), on odd and even sizes, padded rows and strides:
+ * With a device, per format (every row of ../src/cuda_formats.def: F32 F16 BF16 Q4_0 Q8_0 Q4_K Q6_K, the i-quants
+ * IQ1_S IQ1_M IQ2_XXS IQ2_XS IQ2_S IQ3_XXS IQ3_S, TQ1_0 TQ2_0 and MXFP4), on odd and even sizes, padded rows, strides:
  *   - dequantize and get_rows: bit-identical to moe_tensor_dequantize / moe_tensor_get_rows, on blocks with scales over
  *     their whole finite range and, for the i-quants, enough of them that every grid and sign-table entry is used
  *     (counted); byte-aligned formats (MXFP4) also at odd addresses and with odd row sizes;
@@ -87,7 +87,7 @@ static float *rnd_floats(int64_t n) {
     return p;
 }
 
-/* The formats under test: every row of the library's formats.def (so a format added there is tested here). */
+/* The formats under test: every row of the library's cuda_formats.def (so a format added there is tested here). */
 typedef struct fmt {
     int id;
     const char *name;
@@ -96,7 +96,7 @@ typedef struct fmt {
 
 static const fmt formats[] = {
 #define MOE_CUDA_FORMAT(NAME, ID, ELEMS, BYTES, ALIGN) {ID, #NAME, ELEMS, BYTES, ALIGN},
-#include "../src/formats.def"
+#include "../src/cuda_formats.def"
 #undef MOE_CUDA_FORMAT
 };
 #define N_FORMATS (int)(sizeof formats / sizeof formats[0])
@@ -107,7 +107,7 @@ static const fmt *format_of(int id) {
             return &formats[i];
         }
     }
-    fprintf(stderr, "FAIL: format %d is not in formats.def\n", id);
+    fprintf(stderr, "FAIL: format %d is not in cuda_formats.def\n", id);
     exit(1);
 }
 
