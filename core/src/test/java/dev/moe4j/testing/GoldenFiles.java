@@ -22,8 +22,8 @@ public final class GoldenFiles {
     }
 
     /**
-     * {@code <shared>/golden-iq}: the models of the formats the kernels do not compute yet (i-quants, MXFP4, TQ2_0),
-     * kept apart so that every model under {@link #goldenDir()} stays loadable. Fails when missing, like goldenDir.
+     * {@code <shared>/golden-iq}: the models of the formats the kernels took last (i-quants, MXFP4, TQ2_0), kept
+     * apart from {@link #goldenDir()}'s. Fails when missing, like goldenDir.
      */
     public static Path goldenIqDir() {
         return sharedDir("golden-iq");
