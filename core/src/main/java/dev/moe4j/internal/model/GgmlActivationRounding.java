@@ -4,8 +4,9 @@ import dev.moe4j.internal.quant.GgmlType;
 
 /**
  * Rounds activations the way ggml's CPU backend does before a product with a weight of a given type (its
- * {@code vec_dot_type}): blocks of 32 to Q8_0 for Q4_0/Q5_0/Q8_0/IQ4_NL (and Q8_1, the same values, for Q4_1/Q5_1),
- * blocks of 256 to Q8_K for the K-quants and IQ4_XS, f16 for F16 and bf16 for BF16 weights; F32 weights see the
+ * {@code vec_dot_type}): blocks of 32 to Q8_0 for Q4_0/Q5_0/Q8_0/IQ4_NL/MXFP4 (and Q8_1, the same values, for
+ * Q4_1/Q5_1), blocks of 256 to Q8_K for the K-quants, the 256-element i-quants (IQ1_S .. IQ4_XS) and TQ1_0/TQ2_0,
+ * f16 for F16 and bf16 for BF16 weights; F32 weights see the
  * activations unchanged. The rounded values are written back as floats, so any f32-activation kernel then computes what
  * ggml's integer dot products compute, up to summation order. Used with the reference kernels; the native kernels
  * quantize in C and take the integer products themselves (dev.moe4j.internal.quant.ReferenceQ8 is their reference).
@@ -35,12 +36,13 @@ final class GgmlActivationRounding {
                     x[i] = bf16(x[i]);
                 }
             }
-            case Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, IQ4_NL -> {
+            case Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, IQ4_NL, MXFP4 -> {
                 for (int b = off; b < off + n; b += 32) {
                     q8_0(x, b, Math.min(32, off + n - b));
                 }
             }
-            case Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_XS -> {
+            case Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_XS, IQ1_S, IQ1_M, IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S, TQ1_0,
+                 TQ2_0 -> {
                 for (int b = off; b < off + n; b += 256) {
                     q8K(x, b, Math.min(256, off + n - b));
                 }
