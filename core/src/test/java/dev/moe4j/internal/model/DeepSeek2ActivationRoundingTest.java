@@ -88,8 +88,9 @@ class DeepSeek2ActivationRoundingTest {
     }
 
     /**
-     * Every block type a model may hold (one the Java reference decodes) rounds as its ggml vec_dot_type: the 32-element
-     * formats, MXFP4 among them, to Q8_0 blocks; the 256-element ones, the i-quants and TQ1_0/TQ2_0 among them, to Q8_K.
+     * Every block type a model may hold (one the Java reference decodes) rounds as its ggml vec_dot_type
+     * ({@link GgmlType#activation()}): the 32-element formats, MXFP4 among them, to Q8_0 blocks; the 256-element ones,
+     * the i-quants and TQ1_0/TQ2_0 among them, to Q8_K.
      */
     @Test
     void everyBlockTypeRoundsToItsActivationFamily() {
@@ -109,6 +110,8 @@ class DeepSeek2ActivationRoundingTest {
             if (!t.referenceDequant() || t.blockElems() == 1) {
                 continue;
             }
+            assertEquals(t.blockElems() == 32 ? GgmlType.Activation.Q8_0 : GgmlType.Activation.Q8_K, t.activation(),
+                    t.name());
             float[] mine = x.clone();
             GgmlActivationRounding.round(t, mine, 0, mine.length);
             assertArrayEquals(t.blockElems() == 32 ? q8_0 : q8K, mine, t.name());
