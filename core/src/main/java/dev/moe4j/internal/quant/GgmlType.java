@@ -8,8 +8,8 @@ import java.util.Optional;
  *
  * <p>{@link #kernels()} tells whether moe4j's kernels compute with the type; the others are known (so a file that uses
  * them is described precisely) but rejected when a model is loaded. {@link #referenceDequant()} tells whether the
- * plain-Java reference ({@link ReferenceQuant}) decodes the type: every kernel type, and a few more whose reference is
- * in place before their kernels.
+ * plain-Java reference ({@link ReferenceQuant}) decodes the type: every kernel type (a type may have its reference
+ * before its kernels, {@code Support.REFERENCE}; none has now).
  */
 public enum GgmlType {
     F32(0, 1, 4, Support.KERNELS, Activation.F32),
