@@ -26,7 +26,8 @@
 #                  (GpuInventoryTest), the loader's plan (ModelLoaderGpuTest) and Model.builder().gpuMemoryBudget
 #                  on the GPU (GpuBudgetApiTest); none may be skipped but GpuBudgetApiTest's CPU-only case
 #   8. java-bench  a DeepSeek-V2-Lite-shaped random model with $SYNTH_LAYERS layers (CLI `synth`), `moe4j bench` prefill
-#                  and decode on the CPU, then on the hybrid GPU path with everything placed and with a 2 GiB budget
+#                  and decode on the CPU, then on the hybrid GPU path with everything placed and with a 2 GiB budget;
+#                  then the same shape as an i-quant mix (IQ1_S experts, IQ2_XXS down projections) on the CPU and GPU
 #
 # Without a JDK, Maven or network (the project's device machines have CUDA, CMake and Python only), the Java steps use
 # <repo>/.gpu-bundle made beforehand by gpu-bundle.sh (a jlinked JDK 25 runtime, the CLI jar, the compiled tests, the
@@ -254,6 +255,16 @@ java_bench() {
   "${java[@]}" -Dmoe4j.backend=cuda -Dmoe4j.cuda.library="$lib" -jar "$jar" "${bench[@]}" --gpu-budget 2GiB
   local rc=$?
   rm -f "$model"
+  # the same shape as a DeepSeek "dynamic" i-quant mix: IQ1_S experts, IQ2_XXS expert down projections, Q4_K elsewhere
+  local iq=${BUILD:-/tmp/moe4j-cuda-build}/v2lite-iq-synth.gguf
+  local iq_bench=(bench -m "$iq" -p 128 -n 16 -r 2 --warmup 0.5 --probe-mib 0 -t "$(nproc)")
+  "${java[@]}" -jar "$jar" synth "$iq" --shape deepseek-v2-lite --layers "${SYNTH_LAYERS:-6}" --type Q4_K \
+    --expert-type IQ1_S --tensor-type ffn_down_exps=IQ2_XXS || return 1
+  echo "--- CPU, i-quant mix"
+  "${java[@]}" -Dmoe4j.backend=cpu -jar "$jar" "${iq_bench[@]}" || rc=1
+  echo "--- GPU, i-quant mix, everything placed"
+  "${java[@]}" -Dmoe4j.backend=cuda -Dmoe4j.cuda.library="$lib" -jar "$jar" "${iq_bench[@]}" --gpu-budget 100GiB || rc=1
+  rm -f "$iq"
   return $rc
 }
 
