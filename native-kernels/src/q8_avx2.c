@@ -14,6 +14,21 @@
 
 #include "internal.h"
 #include "q8_blocks.h"
+#include "quant_tables.h"
+
+/* Block sizes of the new formats until quant_blocks.h has them. */
+#ifndef BYTES_IQ2_XXS
+#define BYTES_IQ2_XXS 66
+#define BYTES_IQ2_XS 74
+#define BYTES_IQ2_S 82
+#define BYTES_IQ3_XXS 98
+#define BYTES_IQ3_S 110
+#define BYTES_IQ1_S 50
+#define BYTES_IQ1_M 56
+#define BYTES_TQ1_0 54
+#define BYTES_TQ2_0 66
+#define BYTES_MXFP4 17
+#endif
 
 #define INLINE static inline __attribute__((always_inline))
 #define DOT_MAX 4
@@ -223,26 +238,45 @@ INLINE __m256i blk_iq4_nl(const uint8_t *b, __m256i x) {
     return dot_s8s8(_mm256_shuffle_epi8(_mm256_set_m128i(book, book), idx), x);
 }
 
-/* The f16 at byte `at` of 8 consecutive blocks, 0 for absent ones (j >= n). */
-INLINE __m256 f16x8(const uint8_t *g, int bytes, int at, int n) {
+/* The 16 bits at byte `at` of 8 consecutive blocks, 0 for absent ones (j >= n). */
+INLINE __m128i raw16x8(const uint8_t *g, int bytes, int at, int n) {
     uint16_t h[8];
     for (int j = 0; j < 8; j++) {
         h[j] = j < n ? moe_rd_u16(g + j * bytes + at) : 0;
     }
-    return _mm256_cvtph_ps(_mm_setr_epi16((short)h[0], (short)h[1], (short)h[2], (short)h[3], (short)h[4], (short)h[5],
-                                          (short)h[6], (short)h[7]));
+    return _mm_setr_epi16((short)h[0], (short)h[1], (short)h[2], (short)h[3], (short)h[4], (short)h[5], (short)h[6],
+                          (short)h[7]);
+}
+
+/* Block scales from their raw 16 bits: an f16, or (MXFP4) an E8M0 exponent e in the low byte, read as ggml's
+ * GGML_E8M0_TO_FP32_HALF: 2^(e-128), the f32 subnormals 2^-128 and 2^-127 for e < 2. */
+INLINE __m256 scale_f16(__m128i h) {
+    return _mm256_cvtph_ps(h);
+}
+
+INLINE __m256 scale_e8m0(__m128i h) {
+    const __m256i e = _mm256_and_si256(_mm256_cvtepu16_epi32(h), _mm256_set1_epi32(0xFF));
+    const __m256i normal = _mm256_slli_epi32(_mm256_sub_epi32(e, _mm256_set1_epi32(1)), 23);
+    const __m256i sub = _mm256_sllv_epi32(_mm256_set1_epi32(0x00200000), e);
+    const __m256i small = _mm256_cmpgt_epi32(_mm256_set1_epi32(2), e);
+    return _mm256_castsi256_ps(_mm256_blendv_epi8(normal, sub, small));
+}
+
+INLINE __m256 f16x8(const uint8_t *g, int bytes, int at, int n) {
+    return scale_f16(raw16x8(g, bytes, at, n));
 }
 
 /*
  * One group of n_valid (1..8) blocks from block b0 (b0 a multiple of 8), for T tokens: the 8 block results of token t
  * go into acc[2t] (lanes 0-7) or acc[2t+1] (lanes 8-15). Absent blocks read the last valid block; their activations
- * are the row's zero padding and their scales 0, so they add +0. corr_shift: isum = raw - (sum << corr_shift).
+ * are the row's zero padding and their scales 0, so they add +0. corr: isum = raw - corr * sum (weights stored with
+ * an offset of corr to make them unsigned; 0: none). scale: the block scale's decoder.
  */
-#define DEFINE_SMALL(suffix, bytes, corr_shift, has_min)                                                               \
+#define DEFINE_SMALL(suffix, bytes, corr, has_min, scale)                                                              \
     INLINE void group_##suffix(const uint8_t *w, int64_t b0, int n_valid, const uint8_t *xq, int64_t xs, int64_t np,  \
                                const int T, __m256 *acc) {                                                             \
         const uint8_t *g = w + b0 * (bytes);                                                                           \
-        const __m256 dw = f16x8(g, bytes, 0, n_valid);                                                                 \
+        const __m256 dw = scale(raw16x8(g, bytes, 0, n_valid));                                                        \
         const __m256 mw = has_min ? f16x8(g, bytes, 2, n_valid) : _mm256_setzero_ps();                                 \
         const int half = (int)((b0 >> 3) & 1);                                                                         \
         _Pragma("GCC unroll 4") for (int t = 0; t < T; t++) {                                                          \
@@ -254,9 +288,9 @@ INLINE __m256 f16x8(const uint8_t *g, int bytes, int at, int n) {
                 V[i] = blk_##suffix(blk, _mm256_loadu_si256((const __m256i *)(q + 32 * i)));                          \
             }                                                                                                          \
             __m256i isum = reduce8(V);                                                                                 \
-            if ((corr_shift) >= 0) {                                                                                   \
+            if ((corr) != 0) {                                                                                         \
                 const __m256i s = _mm256_loadu_si256((const __m256i *)(xrow + 40 * np + 4 * b0));                      \
-                isum = _mm256_sub_epi32(isum, _mm256_slli_epi32(s, (corr_shift) < 0 ? 0 : (corr_shift)));              \
+                isum = _mm256_sub_epi32(isum, _mm256_mullo_epi32(s, _mm256_set1_epi32(corr)));                         \
             }                                                                                                          \
             const __m256 D = _mm256_mul_ps(dw, _mm256_loadu_ps((const float *)(xrow + 32 * np) + b0));                 \
             __m256 c = _mm256_mul_ps(D, _mm256_cvtepi32_ps(isum));                                                     \
@@ -297,8 +331,8 @@ INLINE __m256 f16x8(const uint8_t *g, int bytes, int at, int n) {
             h[sl] = ok ? moe_rd_u16(ptr[sl]) : 0;                                                                      \
             hm[sl] = ok && (has_min) ? moe_rd_u16(ptr[sl] + 2) : 0;                                                    \
         }                                                                                                              \
-        const __m256 dw = _mm256_cvtph_ps(_mm_setr_epi16((short)h[0], (short)h[1], (short)h[2], (short)h[3],          \
-                                                         (short)h[4], (short)h[5], (short)h[6], (short)h[7]));         \
+        const __m256 dw = scale(_mm_setr_epi16((short)h[0], (short)h[1], (short)h[2], (short)h[3], (short)h[4],        \
+                                                (short)h[5], (short)h[6], (short)h[7]));                               \
         const __m256 mw = _mm256_cvtph_ps(_mm_setr_epi16((short)hm[0], (short)hm[1], (short)hm[2], (short)hm[3],      \
                                                          (short)hm[4], (short)hm[5], (short)hm[6], (short)hm[7]));     \
         const __m256i blk = _mm256_and_si256(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(P - 1));     \
@@ -311,10 +345,10 @@ INLINE __m256 f16x8(const uint8_t *g, int bytes, int at, int n) {
                                    : _mm256_setzero_si256();                                                           \
             }                                                                                                          \
             __m256i isum = reduce8(V);                                                                                 \
-            if ((corr_shift) >= 0) {                                                                                   \
+            if ((corr) != 0) {                                                                                         \
                 const __m256i sum = _mm256_permutevar8x32_epi32(_mm256_loadu_si256((const __m256i *)(xrow + 40 * np)), \
                                                                 blk);                                                  \
-                isum = _mm256_sub_epi32(isum, _mm256_slli_epi32(sum, (corr_shift) < 0 ? 0 : (corr_shift)));            \
+                isum = _mm256_sub_epi32(isum, _mm256_mullo_epi32(sum, _mm256_set1_epi32(corr)));                       \
             }                                                                                                          \
             const __m256 dx = _mm256_permutevar8x32_ps(_mm256_loadu_ps((const float *)(xrow + 32 * np)), blk);         \
             __m256 c = _mm256_mul_ps(_mm256_mul_ps(dw, dx), _mm256_cvtepi32_ps(isum));                                 \
@@ -360,12 +394,21 @@ INLINE __m256 f16x8(const uint8_t *g, int bytes, int at, int n) {
     }
 #define DOT_ROWS(suffix, T) rows_##suffix##_t(w, row_bytes, n_rows, nb, xq, xs, out, os, T)
 
-DEFINE_SMALL(q4_0, BYTES_Q4_0, 3, 0)
-DEFINE_SMALL(q4_1, BYTES_Q4_1, -1, 1)
-DEFINE_SMALL(q5_0, BYTES_Q5_0, 4, 0)
-DEFINE_SMALL(q5_1, BYTES_Q5_1, -1, 1)
-DEFINE_SMALL(q8_0, BYTES_Q8_0, -1, 0)
-DEFINE_SMALL(iq4_nl, BYTES_IQ4_NL, -1, 0)
+DEFINE_SMALL(q4_0, BYTES_Q4_0, 8, 0, scale_f16)
+DEFINE_SMALL(q4_1, BYTES_Q4_1, 0, 1, scale_f16)
+DEFINE_SMALL(q5_0, BYTES_Q5_0, 16, 0, scale_f16)
+DEFINE_SMALL(q5_1, BYTES_Q5_1, 0, 1, scale_f16)
+DEFINE_SMALL(q8_0, BYTES_Q8_0, 0, 0, scale_f16)
+DEFINE_SMALL(iq4_nl, BYTES_IQ4_NL, 0, 0, scale_f16)
+
+/* MXFP4: the doubled E2M1 values (kvalues_mxfp4, |w| <= 12) plus 12, unsigned for vpmaddubsw (0..24); the 12 * sum(q)
+ * this adds comes off with the row's exact block sums. */
+INLINE __m256i blk_mxfp4(const uint8_t *b, __m256i x) {
+    const __m128i book = _mm_add_epi8(_mm_loadu_si128((const __m128i *)moe_kvalues_mxfp4), _mm_set1_epi8(12));
+    return dot_u8s8(_mm256_shuffle_epi8(_mm256_set_m128i(book, book), nibbles(b + 1)), x);
+}
+
+DEFINE_SMALL(mxfp4, BYTES_MXFP4, 12, 0, scale_e8m0)
 
 /* ---- 256-element formats ----------------------------------------------------------------------------------------- */
 
@@ -672,6 +715,484 @@ DEFINE_K(q4_k, BYTES_Q4_K, q4_k_block, 0, -1)
 DEFINE_K(q5_k, BYTES_Q5_K, q5_k_block, 0, -1)
 DEFINE_K(q6_k, BYTES_Q6_K, q6_k_block, 0, 5)
 DEFINE_K(iq4_xs, BYTES_IQ4_XS, iq4_xs_block, 1, -1)
+
+/* ---- i-quants and ternary formats: 256-element super-blocks ----------------------------------------------------
+ *
+ * A format's decoder hands out a super-block as 8 registers of 32 unsigned weight bytes in element order, each with
+ * the 16-bit multipliers of its two 16-element halves (the sub-block scales, or 1), plus one word per bsum (16
+ * elements) whose products with the bsums are subtracted. Signed weights are stored as w + o, o the format's largest
+ * |w| (so w + o <= 124 and a vpmaddubsw pair stays below 2^15), and the words are o times the scales:
+ * sum(s * w * q) = sum(s * (w + o) * q) - sum(o * s * bsum). The grids' magnitudes and the signs therefore cost nothing
+ * per token. Every integer is exact, so the block sums equal the scalar reference's however they are grouped.
+ *
+ * IQ1_S / IQ1_M: the reference is (dw*dx) * ((float)sumi + 0.125f * (float)sumi1) with sumi the grid sum and sumi1 the
+ * delta sum. Both are integers with |8*sumi + sumi1| <= 256 * 9 * 127 * 15 < 2^24, so the bracket is exactly
+ * (8*sumi + sumi1) / 8, no rounding anywhere; the kernels sum T = 8*sumi + sumi1 directly (weight 8*g + delta per
+ * element, g in {-1, 0, 1}, delta = +-1) and evaluate (dw*dx) * (0.125f * (float)T), the same float.
+ */
+
+/* The tables of quant_tables.h as bytes. */
+#define GRID_IQ2XXS ((const uint8_t *)moe_iq2xxs_grid)
+#define GRID_IQ2XS ((const uint8_t *)moe_iq2xs_grid)
+#define GRID_IQ2S ((const uint8_t *)moe_iq2s_grid)
+#define GRID_IQ3XXS ((const uint8_t *)moe_iq3xxs_grid)
+#define GRID_IQ3S ((const uint8_t *)moe_iq3s_grid)
+#define GRID_IQ1S ((const uint8_t *)moe_iq1s_grid)
+
+/* A super-block being decoded: per-format vectors (dword i belongs to register i) and the f32 scale. */
+typedef struct iq_state {
+    __m256i sg; /* sign bytes (byte g of dword i: the signs of elements 8g..8g+7 of register i), or offsets */
+    __m256i sc; /* dword i: the multipliers of register i's halves, first half in the low word */
+    __m256i bw; /* words against the 16 bsums, subtracted */
+    float dw;
+} iq_state;
+
+INLINE uint64_t rd_u64(const uint8_t *p) {
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+/* 4 points of an 8-wide grid (32 bytes) and 8 points of a 4-wide one. */
+INLINE __m256i grid8x4(const uint8_t *t, unsigned a, unsigned b, unsigned c, unsigned d) {
+    return _mm256_setr_epi64x((long long)rd_u64(t + 8 * a), (long long)rd_u64(t + 8 * b), (long long)rd_u64(t + 8 * c),
+                              (long long)rd_u64(t + 8 * d));
+}
+
+INLINE __m256i grid4x8(const uint8_t *t, const unsigned i[8]) {
+    return _mm256_setr_epi32((int)moe_rd_u32(t + 4 * i[0]), (int)moe_rd_u32(t + 4 * i[1]), (int)moe_rd_u32(t + 4 * i[2]),
+                             (int)moe_rd_u32(t + 4 * i[3]), (int)moe_rd_u32(t + 4 * i[4]), (int)moe_rd_u32(t + 4 * i[5]),
+                             (int)moe_rd_u32(t + 4 * i[6]), (int)moe_rd_u32(t + 4 * i[7]));
+}
+
+/* The 4 seven-bit sign fields in bits 0-27 of every dword, one per byte. */
+INLINE __m256i sign_fields(__m256i u) {
+    const __m256i a = _mm256_and_si256(u, _mm256_set1_epi32(0x7F));
+    const __m256i b = _mm256_and_si256(_mm256_slli_epi32(u, 1), _mm256_set1_epi32(0x7F00));
+    const __m256i c = _mm256_and_si256(_mm256_slli_epi32(u, 2), _mm256_set1_epi32(0x7F0000));
+    const __m256i d = _mm256_and_si256(_mm256_slli_epi32(u, 3), _mm256_set1_epi32(0x7F000000));
+    return _mm256_or_si256(_mm256_or_si256(a, b), _mm256_or_si256(c, d));
+}
+
+/* ksigns_iq2xs of every byte (7 bits, bit 7 clear): bit 7 becomes the parity of bits 0-6, so that the number of minus
+ * signs is even. Folding by 4, 2 and 1 leaves a byte's parity in its bit 0 (right shifts bring in only bits of the
+ * same byte there). */
+INLINE __m256i even_signs(__m256i v) {
+    __m256i x = _mm256_xor_si256(v, _mm256_srli_epi16(v, 4));
+    x = _mm256_xor_si256(x, _mm256_srli_epi16(x, 2));
+    x = _mm256_xor_si256(x, _mm256_srli_epi16(x, 1));
+    return _mm256_or_si256(v, _mm256_slli_epi16(_mm256_and_si256(x, _mm256_set1_epi8(1)), 7));
+}
+
+/* Byte g of dword i of v, repeated over bytes 8g..8g+7. */
+INLINE __m256i spread_bytes(__m256i v, int i) {
+    const __m256i spread = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3,
+                                            3, 3, 3, 3, 3, 3);
+    return _mm256_shuffle_epi8(_mm256_permutevar8x32_epi32(v, _mm256_set1_epi32(i)), spread);
+}
+
+/* Register i's sign bytes as a byte mask, -1 where bit j of sign byte g (element 8g + j) is set. */
+INLINE __m256i sign_mask(__m256i sg, int i) {
+    const __m256i bit = _mm256_set1_epi64x((long long)0x8040201008040201ULL);
+    return _mm256_cmpeq_epi8(_mm256_and_si256(spread_bytes(sg, i), bit), bit);
+}
+
+/* Magnitudes g with the signs of mask m, plus o: (g ^ m) - m is -g where m = -1. */
+INLINE __m256i signed_plus(__m256i g, __m256i m, int o) {
+    return _mm256_add_epi8(_mm256_sub_epi8(_mm256_xor_si256(g, m), m), _mm256_set1_epi8((char)o));
+}
+
+/* Register i's multipliers: one scale for all 32 elements (both words of dword i equal), or one per half. */
+INLINE __m256i scale32(__m256i sc, int i) {
+    return _mm256_permutevar8x32_epi32(sc, _mm256_set1_epi32(i));
+}
+
+INLINE __m256i scale16(__m256i sc, int i) {
+    const __m256i halves = _mm256_setr_epi8(0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3,
+                                            2, 3, 2, 3, 2, 3);
+    return _mm256_shuffle_epi8(_mm256_permutevar8x32_epi32(sc, _mm256_set1_epi32(i)), halves);
+}
+
+/* 2 * ls + 1 of 8 bytes of two 4-bit scales each (low nibble first), as 16 words. */
+INLINE __m256i nibble_scales16(const uint8_t *p) {
+    const __m128i v = _mm_loadl_epi64((const __m128i *)p);
+    const __m128i m = _mm_set1_epi8(0x0F);
+    const __m128i ls = _mm_unpacklo_epi8(_mm_and_si128(v, m), _mm_and_si128(_mm_srli_epi16(v, 4), m));
+    return _mm256_or_si256(_mm256_slli_epi16(_mm256_cvtepu8_epi16(ls), 1), _mm256_set1_epi16(1));
+}
+
+/* A 32-element scale (dwords) in both words. */
+INLINE __m256i both_words(__m256i L) {
+    return _mm256_or_si256(L, _mm256_slli_epi32(L, 16));
+}
+
+/* IQ2_XXS {f16 d; u16 qs[32]}: per 32 elements 4 index bytes, then a word of 4 seven-bit sign fields and the 4-bit
+ * scale in bits 28-31; values 0.125 * d * (2*ls+1) * grid * sign, grid entries 8..43. */
+INLINE void iqprep_iq2_xxs(const uint8_t *b, iq_state *s) {
+    const __m256 lo = _mm256_castsi256_ps(_mm256_loadu_si256((const __m256i *)(b + 2)));
+    const __m256 hi = _mm256_castsi256_ps(_mm256_loadu_si256((const __m256i *)(b + 34)));
+    /* the odd dwords of the 64 bytes: sign-and-scale words 0 1 4 5 | 2 3 6 7, then in order */
+    const __m256i u = _mm256_permute4x64_epi64(_mm256_castps_si256(_mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(3, 1, 3, 1))),
+                                               _MM_SHUFFLE(3, 1, 2, 0));
+    s->sg = even_signs(sign_fields(u));
+    s->sc = both_words(_mm256_or_si256(_mm256_slli_epi32(_mm256_srli_epi32(u, 28), 1), _mm256_set1_epi32(1)));
+    s->bw = _mm256_mullo_epi16(s->sc, _mm256_set1_epi16(43));
+    s->dw = 0.125f * f16s(b);
+}
+
+INLINE void iqreg_iq2_xxs(const uint8_t *b, const iq_state *s, int i, __m256i *W, __m256i *S) {
+    const uint8_t *p = b + 2 + 8 * i;
+    *W = signed_plus(grid8x4(GRID_IQ2XXS, p[0], p[1], p[2], p[3]), sign_mask(s->sg, i), 43);
+    *S = scale32(s->sc, i);
+}
+
+/* IQ2_XS {f16 d; u16 qs[32]; u8 scales[8]}: each word a 9-bit index and a 7-bit sign field; 4-bit scales per 16. */
+INLINE void iqprep_iq2_xs(const uint8_t *b, iq_state *s) {
+    const __m256i f0 = even_signs(_mm256_srli_epi16(_mm256_loadu_si256((const __m256i *)(b + 2)), 9));
+    const __m256i f1 = even_signs(_mm256_srli_epi16(_mm256_loadu_si256((const __m256i *)(b + 34)), 9));
+    /* packing interleaves the 128-bit halves: entries 0-7 16-23 | 8-15 24-31 */
+    s->sg = _mm256_permute4x64_epi64(_mm256_packus_epi16(f0, f1), _MM_SHUFFLE(3, 1, 2, 0));
+    s->sc = nibble_scales16(b + 66);
+    s->bw = _mm256_mullo_epi16(s->sc, _mm256_set1_epi16(43));
+    s->dw = 0.125f * f16s(b);
+}
+
+INLINE void iqreg_iq2_xs(const uint8_t *b, const iq_state *s, int i, __m256i *W, __m256i *S) {
+    const uint8_t *p = b + 2 + 8 * i;
+    const __m256i g = grid8x4(GRID_IQ2XS, moe_rd_u16(p) & 511u, moe_rd_u16(p + 2) & 511u, moe_rd_u16(p + 4) & 511u,
+                              moe_rd_u16(p + 6) & 511u);
+    *W = signed_plus(g, sign_mask(s->sg, i), 43);
+    *S = scale16(s->sc, i);
+}
+
+/* IQ2_S {f16 d; u8 qs[32]; u8 signs[32]; u8 qh[8]; u8 scales[8]}: 10-bit indices (2 high bits each from qh), plain
+ * sign bytes, 4-bit scales per 16. */
+INLINE void iqprep_iq2_s(const uint8_t *b, iq_state *s) {
+    s->sg = _mm256_loadu_si256((const __m256i *)(b + 34));
+    s->sc = nibble_scales16(b + 74);
+    s->bw = _mm256_mullo_epi16(s->sc, _mm256_set1_epi16(43));
+    s->dw = 0.125f * f16s(b);
+}
+
+INLINE void iqreg_iq2_s(const uint8_t *b, const iq_state *s, int i, __m256i *W, __m256i *S) {
+    const uint8_t *p = b + 2 + 4 * i;
+    const unsigned h = b[66 + i];
+    const __m256i g = grid8x4(GRID_IQ2S, p[0] | ((h << 8) & 0x300u), p[1] | ((h << 6) & 0x300u),
+                              p[2] | ((h << 4) & 0x300u), p[3] | ((h << 2) & 0x300u));
+    *W = signed_plus(g, sign_mask(s->sg, i), 43);
+    *S = scale16(s->sc, i);
+}
+
+/* IQ3_XXS {f16 d; u8 qs[64]; u32 signs_scales[8]}: 8 indices of 4-wide points per 32 elements, then the sign-and-scale
+ * words as in IQ2_XXS; grid entries 4..62. */
+INLINE void iqprep_iq3_xxs(const uint8_t *b, iq_state *s) {
+    const __m256i u = _mm256_loadu_si256((const __m256i *)(b + 66));
+    s->sg = even_signs(sign_fields(u));
+    s->sc = both_words(_mm256_or_si256(_mm256_slli_epi32(_mm256_srli_epi32(u, 28), 1), _mm256_set1_epi32(1)));
+    s->bw = _mm256_mullo_epi16(s->sc, _mm256_set1_epi16(62));
+    s->dw = 0.25f * f16s(b);
+}
+
+INLINE void iqreg_iq3_xxs(const uint8_t *b, const iq_state *s, int i, __m256i *W, __m256i *S) {
+    const uint8_t *p = b + 2 + 8 * i;
+    const unsigned idx[8] = {p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7]};
+    *W = signed_plus(grid4x8(GRID_IQ3XXS, idx), sign_mask(s->sg, i), 62);
+    *S = scale32(s->sc, i);
+}
+
+/* IQ3_S {f16 d; u8 qs[64]; u8 qh[8]; u8 signs[32]; u8 scales[4]}: 9-bit indices (bit k of qh[i] for the k-th point of
+ * register i), plain sign bytes, a 4-bit scale per 32; grid entries 1..15. */
+INLINE void iqprep_iq3_s(const uint8_t *b, iq_state *s) {
+    s->sg = _mm256_loadu_si256((const __m256i *)(b + 74));
+    const __m256i ls = _mm256_and_si256(_mm256_srlv_epi32(_mm256_set1_epi32((int)moe_rd_u32(b + 106)),
+                                                          _mm256_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28)),
+                                        _mm256_set1_epi32(0x0F));
+    s->sc = both_words(_mm256_or_si256(_mm256_slli_epi32(ls, 1), _mm256_set1_epi32(1)));
+    s->bw = _mm256_mullo_epi16(s->sc, _mm256_set1_epi16(15));
+    s->dw = f16s(b);
+}
+
+INLINE void iqreg_iq3_s(const uint8_t *b, const iq_state *s, int i, __m256i *W, __m256i *S) {
+    const uint8_t *p = b + 2 + 8 * i;
+    const unsigned h = b[66 + i];
+    unsigned idx[8];
+    for (int k = 0; k < 8; k++) {
+        idx[k] = p[k] | (((h >> k) & 1u) << 8);
+    }
+    *W = signed_plus(grid4x8(GRID_IQ3S, idx), sign_mask(s->sg, i), 15);
+    *S = scale32(s->sc, i);
+}
+
+/* 8*g + 9 + delta from grid bytes g in {-1, 0, 1} and offset bytes 9 + delta: the 16-bit shift carries bits across
+ * bytes only into the 3 low bits, which the mask clears. */
+INLINE __m256i iq1_weights(__m256i g, __m256i off) {
+    return _mm256_add_epi8(_mm256_and_si256(_mm256_slli_epi16(g, 3), _mm256_set1_epi8((char)0xF8)), off);
+}
+
+/* IQ1_S {f16 d; u8 qs[32]; u16 qh[8]}: per 32 elements 4 index bytes with 3 high bits each from qh[i] (bits 3l..3l+2),
+ * a 3-bit scale in bits 12-14 and the delta sign in bit 15. */
+INLINE void iqprep_iq1_s(const uint8_t *b, iq_state *s) {
+    const __m256i h = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(b + 34)));
+    const __m256i ls = _mm256_and_si256(_mm256_srli_epi32(h, 12), _mm256_set1_epi32(7));
+    s->sc = both_words(_mm256_or_si256(_mm256_slli_epi32(ls, 1), _mm256_set1_epi32(1)));
+    s->bw = _mm256_mullo_epi16(s->sc, _mm256_set1_epi16(9));
+    /* 9 + delta: 8 where bit 15 is set, else 10, in every byte */
+    const __m256i off = _mm256_sub_epi32(_mm256_set1_epi32(10), _mm256_slli_epi32(_mm256_srli_epi32(h, 15), 1));
+    s->sg = _mm256_mullo_epi32(off, _mm256_set1_epi32(0x01010101));
+    s->dw = f16s(b);
+}
+
+INLINE void iqreg_iq1_s(const uint8_t *b, const iq_state *s, int i, __m256i *W, __m256i *S) {
+    const uint8_t *p = b + 2 + 4 * i;
+    const unsigned h = moe_rd_u16(b + 34 + 2 * i);
+    const __m256i g = grid8x4(GRID_IQ1S, p[0] | ((h << 8) & 0x700u), p[1] | ((h << 5) & 0x700u),
+                              p[2] | ((h << 2) & 0x700u), p[3] | ((h >> 1) & 0x700u));
+    *W = iq1_weights(g, scale32(s->sg, i));
+    *S = scale32(s->sc, i);
+}
+
+/* IQ1_M {u8 qs[32]; u8 qh[16]; u16 scales[4]}: nibble g of qh (g = 4i + l) holds point g's 3 high index bits and its
+ * delta sign (bit 3); 3-bit scales per 16 elements, 12 to a word, the f16 scale in the words' top nibbles. */
+INLINE void iqprep_iq1_m(const uint8_t *b, iq_state *s) {
+    const __m128i v = _mm_loadu_si128((const __m128i *)(b + 32));
+    const __m128i m = _mm_set1_epi8(0x0F);
+    const __m128i lo = _mm_and_si128(v, m), hi = _mm_and_si128(_mm_srli_epi16(v, 4), m);
+    const __m256i nib = _mm256_set_m128i(_mm_unpackhi_epi8(lo, hi), _mm_unpacklo_epi8(lo, hi)); /* byte g: nibble g */
+    /* 9 + delta: 8 where bit 3 is set, else 10 */
+    s->sg = _mm256_sub_epi8(_mm256_set1_epi8(10), _mm256_srli_epi16(_mm256_and_si256(nib, _mm256_set1_epi8(8)), 2));
+    /* scale k (16 elements) is bits 3*(k%4).. of word k/4; dword i = scales 2i, 2i+1 = word i/2 shifted by 6*(i%2) */
+    const __m256i w = _mm256_permutevar8x32_epi32(_mm256_cvtepu16_epi32(_mm_loadl_epi64((const __m128i *)(b + 48))),
+                                                  _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3));
+    const __m256i t = _mm256_srlv_epi32(w, _mm256_setr_epi32(0, 6, 0, 6, 0, 6, 0, 6));
+    const __m256i ls = _mm256_or_si256(_mm256_and_si256(t, _mm256_set1_epi32(7)),
+                                       _mm256_and_si256(_mm256_slli_epi32(t, 13), _mm256_set1_epi32(0x70000)));
+    s->sc = _mm256_or_si256(_mm256_slli_epi16(ls, 1), _mm256_set1_epi16(1));
+    s->bw = _mm256_mullo_epi16(s->sc, _mm256_set1_epi16(9));
+    const unsigned s0 = moe_rd_u16(b + 48), s1 = moe_rd_u16(b + 50), s2 = moe_rd_u16(b + 52), s3 = moe_rd_u16(b + 54);
+    const unsigned short f = (unsigned short)((s0 >> 12) | ((s1 >> 8) & 0x00F0u) | ((s2 >> 4) & 0x0F00u) | (s3 & 0xF000u));
+    s->dw = _cvtsh_ss(f);
+}
+
+INLINE void iqreg_iq1_m(const uint8_t *b, const iq_state *s, int i, __m256i *W, __m256i *S) {
+    const uint8_t *p = b + 4 * i;
+    const unsigned h0 = b[32 + 2 * i], h1 = b[33 + 2 * i];
+    const __m256i g = grid8x4(GRID_IQ1S, p[0] | ((h0 << 8) & 0x700u), p[1] | ((h0 << 4) & 0x700u),
+                              p[2] | ((h1 << 8) & 0x700u), p[3] | ((h1 << 4) & 0x700u));
+    *W = iq1_weights(g, spread_bytes(s->sg, i));
+    *S = scale16(s->sc, i);
+}
+
+/* Trits of bytes v: (v * 3) >> 8 = [v >= 86] + [v >= 171], by signed compares of v ^ 0x80. */
+INLINE __m256i trits(__m256i v) {
+    const __m256i f = _mm256_xor_si256(v, _mm256_set1_epi8((char)0x80));
+    const __m256i a = _mm256_cmpgt_epi8(f, _mm256_set1_epi8((char)(85 ^ 0x80)));
+    const __m256i c = _mm256_cmpgt_epi8(f, _mm256_set1_epi8((char)(170 ^ 0x80)));
+    return _mm256_sub_epi8(_mm256_setzero_si256(), _mm256_add_epi8(a, c));
+}
+
+/* Bytes times 3 and times 9, modulo 256 (for 9: the 16-bit shift's carries into a byte's low 3 bits are masked). */
+INLINE __m256i mul3_u8(__m256i v) {
+    return _mm256_add_epi8(v, _mm256_add_epi8(v, v));
+}
+
+INLINE __m256i mul9_u8(__m256i v) {
+    return _mm256_add_epi8(_mm256_and_si256(_mm256_slli_epi16(v, 3), _mm256_set1_epi8((char)0xF8)), v);
+}
+
+/* TQ1_0 {u8 qs[48]; u8 qh[4]; f16 d}: trit l of byte x is ((uint8_t)(x * 3^l) * 3) >> 8; elements 32l + m: trit l of
+ * qs[m] (l < 5); 160 + 16l + m: trit l of qs[32 + m]; 240 + 4l + j: trit l of qh[j] (l < 4). Weights are trit + 0..2
+ * for values trit - 1: every scale 1, the bsums subtracted once. */
+INLINE void iqprep_tq1_0(const uint8_t *b, iq_state *s) {
+    s->sg = s->sc = _mm256_setzero_si256();
+    s->bw = _mm256_set1_epi16(1);
+    s->dw = f16s(b + 52);
+}
+
+INLINE void iqreg_tq1_0(const uint8_t *b, const iq_state *s, int i, __m256i *W, __m256i *S) {
+    *S = _mm256_set1_epi16(1);
+    if (i < 5) {
+        const __m256i q = _mm256_loadu_si256((const __m256i *)b);
+        const __m256i v = i == 0 ? q : i == 1 ? mul3_u8(q) : i == 2 ? mul9_u8(q) : i == 3 ? mul3_u8(mul9_u8(q))
+                                                                                        : mul9_u8(mul9_u8(q));
+        *W = trits(v);
+        return;
+    }
+    const __m256i q = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(b + 32)));
+    if (i == 5) { /* x1 | x3 */
+        *W = trits(_mm256_blend_epi32(q, mul3_u8(q), 0xF0));
+    } else if (i == 6) { /* x9 | x27 */
+        const __m256i q9 = mul9_u8(q);
+        *W = trits(_mm256_blend_epi32(q9, mul3_u8(q9), 0xF0));
+    } else { /* x81 | qh[j] * 3^l at byte 4l + j: 16-bit products, low bytes kept */
+        const __m128i qh = _mm_cvtepu8_epi16(_mm_set1_epi32((int)moe_rd_u32(b + 48)));
+        const __m128i h = _mm_mullo_epi16(qh, _mm_setr_epi16(1, 1, 1, 1, 3, 3, 3, 3));
+        const __m128i h2 = _mm_mullo_epi16(qh, _mm_setr_epi16(9, 9, 9, 9, 27, 27, 27, 27));
+        const __m128i m = _mm_set1_epi16(0xFF);
+        const __m128i hv = _mm_packus_epi16(_mm_and_si128(h, m), _mm_and_si128(h2, m));
+        *W = trits(_mm256_set_m128i(hv, _mm256_castsi256_si128(mul9_u8(mul9_u8(q)))));
+    }
+}
+
+/* TQ2_0 {u8 qs[64]; f16 d}: element 128n + 32l + m is bits 2l of qs[32n + m], value - 1. */
+INLINE void iqprep_tq2_0(const uint8_t *b, iq_state *s) {
+    s->sg = s->sc = _mm256_setzero_si256();
+    s->bw = _mm256_set1_epi16(1);
+    s->dw = f16s(b + 64);
+}
+
+INLINE void iqreg_tq2_0(const uint8_t *b, const iq_state *s, int i, __m256i *W, __m256i *S) {
+    const __m256i q = _mm256_loadu_si256((const __m256i *)(b + 32 * (i >> 2)));
+    *W = _mm256_and_si256(_mm256_srli_epi16(q, 2 * (i & 3)), _mm256_set1_epi8(3));
+    *S = _mm256_set1_epi16(1);
+}
+
+/* The per-block formula on 8 lanes: (dw*dx) * (float)isum, or for IQ1 (dw*dx) * (0.125f * (float)T). */
+#define IQ_PLAIN 0
+#define IQ_DELTA 1
+
+INLINE __m256 iq_formula(__m256 dw, __m256 dx, __m256i isum, const int form) {
+    const __m256 D = _mm256_mul_ps(dw, dx);
+    __m256 v = _mm256_cvtepi32_ps(isum);
+    if (form == IQ_DELTA) {
+        v = _mm256_mul_ps(_mm256_set1_ps(0.125f), v);
+    }
+    return _mm256_mul_ps(D, v);
+}
+
+/* 16 lanes' integer sums (per token) and weight scales, scaled and added when full. */
+typedef struct iq_batch {
+    int32_t isum[DOT_MAX][16];
+    float dw[16];
+} iq_batch;
+
+INLINE void iq_flush(iq_batch *kb, int n, int64_t b0, const uint8_t *xq, int64_t xs, int64_t nb, const int T,
+                     const int form, __m256 *acc) {
+    for (int i = n; i < 16; i++) { /* absent lanes add +0 */
+        kb->dw[i] = 0.0f;
+        for (int t = 0; t < T; t++) {
+            kb->isum[t][i] = 0;
+        }
+    }
+    float dx[DOT_MAX][16];
+    for (int t = 0; t < T; t++) {
+        const float *src = (const float *)(xq + t * xs + 256 * nb) + b0;
+        for (int i = 0; i < 16; i++) {
+            dx[t][i] = i < n ? src[i] : 0.0f;
+        }
+    }
+    for (int h = 0; h < 2; h++) {
+        const __m256 dw = _mm256_loadu_ps(kb->dw + 8 * h);
+        for (int t = 0; t < T; t++) {
+            const __m256i is = _mm256_loadu_si256((const __m256i *)(kb->isum[t] + 8 * h));
+            acc[2 * t + h] = _mm256_add_ps(acc[2 * t + h], iq_formula(dw, _mm256_loadu_ps(dx[t] + 8 * h), is, form));
+        }
+    }
+}
+
+/*
+ * unit: every multiplier is 1 and the bsum words are 1 (TQ1_0, TQ2_0): products summed in 16 bits (at most 8 * 2 * 3 *
+ * 127 per word) and the bsums subtracted there. form: IQ_PLAIN or IQ_DELTA.
+ */
+#define DEFINE_IQ(suffix, bytes, unit, form)                                                                           \
+    /* Super-block b (at blk) against T tokens: isum[t][slot], dw[slot]. */                                            \
+    INLINE void iqsums_##suffix(const uint8_t *blk, int64_t b, int64_t nb, const uint8_t *xq, int64_t xs, const int T, \
+                                iq_batch *kb, int slot) {                                                              \
+        iq_state st;                                                                                                   \
+        iqprep_##suffix(blk, &st);                                                                                     \
+        __m256i acc[DOT_MAX];                                                                                          \
+        for (int t = 0; t < T; t++) {                                                                                  \
+            acc[t] = _mm256_setzero_si256();                                                                           \
+        }                                                                                                              \
+        _Pragma("GCC unroll 8") for (int i = 0; i < 8; i++) {                                                          \
+            __m256i W, S;                                                                                              \
+            iqreg_##suffix(blk, &st, i, &W, &S);                                                                       \
+            _Pragma("GCC unroll 4") for (int t = 0; t < T; t++) {                                                      \
+                const __m256i x = _mm256_loadu_si256((const __m256i *)(xq + t * xs + 256 * b + 32 * i));               \
+                const __m256i p = _mm256_maddubs_epi16(W, x);                                                          \
+                acc[t] = (unit) ? _mm256_add_epi16(acc[t], p) : _mm256_add_epi32(acc[t], _mm256_madd_epi16(p, S));     \
+            }                                                                                                          \
+        }                                                                                                              \
+        _Pragma("GCC unroll 4") for (int t = 0; t < T; t++) {                                                          \
+            const __m256i bs = _mm256_loadu_si256((const __m256i *)(xq + t * xs + 260 * nb + 32 * b));                 \
+            const __m256i a = (unit) ? _mm256_madd_epi16(_mm256_sub_epi16(acc[t], bs), _mm256_set1_epi16(1))          \
+                                     : _mm256_sub_epi32(acc[t], _mm256_madd_epi16(bs, st.bw));                         \
+            kb->isum[t][slot] = hsum8(a);                                                                              \
+        }                                                                                                              \
+        kb->dw[slot] = st.dw;                                                                                          \
+    }                                                                                                                  \
+    INLINE void dot_##suffix##_t(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t xs, float *out, int64_t os,  \
+                                 const int T) {                                                                        \
+        __m256 acc[2 * DOT_MAX];                                                                                       \
+        for (int t = 0; t < 2 * T; t++) {                                                                              \
+            acc[t] = _mm256_setzero_ps();                                                                              \
+        }                                                                                                              \
+        iq_batch kb;                                                                                                   \
+        for (int64_t b = 0; b < nb; b++) {                                                                             \
+            iqsums_##suffix(w + b * (bytes), b, nb, xq, xs, T, &kb, (int)(b & 15));                                    \
+            if ((b & 15) == 15) {                                                                                      \
+                iq_flush(&kb, 16, b - 15, xq, xs, nb, T, form, acc);                                                   \
+            }                                                                                                          \
+        }                                                                                                              \
+        if (nb & 15) {                                                                                                 \
+            iq_flush(&kb, (int)(nb & 15), nb & ~(int64_t)15, xq, xs, nb, T, form, acc);                               \
+        }                                                                                                              \
+        for (int t = 0; t < T; t++) {                                                                                  \
+            out[t * os] = sum16(acc[2 * t], acc[2 * t + 1]);                                                           \
+        }                                                                                                              \
+    }                                                                                                                  \
+    /* Rows of at most 8 super-blocks share one f32 scaling: slot s (of 16) is super-block s % P of row r0 + s / P. */\
+    INLINE void iqmultirow_##suffix(const uint8_t *w, int64_t row_bytes, int64_t r0, int R, const int P, int nb,       \
+                                    const uint8_t *xq, int64_t xs, const int T, float *out, int64_t os) {              \
+        iq_batch kb;                                                                                                   \
+        memset(&kb, 0, sizeof kb); /* unused slots: scales and sums 0, adding exactly 0 */                           \
+        for (int rl = 0; rl < R; rl++) {                                                                               \
+            for (int b = 0; b < nb; b++) {                                                                             \
+                iqsums_##suffix(w + (r0 + rl) * row_bytes + b * (bytes), b, nb, xq, xs, T, &kb, rl * P + b);          \
+            }                                                                                                          \
+        }                                                                                                              \
+        const __m256i have = _mm256_cmpgt_epi32(_mm256_set1_epi32(nb), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));     \
+        const __m256i blk = _mm256_and_si256(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(P - 1));     \
+        for (int t = 0; t < T; t++) {                                                                                  \
+            const __m256 dx8 = _mm256_maskload_ps((const float *)(xq + t * xs + 256 * nb), have);                      \
+            const __m256 dx = _mm256_permutevar8x32_ps(dx8, blk); /* slot 8h + i: block i % P */                      \
+            for (int h = 0; h < 2; h++) {                                                                              \
+                const __m256 c = iq_formula(_mm256_loadu_ps(kb.dw + 8 * h), dx,                                        \
+                                            _mm256_loadu_si256((const __m256i *)(kb.isum[t] + 8 * h)), form);          \
+                const __m256 v = row_sums8(_mm256_add_ps(_mm256_setzero_ps(), c), P);                                  \
+                store_rows8(v, P, h * (8 / P), R, out + t * os + r0);                                                  \
+            }                                                                                                          \
+        }                                                                                                              \
+    }                                                                                                                  \
+    INLINE void rows_##suffix##_t(const uint8_t *w, int64_t row_bytes, int64_t n_rows, int64_t nb, const uint8_t *xq,  \
+                                  int64_t xs, float *out, int64_t os, const int T) {                                   \
+        if (nb <= 8) {                                                                                                 \
+            const int P = nb == 1 ? 1 : nb == 2 ? 2 : nb <= 4 ? 4 : 8;                                                 \
+            for (int64_t r0 = 0; r0 < n_rows; r0 += 16 / P) {                                                          \
+                const int R = (int)(n_rows - r0 < 16 / P ? n_rows - r0 : 16 / P);                                      \
+                switch (P) {                                                                                           \
+                case 1: iqmultirow_##suffix(w, row_bytes, r0, R, 1, (int)nb, xq, xs, T, out, os); break;               \
+                case 2: iqmultirow_##suffix(w, row_bytes, r0, R, 2, (int)nb, xq, xs, T, out, os); break;               \
+                case 4: iqmultirow_##suffix(w, row_bytes, r0, R, 4, (int)nb, xq, xs, T, out, os); break;               \
+                default: iqmultirow_##suffix(w, row_bytes, r0, R, 8, (int)nb, xq, xs, T, out, os); break;              \
+                }                                                                                                      \
+            }                                                                                                          \
+            return;                                                                                                    \
+        }                                                                                                              \
+        for (int64_t r = 0; r < n_rows; r++) {                                                                         \
+            dot_##suffix##_t(w + r * row_bytes, nb, xq, xs, out + r, os, T);                                           \
+        }                                                                                                              \
+    }                                                                                                                  \
+    DEFINE_DOT_SWITCH(suffix)
+
+DEFINE_IQ(iq2_xxs, BYTES_IQ2_XXS, 0, IQ_PLAIN)
+DEFINE_IQ(iq2_xs, BYTES_IQ2_XS, 0, IQ_PLAIN)
+DEFINE_IQ(iq2_s, BYTES_IQ2_S, 0, IQ_PLAIN)
+DEFINE_IQ(iq3_xxs, BYTES_IQ3_XXS, 0, IQ_PLAIN)
+DEFINE_IQ(iq3_s, BYTES_IQ3_S, 0, IQ_PLAIN)
+DEFINE_IQ(iq1_s, BYTES_IQ1_S, 0, IQ_DELTA)
+DEFINE_IQ(iq1_m, BYTES_IQ1_M, 0, IQ_DELTA)
+DEFINE_IQ(tq1_0, BYTES_TQ1_0, 1, IQ_PLAIN)
+DEFINE_IQ(tq2_0, BYTES_TQ2_0, 1, IQ_PLAIN)
 
 const moe_q8_kernels moe_q8_kernels_avx2 = {
     .quantize = {quantize_q8s, quantize_q8k},
