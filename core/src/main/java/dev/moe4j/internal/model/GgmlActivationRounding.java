@@ -4,10 +4,12 @@ import dev.moe4j.internal.quant.GgmlType;
 
 /**
  * Rounds activations the way ggml's CPU backend does before a product with a weight of a given type (its
- * {@code vec_dot_type}, {@link GgmlType#activation()}): blocks of 32 to Q8_0 (Q8_1, the same values, for Q4_1/Q5_1),
- * blocks of 256 to Q8_K, f16 for F16 and bf16 for BF16 weights; F32 weights see the activations unchanged. The rounded values are written back as floats, so any f32-activation kernel then computes what
- * ggml's integer dot products compute, up to summation order. Used with the reference kernels; the native kernels
- * quantize in C and take the integer products themselves (dev.moe4j.internal.quant.ReferenceQ8 is their reference).
+ * {@code vec_dot_type}, {@link GgmlType#activation()}): blocks of 32 to Q8_0 (Q8_1, the same values, for Q4_1/Q5_1;
+ * MXFP4 among them), blocks of 256 to Q8_K (the K-quants, the i-quants, TQ1_0/TQ2_0), f16 for F16 and bf16 for BF16
+ * weights; F32 weights see the activations unchanged. The rounded values are written back as floats, so any
+ * f32-activation kernel then computes what ggml's integer dot products compute, up to summation order. Used with the
+ * reference kernels; the native kernels quantize in C and take the integer products themselves
+ * (dev.moe4j.internal.quant.ReferenceQ8 is their reference).
  *
  * <p>Why: a model whose router sits near a tie picks different experts when its inputs move by an 8-bit rounding, and
  * the golden logits are llama.cpp's. Rounding twice is harmless: values already on the grid map to themselves.

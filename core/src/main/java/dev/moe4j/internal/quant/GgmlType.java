@@ -8,8 +8,8 @@ import java.util.Optional;
  *
  * <p>{@link #kernels()} tells whether moe4j's kernels compute with the type; the others are known (so a file that uses
  * them is described precisely) but rejected when a model is loaded. {@link #referenceDequant()} tells whether the
- * plain-Java reference ({@link ReferenceQuant}) decodes the type: every kernel type, and a few more whose reference is
- * in place before their kernels.
+ * plain-Java reference ({@link ReferenceQuant}) decodes the type: every kernel type (a type may have its reference
+ * before its kernels, {@code Support.REFERENCE}; none has now).
  */
 public enum GgmlType {
     F32(0, 1, 4, Support.KERNELS, Activation.F32),
@@ -26,24 +26,24 @@ public enum GgmlType {
     Q5_K(13, 256, 176, Support.KERNELS, Activation.Q8_K),
     Q6_K(14, 256, 210, Support.KERNELS, Activation.Q8_K),
     Q8_K(15, 256, 292, Support.NONE, Activation.NONE),
-    IQ2_XXS(16, 256, 66, Support.REFERENCE, Activation.Q8_K),
-    IQ2_XS(17, 256, 74, Support.REFERENCE, Activation.Q8_K),
-    IQ3_XXS(18, 256, 98, Support.REFERENCE, Activation.Q8_K),
-    IQ1_S(19, 256, 50, Support.REFERENCE, Activation.Q8_K),
+    IQ2_XXS(16, 256, 66, Support.KERNELS, Activation.Q8_K),
+    IQ2_XS(17, 256, 74, Support.KERNELS, Activation.Q8_K),
+    IQ3_XXS(18, 256, 98, Support.KERNELS, Activation.Q8_K),
+    IQ1_S(19, 256, 50, Support.KERNELS, Activation.Q8_K),
     IQ4_NL(20, 32, 18, Support.KERNELS, Activation.Q8_0),
-    IQ3_S(21, 256, 110, Support.REFERENCE, Activation.Q8_K),
-    IQ2_S(22, 256, 82, Support.REFERENCE, Activation.Q8_K),
+    IQ3_S(21, 256, 110, Support.KERNELS, Activation.Q8_K),
+    IQ2_S(22, 256, 82, Support.KERNELS, Activation.Q8_K),
     IQ4_XS(23, 256, 136, Support.KERNELS, Activation.Q8_K),
     I8(24, 1, 1, Support.NONE, Activation.NONE),
     I16(25, 1, 2, Support.NONE, Activation.NONE),
     I32(26, 1, 4, Support.NONE, Activation.NONE),
     I64(27, 1, 8, Support.NONE, Activation.NONE),
     F64(28, 1, 8, Support.NONE, Activation.NONE),
-    IQ1_M(29, 256, 56, Support.REFERENCE, Activation.Q8_K),
+    IQ1_M(29, 256, 56, Support.KERNELS, Activation.Q8_K),
     BF16(30, 1, 2, Support.KERNELS, Activation.BF16),
-    TQ1_0(34, 256, 54, Support.REFERENCE, Activation.Q8_K),
-    TQ2_0(35, 256, 66, Support.REFERENCE, Activation.Q8_K),
-    MXFP4(39, 32, 17, Support.REFERENCE, Activation.Q8_0);
+    TQ1_0(34, 256, 54, Support.KERNELS, Activation.Q8_K),
+    TQ2_0(35, 256, 66, Support.KERNELS, Activation.Q8_K),
+    MXFP4(39, 32, 17, Support.KERNELS, Activation.Q8_0);
 
     private static final GgmlType[] BY_ID = new GgmlType[64];
 
