@@ -10,19 +10,24 @@
 #   2. build       CPU + CUDA libraries, tests and benchmark with MOE_CUDA=ON (no nvcc = failure), Release, all cores
 #   3. tests       ctest: the CPU self-tests, the host-only CUDA test, the CPU-emulation run of the CUDA self-test, and
 #                  cuda_selftest ON THE GPU with MOE_CUDA_REQUIRE_DEVICE=1 (so it cannot pass by skipping): every CUDA
-#                  op against libmoe4j on random inputs, all formats, odd/even sizes (tolerances: cuda_selftest.c)
+#                  op against libmoe4j on random inputs, odd/even sizes (tolerances: cuda_selftest.c), every format of
+#                  src/cuda_formats.def (the i-quants IQ1_S..IQ3_S, TQ1_0/TQ2_0 and MXFP4 included; each must report
+#                  its "done" line with 0 failures)
 #   4. sanitizers  compute-sanitizer memcheck and racecheck on cuda_selftest, when the tool runs on this machine
 #                  (it refuses the device on gVisor hosts: reported as "unavailable", not as a failure)
-#   5. bench       cuda_bench: matvec GB/s per format on ~1 GiB weights beside the H200's ~4800 GB/s, a 512-token
-#                  prefill matmul, and a DeepSeek-V2-Lite MoE layer at decode and prefill
+#   5. bench       cuda_bench: matvec GB/s per format (all of them) on ~1 GiB weights beside the H200's ~4800 GB/s,
+#                  512-token prefill matmuls (Q4_K, IQ2_XXS, MXFP4), and a DeepSeek-V2-Lite MoE layer at decode and
+#                  prefill
 #   6. java-build  the whole Maven build with -Dmoe4j.cuda=ON (JDK 25 and Maven needed; MVN_FLAGS=-o offline)
 #   7. java-gpu    the Java tests of the GPU path on the real libmoe4j_cuda.so with -Dmoe4j.backend=cuda: the golden
 #                  deepseek2 models through the hybrid kernels against the CPU path and llama.cpp
-#                  (CudaEmulationGoldenTest, which runs on the emulation elsewhere), one product per weight type
-#                  (CudaModelKernelsTest), the loader's plan (ModelLoaderGpuTest) and Model.builder().gpuMemoryBudget
+#                  (CudaEmulationGoldenTest, which runs on the emulation elsewhere), one product per weight type, the
+#                  new formats included (CudaModelKernelsTest), the planner's GPU types against the library
+#                  (GpuInventoryTest), the loader's plan (ModelLoaderGpuTest) and Model.builder().gpuMemoryBudget
 #                  on the GPU (GpuBudgetApiTest); none may be skipped but GpuBudgetApiTest's CPU-only case
 #   8. java-bench  a DeepSeek-V2-Lite-shaped random model with $SYNTH_LAYERS layers (CLI `synth`), `moe4j bench` prefill
-#                  and decode on the CPU, then on the hybrid GPU path with everything placed and with a 2 GiB budget
+#                  and decode on the CPU, then on the hybrid GPU path with everything placed and with a 2 GiB budget;
+#                  then the same shape as an i-quant mix (IQ1_S experts, IQ2_XXS down projections) on the CPU and GPU
 #
 # Without a JDK, Maven or network (the project's device machines have CUDA, CMake and Python only), the Java steps use
 # <repo>/.gpu-bundle made beforehand by gpu-bundle.sh (a jlinked JDK 25 runtime, the CLI jar, the compiled tests, the
@@ -79,9 +84,28 @@ build_all() {
 }
 
 tests() {
+  local out
+  out="$(mktemp)"
   MOE_CUDA_REQUIRE_DEVICE=1 ctest --test-dir "$build" --output-on-failure --timeout 240 &&
     # ctest hides a passing test's output: show what the GPU run compared, on which device
-    MOE_CUDA_REQUIRE_DEVICE=1 "$build/cuda/moe4j_cuda_selftest"
+    MOE_CUDA_REQUIRE_DEVICE=1 "$build/cuda/moe4j_cuda_selftest" | tee "$out" &&
+    every_format_ran "$out"
+  local rc=$?
+  rm -f "$out"
+  return $rc
+}
+
+# Every row of cuda_formats.def went through the GPU self-test without a failure.
+every_format_ran() {
+  local name missing=()
+  for name in $(sed -nE 's/^MOE_CUDA_FORMAT\(([A-Z0-9_]+),.*/\1/p' "$here/src/cuda_formats.def"); do
+    grep -q "^cuda_selftest: $name done (0 failures so far)" "$1" || missing+=("$name")
+  done
+  if [ ${#missing[@]} -ne 0 ]; then
+    echo "formats not tested cleanly on the GPU: ${missing[*]}"
+    return 1
+  fi
+  echo "all $(grep -c '^MOE_CUDA_FORMAT(' "$here/src/cuda_formats.def") formats of cuda_formats.def tested on the GPU"
 }
 
 sanitizers() {
@@ -172,7 +196,7 @@ java_gpu() {
   fi
   rm -rf "$reports"
   (cd "$repo" && timeout "${JAVA_STEP_TIMEOUT:-200}" mvn -B -ntp ${MVN_FLAGS:-} -pl core test \
-    -Dtest='CudaEmulationGoldenTest,CudaModelKernelsTest,ModelLoaderGpuTest,GpuBudgetApiTest' \
+    -Dtest='CudaEmulationGoldenTest,CudaModelKernelsTest,GpuInventoryTest,ModelLoaderGpuTest,GpuBudgetApiTest' \
     -Dsurefire.failIfNoSpecifiedTests=false -Dmoe4j.test.cudaGpuLibrary="$lib" -Dmoe4j.cuda.library="$lib" \
     -Dmoe4j.backend=cuda -Dmoe4j.native.library="$cpu") | grep -vE '^\[INFO\] (Download|---|$)' | tail -60
   local rc=${PIPESTATUS[0]}
@@ -196,6 +220,7 @@ java_gpu_bundle() {
     -cp "$bundle/lib/moe4j.jar:$bundle/lib/core-tests.jar" \
     --select-class dev.moe4j.internal.model.CudaEmulationGoldenTest \
     --select-class dev.moe4j.internal.model.CudaModelKernelsTest \
+    --select-class dev.moe4j.internal.gpu.GpuInventoryTest \
     --select-class dev.moe4j.internal.generate.ModelLoaderGpuTest \
     --select-class dev.moe4j.GpuBudgetApiTest >"$log" 2>&1
   local rc=$?
@@ -230,6 +255,16 @@ java_bench() {
   "${java[@]}" -Dmoe4j.backend=cuda -Dmoe4j.cuda.library="$lib" -jar "$jar" "${bench[@]}" --gpu-budget 2GiB
   local rc=$?
   rm -f "$model"
+  # the same shape as a DeepSeek "dynamic" i-quant mix: IQ1_S experts, IQ2_XXS expert down projections, Q4_K elsewhere
+  local iq=${BUILD:-/tmp/moe4j-cuda-build}/v2lite-iq-synth.gguf
+  local iq_bench=(bench -m "$iq" -p 128 -n 16 -r 2 --warmup 0.5 --probe-mib 0 -t "$(nproc)")
+  "${java[@]}" -jar "$jar" synth "$iq" --shape deepseek-v2-lite --layers "${SYNTH_LAYERS:-6}" --type Q4_K \
+    --expert-type IQ1_S --tensor-type ffn_down_exps=IQ2_XXS || return 1
+  echo "--- CPU, i-quant mix"
+  "${java[@]}" -Dmoe4j.backend=cpu -jar "$jar" "${iq_bench[@]}" || rc=1
+  echo "--- GPU, i-quant mix, everything placed"
+  "${java[@]}" -Dmoe4j.backend=cuda -Dmoe4j.cuda.library="$lib" -jar "$jar" "${iq_bench[@]}" --gpu-budget 100GiB || rc=1
+  rm -f "$iq"
   return $rc
 }
 

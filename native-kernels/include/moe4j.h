@@ -6,8 +6,8 @@
  *   - Every function that can fail returns an int status: MOE_OK (0) or a negative MOE_ERR_*; moe_status_str() names it.
  *     Nothing here calls abort() or exit(), and bad arguments are reported, never trusted.
  *   - Pointers come with explicit element counts, row sizes in bytes and strides in elements.
- *   - Weight types are ggml type ids (GGUF tensor type field): 0 F32, 1 F16, 2 Q4_0, 3 Q4_1, 6 Q5_0, 7 Q5_1, 8 Q8_0,
- *     10 Q2_K, 11 Q3_K, 12 Q4_K, 13 Q5_K, 14 Q6_K, 20 IQ4_NL, 23 IQ4_XS, 30 BF16.
+ *   - Weight types are ggml type ids (GGUF tensor type field); the ones these kernels take are the rows of
+ *     src/formats.def (moe_type_block answers for any id).
  *   - Matrices follow GGUF: a weight of `rows` rows, each `cols` elements stored as cols/block_elems blocks in `row_bytes`
  *     bytes; y[r] = dot(row r, x).
  *
@@ -63,7 +63,10 @@ MOE_API int moe_type_block(int type, int64_t *block_elems, int64_t *block_bytes)
 typedef struct moe_ctx moe_ctx;
 
 /* level: one of MOE_CPU_* (must be <= moe_cpu_detect(), else MOE_ERR_UNSUPPORTED_CPU), or -1 for the best.
- * n_threads: total threads doing work, the caller included (1 = no workers), 1..256. */
+ * n_threads: total threads doing work, the caller included (1 = no workers), 1..256.
+ * MOE_ERR_UNSUPPORTED_TYPE if this build's tables for the level lack a kernel of some format (a broken build); a SIMD
+ * level may lack only the 8-bit-activation product of some quantized format, whose products (moe_tensor_q8_matmul,
+ * moe_tensor_matmul_ggml, moe_ffn_experts, moe_tensor_matvec_batch) then return MOE_ERR_UNSUPPORTED_TYPE there. */
 MOE_API int moe_ctx_create(int level, int n_threads, moe_ctx **out);
 /* Stops and joins the workers and frees the context. NULL is allowed. */
 MOE_API int moe_ctx_destroy(moe_ctx *ctx);

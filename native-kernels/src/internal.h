@@ -11,31 +11,24 @@
 #include "moe4j.h"
 
 /* ---- weight types --------------------------------------------------------------------------------------------------
- * Kernel tables are indexed by a dense internal index, not by the sparse ggml id. */
+ * One row per format in formats.def. Kernel tables are indexed by a dense internal index, not by the sparse ggml id. */
+
+/* Which quantized-activation format a weight type multiplies with (formats.def's last column). */
+enum moe_q8_family { MOE_Q8_NONE = -1, MOE_Q8_SMALL = 0 /* Q8_0/Q8_1, 32 */, MOE_Q8_K = 1 /* Q8_K, 256 */ };
+
 enum moe_type_index {
-    MOE_T_F32,
-    MOE_T_F16,
-    MOE_T_BF16,
-    MOE_T_Q4_0,
-    MOE_T_Q4_1,
-    MOE_T_Q5_0,
-    MOE_T_Q5_1,
-    MOE_T_Q8_0,
-    MOE_T_Q2_K,
-    MOE_T_Q3_K,
-    MOE_T_Q4_K,
-    MOE_T_Q5_K,
-    MOE_T_Q6_K,
-    MOE_T_IQ4_NL,
-    MOE_T_IQ4_XS,
+#define MOE_FORMAT(name, id, elems, bytes, family) MOE_T_##name,
+#include "formats.def"
+#undef MOE_FORMAT
     MOE_N_TYPES
 };
 
 typedef struct moe_type_info {
-    int ggml_id;        /* GGUF tensor type id */
+    int ggml_id;         /* GGUF tensor type id */
     int64_t block_elems; /* elements per block */
     int64_t block_bytes; /* bytes per block */
     const char *name;
+    int q8_family; /* enum moe_q8_family */
 } moe_type_info;
 
 /* Geometry of internal type index i (0 <= i < MOE_N_TYPES). */
@@ -59,11 +52,21 @@ typedef void (*moe_dotn_fn)(const void *row, int64_t n_blocks, const float *x, i
 typedef void (*moe_gemm_fn)(const float *w, int64_t w_stride, int n_rows, const float *x, int64_t x_stride,
                             int64_t n_tok, int64_t k_len, float *y, int64_t y_stride, int accumulate);
 
+/* The f32-activation kernels of one format at one level. */
+typedef struct moe_format_kernels {
+    moe_dequant_fn dequant;
+    moe_dot_fn dot;
+    moe_dotn_fn dotn;
+} moe_format_kernels;
+
+/* One table row of a level's f32 kernels, for a format whose functions are named dq_<s>, dot_<s>, dotn_<s>. */
+#define MOE_F32_ROW(name, s) [MOE_T_##name] = {dq_##s, dot_##s, dotn_##s}
+/* One table row of a level's 8-bit-activation products, for a format whose product is named q8dot_<s>. */
+#define MOE_Q8_ROW(name, s) [MOE_T_##name] = q8dot_##s
+
 typedef struct moe_kernels {
-    int level; /* MOE_CPU_* */
-    moe_dequant_fn dequant[MOE_N_TYPES];
-    moe_dot_fn dot[MOE_N_TYPES];
-    moe_dotn_fn dotn[MOE_N_TYPES];
+    int level;                            /* MOE_CPU_* */
+    moe_format_kernels fmt[MOE_N_TYPES]; /* by internal type index; every format has all three at every level */
     int dotn_max; /* matmuls of at most this many tokens use dotn, larger ones dequantize tiles and use gemm */
     moe_gemm_fn gemm;
 } moe_kernels;
@@ -74,9 +77,6 @@ extern const moe_kernels moe_kernels_avx512;
 
 /* ---- 8-bit-activation kernels (q8_*.c; formats and arithmetic in q8_blocks.h) ---------------------------------- */
 
-/* Which quantized-activation format a weight type multiplies with. */
-enum moe_q8_family { MOE_Q8_NONE = -1, MOE_Q8_SMALL = 0 /* Q8_0/Q8_1, 32 */, MOE_Q8_K = 1 /* Q8_K, 256 */ };
-
 /* Quantizes one token row of n_blocks blocks of x into row (q8_blocks.h's layout of the family). */
 typedef void (*moe_q8_quantize_fn)(const float *x, int64_t n_blocks, uint8_t *row);
 /* out[t*out_stride + r] = dot(weight row r (at w + r*row_bytes, n_blocks blocks), activation row xq + t*xq_stride)
@@ -86,7 +86,7 @@ typedef void (*moe_q8_dot_fn)(const uint8_t *w, int64_t row_bytes, int64_t n_row
 
 typedef struct moe_q8_kernels {
     moe_q8_quantize_fn quantize[2]; /* by moe_q8_family */
-    moe_q8_dot_fn dot[MOE_N_TYPES]; /* NULL for F32, F16, BF16 */
+    moe_q8_dot_fn dot[MOE_N_TYPES]; /* NULL for the family NONE (F32, F16, BF16) */
     int dot_max;
 } moe_q8_kernels;
 

@@ -423,6 +423,51 @@ DEFINE_SUPER(q5_k, BYTES_Q5_K, SB_Q5_K)
 DEFINE_SUPER(q6_k, BYTES_Q6_K, SB_Q6_K)
 DEFINE_SUPER(iq4_xs, BYTES_IQ4_XS, SB_IQ4_XS)
 
+/* ---- formats decoded by their reference decoder (quant_blocks.h): the i-quants, TQ1_0, TQ2_0, MXFP4 -----------------
+ * A block is decoded into an aligned stack buffer by the very function the scalar level uses (so dequantize is
+ * bit-identical by construction) and the products multiply-add from there with this level's vectors. Their grids, sign
+ * tables and trits would make register decoders long for the f32 path, which only serves large batches and tests; the
+ * hot path of these formats is the 8-bit-activation product (q8_*.c). */
+
+/* Runs the reference decoder `fn` on block b and emits its 32 vectors in element order. */
+#define SB_VIA_REF(b, EMIT, fn)                                                                                        \
+    do {                                                                                                               \
+        _Alignas(32) float r_[256];                                                                                    \
+        fn((b), r_);                                                                                                   \
+        _Pragma("GCC unroll 32") for (int k_ = 0; k_ < 32; k_++) {                                                   \
+            EMIT(k_, _mm256_load_ps(r_ + 8 * k_));                                                                      \
+        }                                                                                                              \
+    } while (0)
+#define SB_IQ2_XXS(b, EMIT) SB_VIA_REF(b, EMIT, moe_dq_iq2_xxs)
+#define SB_IQ2_XS(b, EMIT) SB_VIA_REF(b, EMIT, moe_dq_iq2_xs)
+#define SB_IQ2_S(b, EMIT) SB_VIA_REF(b, EMIT, moe_dq_iq2_s)
+#define SB_IQ3_XXS(b, EMIT) SB_VIA_REF(b, EMIT, moe_dq_iq3_xxs)
+#define SB_IQ3_S(b, EMIT) SB_VIA_REF(b, EMIT, moe_dq_iq3_s)
+#define SB_IQ1_S(b, EMIT) SB_VIA_REF(b, EMIT, moe_dq_iq1_s)
+#define SB_IQ1_M(b, EMIT) SB_VIA_REF(b, EMIT, moe_dq_iq1_m)
+#define SB_TQ1_0(b, EMIT) SB_VIA_REF(b, EMIT, moe_dq_tq1_0)
+#define SB_TQ2_0(b, EMIT) SB_VIA_REF(b, EMIT, moe_dq_tq2_0)
+
+DEFINE_SUPER(iq2_xxs, BYTES_IQ2_XXS, SB_IQ2_XXS)
+DEFINE_SUPER(iq2_xs, BYTES_IQ2_XS, SB_IQ2_XS)
+DEFINE_SUPER(iq2_s, BYTES_IQ2_S, SB_IQ2_S)
+DEFINE_SUPER(iq3_xxs, BYTES_IQ3_XXS, SB_IQ3_XXS)
+DEFINE_SUPER(iq3_s, BYTES_IQ3_S, SB_IQ3_S)
+DEFINE_SUPER(iq1_s, BYTES_IQ1_S, SB_IQ1_S)
+DEFINE_SUPER(iq1_m, BYTES_IQ1_M, SB_IQ1_M)
+DEFINE_SUPER(tq1_0, BYTES_TQ1_0, SB_TQ1_0)
+DEFINE_SUPER(tq2_0, BYTES_TQ2_0, SB_TQ2_0)
+
+INLINE void mxfp4_block(const uint8_t *b, __m256 v[4]) {
+    _Alignas(32) float r[32];
+    moe_dq_mxfp4(b, r);
+    for (int k = 0; k < 4; k++) {
+        v[k] = _mm256_load_ps(r + 8 * k);
+    }
+}
+
+DEFINE_SMALL(mxfp4, mxfp4_block, BYTES_MXFP4)
+
 /* ---- F32 / F16 / BF16: 8 elements per vector, the tail one element at a time ------------------------------------ */
 
 INLINE __m256 ld8_f32(const uint8_t *p) {
@@ -662,59 +707,33 @@ static void gemm_avx2(const float *w, int64_t w_stride, int n_rows, const float 
 
 const moe_kernels moe_kernels_avx2 = {
     .level = MOE_CPU_AVX2,
-    .dequant =
+    .fmt =
         {
-            [MOE_T_F32] = dq_f32,
-            [MOE_T_F16] = dq_f16,
-            [MOE_T_BF16] = dq_bf16,
-            [MOE_T_Q4_0] = dq_q4_0,
-            [MOE_T_Q4_1] = dq_q4_1,
-            [MOE_T_Q5_0] = dq_q5_0,
-            [MOE_T_Q5_1] = dq_q5_1,
-            [MOE_T_Q8_0] = dq_q8_0,
-            [MOE_T_Q2_K] = dq_q2_k,
-            [MOE_T_Q3_K] = dq_q3_k,
-            [MOE_T_Q4_K] = dq_q4_k,
-            [MOE_T_Q5_K] = dq_q5_k,
-            [MOE_T_Q6_K] = dq_q6_k,
-            [MOE_T_IQ4_NL] = dq_iq4_nl,
-            [MOE_T_IQ4_XS] = dq_iq4_xs,
-        },
-    .dot =
-        {
-            [MOE_T_F32] = dot_f32,
-            [MOE_T_F16] = dot_f16,
-            [MOE_T_BF16] = dot_bf16,
-            [MOE_T_Q4_0] = dot_q4_0,
-            [MOE_T_Q4_1] = dot_q4_1,
-            [MOE_T_Q5_0] = dot_q5_0,
-            [MOE_T_Q5_1] = dot_q5_1,
-            [MOE_T_Q8_0] = dot_q8_0,
-            [MOE_T_Q2_K] = dot_q2_k,
-            [MOE_T_Q3_K] = dot_q3_k,
-            [MOE_T_Q4_K] = dot_q4_k,
-            [MOE_T_Q5_K] = dot_q5_k,
-            [MOE_T_Q6_K] = dot_q6_k,
-            [MOE_T_IQ4_NL] = dot_iq4_nl,
-            [MOE_T_IQ4_XS] = dot_iq4_xs,
-        },
-    .dotn =
-        {
-            [MOE_T_F32] = dotn_f32,
-            [MOE_T_F16] = dotn_f16,
-            [MOE_T_BF16] = dotn_bf16,
-            [MOE_T_Q4_0] = dotn_q4_0,
-            [MOE_T_Q4_1] = dotn_q4_1,
-            [MOE_T_Q5_0] = dotn_q5_0,
-            [MOE_T_Q5_1] = dotn_q5_1,
-            [MOE_T_Q8_0] = dotn_q8_0,
-            [MOE_T_Q2_K] = dotn_q2_k,
-            [MOE_T_Q3_K] = dotn_q3_k,
-            [MOE_T_Q4_K] = dotn_q4_k,
-            [MOE_T_Q5_K] = dotn_q5_k,
-            [MOE_T_Q6_K] = dotn_q6_k,
-            [MOE_T_IQ4_NL] = dotn_iq4_nl,
-            [MOE_T_IQ4_XS] = dotn_iq4_xs,
+            MOE_F32_ROW(F32, f32),
+            MOE_F32_ROW(F16, f16),
+            MOE_F32_ROW(BF16, bf16),
+            MOE_F32_ROW(Q4_0, q4_0),
+            MOE_F32_ROW(Q4_1, q4_1),
+            MOE_F32_ROW(Q5_0, q5_0),
+            MOE_F32_ROW(Q5_1, q5_1),
+            MOE_F32_ROW(Q8_0, q8_0),
+            MOE_F32_ROW(Q2_K, q2_k),
+            MOE_F32_ROW(Q3_K, q3_k),
+            MOE_F32_ROW(Q4_K, q4_k),
+            MOE_F32_ROW(Q5_K, q5_k),
+            MOE_F32_ROW(Q6_K, q6_k),
+            MOE_F32_ROW(IQ4_NL, iq4_nl),
+            MOE_F32_ROW(IQ4_XS, iq4_xs),
+            MOE_F32_ROW(IQ2_XXS, iq2_xxs),
+            MOE_F32_ROW(IQ2_XS, iq2_xs),
+            MOE_F32_ROW(IQ2_S, iq2_s),
+            MOE_F32_ROW(IQ3_XXS, iq3_xxs),
+            MOE_F32_ROW(IQ3_S, iq3_s),
+            MOE_F32_ROW(IQ1_S, iq1_s),
+            MOE_F32_ROW(IQ1_M, iq1_m),
+            MOE_F32_ROW(TQ1_0, tq1_0),
+            MOE_F32_ROW(TQ2_0, tq2_0),
+            MOE_F32_ROW(MXFP4, mxfp4),
         },
     .dotn_max = DOTN_MAX,
     .gemm = gemm_avx2,

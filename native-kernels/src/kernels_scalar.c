@@ -40,6 +40,16 @@ MOE_DEFINE_DQ(dq_q4_k, moe_dq_q4_k, BYTES_Q4_K, QK_K)
 MOE_DEFINE_DQ(dq_q5_k, moe_dq_q5_k, BYTES_Q5_K, QK_K)
 MOE_DEFINE_DQ(dq_q6_k, moe_dq_q6_k, BYTES_Q6_K, QK_K)
 MOE_DEFINE_DQ(dq_iq4_xs, moe_dq_iq4_xs, BYTES_IQ4_XS, QK_K)
+MOE_DEFINE_DQ(dq_iq2_xxs, moe_dq_iq2_xxs, BYTES_IQ2_XXS, QK_K)
+MOE_DEFINE_DQ(dq_iq2_xs, moe_dq_iq2_xs, BYTES_IQ2_XS, QK_K)
+MOE_DEFINE_DQ(dq_iq2_s, moe_dq_iq2_s, BYTES_IQ2_S, QK_K)
+MOE_DEFINE_DQ(dq_iq3_xxs, moe_dq_iq3_xxs, BYTES_IQ3_XXS, QK_K)
+MOE_DEFINE_DQ(dq_iq3_s, moe_dq_iq3_s, BYTES_IQ3_S, QK_K)
+MOE_DEFINE_DQ(dq_iq1_s, moe_dq_iq1_s, BYTES_IQ1_S, QK_K)
+MOE_DEFINE_DQ(dq_iq1_m, moe_dq_iq1_m, BYTES_IQ1_M, QK_K)
+MOE_DEFINE_DQ(dq_tq1_0, moe_dq_tq1_0, BYTES_TQ1_0, QK_K)
+MOE_DEFINE_DQ(dq_tq2_0, moe_dq_tq2_0, BYTES_TQ2_0, QK_K)
+MOE_DEFINE_DQ(dq_mxfp4, moe_dq_mxfp4, BYTES_MXFP4, QK_SMALL)
 
 /* ---- dot products ------------------------------------------------------------------------------------------------ */
 
@@ -99,6 +109,16 @@ DEFINE_DOT_BLOCKS(dot_q4_k, moe_dq_q4_k, BYTES_Q4_K, QK_K)
 DEFINE_DOT_BLOCKS(dot_q5_k, moe_dq_q5_k, BYTES_Q5_K, QK_K)
 DEFINE_DOT_BLOCKS(dot_q6_k, moe_dq_q6_k, BYTES_Q6_K, QK_K)
 DEFINE_DOT_BLOCKS(dot_iq4_xs, moe_dq_iq4_xs, BYTES_IQ4_XS, QK_K)
+DEFINE_DOT_BLOCKS(dot_iq2_xxs, moe_dq_iq2_xxs, BYTES_IQ2_XXS, QK_K)
+DEFINE_DOT_BLOCKS(dot_iq2_xs, moe_dq_iq2_xs, BYTES_IQ2_XS, QK_K)
+DEFINE_DOT_BLOCKS(dot_iq2_s, moe_dq_iq2_s, BYTES_IQ2_S, QK_K)
+DEFINE_DOT_BLOCKS(dot_iq3_xxs, moe_dq_iq3_xxs, BYTES_IQ3_XXS, QK_K)
+DEFINE_DOT_BLOCKS(dot_iq3_s, moe_dq_iq3_s, BYTES_IQ3_S, QK_K)
+DEFINE_DOT_BLOCKS(dot_iq1_s, moe_dq_iq1_s, BYTES_IQ1_S, QK_K)
+DEFINE_DOT_BLOCKS(dot_iq1_m, moe_dq_iq1_m, BYTES_IQ1_M, QK_K)
+DEFINE_DOT_BLOCKS(dot_tq1_0, moe_dq_tq1_0, BYTES_TQ1_0, QK_K)
+DEFINE_DOT_BLOCKS(dot_tq2_0, moe_dq_tq2_0, BYTES_TQ2_0, QK_K)
+DEFINE_DOT_BLOCKS(dot_mxfp4, moe_dq_mxfp4, BYTES_MXFP4, QK_SMALL)
 
 /* ---- multi-token dots: decode a block once, one block sum per token ------------------------------------------------ */
 
@@ -133,6 +153,16 @@ DEFINE_DOTN_BLOCKS(dotn_q4_k, moe_dq_q4_k, BYTES_Q4_K, QK_K)
 DEFINE_DOTN_BLOCKS(dotn_q5_k, moe_dq_q5_k, BYTES_Q5_K, QK_K)
 DEFINE_DOTN_BLOCKS(dotn_q6_k, moe_dq_q6_k, BYTES_Q6_K, QK_K)
 DEFINE_DOTN_BLOCKS(dotn_iq4_xs, moe_dq_iq4_xs, BYTES_IQ4_XS, QK_K)
+DEFINE_DOTN_BLOCKS(dotn_iq2_xxs, moe_dq_iq2_xxs, BYTES_IQ2_XXS, QK_K)
+DEFINE_DOTN_BLOCKS(dotn_iq2_xs, moe_dq_iq2_xs, BYTES_IQ2_XS, QK_K)
+DEFINE_DOTN_BLOCKS(dotn_iq2_s, moe_dq_iq2_s, BYTES_IQ2_S, QK_K)
+DEFINE_DOTN_BLOCKS(dotn_iq3_xxs, moe_dq_iq3_xxs, BYTES_IQ3_XXS, QK_K)
+DEFINE_DOTN_BLOCKS(dotn_iq3_s, moe_dq_iq3_s, BYTES_IQ3_S, QK_K)
+DEFINE_DOTN_BLOCKS(dotn_iq1_s, moe_dq_iq1_s, BYTES_IQ1_S, QK_K)
+DEFINE_DOTN_BLOCKS(dotn_iq1_m, moe_dq_iq1_m, BYTES_IQ1_M, QK_K)
+DEFINE_DOTN_BLOCKS(dotn_tq1_0, moe_dq_tq1_0, BYTES_TQ1_0, QK_K)
+DEFINE_DOTN_BLOCKS(dotn_tq2_0, moe_dq_tq2_0, BYTES_TQ2_0, QK_K)
+DEFINE_DOTN_BLOCKS(dotn_mxfp4, moe_dq_mxfp4, BYTES_MXFP4, QK_SMALL)
 
 #define DEFINE_DOTN_PLAIN(name, decode_group)                                                                          \
     static void name(const void *row, int64_t n, const float *x, int64_t xs, int n_tok, float *out, int64_t os) {      \
@@ -175,59 +205,33 @@ static void gemm_scalar(const float *w, int64_t w_stride, int n_rows, const floa
 
 const moe_kernels moe_kernels_scalar = {
     .level = MOE_CPU_SCALAR,
-    .dequant =
+    .fmt =
         {
-            [MOE_T_F32] = dq_f32,
-            [MOE_T_F16] = dq_f16,
-            [MOE_T_BF16] = dq_bf16,
-            [MOE_T_Q4_0] = dq_q4_0,
-            [MOE_T_Q4_1] = dq_q4_1,
-            [MOE_T_Q5_0] = dq_q5_0,
-            [MOE_T_Q5_1] = dq_q5_1,
-            [MOE_T_Q8_0] = dq_q8_0,
-            [MOE_T_Q2_K] = dq_q2_k,
-            [MOE_T_Q3_K] = dq_q3_k,
-            [MOE_T_Q4_K] = dq_q4_k,
-            [MOE_T_Q5_K] = dq_q5_k,
-            [MOE_T_Q6_K] = dq_q6_k,
-            [MOE_T_IQ4_NL] = dq_iq4_nl,
-            [MOE_T_IQ4_XS] = dq_iq4_xs,
-        },
-    .dot =
-        {
-            [MOE_T_F32] = dot_f32,
-            [MOE_T_F16] = dot_f16,
-            [MOE_T_BF16] = dot_bf16,
-            [MOE_T_Q4_0] = dot_q4_0,
-            [MOE_T_Q4_1] = dot_q4_1,
-            [MOE_T_Q5_0] = dot_q5_0,
-            [MOE_T_Q5_1] = dot_q5_1,
-            [MOE_T_Q8_0] = dot_q8_0,
-            [MOE_T_Q2_K] = dot_q2_k,
-            [MOE_T_Q3_K] = dot_q3_k,
-            [MOE_T_Q4_K] = dot_q4_k,
-            [MOE_T_Q5_K] = dot_q5_k,
-            [MOE_T_Q6_K] = dot_q6_k,
-            [MOE_T_IQ4_NL] = dot_iq4_nl,
-            [MOE_T_IQ4_XS] = dot_iq4_xs,
-        },
-    .dotn =
-        {
-            [MOE_T_F32] = dotn_f32,
-            [MOE_T_F16] = dotn_f16,
-            [MOE_T_BF16] = dotn_bf16,
-            [MOE_T_Q4_0] = dotn_q4_0,
-            [MOE_T_Q4_1] = dotn_q4_1,
-            [MOE_T_Q5_0] = dotn_q5_0,
-            [MOE_T_Q5_1] = dotn_q5_1,
-            [MOE_T_Q8_0] = dotn_q8_0,
-            [MOE_T_Q2_K] = dotn_q2_k,
-            [MOE_T_Q3_K] = dotn_q3_k,
-            [MOE_T_Q4_K] = dotn_q4_k,
-            [MOE_T_Q5_K] = dotn_q5_k,
-            [MOE_T_Q6_K] = dotn_q6_k,
-            [MOE_T_IQ4_NL] = dotn_iq4_nl,
-            [MOE_T_IQ4_XS] = dotn_iq4_xs,
+            MOE_F32_ROW(F32, f32),
+            MOE_F32_ROW(F16, f16),
+            MOE_F32_ROW(BF16, bf16),
+            MOE_F32_ROW(Q4_0, q4_0),
+            MOE_F32_ROW(Q4_1, q4_1),
+            MOE_F32_ROW(Q5_0, q5_0),
+            MOE_F32_ROW(Q5_1, q5_1),
+            MOE_F32_ROW(Q8_0, q8_0),
+            MOE_F32_ROW(Q2_K, q2_k),
+            MOE_F32_ROW(Q3_K, q3_k),
+            MOE_F32_ROW(Q4_K, q4_k),
+            MOE_F32_ROW(Q5_K, q5_k),
+            MOE_F32_ROW(Q6_K, q6_k),
+            MOE_F32_ROW(IQ4_NL, iq4_nl),
+            MOE_F32_ROW(IQ4_XS, iq4_xs),
+            MOE_F32_ROW(IQ2_XXS, iq2_xxs),
+            MOE_F32_ROW(IQ2_XS, iq2_xs),
+            MOE_F32_ROW(IQ2_S, iq2_s),
+            MOE_F32_ROW(IQ3_XXS, iq3_xxs),
+            MOE_F32_ROW(IQ3_S, iq3_s),
+            MOE_F32_ROW(IQ1_S, iq1_s),
+            MOE_F32_ROW(IQ1_M, iq1_m),
+            MOE_F32_ROW(TQ1_0, tq1_0),
+            MOE_F32_ROW(TQ2_0, tq2_0),
+            MOE_F32_ROW(MXFP4, mxfp4),
         },
     .dotn_max = DOTN_MAX,
     .gemm = gemm_scalar,

@@ -3,10 +3,11 @@
  * products of every weight format with them. Included by the three q8_*.c level files; everything here is static inline.
  *
  * Which activation format a weight type uses (ggml's vec_dot_type):
- *   Q8_0 family, 32-element blocks: Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, IQ4_NL. ggml pairs Q4_1/Q5_1 with Q8_1, whose quants
- *     and scale are the Q8_0 ones plus s = fp16(d * sum(q)); one row format carries both, so any of these six weight
- *     types can use the same quantized activations.
- *   Q8_K family, 256-element super-blocks: Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_XS.
+ *   Q8_0 family, 32-element blocks: Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, IQ4_NL, MXFP4. ggml pairs Q4_1/Q5_1 with Q8_1, whose
+ *     quants and scale are the Q8_0 ones plus s = fp16(d * sum(q)); one row format carries both, so any of these seven
+ *     weight types can use the same quantized activations.
+ *   Q8_K family, 256-element super-blocks: Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_XS, IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS,
+ *     IQ3_S, IQ1_S, IQ1_M, TQ1_0, TQ2_0.
  *
  * Quantization (facts from ggml's x86 quantize_row_q8_0/q8_1 and quantize_row_q8_K_ref):
  *   Q8_0/Q8_1 block of 32: amax = max|x|, d = amax/127 (f32), stored as fp16(d) (round to nearest even);
@@ -27,6 +28,19 @@
  * into 16 f32 lanes, block b into lane b % 16, each lane in block order; the 16 lanes are summed at the end in a fixed
  * tree (moe_q8_sum16). SIMD code computes 16 blocks' integer sums at once and scales them with the same f32 operations,
  * so every level returns the same float. It differs from ggml's SIMD code only in float summation order.
+ *
+ * The per-block formulas of the i-quant, ternary and MXFP4 formats (fp16(d) = the block's f16 scale, dx = the
+ * activation block's d; the integer sums are moe_isum_* below, ggml's generic vec_dot sums):
+ *   IQ2_XXS, IQ2_XS, IQ2_S: moe_q8_scaled(0.125f * fp16(d), dx, isum), isum = sum over sub-blocks of
+ *     (2*ls + 1) * sum(grid * sign * q) (ls per 32 for IQ2_XXS, per 16 for IQ2_XS / IQ2_S);
+ *   IQ3_XXS: moe_q8_scaled(0.25f * fp16(d), dx, isum), the same sum with ls per 32;
+ *   IQ3_S: moe_q8_scaled(fp16(d), dx, isum), isum = sum of (2*s + 1) * sum(grid * sign * q) per 32;
+ *   IQ1_S: moe_q8_scaled_iq1(fp16(d), dx, sumi, sumi1), sumi = sum of (2*s + 1) * sum(grid * q) per 32, sumi1 = sum of
+ *     (2*s + 1) * (+-1) * (the sub-block's two bsums);
+ *   IQ1_M: moe_q8_scaled_iq1(fp16(scale from the 4 scale words), dx, sumi1, sumi2), per half sub-block of 16:
+ *     sumi1 += (2*s + 1) * sum(grid * q), sumi2 += (2*s + 1) * sum over its two points of (+-1) * sum(q of the point);
+ *   TQ1_0, TQ2_0: moe_q8_scaled(fp16(d), dx, isum), isum = sum of (trit - 1) * q;
+ *   MXFP4: moe_q8_scaled(e8m0_half(e), dx, isum), isum = sum of kvalues_mxfp4[code] * q.
  */
 #ifndef MOE4J_Q8_BLOCKS_H
 #define MOE4J_Q8_BLOCKS_H
@@ -166,6 +180,15 @@ static inline float moe_q8_scaled_k(float dw, float dminw, float dx, int32_t isu
     const float a = D * (float)isum;
     const float b = M * (float)summs;
     return a - b;
+}
+
+/* c = (dw*dx) * (sumi + 0.125 * sumi1) (IQ1_S, IQ1_M: ggml's d * (sumi + IQ1_DELTA * sumi1), the delta term's sum
+ * scaled in f32 and added to the converted integer sum) */
+static inline float moe_q8_scaled_iq1(float dw, float dx, int32_t sumi, int32_t sumi1) {
+    const float D = dw * dx;
+    const float t = MOE_IQ1_DELTA * (float)sumi1;
+    const float u = (float)sumi + t;
+    return D * u;
 }
 
 /* ---- reference quantizers (one token row) ------------------------------------------------------------------------ */
@@ -396,6 +419,205 @@ static inline int32_t moe_isum_iq4_xs(const uint8_t *b, const int8_t *q) {
             sub += moe_kvalues_iq4nl[qs[j] & 0x0F] * q[32 * ib + j] + moe_kvalues_iq4nl[qs[j] >> 4] * q[32 * ib + 16 + j];
         }
         s += (ls - 32) * sub;
+    }
+    return s;
+}
+
+/* ---- i-quant, ternary and MXFP4 integer sums (ggml's generic vec_dot sums; q = the block's 256 or 32 quants) --- */
+
+/* sum over j < width of grid[j] * q[j] * (bit j of signs ? -1 : 1): one grid point against its activation quants. */
+static inline int32_t moe_isum_signed_point(const uint8_t *grid, int width, unsigned signs, const int8_t *q) {
+    int32_t s = 0;
+    for (int j = 0; j < width; j++) {
+        s += grid[j] * q[j] * ((signs & moe_kmask_iq2xs[j]) ? -1 : 1);
+    }
+    return s;
+}
+
+/* IQ2_XXS: sum over the 8 sub-blocks of (2*s + 1) * sum(grid * sign * q). */
+static inline int32_t moe_isum_iq2_xxs(const uint8_t *b, const int8_t *q) {
+    int32_t s = 0;
+    for (int ib = 0; ib < 8; ib++) {
+        const uint8_t *qs = b + 2 + 8 * ib;
+        const uint32_t aux = moe_rd_u32(qs + 4);
+        int32_t sub = 0;
+        for (int l = 0; l < 4; l++) {
+            sub += moe_isum_signed_point((const uint8_t *)(moe_iq2xxs_grid + qs[l]), 8,
+                                         moe_ksigns_iq2xs[(aux >> (7 * l)) & 127], q + 32 * ib + 8 * l);
+        }
+        s += (int32_t)(2 * (aux >> 28) + 1) * sub;
+    }
+    return s;
+}
+
+/* IQ2_XS: per half sub-block (16 weights) (2*s + 1) * sum(grid * sign * q). */
+static inline int32_t moe_isum_iq2_xs(const uint8_t *b, const int8_t *q) {
+    int32_t s = 0;
+    for (int ib = 0; ib < 8; ib++) {
+        const unsigned sc = b[66 + ib];
+        for (int h = 0; h < 2; h++) {
+            int32_t sub = 0;
+            for (int l = 2 * h; l < 2 * h + 2; l++) {
+                const unsigned v = moe_rd_u16(b + 2 + 2 * (4 * ib + l));
+                sub += moe_isum_signed_point((const uint8_t *)(moe_iq2xs_grid + (v & 511)), 8, moe_ksigns_iq2xs[v >> 9],
+                                             q + 32 * ib + 8 * l);
+            }
+            s += (int32_t)(2 * ((sc >> (4 * h)) & 0x0F) + 1) * sub;
+        }
+    }
+    return s;
+}
+
+/* IQ2_S: as IQ2_XS, with 10-bit indices and explicit sign bytes. */
+static inline int32_t moe_isum_iq2_s(const uint8_t *b, const int8_t *q) {
+    int32_t s = 0;
+    for (int ib = 0; ib < 8; ib++) {
+        const unsigned sc = b[74 + ib], qh = b[66 + ib];
+        for (int h = 0; h < 2; h++) {
+            int32_t sub = 0;
+            for (int l = 2 * h; l < 2 * h + 2; l++) {
+                const int k = 4 * ib + l;
+                const unsigned point = b[2 + k] | (((qh >> (2 * l)) & 3u) << 8);
+                sub += moe_isum_signed_point((const uint8_t *)(moe_iq2s_grid + point), 8, b[34 + k], q + 8 * k);
+            }
+            s += (int32_t)(2 * ((sc >> (4 * h)) & 0x0F) + 1) * sub;
+        }
+    }
+    return s;
+}
+
+/* IQ3_XXS: sum over the 8 sub-blocks of (2*s + 1) * sum(grid * sign * q), 4-wide points. */
+static inline int32_t moe_isum_iq3_xxs(const uint8_t *b, const int8_t *q) {
+    int32_t s = 0;
+    for (int ib = 0; ib < 8; ib++) {
+        const uint32_t aux = moe_rd_u32(b + 66 + 4 * ib);
+        const uint8_t *qs = b + 2 + 8 * ib;
+        int32_t sub = 0;
+        for (int l = 0; l < 4; l++) {
+            const unsigned signs = moe_ksigns_iq2xs[(aux >> (7 * l)) & 127];
+            const int8_t *ql = q + 32 * ib + 8 * l;
+            sub += moe_isum_signed_point((const uint8_t *)(moe_iq3xxs_grid + qs[2 * l]), 4, signs, ql);
+            sub += moe_isum_signed_point((const uint8_t *)(moe_iq3xxs_grid + qs[2 * l + 1]), 4, signs >> 4, ql + 4);
+        }
+        s += (int32_t)(2 * (aux >> 28) + 1) * sub;
+    }
+    return s;
+}
+
+/* IQ3_S: sum over the 8 sub-blocks of (2*s + 1) * sum(grid * sign * q). */
+static inline int32_t moe_isum_iq3_s(const uint8_t *b, const int8_t *q) {
+    int32_t s = 0;
+    for (int ib = 0; ib < 8; ib++) {
+        const unsigned sc = (b[106 + ib / 2] >> (4 * (ib % 2))) & 0x0F, qh = b[66 + ib];
+        const uint8_t *qs = b + 2 + 8 * ib;
+        int32_t sub = 0;
+        for (int l = 0; l < 4; l++) {
+            const unsigned p1 = qs[2 * l] | (((qh >> (2 * l)) & 1u) << 8);
+            const unsigned p2 = qs[2 * l + 1] | (((qh >> (2 * l + 1)) & 1u) << 8);
+            const unsigned signs = b[74 + 4 * ib + l];
+            const int8_t *ql = q + 32 * ib + 8 * l;
+            sub += moe_isum_signed_point((const uint8_t *)(moe_iq3s_grid + p1), 4, signs, ql);
+            sub += moe_isum_signed_point((const uint8_t *)(moe_iq3s_grid + p2), 4, signs >> 4, ql + 4);
+        }
+        s += (int32_t)(2 * sc + 1) * sub;
+    }
+    return s;
+}
+
+/* sum over the 8 elements of one iq1s_grid point of grid[j] * q[j]. */
+static inline int32_t moe_isum_iq1_point(unsigned point, const int8_t *q) {
+    const int8_t *g = (const int8_t *)(moe_iq1s_grid + point);
+    int32_t s = 0;
+    for (int j = 0; j < 8; j++) {
+        s += g[j] * q[j];
+    }
+    return s;
+}
+
+/* IQ1_S: *sumi = sum over sub-blocks of (2*s + 1) * sum(grid * q); *sumi1 = sum of (2*s + 1) * (+-1) * (bsums[2ib] +
+ * bsums[2ib + 1]), the delta's sign from bit 15 of qh[ib]. */
+static inline void moe_isum_iq1_s(const uint8_t *b, const int8_t *q, const int16_t *bsums, int32_t *sumi,
+                                  int32_t *sumi1) {
+    int32_t s = 0, s1 = 0;
+    for (int ib = 0; ib < 8; ib++) {
+        const unsigned qh = moe_rd_u16(b + 34 + 2 * ib);
+        const int32_t ls = (int32_t)(2 * ((qh >> 12) & 7) + 1);
+        int32_t sub = 0;
+        for (int l = 0; l < 4; l++) {
+            sub += moe_isum_iq1_point(b[2 + 4 * ib + l] | (((qh >> (3 * l)) & 7u) << 8), q + 32 * ib + 8 * l);
+        }
+        s += ls * sub;
+        const int32_t pair = bsums[2 * ib] + bsums[2 * ib + 1];
+        s1 += (qh & 0x8000) ? -ls * pair : ls * pair;
+    }
+    *sumi = s;
+    *sumi1 = s1;
+}
+
+/* IQ1_M: per half sub-block of 16 with scale (2*s + 1): *sumi1 += scale * sum(grid * q), *sumi2 += scale * sum over
+ * its two points of (+-1) * sum(q of the point), the sign from bit 3 of the point's qh nibble. */
+static inline void moe_isum_iq1_m(const uint8_t *b, const int8_t *q, int32_t *sumi1, int32_t *sumi2) {
+    int32_t s1 = 0, s2 = 0;
+    for (int ib = 0; ib < 8; ib++) {
+        for (int h = 0; h < 2; h++) {
+            const int32_t ls = 2 * moe_iq1_m_sub_scale(b, ib, h) + 1;
+            int32_t grid_sum = 0, delta_sum = 0;
+            for (int l = 2 * h; l < 2 * h + 2; l++) {
+                const int k = 4 * ib + l;
+                const unsigned nib = (b[32 + k / 2] >> (4 * (k % 2))) & 0x0F;
+                const int8_t *qk = q + 8 * k;
+                grid_sum += moe_isum_iq1_point(b[k] | ((nib & 7u) << 8), qk);
+                int32_t qsum = 0;
+                for (int j = 0; j < 8; j++) {
+                    qsum += qk[j];
+                }
+                delta_sum += (nib & 8) ? -qsum : qsum;
+            }
+            s1 += ls * grid_sum;
+            s2 += ls * delta_sum;
+        }
+    }
+    *sumi1 = s1;
+    *sumi2 = s2;
+}
+
+/* TQ1_0: sum of (trit - 1) * q in the element order of moe_dq_tq1_0. */
+static inline int32_t moe_isum_tq1_0(const uint8_t *b, const int8_t *q) {
+    int32_t s = 0;
+    for (int n = 0; n < 5; n++) {
+        for (int m = 0; m < 32; m++) {
+            s += (moe_tq1_trit(b[m], n) - 1) * q[32 * n + m];
+        }
+        for (int m = 0; m < 16; m++) {
+            s += (moe_tq1_trit(b[32 + m], n) - 1) * q[160 + 16 * n + m];
+        }
+    }
+    for (int n = 0; n < 4; n++) {
+        for (int m = 0; m < 4; m++) {
+            s += (moe_tq1_trit(b[48 + m], n) - 1) * q[240 + 4 * n + m];
+        }
+    }
+    return s;
+}
+
+/* TQ2_0: sum of (code - 1) * q in the element order of moe_dq_tq2_0. */
+static inline int32_t moe_isum_tq2_0(const uint8_t *b, const int8_t *q) {
+    int32_t s = 0;
+    for (int j = 0; j < 2; j++) {
+        for (int l = 0; l < 4; l++) {
+            for (int m = 0; m < 32; m++) {
+                s += (((b[32 * j + m] >> (2 * l)) & 3) - 1) * q[128 * j + 32 * l + m];
+            }
+        }
+    }
+    return s;
+}
+
+/* MXFP4: sum of kvalues_mxfp4[code] * q, Q4_0's nibble order. */
+static inline int32_t moe_isum_mxfp4(const uint8_t *b, const int8_t *q) {
+    int32_t s = 0;
+    for (int j = 0; j < 16; j++) {
+        s += moe_kvalues_mxfp4[b[1 + j] & 0x0F] * q[j] + moe_kvalues_mxfp4[b[1 + j] >> 4] * q[j + 16];
     }
     return s;
 }

@@ -171,6 +171,72 @@ static void row_iq4_xs(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t 
     }
 }
 
+/* ---- i-quant, ternary and MXFP4 formats (q8_blocks.h's per-block formulas) ------------------------------------ */
+
+/* Q8_K formats whose block result is moe_q8_scaled(factor * fp16(d), dx, isum), d the f16 at byte d_at of the block. */
+#define DEFINE_ROW_K_SCALED(suffix, bytes, d_at, factor, isum_fn)                                                      \
+    static void row_##suffix(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t xs, int n_tok, float *out,       \
+                             int64_t os) {                                                                             \
+        for (int t = 0; t < n_tok; t++) {                                                                              \
+            const q8k_row v = moe_q8k_view(xq + t * xs, nb);                                                           \
+            float lanes[16] = {0};                                                                                     \
+            for (int64_t b = 0; b < nb; b++) {                                                                         \
+                const uint8_t *blk = w + b * (bytes);                                                                  \
+                const float dw = (factor) * moe_rd_f16(blk + (d_at));                                                  \
+                lanes[b & 15] += moe_q8_scaled(dw, v.d[b], isum_fn(blk, v.qs + 256 * b));                              \
+            }                                                                                                          \
+            out[t * os] = moe_q8_sum16(lanes);                                                                         \
+        }                                                                                                              \
+    }
+
+DEFINE_ROW_K_SCALED(iq2_xxs, BYTES_IQ2_XXS, 0, 0.125f, moe_isum_iq2_xxs)
+DEFINE_ROW_K_SCALED(iq2_xs, BYTES_IQ2_XS, 0, 0.125f, moe_isum_iq2_xs)
+DEFINE_ROW_K_SCALED(iq2_s, BYTES_IQ2_S, 0, 0.125f, moe_isum_iq2_s)
+DEFINE_ROW_K_SCALED(iq3_xxs, BYTES_IQ3_XXS, 0, 0.25f, moe_isum_iq3_xxs)
+DEFINE_ROW_K_SCALED(iq3_s, BYTES_IQ3_S, 0, 1.0f, moe_isum_iq3_s)
+DEFINE_ROW_K_SCALED(tq1_0, BYTES_TQ1_0, 52, 1.0f, moe_isum_tq1_0)
+DEFINE_ROW_K_SCALED(tq2_0, BYTES_TQ2_0, 64, 1.0f, moe_isum_tq2_0)
+
+static void row_iq1_s(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t xs, int n_tok, float *out, int64_t os) {
+    for (int t = 0; t < n_tok; t++) {
+        const q8k_row v = moe_q8k_view(xq + t * xs, nb);
+        float lanes[16] = {0};
+        for (int64_t b = 0; b < nb; b++) {
+            const uint8_t *blk = w + b * BYTES_IQ1_S;
+            int32_t sumi, sumi1;
+            moe_isum_iq1_s(blk, v.qs + 256 * b, v.bsums + 16 * b, &sumi, &sumi1);
+            lanes[b & 15] += moe_q8_scaled_iq1(moe_rd_f16(blk), v.d[b], sumi, sumi1);
+        }
+        out[t * os] = moe_q8_sum16(lanes);
+    }
+}
+
+static void row_iq1_m(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t xs, int n_tok, float *out, int64_t os) {
+    for (int t = 0; t < n_tok; t++) {
+        const q8k_row v = moe_q8k_view(xq + t * xs, nb);
+        float lanes[16] = {0};
+        for (int64_t b = 0; b < nb; b++) {
+            const uint8_t *blk = w + b * BYTES_IQ1_M;
+            int32_t sumi1, sumi2;
+            moe_isum_iq1_m(blk, v.qs + 256 * b, &sumi1, &sumi2);
+            lanes[b & 15] += moe_q8_scaled_iq1(moe_iq1_m_scale(blk), v.d[b], sumi1, sumi2);
+        }
+        out[t * os] = moe_q8_sum16(lanes);
+    }
+}
+
+static void row_mxfp4(const uint8_t *w, int64_t nb, const uint8_t *xq, int64_t xs, int n_tok, float *out, int64_t os) {
+    for (int t = 0; t < n_tok; t++) {
+        const q8s_row v = moe_q8s_view(xq + t * xs, nb);
+        float lanes[16] = {0};
+        for (int64_t b = 0; b < nb; b++) {
+            const uint8_t *blk = w + b * BYTES_MXFP4;
+            lanes[b & 15] += moe_q8_scaled(moe_e8m0_half(blk[0]), v.d[b], moe_isum_mxfp4(blk, v.qs + 32 * b));
+        }
+        out[t * os] = moe_q8_sum16(lanes);
+    }
+}
+
 /* The table's entry: every row of a range. */
 #define DEFINE_ROWS(suffix)                                                                                            \
     static void q8dot_##suffix(const uint8_t *w, int64_t row_bytes, int64_t n_rows, int64_t nb, const uint8_t *xq,     \
@@ -192,23 +258,43 @@ DEFINE_ROWS(q4_k)
 DEFINE_ROWS(q5_k)
 DEFINE_ROWS(q6_k)
 DEFINE_ROWS(iq4_xs)
+DEFINE_ROWS(iq2_xxs)
+DEFINE_ROWS(iq2_xs)
+DEFINE_ROWS(iq2_s)
+DEFINE_ROWS(iq3_xxs)
+DEFINE_ROWS(iq3_s)
+DEFINE_ROWS(iq1_s)
+DEFINE_ROWS(iq1_m)
+DEFINE_ROWS(tq1_0)
+DEFINE_ROWS(tq2_0)
+DEFINE_ROWS(mxfp4)
 
 const moe_q8_kernels moe_q8_kernels_scalar = {
     .quantize = {quantize_q8s, quantize_q8k},
     .dot =
         {
-            [MOE_T_Q4_0] = q8dot_q4_0,
-            [MOE_T_Q4_1] = q8dot_q4_1,
-            [MOE_T_Q5_0] = q8dot_q5_0,
-            [MOE_T_Q5_1] = q8dot_q5_1,
-            [MOE_T_Q8_0] = q8dot_q8_0,
-            [MOE_T_Q2_K] = q8dot_q2_k,
-            [MOE_T_Q3_K] = q8dot_q3_k,
-            [MOE_T_Q4_K] = q8dot_q4_k,
-            [MOE_T_Q5_K] = q8dot_q5_k,
-            [MOE_T_Q6_K] = q8dot_q6_k,
-            [MOE_T_IQ4_NL] = q8dot_iq4_nl,
-            [MOE_T_IQ4_XS] = q8dot_iq4_xs,
+            MOE_Q8_ROW(Q4_0, q4_0),
+            MOE_Q8_ROW(Q4_1, q4_1),
+            MOE_Q8_ROW(Q5_0, q5_0),
+            MOE_Q8_ROW(Q5_1, q5_1),
+            MOE_Q8_ROW(Q8_0, q8_0),
+            MOE_Q8_ROW(Q2_K, q2_k),
+            MOE_Q8_ROW(Q3_K, q3_k),
+            MOE_Q8_ROW(Q4_K, q4_k),
+            MOE_Q8_ROW(Q5_K, q5_k),
+            MOE_Q8_ROW(Q6_K, q6_k),
+            MOE_Q8_ROW(IQ4_NL, iq4_nl),
+            MOE_Q8_ROW(IQ4_XS, iq4_xs),
+            MOE_Q8_ROW(IQ2_XXS, iq2_xxs),
+            MOE_Q8_ROW(IQ2_XS, iq2_xs),
+            MOE_Q8_ROW(IQ2_S, iq2_s),
+            MOE_Q8_ROW(IQ3_XXS, iq3_xxs),
+            MOE_Q8_ROW(IQ3_S, iq3_s),
+            MOE_Q8_ROW(IQ1_S, iq1_s),
+            MOE_Q8_ROW(IQ1_M, iq1_m),
+            MOE_Q8_ROW(TQ1_0, tq1_0),
+            MOE_Q8_ROW(TQ2_0, tq2_0),
+            MOE_Q8_ROW(MXFP4, mxfp4),
         },
     .dot_max = 8,
 };

@@ -53,7 +53,7 @@ static void matvec_work(void *arg, int thread_index) {
 void moe_run_matvec(moe_ctx *ctx, int ti, const uint8_t *w, int64_t row_bytes, int64_t rows, int64_t cols,
                     const float *x, float *y) {
     matvec_job j;
-    j.dot = ctx->kernels->dot[ti];
+    j.dot = ctx->kernels->fmt[ti].dot;
     j.w = w;
     j.row_bytes = row_bytes;
     j.rows = rows;
@@ -104,7 +104,7 @@ static void dotn_work(void *arg, int thread_index) {
 static void run_dotn(moe_ctx *ctx, int ti, const uint8_t *w, int64_t row_bytes, int64_t rows, int64_t cols,
                      const float *x, int64_t x_stride, int n_tok, float *y, int64_t y_stride) {
     dotn_job j;
-    j.dotn = ctx->kernels->dotn[ti];
+    j.dotn = ctx->kernels->fmt[ti].dotn;
     j.w = w;
     j.row_bytes = row_bytes;
     j.rows = rows;
@@ -148,7 +148,7 @@ static void matmul_item(const matmul_job *j, float *tile, int64_t item) {
     const int64_t t0 = item % j->n_tok_slices * j->tok_slice;
     const int64_t n_tok = min64(j->tok_slice, j->n_tokens - t0);
     const int64_t be = moe_types[j->ti].block_elems, bb = moe_types[j->ti].block_bytes;
-    const moe_dequant_fn dequant = j->k->dequant[j->ti];
+    const moe_dequant_fn dequant = j->k->fmt[j->ti].dequant;
     for (int64_t k0 = 0; k0 < j->cols; k0 += MOE_MM_TILE_K) {
         const int64_t k_len = min64(MOE_MM_TILE_K, j->cols - k0);
         for (int64_t r = 0; r < n_rows; r++) {

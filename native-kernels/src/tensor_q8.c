@@ -23,24 +23,7 @@ static int64_t min64(int64_t a, int64_t b) {
 }
 
 int moe_q8_family_of(int ti) {
-    switch (ti) {
-    case MOE_T_Q4_0:
-    case MOE_T_Q4_1:
-    case MOE_T_Q5_0:
-    case MOE_T_Q5_1:
-    case MOE_T_Q8_0:
-    case MOE_T_IQ4_NL:
-        return MOE_Q8_SMALL;
-    case MOE_T_Q2_K:
-    case MOE_T_Q3_K:
-    case MOE_T_Q4_K:
-    case MOE_T_Q5_K:
-    case MOE_T_Q6_K:
-    case MOE_T_IQ4_XS:
-        return MOE_Q8_K;
-    default:
-        return MOE_Q8_NONE;
-    }
+    return ti >= 0 && ti < MOE_N_TYPES ? moe_types[ti].q8_family : MOE_Q8_NONE;
 }
 
 int64_t moe_q8_row_bytes_of(int ti, int64_t cols) {

@@ -269,6 +269,68 @@ static void test_layouts(void) {
         }
         expect_block("IQ4_XS", 23, b, 256, want);
     }
+
+    /* IQ2_XXS: d = 1; sub-block 0 has scale 3 (db = (0.5 + 3) * 0.25 = 0.875), group 0 is iq2xxs_grid[1] = 43, 8, 8, ...
+     * with ksigns[1] = 0x81 (elements 0 and 7 negative), group 1 point 0 (all 8) with ksigns[3] = 0x03, group 2
+     * iq2xxs_grid[255] = 8, 25, 8, 8, 25, 43, 43, 43 with no signs; the other sub-blocks are all zero: db = 0.125,
+     * point 0, no signs. */
+    memset(b, 0, sizeof b);
+    put_f16(b, one);
+    b[2] = 1;
+    b[4] = 255;
+    {
+        const uint32_t aux = 3u << 28 | 1u | 3u << 7;
+        memcpy(b + 6, &aux, 4);
+        static const int g255[8] = {8, 25, 8, 8, 25, 43, 43, 43};
+        for (int i = 0; i < 256; i++) {
+            want[i] = 1.0f;
+        }
+        for (int j = 0; j < 8; j++) {
+            want[j] = 0.875f * (j == 0 ? 43.0f : 8.0f) * (j == 0 || j == 7 ? -1.0f : 1.0f);
+            want[8 + j] = 0.875f * 8.0f * (j < 2 ? -1.0f : 1.0f);
+            want[16 + j] = 0.875f * (float)g255[j];
+            want[24 + j] = 0.875f * 8.0f;
+        }
+        expect_block("IQ2_XXS", 16, b, 256, want);
+    }
+
+    /* IQ1_M: d = 1.0 (f16 0x3C00) assembled from the top nibbles of the four scale words (0, 0, 0xC, 0x3); word 0's
+     * low 6 bits give sub-block 0 the scales 1 (first half: dl = 3) and 2 (second half: dl = 5). Point 0 is
+     * iq1s_grid[1] = 1, -1, -1, ... with delta +0.125; point 1 is iq1s_grid[0] (all -1) with delta -0.125 (qh nibble 1,
+     * bit 3); every other point is all -1 with delta +0.125 and scale 0 (dl = 1) outside sub-block 0. */
+    memset(b, 0, sizeof b);
+    {
+        const uint16_t sc[4] = {2 << 3 | 1, 0, 0xC000, 0x3000};
+        memcpy(b + 48, sc, 8);
+        b[0] = 1;
+        b[32] = 0x80;
+        for (int i = 0; i < 256; i++) {
+            const float dl = i < 16 ? 3.0f : (i < 32 ? 5.0f : 1.0f);
+            const float g = i == 0 ? 1.0f : -1.0f;
+            want[i] = dl * (g + (i >= 8 && i < 16 ? -0.125f : 0.125f));
+        }
+        expect_block("IQ1_M", 29, b, 256, want);
+    }
+
+    /* MXFP4: e = 127 is 2^0 (half of it times the doubled E2M1 values): code 7 = 6.0, code 15 = -6.0; e = 0 is 2^-127,
+     * whose half is a binary32 subnormal; e = 255 is the ordinary 2^128 (12 * 2^127 overflows to inf). */
+    memset(b, 0, sizeof b);
+    b[0] = 127;
+    b[1] = 0xF7;
+    b[17] = 0;
+    b[18] = 0xE1;
+    b[34] = 0xFF;
+    b[35] = 0x71;
+    for (int i = 0; i < 96; i++) {
+        want[i] = 0.0f;
+    }
+    want[0] = 6.0f;
+    want[16] = -6.0f;
+    want[32] = 0x1p-128f;
+    want[48] = -0x1p-125f;
+    want[64] = 0x1p127f;
+    want[80] = INFINITY;
+    expect_block("MXFP4", 39, b, 96, want);
 }
 
 /* ---- random data: every level against scalar ---------------------------------------------------------------------- */
@@ -485,7 +547,7 @@ static void test_errors(void) {
         CHECK(moe_type_block(formats[i].id, &be, &bb) == MOE_OK && be == formats[i].be && bb == formats[i].bb,
               "type_block %s", formats[i].name);
     }
-    const int unsupported[] = {-1, 4, 5, 9, 15, 16, 19, 21, 22, 24, 29, 31, 1000};
+    const int unsupported[] = {-1, 4, 5, 9, 15, 24, 25, 26, 27, 28, 31, 36, 40, 1000};
     for (size_t i = 0; i < sizeof unsupported / sizeof unsupported[0]; i++) {
         CHECK(moe_type_block(unsupported[i], &be, &bb) == MOE_ERR_UNSUPPORTED_TYPE, "type_block %d", unsupported[i]);
     }

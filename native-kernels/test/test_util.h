@@ -73,6 +73,10 @@ static const fmt formats[] = {
     {7, "Q5_1", 32, 24, {0, 2}},       {8, "Q8_0", 32, 34, {0, -1}},       {10, "Q2_K", 256, 84, {80, 82}},
     {11, "Q3_K", 256, 110, {108, -1}}, {12, "Q4_K", 256, 144, {0, 2}},     {13, "Q5_K", 256, 176, {0, 2}},
     {14, "Q6_K", 256, 210, {208, -1}}, {20, "IQ4_NL", 32, 18, {0, -1}},    {23, "IQ4_XS", 256, 136, {0, -1}},
+    {16, "IQ2_XXS", 256, 66, {0, -1}}, {17, "IQ2_XS", 256, 74, {0, -1}},   {22, "IQ2_S", 256, 82, {0, -1}},
+    {18, "IQ3_XXS", 256, 98, {0, -1}}, {21, "IQ3_S", 256, 110, {0, -1}},   {19, "IQ1_S", 256, 50, {0, -1}},
+    {29, "IQ1_M", 256, 56, {-1, -1}},  {34, "TQ1_0", 256, 54, {52, -1}},   {35, "TQ2_0", 256, 66, {64, -1}},
+    {39, "MXFP4", 32, 17, {-1, -1}},
 };
 #define N_FORMATS ((int)(sizeof(formats) / sizeof(formats[0])))
 
@@ -95,6 +99,18 @@ static void fill_matrix(const fmt *f, uint8_t *w, int64_t row_bytes, int64_t row
         } else if (f->id == 30) {
             for (int64_t i = 0; i < cols; i++) {
                 put_f16(row + 2 * i, (uint16_t)(f32_bits(rnd_float()) >> 16));
+            }
+        } else if (f->id == 29) { /* IQ1_M: the f16 scale is the top nibbles of the four scale words at 48..55 */
+            for (int64_t b = 0; b < cols / f->be; b++) {
+                const uint16_t d = rnd_f16_scale();
+                for (int k = 0; k < 4; k++) {
+                    uint8_t *wk = row + b * f->bb + 48 + 2 * k;
+                    wk[1] = (uint8_t)((wk[1] & 0x0F) | (((d >> (4 * k)) & 0x0F) << 4));
+                }
+            }
+        } else if (f->id == 39) { /* MXFP4: an E8M0 exponent, half-scales 2^-10 .. 2^5 */
+            for (int64_t b = 0; b < cols / f->be; b++) {
+                row[b * f->bb] = (uint8_t)(118 + rnd() % 16);
             }
         } else {
             for (int64_t b = 0; b < cols / f->be; b++) {

@@ -9,14 +9,9 @@
 #include "cuda_internal.h"
 
 const moe_cuda_type_info moe_cuda_types[MCT_COUNT] = {
-    /* ggml id, block elems, block bytes, alignment, name */
-    {0, 1, 4, 4, "F32"},
-    {1, 1, 2, 2, "F16"},
-    {30, 1, 2, 2, "BF16"},
-    {2, 32, 18, 2, "Q4_0"},
-    {8, 32, 34, 2, "Q8_0"},
-    {12, 256, 144, 2, "Q4_K"},
-    {14, 256, 210, 2, "Q6_K"},
+#define MOE_CUDA_FORMAT(NAME, ID, ELEMS, BYTES, ALIGN) {ID, ELEMS, BYTES, ALIGN, #NAME},
+#include "cuda_formats.def"
+#undef MOE_CUDA_FORMAT
 };
 
 int moe_cuda_type_of(int ggml_id) {

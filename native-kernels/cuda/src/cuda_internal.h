@@ -15,15 +15,12 @@
 #include "moe4j_cuda.h"
 
 /* ---- weight types ------------------------------------------------------------------------------------------------ */
-/* Dense index of the types with CUDA kernels (the kernels are templates on it). */
+/* Dense index of the types with CUDA kernels (the kernels are templates on it): MCT_<NAME>, one per row of
+ * cuda_formats.def, in its order. */
 enum moe_cuda_type {
-    MCT_F32,
-    MCT_F16,
-    MCT_BF16,
-    MCT_Q4_0,
-    MCT_Q8_0,
-    MCT_Q4_K,
-    MCT_Q6_K,
+#define MOE_CUDA_FORMAT(NAME, ...) MCT_##NAME,
+#include "cuda_formats.def"
+#undef MOE_CUDA_FORMAT
     MCT_COUNT
 };
 

@@ -31,6 +31,7 @@ __global__ void __launch_bounds__(THREADS)
                 const float *x, const int64_t *x_off, int64_t x_stride, float *y, const int64_t *y_off,
                 int64_t y_stride) {
     using Q = qtype<T>;
+    static_assert(KC % Q::UNIT == 0, "a slice holds whole units");
     /* Rows padded to a multiple of 4 floats (float4/float2 reads stay aligned); the pad also spreads the banks. */
     __shared__ __align__(16) float ws[KC][TR + 4];
     __shared__ __align__(16) float xs[KC][TT + 4];
@@ -139,11 +140,11 @@ int moe_cuda_launch_gemm(void *stream, int ti, const char *w, int64_t row_bytes,
     const int64_t tiles = (rows + TR - 1) / TR;
     for (int64_t t0 = 0; t0 < tiles; t0 += 65535) { /* gridDim.y is at most 65535 */
         const dim3 grid((unsigned)n_items, (unsigned)(tiles - t0 < 65535 ? tiles - t0 : 65535));
-#define MOE_GEMM(T)                                                                                                    \
-    MOE_CUDA_LAUNCH(gemm_kernel<T>, grid, THREADS, s, w, row_bytes, rows, cols, expert_bytes, t0, item_expert,         \
-                    item_first, item_count, n_vectors, x, x_off, x_stride, y, y_off, y_stride)
-        MOE_CUDA_DISPATCH_TYPE(ti, MOE_GEMM)
-#undef MOE_GEMM
+        dispatch_type(ti, [&](auto tag) {
+            constexpr int T = decltype(tag)::value;
+            MOE_CUDA_LAUNCH(gemm_kernel<T>, grid, THREADS, s, w, row_bytes, rows, cols, expert_bytes, t0, item_expert,
+                            item_first, item_count, n_vectors, x, x_off, x_stride, y, y_off, y_stride);
+        });
         const int st = moe_cuda_check(cudaGetLastError(), "gemm kernel launch");
         if (st != MOE_CUDA_OK) {
             return st;

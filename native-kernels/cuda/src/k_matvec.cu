@@ -95,11 +95,11 @@ int moe_cuda_launch_matvec(void *stream, int ti, const char *w, int64_t row_byte
     for (int64_t p0 = 0; p0 < pairs; p0 += 65535) { /* gridDim.y is at most 65535 */
         const unsigned n = (unsigned)(pairs - p0 < 65535 ? pairs - p0 : 65535);
         const dim3 grid(blocks_x, n);
-#define MOE_MV(T)                                                                                                      \
-    MOE_CUDA_LAUNCH(matvec_kernel<T>, grid, MV_WARPS * 32, s, w, row_bytes, rows, cols / qtype<T>::UNIT, expert_bytes, \
-                    expert, p0, x, x_off, y, y_off)
-        MOE_CUDA_DISPATCH_TYPE(ti, MOE_MV)
-#undef MOE_MV
+        dispatch_type(ti, [&](auto tag) {
+            constexpr int T = decltype(tag)::value;
+            MOE_CUDA_LAUNCH(matvec_kernel<T>, grid, MV_WARPS * 32, s, w, row_bytes, rows, cols / qtype<T>::UNIT,
+                            expert_bytes, expert, p0, x, x_off, y, y_off);
+        });
         const int st = moe_cuda_check(cudaGetLastError(), "matvec kernel launch");
         if (st != MOE_CUDA_OK) {
             return st;
@@ -111,13 +111,11 @@ int moe_cuda_launch_matvec(void *stream, int ti, const char *w, int64_t row_byte
 int moe_cuda_launch_dequant_rows(void *stream, int ti, const char *src, int64_t row_bytes, int64_t cols,
                                  const int32_t *ids, int64_t n_rows, float *dst) {
     cudaStream_t s = static_cast<cudaStream_t>(stream);
-#define MOE_DQ(T)                                                                                                      \
-    {                                                                                                                  \
-        const int64_t upr = cols / qtype<T>::UNIT;                                                                     \
-        MOE_CUDA_LAUNCH(dequant_rows_kernel<T>, grid_for(upr * n_rows, 256), 256, s, src, row_bytes, upr, ids, n_rows, \
-                        dst);                                                                                          \
-    }
-    MOE_CUDA_DISPATCH_TYPE(ti, MOE_DQ)
-#undef MOE_DQ
+    dispatch_type(ti, [&](auto tag) {
+        constexpr int T = decltype(tag)::value;
+        const int64_t upr = cols / qtype<T>::UNIT;
+        MOE_CUDA_LAUNCH(dequant_rows_kernel<T>, grid_for(upr * n_rows, 256), 256, s, src, row_bytes, upr, ids, n_rows,
+                        dst);
+    });
     return moe_cuda_check(cudaGetLastError(), "dequantize kernel launch");
 }

@@ -2,7 +2,7 @@
  * cuda_bench.c - timings for check-gpu.sh (needs a GPU; not a ctest):
  *   - matvec over a ~1 GiB weight per format (far beyond L2, so the weights stream from HBM): time per call and the
  *     bandwidth it reaches, beside the H200's ~4800 GB/s;
- *   - prefill: a 512-token matmul on a DeepSeek-V3 FFN shape (Q4_K 18432 x 7168), in TFLOP/s;
+ *   - prefill: a 512-token matmul on a DeepSeek-V3 FFN shape (18432 x 7168; Q4_K, IQ2_XXS, MXFP4), in TFLOP/s;
  *   - a DeepSeek-V2-Lite MoE layer (64 experts, 6 used, hidden 2048, expert FFN 1408; gate/up Q4_K, down Q8_0) at
  *     decode (1 token) and prefill (512 tokens), through matmul_id.
  * Usage: moe4j_cuda_bench [MiB per matvec weight, default 1024]. Output: one line per measurement.
@@ -45,18 +45,37 @@ static double now(void) {
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+enum { PLAIN, IQ1M_SCALE, E8M0_SCALE }; /* where a block's scale is, beyond scale_at's f16 fields */
+
 typedef struct fmt {
     int id;
     const char *name;
     int64_t be, bb;
     int scale_at[2];
+    int scale_kind;
 } fmt;
 
 static const fmt formats[] = {
-    {12, "Q4_K", 256, 144, {0, 2}}, {14, "Q6_K", 256, 210, {208, -1}}, {8, "Q8_0", 32, 34, {0, -1}},
-    {2, "Q4_0", 32, 18, {0, -1}},   {1, "F16", 1, 2, {-1, -1}},        {30, "BF16", 1, 2, {-1, -1}},
-    {0, "F32", 1, 4, {-1, -1}},
+    {12, "Q4_K", 256, 144, {0, 2}, PLAIN},      {14, "Q6_K", 256, 210, {208, -1}, PLAIN},
+    {8, "Q8_0", 32, 34, {0, -1}, PLAIN},        {2, "Q4_0", 32, 18, {0, -1}, PLAIN},
+    {1, "F16", 1, 2, {-1, -1}, PLAIN},          {30, "BF16", 1, 2, {-1, -1}, PLAIN},
+    {0, "F32", 1, 4, {-1, -1}, PLAIN},          {19, "IQ1_S", 256, 50, {0, -1}, PLAIN},
+    {29, "IQ1_M", 256, 56, {-1, -1}, IQ1M_SCALE}, {16, "IQ2_XXS", 256, 66, {0, -1}, PLAIN},
+    {17, "IQ2_XS", 256, 74, {0, -1}, PLAIN},    {22, "IQ2_S", 256, 82, {0, -1}, PLAIN},
+    {18, "IQ3_XXS", 256, 98, {0, -1}, PLAIN},   {21, "IQ3_S", 256, 110, {0, -1}, PLAIN},
+    {34, "TQ1_0", 256, 54, {52, -1}, PLAIN},    {35, "TQ2_0", 256, 66, {64, -1}, PLAIN},
+    {39, "MXFP4", 32, 17, {-1, -1}, E8M0_SCALE},
 };
+
+static const fmt *format_of(int id) {
+    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
+        if (formats[i].id == id) {
+            return &formats[i];
+        }
+    }
+    fprintf(stderr, "cuda_bench: no format %d\n", id);
+    exit(1);
+}
 
 /* Random bytes with finite scales (and finite element values for the float types): timings must not see NaN paths. */
 static void fill(const fmt *f, uint8_t *p, int64_t n_blocks) {
@@ -78,6 +97,14 @@ static void fill(const fmt *f, uint8_t *p, int64_t n_blocks) {
                 const uint16_t h = (uint16_t)(((6 + rnd() % 6) << 10) | (rnd() & 0x3FF));
                 memcpy(blk + f->scale_at[s], &h, 2);
             }
+        }
+        if (f->scale_kind == IQ1M_SCALE) { /* the f16 is the top nibbles of the 4 scale words at byte 48 */
+            const uint16_t h = (uint16_t)(((6 + rnd() % 6) << 10) | (rnd() & 0x3FF));
+            for (int k = 0; k < 4; k++) {
+                blk[49 + 2 * k] = (uint8_t)((blk[49 + 2 * k] & 0x0F) | ((h >> (4 * k)) & 0x0F) << 4);
+            }
+        } else if (f->scale_kind == E8M0_SCALE) {
+            blk[0] = (uint8_t)(118 + rnd() % 16);
         }
     }
 }
@@ -134,7 +161,7 @@ static void bench_matvec(const fmt *f, int64_t mib) {
     MUST(moe_cuda_ctx_synchronize(gpu));
     const double t = (now() - t0) / reps;
     const double gbps = (double)(rows * row_bytes) / t / 1e9;
-    printf("matvec %-5s %7lld x %5lld  %7.1f MiB  %8.3f ms  %7.0f GB/s  %5.1f%% of %.0f GB/s\n", f->name,
+    printf("matvec %-7s %7lld x %5lld  %7.1f MiB  %8.3f ms  %7.0f GB/s  %5.1f%% of %.0f GB/s\n", f->name,
            (long long)rows, (long long)cols, (double)(rows * row_bytes) / (1 << 20), t * 1e3, gbps,
            100.0 * gbps / H200_GBPS, H200_GBPS);
     moe_cuda_buf_free(w);
@@ -142,8 +169,7 @@ static void bench_matvec(const fmt *f, int64_t mib) {
     moe_cuda_buf_free(y);
 }
 
-static void bench_prefill(void) {
-    const fmt *f = &formats[0]; /* Q4_K */
+static void bench_prefill(const fmt *f) {
     const int64_t rows = 18432, cols = 7168, tokens = 512;
     moe_cuda_buf *w = weight(f, rows, cols), *x = floats(tokens * cols), *y = floats(tokens * rows);
     const int64_t row_bytes = cols / f->be * f->bb;
@@ -156,8 +182,8 @@ static void bench_prefill(void) {
     }
     MUST(moe_cuda_ctx_synchronize(gpu));
     const double t = (now() - t0) / reps;
-    printf("matmul Q4_K %lld x %lld, %lld tokens: %8.3f ms  %6.1f TFLOP/s\n", (long long)rows, (long long)cols,
-           (long long)tokens, t * 1e3, 2.0 * (double)(rows * cols * tokens) / t / 1e12);
+    printf("matmul %-7s %lld x %lld, %lld tokens: %8.3f ms  %6.1f TFLOP/s\n", f->name, (long long)rows,
+           (long long)cols, (long long)tokens, t * 1e3, 2.0 * (double)(rows * cols * tokens) / t / 1e12);
     moe_cuda_buf_free(w);
     moe_cuda_buf_free(x);
     moe_cuda_buf_free(y);
@@ -207,7 +233,7 @@ static double moe_layer(int64_t n_tokens, moe_cuda_buf *gate, moe_cuda_buf *up, 
 
 static void bench_moe(void) {
     const int64_t E = 64, K = 6, D = 2048, F = 1408, T = 512;
-    const fmt *q4k = &formats[0], *q80 = &formats[2];
+    const fmt *q4k = format_of(12), *q80 = format_of(8);
     moe_cuda_buf *gate = weight(q4k, E * F, D), *up = weight(q4k, E * F, D), *down = weight(q80, E * D, F);
     moe_cuda_buf *x = floats(T * D), *h = floats(T * K * F), *o = floats(T * K * D);
     const double expert_bytes = (double)(2 * F * (D / 256 * 144) + D * (F / 32 * 34));
@@ -244,7 +270,9 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
         bench_matvec(&formats[i], mib);
     }
-    bench_prefill();
+    bench_prefill(format_of(12));
+    bench_prefill(format_of(16));
+    bench_prefill(format_of(39));
     bench_moe();
     MUST(moe_cuda_ctx_destroy(gpu));
     return 0;

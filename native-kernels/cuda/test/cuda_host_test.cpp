@@ -155,11 +155,34 @@ static void test_matrix() {
     }
     CHECK(moe_cuda_check_matrix("m", 99, &w, 68, 3, 64, &ti) == MOE_CUDA_ERR_UNSUPPORTED_TYPE, "type 99");
     CHECK(message_has("weight type 99"), "message: %s", moe_cuda_last_error());
-    const int present[][2] = {{0, MCT_F32}, {1, MCT_F16}, {30, MCT_BF16}, {2, MCT_Q4_0},
-                              {8, MCT_Q8_0}, {12, MCT_Q4_K}, {14, MCT_Q6_K}};
+    const int present[][2] = {{0, MCT_F32},      {1, MCT_F16},     {30, MCT_BF16},    {2, MCT_Q4_0},
+                              {8, MCT_Q8_0},     {12, MCT_Q4_K},   {14, MCT_Q6_K},    {19, MCT_IQ1_S},
+                              {29, MCT_IQ1_M},   {16, MCT_IQ2_XXS}, {17, MCT_IQ2_XS}, {22, MCT_IQ2_S},
+                              {18, MCT_IQ3_XXS}, {21, MCT_IQ3_S},  {34, MCT_TQ1_0},   {35, MCT_TQ2_0},
+                              {39, MCT_MXFP4}};
     for (const auto &p : present) {
         CHECK(moe_cuda_type_of(p[0]) == p[1], "type %d", p[0]);
     }
+    CHECK(sizeof present / sizeof present[0] == MCT_COUNT, "every format listed");
+    /* ggml's geometry of the new formats (ggml-common.h) */
+    const int64_t geometry[][3] = {{MCT_IQ1_S, 256, 50},   {MCT_IQ1_M, 256, 56},  {MCT_IQ2_XXS, 256, 66},
+                                   {MCT_IQ2_XS, 256, 74},  {MCT_IQ2_S, 256, 82},  {MCT_IQ3_XXS, 256, 98},
+                                   {MCT_IQ3_S, 256, 110},  {MCT_TQ1_0, 256, 54},  {MCT_TQ2_0, 256, 66},
+                                   {MCT_MXFP4, 32, 17}};
+    for (const auto &g : geometry) {
+        const moe_cuda_type_info &t = moe_cuda_types[g[0]];
+        CHECK(t.block_elems == g[1] && t.block_bytes == g[2], "%s geometry", t.name);
+    }
+    /* MXFP4's 17-byte blocks are read bytewise: any address and row size; the 2-byte formats refuse odd ones */
+    moe_cuda_buf m = fake(0x30001, 3 * 35);
+    CHECK(moe_cuda_check_matrix("m", 39, &m, 35, 3, 64, &ti) == MOE_CUDA_OK && ti == MCT_MXFP4, "MXFP4 at odd");
+    CHECK(moe_cuda_check_matrix("m", 39, &m, 34, 3, 64, &ti) == MOE_CUDA_OK, "MXFP4 packed");
+    CHECK(moe_cuda_check_matrix("m", 39, &m, 33, 3, 64, &ti) == MOE_CUDA_ERR_INVALID_ARG, "MXFP4 rows too short");
+    moe_cuda_buf q = fake(0x30000, 3 * 67);
+    CHECK(moe_cuda_check_matrix("m", 16, &q, 66, 3, 256, &ti) == MOE_CUDA_OK && ti == MCT_IQ2_XXS, "IQ2_XXS fits");
+    CHECK(moe_cuda_check_matrix("m", 16, &q, 67, 3, 256, &ti) == MOE_CUDA_ERR_INVALID_ARG, "IQ2_XXS odd rows");
+    moe_cuda_buf q1 = fake(0x30001, 3 * 66);
+    CHECK(moe_cuda_check_matrix("m", 16, &q1, 66, 3, 256, &ti) == MOE_CUDA_ERR_INVALID_ARG, "IQ2_XXS odd address");
     moe_cuda_buf big = fake(0x40000, INT64_MAX);
     CHECK(moe_cuda_check_matrix("m", 12, &big, 144, (int64_t)1 << 31, 256, &ti) == MOE_CUDA_ERR_INVALID_ARG,
           "rows beyond int32");

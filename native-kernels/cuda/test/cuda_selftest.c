@@ -7,8 +7,11 @@
  * refuses a NULL context or handle with MOE_CUDA_ERR_INVALID_ARG. Then it exits 0, unless MOE_CUDA_REQUIRE_DEVICE=1
  * (check-gpu.sh sets it, so a GPU run cannot pass by skipping).
  *
- * With a device, per format (F32 F16 BF16 Q4_0 Q8_0 Q4_K Q6_K), on odd and even sizes, padded rows and strides:
- *   - dequantize and get_rows: bit-identical to moe_tensor_dequantize / moe_tensor_get_rows;
+ * With a device, per format (every row of ../src/cuda_formats.def: F32 F16 BF16 Q4_0 Q8_0 Q4_K Q6_K, the i-quants
+ * IQ1_S IQ1_M IQ2_XXS IQ2_XS IQ2_S IQ3_XXS IQ3_S, TQ1_0 TQ2_0 and MXFP4), on odd and even sizes, padded rows, strides:
+ *   - dequantize and get_rows: bit-identical to moe_tensor_dequantize / moe_tensor_get_rows, on blocks with scales over
+ *     their whole finite range and, for the i-quants, enough of them that every grid and sign-table entry is used
+ *     (counted); byte-aligned formats (MXFP4) also at odd addresses and with odd row sizes;
  *   - matvec, matmul (the matvec path for 1-2 tokens, the tiled path with partial tiles beyond) and matmul_id (experts;
  *     broadcast and per-slot inputs): against an f64 dot product of the CPU-dequantized weights,
  *     |y - ref| <= 4e-7 * sqrt(cols) * sum|w*x| + 1e-6 (f32 accumulation in another order than the CPU's, which meets
@@ -56,11 +59,17 @@ static int failures;
 
 static uint64_t rng_state = 0x2545F4914F6CDD1Dull;
 
+/* xorshift64* : the plain xorshift's consecutive outputs are linked bit by bit (bit 0 of one is bits 0 ^ 7 of the one
+ * before), which showed as half of IQ2_XS's 9-bit grid indices never occurring; the multiplied high bits are not. */
 static uint64_t rnd(void) {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return rng_state * 0x2545F4914F6CDD1Dull;
+}
+
+static uint8_t rnd_byte(void) {
+    return (uint8_t)(rnd() >> 56);
 }
 
 static float rnd_float(void) { /* uniform in [-1, 1) */
@@ -84,27 +93,150 @@ static float *rnd_floats(int64_t n) {
     return p;
 }
 
-/* A finite f16 of magnitude in [2^-9, 2^-3), random sign: a block scale. */
-static uint16_t rnd_f16_scale(void) {
-    return (uint16_t)(((rnd() & 1) << 15) | ((6 + rnd() % 6) << 10) | (rnd() & 0x3FF));
-}
-
+/* The formats under test: every row of the library's cuda_formats.def (so a format added there is tested here). */
 typedef struct fmt {
     int id;
     const char *name;
-    int64_t be, bb;
-    int scale_at[2]; /* byte offsets of the f16 scales in a block, -1 if none */
+    int64_t be, bb, align;
 } fmt;
 
 static const fmt formats[] = {
-    {0, "F32", 1, 4, {-1, -1}},  {1, "F16", 1, 2, {-1, -1}},   {30, "BF16", 1, 2, {-1, -1}},
-    {2, "Q4_0", 32, 18, {0, -1}}, {8, "Q8_0", 32, 34, {0, -1}}, {12, "Q4_K", 256, 144, {0, 2}},
-    {14, "Q6_K", 256, 210, {208, -1}},
+#define MOE_CUDA_FORMAT(NAME, ID, ELEMS, BYTES, ALIGN) {ID, #NAME, ELEMS, BYTES, ALIGN},
+#include "../src/cuda_formats.def"
+#undef MOE_CUDA_FORMAT
 };
 #define N_FORMATS (int)(sizeof formats / sizeof formats[0])
 
-/* n_blocks random blocks of f: random bytes, finite moderate scales; element types get finite moderate values. */
-static void fill_blocks(const fmt *f, uint8_t *p, int64_t n_blocks) {
+static const fmt *format_of(int id) {
+    for (int i = 0; i < N_FORMATS; i++) {
+        if (formats[i].id == id) {
+            return &formats[i];
+        }
+    }
+    fprintf(stderr, "FAIL: format %d is not in cuda_formats.def\n", id);
+    exit(1);
+}
+
+/* ---- what the test knows of each format: where its scales are, and its lattice indices ----------------------------
+ * Random bytes are a valid block of every format once the scales are finite and moderate (products must not overflow
+ * or vanish); a rule says where those scales are. For the i-quants it also lists a block's grid and sign-table
+ * indices, so the dequantize test can check that its blocks used every entry of every table. */
+
+enum scale_kind { SCALE_NONE, SCALE_F16, SCALE_IQ1M, SCALE_E8M0 };
+
+#define MAX_TABLES 2
+typedef struct rule {
+    int id;
+    int kind;
+    int scale_at[2];                                /* SCALE_F16: byte offsets of the f16 scales, -1 if none */
+    int table_size[MAX_TABLES];                     /* entries of the grid and of the sign table (0: none) */
+    void (*indices)(const uint8_t *blk, void (*use)(int table, int index));
+} rule;
+
+static uint32_t rd16(const uint8_t *p) {
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8;
+}
+
+static uint32_t rd32(const uint8_t *p) {
+    return rd16(p) | rd16(p + 2) << 16;
+}
+
+/* The layouts below are ggml's block_iq* (ggml-common.h); each lists its points' grid indices (table 0) and, where
+ * signs are looked up, the sign indices into ksigns_iq2xs (table 1). */
+static void idx_iq2_xxs(const uint8_t *b, void (*use)(int, int)) {
+    for (int ib = 0; ib < 8; ib++) {
+        const uint32_t aux = rd32(b + 2 + 8 * ib + 4);
+        for (int l = 0; l < 4; l++) {
+            use(0, b[2 + 8 * ib + l]);
+            use(1, (int)((aux >> (7 * l)) & 127));
+        }
+    }
+}
+
+static void idx_iq2_xs(const uint8_t *b, void (*use)(int, int)) {
+    for (int k = 0; k < 32; k++) {
+        const uint32_t v = rd16(b + 2 + 2 * k);
+        use(0, (int)(v & 511));
+        use(1, (int)(v >> 9));
+    }
+}
+
+static void idx_iq2_s(const uint8_t *b, void (*use)(int, int)) {
+    for (int k = 0; k < 32; k++) {
+        use(0, (int)(b[2 + k] | ((b[66 + k / 4] >> (2 * (k % 4))) & 3) << 8));
+    }
+}
+
+static void idx_iq3_xxs(const uint8_t *b, void (*use)(int, int)) {
+    for (int j = 0; j < 64; j++) {
+        use(0, b[2 + j]);
+    }
+    for (int ib = 0; ib < 8; ib++) {
+        for (int l = 0; l < 4; l++) {
+            use(1, (int)((rd32(b + 66 + 4 * ib) >> (7 * l)) & 127));
+        }
+    }
+}
+
+static void idx_iq3_s(const uint8_t *b, void (*use)(int, int)) {
+    for (int j = 0; j < 64; j++) {
+        use(0, (int)(b[2 + j] | ((b[66 + j / 8] >> (j % 8)) & 1) << 8));
+    }
+}
+
+static void idx_iq1_s(const uint8_t *b, void (*use)(int, int)) {
+    for (int k = 0; k < 32; k++) {
+        use(0, (int)(b[2 + k] | ((rd16(b + 34 + 2 * (k / 4)) >> (3 * (k % 4))) & 7) << 8));
+    }
+}
+
+static void idx_iq1_m(const uint8_t *b, void (*use)(int, int)) {
+    for (int k = 0; k < 32; k++) {
+        use(0, (int)(b[k] | ((b[32 + k / 2] >> (4 * (k % 2))) & 7) << 8));
+    }
+}
+
+static const rule rules[] = {
+    {0, SCALE_NONE, {-1, -1}, {0, 0}, NULL},
+    {1, SCALE_NONE, {-1, -1}, {0, 0}, NULL},
+    {30, SCALE_NONE, {-1, -1}, {0, 0}, NULL},
+    {2, SCALE_F16, {0, -1}, {0, 0}, NULL},      /* Q4_0 */
+    {8, SCALE_F16, {0, -1}, {0, 0}, NULL},      /* Q8_0 */
+    {12, SCALE_F16, {0, 2}, {0, 0}, NULL},      /* Q4_K: d, dmin */
+    {14, SCALE_F16, {208, -1}, {0, 0}, NULL},   /* Q6_K */
+    {19, SCALE_F16, {0, -1}, {2048, 0}, idx_iq1_s},
+    {29, SCALE_IQ1M, {-1, -1}, {2048, 0}, idx_iq1_m},
+    {16, SCALE_F16, {0, -1}, {256, 128}, idx_iq2_xxs},
+    {17, SCALE_F16, {0, -1}, {512, 128}, idx_iq2_xs},
+    {22, SCALE_F16, {0, -1}, {1024, 0}, idx_iq2_s},
+    {18, SCALE_F16, {0, -1}, {256, 128}, idx_iq3_xxs},
+    {21, SCALE_F16, {0, -1}, {512, 0}, idx_iq3_s},
+    {34, SCALE_F16, {52, -1}, {0, 0}, NULL},    /* TQ1_0 */
+    {35, SCALE_F16, {64, -1}, {0, 0}, NULL},    /* TQ2_0 */
+    {39, SCALE_E8M0, {-1, -1}, {0, 0}, NULL},   /* MXFP4 */
+};
+
+static const rule *rule_of(const fmt *f) {
+    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
+        if (rules[i].id == f->id) {
+            return &rules[i];
+        }
+    }
+    fprintf(stderr, "FAIL: cuda_selftest has no rule for format %s (id %d): add one to `rules`\n", f->name, f->id);
+    exit(1);
+}
+
+/* A finite f16 of magnitude in [2^-9, 2^-3), random sign: a block scale. With wide, any finite f16 (subnormals too). */
+static uint16_t rnd_f16_scale(int wide) {
+    const uint32_t exp = wide ? (uint32_t)(rnd() % 31) : (uint32_t)(6 + rnd() % 6);
+    return (uint16_t)(((rnd() & 1) << 15) | (exp << 10) | (rnd() & 0x3FF));
+}
+
+/* n_blocks random blocks of f: random bytes, finite moderate scales; element types get finite moderate values.
+ * wide (for the bit-exact dequantize test only): scales over their whole finite range, and block b's E8M0 scale is
+ * b mod 256, so every exponent (both subnormal ones included) occurs in 256 blocks. */
+static void fill_blocks_ex(const fmt *f, uint8_t *p, int64_t n_blocks, int wide) {
+    const rule *r = rule_of(f);
     for (int64_t b = 0; b < n_blocks; b++) {
         uint8_t *blk = p + b * f->bb;
         if (f->id == 0) {
@@ -118,15 +250,68 @@ static void fill_blocks(const fmt *f, uint8_t *p, int64_t n_blocks) {
             memcpy(blk, &h, 2);
         } else {
             for (int64_t i = 0; i < f->bb; i++) {
-                blk[i] = (uint8_t)rnd();
+                blk[i] = rnd_byte();
             }
-            for (int s = 0; s < 2; s++) {
-                if (f->scale_at[s] >= 0) {
-                    const uint16_t h = rnd_f16_scale();
-                    memcpy(blk + f->scale_at[s], &h, 2);
+            if (r->kind == SCALE_F16) {
+                for (int s = 0; s < 2; s++) {
+                    if (r->scale_at[s] >= 0) {
+                        const uint16_t h = rnd_f16_scale(wide);
+                        memcpy(blk + r->scale_at[s], &h, 2);
+                    }
                 }
+            } else if (r->kind == SCALE_IQ1M) {
+                /* the f16 is the top nibbles of the 4 scale words at byte 48 (word 0's lowest) */
+                const uint16_t h = rnd_f16_scale(wide);
+                for (int k = 0; k < 4; k++) {
+                    blk[49 + 2 * k] = (uint8_t)((blk[49 + 2 * k] & 0x0F) | ((h >> (4 * k)) & 0x0F) << 4);
+                }
+            } else if (r->kind == SCALE_E8M0) { /* half-scale 2^(e-128): 2^-10 .. 2^5 unless wide */
+                blk[0] = wide ? (uint8_t)b : (uint8_t)(118 + rnd() % 16);
             }
         }
+    }
+}
+
+static void fill_blocks(const fmt *f, uint8_t *p, int64_t n_blocks) {
+    fill_blocks_ex(f, p, n_blocks, 0);
+}
+
+/* Table use of the blocks being checked (coverage of the i-quants' grids and sign tables). */
+static uint8_t *table_seen[MAX_TABLES];
+static int table_limit[MAX_TABLES];
+static int table_range_errors;
+
+static void note_index(int table, int index) {
+    if (index < 0 || index >= table_limit[table]) {
+        table_range_errors++;
+        return;
+    }
+    table_seen[table][index] = 1;
+}
+
+/* Checks that n_blocks blocks of f at p use every entry of each of f's tables. */
+static void check_coverage(const fmt *f, const uint8_t *p, int64_t n_blocks) {
+    const rule *r = rule_of(f);
+    if (r->indices == NULL) {
+        return;
+    }
+    for (int t = 0; t < MAX_TABLES; t++) {
+        table_limit[t] = r->table_size[t];
+        table_seen[t] = (uint8_t *)calloc((size_t)r->table_size[t] + 1, 1);
+    }
+    table_range_errors = 0;
+    for (int64_t b = 0; b < n_blocks; b++) {
+        r->indices(p + b * f->bb, note_index);
+    }
+    CHECK(table_range_errors == 0, "%s: %d indices outside their tables", f->name, table_range_errors);
+    for (int t = 0; t < MAX_TABLES; t++) {
+        int seen = 0;
+        for (int i = 0; i < r->table_size[t]; i++) {
+            seen += table_seen[t][i];
+        }
+        CHECK(seen == r->table_size[t], "%s: %lld blocks use %d of the %d entries of table %d", f->name,
+              (long long)n_blocks, seen, r->table_size[t], t);
+        free(table_seen[t]);
     }
 }
 
@@ -309,12 +494,16 @@ static float *cpu_dequant(const fmt *f, const uint8_t *w, int64_t rows, int64_t 
 }
 
 static void test_dequantize(const fmt *f) {
-    const int64_t counts[] = {1, 3, 8};
-    for (int c = 0; c < 3; c++) {
+    /* the last count: scales over their whole range, and enough blocks that every table entry occurs (checked) */
+    const int64_t counts[] = {1, 3, 8, 3000};
+    for (int c = 0; c < 4; c++) {
         const int64_t blocks = f->be == 1 ? 37 * counts[c] : counts[c];
         const int64_t n = blocks * f->be;
         uint8_t *h = (uint8_t *)xmalloc((size_t)(blocks * f->bb));
-        fill_blocks(f, h, blocks);
+        fill_blocks_ex(f, h, blocks, c == 3);
+        if (c == 3) {
+            check_coverage(f, h, blocks);
+        }
         float *want = (float *)xmalloc((size_t)n * 4);
         CHECK(moe_tensor_dequantize(cpu, f->id, h, n, want) == 0, "cpu dequantize");
         moe_cuda_buf *src = dev_copy(h, blocks * f->bb), *dst = dev_poisoned(n);
@@ -332,6 +521,21 @@ static void test_dequantize(const fmt *f) {
         }
         CHECK(moe_cuda_tensor_dequantize(gpu, f->id, src, n + f->be, dst) == MOE_CUDA_ERR_INVALID_ARG,
               "%s: more blocks than src holds", f->name);
+        if (f->align == 1 && c < 3) { /* byte-aligned blocks: the same from an odd device address */
+            uint8_t *shifted = (uint8_t *)xmalloc((size_t)(blocks * f->bb + 1));
+            shifted[0] = 0x5A;
+            memcpy(shifted + 1, h, (size_t)(blocks * f->bb));
+            moe_cuda_buf *whole = dev_copy(shifted, blocks * f->bb + 1), *view = NULL, *dst2 = dev_poisoned(n);
+            OK(moe_cuda_buf_view(whole, 1, blocks * f->bb, &view));
+            OK(moe_cuda_tensor_dequantize(gpu, f->id, view, n, dst2));
+            float *got2 = dev_floats(dst2, n);
+            CHECK(memcmp(got2, want, (size_t)n * 4) == 0, "%s dequantize at an odd address", f->name);
+            free(got2);
+            free(shifted);
+            moe_cuda_buf_free(view);
+            moe_cuda_buf_free(whole);
+            moe_cuda_buf_free(dst2);
+        }
         free(got);
         free(want);
         free(h);
@@ -342,7 +546,7 @@ static void test_dequantize(const fmt *f) {
 
 static void test_get_rows(const fmt *f) {
     const int64_t cols = f->be == 1 ? 45 : 2 * f->be, n_rows = 9;
-    const int64_t row_bytes = cols / f->be * f->bb + (f->id == 0 ? 4 : 2) * 3; /* padded */
+    const int64_t row_bytes = cols / f->be * f->bb + 3 * f->align; /* padded (odd for byte-aligned formats) */
     uint8_t *table = rnd_matrix(f, n_rows, cols, row_bytes);
     const int32_t ids[] = {3, 0, 8, 3, 5};
     const int64_t n_ids = 5;
@@ -395,7 +599,7 @@ static int check_dot(const product *p, int64_t expert, int64_t x_at, int64_t y_a
 }
 
 static void test_matvec_matmul(const fmt *f, int64_t rows, int64_t cols, int pad) {
-    const int64_t row_bytes = cols / f->be * f->bb + (pad ? (f->id == 0 ? 8 : 6) : 0);
+    const int64_t row_bytes = cols / f->be * f->bb + (pad ? 3 * f->align : 0);
     uint8_t *w = rnd_matrix(f, rows, cols, row_bytes);
     float *wf = cpu_dequant(f, w, rows, cols, row_bytes);
     moe_cuda_buf *dw = dev_copy(w, rows * row_bytes);
@@ -450,7 +654,7 @@ static void test_matvec_matmul(const fmt *f, int64_t rows, int64_t cols, int pad
 static void test_matmul_id(const fmt *f, int64_t rows, int64_t cols) {
     const int64_t n_experts = 6, n_used = 3;
     const int64_t row_bytes = cols / f->be * f->bb;
-    const int64_t expert_bytes = rows * row_bytes + (f->id == 0 ? 12 : 10); /* padded between experts */
+    const int64_t expert_bytes = rows * row_bytes + 5 * f->align; /* padded between experts */
     uint8_t *w = (uint8_t *)xmalloc((size_t)(n_experts * expert_bytes));
     float *wf = (float *)xmalloc((size_t)(n_experts * rows * cols) * 4);
     for (int64_t e = 0; e < n_experts; e++) {
@@ -523,7 +727,7 @@ static void test_matmul_id(const fmt *f, int64_t rows, int64_t cols) {
 
 static void test_weight_errors(void) {
     /* Q8_0 weight of 4 x 64 */
-    const fmt *f = &formats[4];
+    const fmt *f = format_of(8);
     uint8_t *w = rnd_matrix(f, 4, 64, 68);
     moe_cuda_buf *dw = dev_copy(w, 4 * 68), *dx = dev_poisoned(64), *dy = dev_poisoned(8);
     CHECK(moe_cuda_tensor_matvec(gpu, 13, dw, 68, 4, 64, dx, dy) == MOE_CUDA_ERR_UNSUPPORTED_TYPE, "Q5_K");

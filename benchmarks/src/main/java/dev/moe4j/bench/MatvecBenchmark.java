@@ -35,6 +35,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * f16/bf16, F32 is unchanged), what a model runs with its default options.
  *
  * <p>{@code java -jar benchmarks/target/benchmarks.jar Matvec -p type=Q4_0,Q8_0 -p threads=1,2 -p activations=f32,q8}
+ *
+ * <p>The 8-bit-activation GB/s of the i-quant, TQ and MXFP4 formats beside Q4_0 and Q2_K, at 1 and 2 threads:
+ * {@code java -jar benchmarks/target/benchmarks.jar Matvec -p activations=q8 -p threads=1,2
+ * -p type=Q4_0,Q2_K,IQ1_S,IQ1_M,IQ2_XXS,IQ2_XS,IQ2_S,IQ3_XXS,IQ3_S,TQ1_0,TQ2_0,MXFP4}
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -44,7 +48,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
 public class MatvecBenchmark {
     @Param({"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K",
-            "IQ4_NL", "IQ4_XS"})
+            "IQ4_NL", "IQ4_XS", "IQ1_S", "IQ1_M", "IQ2_XXS", "IQ2_XS", "IQ2_S", "IQ3_XXS", "IQ3_S", "TQ1_0", "TQ2_0",
+            "MXFP4"})
     public String type;
 
     @Param({"4096"})

@@ -9,9 +9,10 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Where the golden fixtures are: the shared, read-only ones in {@code <shared>/golden} (the {@code moe4j.shared}
- * system property, set by surefire) and the repository's own in {@code core/src/test/golden} (the fixtures of the
- * bundled demo model, under {@code moe4j.repo}). Both hold folders of the same format (shared/golden/README.md).
+ * Where the golden fixtures are: the shared, read-only ones in {@code <shared>/golden} and {@code <shared>/golden-iq}
+ * (the {@code moe4j.shared} system property, set by surefire) and the repository's own in {@code core/src/test/golden}
+ * (the fixtures of the bundled demo model, under {@code moe4j.repo}). All hold folders of the same format
+ * (shared/golden/README.md); {@link #caseDirs()} and {@link #caseDir} take them together.
  */
 public final class GoldenFiles {
     private GoldenFiles() {}
@@ -22,8 +23,8 @@ public final class GoldenFiles {
     }
 
     /**
-     * {@code <shared>/golden-iq}: the models of the formats the kernels do not compute yet (i-quants, MXFP4, TQ2_0),
-     * kept apart so that every model under {@link #goldenDir()} stays loadable. Fails when missing, like goldenDir.
+     * {@code <shared>/golden-iq}: the models of the i-quant, TQ2_0 and MXFP4 formats (llama-quantize mixes, one random
+     * deepseek2 model), kept in a folder of their own in shared. Fails when missing, like goldenDir.
      */
     public static Path goldenIqDir() {
         return sharedDir("golden-iq");
@@ -64,23 +65,25 @@ public final class GoldenFiles {
         return repoDir().resolve("models/demo-countries-q8_0.gguf");
     }
 
-    /** The folder of one golden case, shared or the repository's; fails when neither has it. */
+    /** The folder of one golden case, shared (golden or golden-iq) or the repository's; fails when none has it. */
     public static Path caseDir(String name) {
-        Path shared = goldenDir().resolve(name);
-        if (Files.isRegularFile(shared.resolve("fixture.json"))) {
-            return shared;
-        }
-        Path own = repoGoldenDir().resolve(name);
-        if (Files.isRegularFile(own.resolve("fixture.json"))) {
-            return own;
+        for (Path root : roots()) {
+            Path dir = root.resolve(name);
+            if (Files.isRegularFile(dir.resolve("fixture.json"))) {
+                return dir;
+            }
         }
         throw new IllegalArgumentException("no golden case named " + name);
+    }
+
+    private static List<Path> roots() {
+        return List.of(goldenDir(), goldenIqDir(), repoGoldenDir());
     }
 
     /** Every golden case folder (one with a fixture.json), shared and the repository's, sorted by name. */
     public static List<Path> caseDirs() {
         List<Path> out = new ArrayList<>();
-        for (Path root : List.of(goldenDir(), repoGoldenDir())) {
+        for (Path root : roots()) {
             try (Stream<Path> dirs = Files.list(root)) {
                 dirs.filter(d -> Files.isRegularFile(d.resolve("fixture.json"))).forEach(out::add);
             } catch (IOException e) {

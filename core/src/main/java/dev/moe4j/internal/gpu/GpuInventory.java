@@ -5,28 +5,43 @@ import dev.moe4j.internal.gguf.GgufTensor;
 import dev.moe4j.internal.gpu.PlacementItem.Kind;
 import dev.moe4j.internal.quant.GgmlType;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * A GGUF model's tensors as the GPU planner's items, each with the host memory it would upload: every {@code blk.N.*}
  * tensor but the routed experts as an always-active weight, {@code output*} as output, {@code token_embd} as the
  * embedding (or as output when the model ties its head to it), one item per routed expert (its gate, up and down
  * matrices: slices of the 3-D {@code *_exps} stacks, or the per-expert 2-D tensors of old files), one KV-cache item per
- * block, and the kernels' workspace. Tensors of a type the CUDA kernels do not take (see {@link #GPU_TYPES}) and
- * model-wide extras ({@code rope_freqs}, ...) are left out: they stay on the CPU.
+ * block, and the kernels' workspace. Tensors of a type the CUDA kernels do not take (see {@link #GPU_TYPES}; a routed
+ * expert goes whole or not at all, so one such matrix keeps the expert's others on the CPU too) and model-wide extras
+ * ({@code rope_freqs}, ...) are left out: they stay on the CPU, and {@link #of} logs which and why
+ * ({@link #cpuOnly}).
  */
 public final class GpuInventory {
-    /** The weight types libmoe4j_cuda has product kernels for ({@code moe4j_cuda.h}). */
+    private static final Logger LOG = LoggerFactory.getLogger(GpuInventory.class);
+
+    /**
+     * The weight types libmoe4j_cuda has product kernels for: the rows of native-kernels/cuda/src/cuda_formats.def
+     * (GpuTypesTest holds the two lists to each other on the library).
+     */
     public static final Set<GgmlType> GPU_TYPES = EnumSet.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16,
-            GgmlType.Q4_0, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q6_K);
+            GgmlType.Q4_0, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.IQ1_S, GgmlType.IQ1_M,
+            GgmlType.IQ2_XXS, GgmlType.IQ2_XS, GgmlType.IQ2_S, GgmlType.IQ3_XXS, GgmlType.IQ3_S, GgmlType.TQ1_0,
+            GgmlType.TQ2_0, GgmlType.MXFP4);
 
     private static final Pattern STACKED = Pattern.compile("blk\\.(\\d+)\\.ffn_(gate|up|down|gate_up)_exps\\.weight");
     private static final Pattern PER_EXPERT = Pattern.compile("blk\\.(\\d+)\\.ffn_(gate|up|down)\\.(\\d+)\\.weight");
@@ -50,6 +65,10 @@ public final class GpuInventory {
      * @param maxBatch        most tokens one product takes (sizes the workspace)
      */
     public static List<Entry> of(GgufFile file, int blocks, long kvBytesPerToken, int contextLength, int maxBatch) {
+        String cpuOnly = cpuOnly(file);
+        if (!cpuOnly.isEmpty()) {
+            LOG.info("GPU placement: {}", cpuOnly);
+        }
         List<Entry> out = new ArrayList<>();
         boolean tied = file.tensor("output.weight").isEmpty();
         long widest = 0;
@@ -115,6 +134,35 @@ public final class GpuInventory {
         out.add(new Entry(new PlacementItem("workspace", Kind.WORKSPACE, -1, -1, workspaceBytes(widest, maxBatch)),
                 List.of()));
         return out;
+    }
+
+    /**
+     * Which weights stay on the CPU whatever the budget because libmoe4j_cuda has no kernels for their type, as one
+     * line (empty when there are none): "3 tensors (1.5 MiB) stay on the CPU, libmoe4j_cuda has no kernels for
+     * Q5_K (2 tensors), IQ4_XS (1 tensor)". Counts the tensors the inventory would otherwise place (block weights,
+     * experts, output, embedding).
+     */
+    public static String cpuOnly(GgufFile file) {
+        Map<GgmlType, long[]> left = new EnumMap<>(GgmlType.class); // type -> {tensors, bytes}
+        for (GgufTensor t : file.tensors()) {
+            String n = t.name();
+            boolean weight = BLOCK.matcher(n).matches() || n.startsWith("output") || n.equals("token_embd.weight");
+            if (weight && !GPU_TYPES.contains(t.type())) {
+                long[] c = left.computeIfAbsent(t.type(), k -> new long[2]);
+                c[0]++;
+                c[1] += t.byteSize();
+            }
+        }
+        if (left.isEmpty()) {
+            return "";
+        }
+        long tensors = left.values().stream().mapToLong(c -> c[0]).sum();
+        long bytes = left.values().stream().mapToLong(c -> c[1]).sum();
+        return String.format(Locale.ROOT, "%d tensor%s (%.1f MiB) stay on the CPU, libmoe4j_cuda has no kernels for %s",
+                tensors, tensors == 1 ? "" : "s", bytes / (double) (1 << 20), left.entrySet().stream()
+                        .map(e -> e.getKey() + " (" + e.getValue()[0] + " tensor" + (e.getValue()[0] == 1 ? "" : "s")
+                                + ")")
+                        .collect(Collectors.joining(", ")));
     }
 
     /**

@@ -98,7 +98,7 @@ final class DecoderModel implements LanguageModel, MoeModel {
 
     private static DecoderModel load(GgufFile file, ModelOptions options, String arch, int ropeMode,
                                      boolean ropeFreqFactors, LayerLoader loader, Arena arena) {
-        ModelTensors t = new ModelTensors(file, arena);
+        ModelTensors t = new ModelTensors(file, arena, options);
         var md = file.metadata();
         DecoderConfig c = DecoderConfig.read(md, arch, ropeMode, t.source());
         int d = c.embd();

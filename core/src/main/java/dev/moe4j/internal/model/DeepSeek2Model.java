@@ -86,7 +86,7 @@ final class DeepSeek2Model implements LanguageModel, MoeModel {
     }
 
     private static DeepSeek2Model load(GgufFile file, ModelOptions options, Arena arena) {
-        ModelTensors t = new ModelTensors(file, arena);
+        ModelTensors t = new ModelTensors(file, arena, options);
         DeepSeek2Config c = DeepSeek2Config.read(file.metadata(), t.has("blk.0.attn_q_a.weight"), t.source());
         int d = c.embd();
         // the vocabulary is whatever the embedding holds; its shape is checked against D by matrix()

@@ -4,11 +4,12 @@ import dev.moe4j.internal.quant.GgmlType;
 
 /**
  * Rounds activations the way ggml's CPU backend does before a product with a weight of a given type (its
- * {@code vec_dot_type}): blocks of 32 to Q8_0 for Q4_0/Q5_0/Q8_0/IQ4_NL (and Q8_1, the same values, for Q4_1/Q5_1),
- * blocks of 256 to Q8_K for the K-quants and IQ4_XS, f16 for F16 and bf16 for BF16 weights; F32 weights see the
- * activations unchanged. The rounded values are written back as floats, so any f32-activation kernel then computes what
- * ggml's integer dot products compute, up to summation order. Used with the reference kernels; the native kernels
- * quantize in C and take the integer products themselves (dev.moe4j.internal.quant.ReferenceQ8 is their reference).
+ * {@code vec_dot_type}, {@link GgmlType#activation()}): blocks of 32 to Q8_0 (Q8_1, the same values, for Q4_1/Q5_1;
+ * MXFP4 among them), blocks of 256 to Q8_K (the K-quants, the i-quants, TQ1_0/TQ2_0), f16 for F16 and bf16 for BF16
+ * weights; F32 weights see the activations unchanged. The rounded values are written back as floats, so any
+ * f32-activation kernel then computes what ggml's integer dot products compute, up to summation order. Used with the
+ * reference kernels; the native kernels quantize in C and take the integer products themselves
+ * (dev.moe4j.internal.quant.ReferenceQ8 is their reference).
  *
  * <p>Why: a model whose router sits near a tie picks different experts when its inputs move by an 8-bit rounding, and
  * the golden logits are llama.cpp's. Rounding twice is harmless: values already on the grid map to themselves.
@@ -23,7 +24,7 @@ final class GgmlActivationRounding {
 
     /** Rounds {@code x[off .. off+n)} in place for a product with a weight of {@code weightType}. */
     static void round(GgmlType weightType, float[] x, int off, int n) {
-        switch (weightType) {
+        switch (weightType.activation()) {
             case F32 -> { }
             case F16 -> {
                 for (int i = off; i < off + n; i++) {
@@ -35,17 +36,17 @@ final class GgmlActivationRounding {
                     x[i] = bf16(x[i]);
                 }
             }
-            case Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, IQ4_NL -> {
+            case Q8_0 -> {
                 for (int b = off; b < off + n; b += 32) {
                     q8_0(x, b, Math.min(32, off + n - b));
                 }
             }
-            case Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_XS -> {
+            case Q8_K -> {
                 for (int b = off; b < off + n; b += 256) {
                     q8K(x, b, Math.min(256, off + n - b));
                 }
             }
-            default -> throw new IllegalArgumentException("no activation rounding known for " + weightType);
+            case NONE -> throw new IllegalArgumentException(weightType + " is not a weight type");
         }
     }
 

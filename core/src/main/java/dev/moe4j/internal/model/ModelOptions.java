@@ -1,5 +1,7 @@
 package dev.moe4j.internal.model;
 
+import dev.moe4j.internal.quant.GgmlType;
+
 /**
  * How a model is loaded and how its states compute.
  *
@@ -75,6 +77,15 @@ public record ModelOptions(int threads, int maxBatch, Backend backend, Activatio
     /** These options with states that run the products on GPU-placed weights through {@code binding}. */
     public ModelOptions withGpu(GpuBinding binding) {
         return new ModelOptions(threads, maxBatch, backend, rounding, binding);
+    }
+
+    /**
+     * Whether weights of {@code type} can be computed with: by the native kernels ({@link GgmlType#kernels()}), or,
+     * with the plain-Java reference backend, by any type its decoder reads ({@link GgmlType#referenceDequant()}), so a
+     * format's model path can be checked against llama.cpp before its kernels exist.
+     */
+    boolean computes(GgmlType type) {
+        return backend == Backend.NATIVE ? type.kernels() : type.referenceDequant();
     }
 
     /** A fresh set of kernels as these options describe (owned by the caller). */

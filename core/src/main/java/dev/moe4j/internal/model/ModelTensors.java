@@ -22,11 +22,16 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 final class ModelTensors {
     private final GgufFile file;
     private final Arena arena;
+    private final ModelOptions options;
 
-    /** @param arena owns what has to be converted at load (non-f32 norm vectors); lives as long as the model */
-    ModelTensors(GgufFile file, Arena arena) {
+    /**
+     * @param arena   owns what has to be converted at load (non-f32 norm vectors); lives as long as the model
+     * @param options which backend computes: it decides the weight types accepted ({@link ModelOptions#computes})
+     */
+    ModelTensors(GgufFile file, Arena arena, ModelOptions options) {
         this.file = file;
         this.arena = arena;
+        this.options = options;
     }
 
     boolean has(String name) {
@@ -118,7 +123,7 @@ final class ModelTensors {
     }
 
     private GgmlType computable(GgufTensor t) {
-        if (!t.type().kernels()) {
+        if (!options.computes(t.type())) {
             throw new ModelFormatException(file.path() + ": tensor '" + t.name() + "' is stored as " + t.type()
                     + ", which moe4j's kernels do not compute", t.fileOffset());
         }

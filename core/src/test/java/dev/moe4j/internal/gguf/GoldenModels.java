@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -30,15 +32,22 @@ public final class GoldenModels {
         return dir;
     }
 
-    /** Every folder of shared/golden, sorted by name. */
+    /**
+     * Every folder of shared/golden and shared/golden-iq (the i-quant, TQ2_0 and MXFP4 models, same layout), sorted by
+     * name.
+     */
     public static List<Path> goldenDirs() {
-        try (Stream<Path> s = Files.list(shared().resolve("golden"))) {
-            List<Path> dirs = s.filter(Files::isDirectory).sorted().toList();
-            assertTrue(dirs.size() >= 10, "expected the golden model folders, found " + dirs);
-            return dirs;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        List<Path> dirs = new ArrayList<>();
+        for (String root : List.of("golden", "golden-iq")) {
+            try (Stream<Path> s = Files.list(shared().resolve(root))) {
+                s.filter(Files::isDirectory).forEach(dirs::add);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
+        dirs.sort(Comparator.comparing(d -> d.getFileName().toString()));
+        assertTrue(dirs.size() >= 19, "expected the golden and golden-iq model folders, found " + dirs);
+        return dirs;
     }
 
     /** The model of a golden folder: its model.gguf, or the file fixture.json's {@code model} names. */

@@ -87,6 +87,48 @@ class DeepSeek2ActivationRoundingTest {
         assertArrayEquals(new float[256], zeros);
     }
 
+    /**
+     * Every block type a model may hold (one the Java reference decodes) rounds as its ggml vec_dot_type
+     * ({@link GgmlType#activation()}): the 32-element formats, MXFP4 among them, to Q8_0 blocks; the 256-element ones,
+     * the i-quants and TQ1_0/TQ2_0 among them, to Q8_K.
+     */
+    @Test
+    void everyBlockTypeRoundsToItsActivationFamily() {
+        float[] x = activations(256 * 3);
+        float[] q8_0 = x.clone();
+        GgmlActivationRounding.q8_0(q8_0, 0, 32);
+        for (int b = 32; b < x.length; b += 32) {
+            GgmlActivationRounding.q8_0(q8_0, b, 32);
+        }
+        float[] q8K = x.clone();
+        for (int b = 0; b < x.length; b += 256) {
+            GgmlActivationRounding.q8K(q8K, b, 256);
+        }
+        assertTrue(!java.util.Arrays.equals(q8_0, q8K), "the two families differ on these activations");
+        int checked = 0;
+        for (GgmlType t : GgmlType.values()) {
+            if (!t.referenceDequant() || t.blockElems() == 1) {
+                continue;
+            }
+            assertEquals(t.blockElems() == 32 ? GgmlType.Activation.Q8_0 : GgmlType.Activation.Q8_K, t.activation(),
+                    t.name());
+            float[] mine = x.clone();
+            GgmlActivationRounding.round(t, mine, 0, mine.length);
+            assertArrayEquals(t.blockElems() == 32 ? q8_0 : q8K, mine, t.name());
+            checked++;
+        }
+        assertTrue(checked >= 22, checked + " block types");
+        float[] m = x.clone();
+        GgmlActivationRounding.round(GgmlType.MXFP4, m, 0, m.length);
+        assertArrayEquals(q8_0, m, "MXFP4 takes Q8_0 activations");
+        for (GgmlType t : new GgmlType[] {GgmlType.IQ1_S, GgmlType.IQ1_M, GgmlType.IQ2_XXS, GgmlType.IQ2_XS,
+                GgmlType.IQ2_S, GgmlType.IQ3_XXS, GgmlType.IQ3_S, GgmlType.TQ1_0, GgmlType.TQ2_0}) {
+            float[] k = x.clone();
+            GgmlActivationRounding.round(t, k, 0, k.length);
+            assertArrayEquals(q8K, k, t + " takes Q8_K activations");
+        }
+    }
+
     @Test
     void halfPrecisionTypesRoundToNearestEven() {
         float[] x = activations(96);

@@ -3,6 +3,8 @@ package dev.moe4j.internal.model;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.moe4j.internal.gguf.GgufFile;
+import dev.moe4j.internal.gguf.GgufTensor;
+import dev.moe4j.internal.quant.GgmlType;
 import dev.moe4j.testing.GoldenFiles;
 import dev.moe4j.testing.Npy;
 
@@ -12,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 
@@ -49,6 +52,15 @@ record GoldenCase(String name, String arch, Path model, boolean quantized, int e
             }
             return new GoldenCase(name, arch, model, fx.get("quant").asBoolean(), used,
                     ids(dir.resolve("prompt_tokens.txt")), ids(dir.resolve("generated_tokens.txt")), byStep);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A weight type of the model that the native kernels do not compute ({@link GgmlType#kernels()}), if any. */
+    Optional<GgmlType> typeWithoutKernels() {
+        try (GgufFile file = GgufFile.open(model)) {
+            return file.tensors().stream().map(GgufTensor::type).filter(t -> !t.kernels()).sorted().findFirst();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -20,24 +20,24 @@ import static org.junit.jupiter.api.Assertions.fail;
  * llama.cpp's gguf-py decoded. Stricter than the tolerance there: the Java reference must give gguf-py's floats bit for
  * bit (−0.0 and 0.0 count as equal, as they do under GoldenDequantTest's numeric comparison), for the i-quant formats
  * and for the K-quant and Q8_0 tensors llama-quantize mixed into the same files. The native kernels are checked, as in
- * GoldenDequantTest, on the tensors of the types they compute.
+ * GoldenDequantTest, on the tensors of the types they compute (now all of them).
  */
 class GoldenIQuantDequantTest {
-    /** The formats with a Java reference and no kernels yet that the golden-iq files hold (all such but TQ1_0). */
-    private static final Set<GgmlType> REFERENCE_ONLY = EnumSet.of(GgmlType.IQ1_S, GgmlType.IQ1_M, GgmlType.IQ2_XXS,
-            GgmlType.IQ2_XS, GgmlType.IQ2_S, GgmlType.IQ3_XXS, GgmlType.IQ3_S, GgmlType.TQ2_0, GgmlType.MXFP4);
+    /** The formats defined by ggml alone that the golden-iq files hold (all but TQ1_0, which TernaryQuantTest covers). */
+    private static final Set<GgmlType> GGML_FORMATS_IN_FILES = EnumSet.of(GgmlType.IQ1_S, GgmlType.IQ1_M,
+            GgmlType.IQ2_XXS, GgmlType.IQ2_XS, GgmlType.IQ2_S, GgmlType.IQ3_XXS, GgmlType.IQ3_S, GgmlType.TQ2_0,
+            GgmlType.MXFP4);
 
     static List<Case> cases() {
         return GoldenDequantTest.cases(GoldenFiles.goldenIqDir());
     }
 
     @Test
-    void goldenFilesCoverTheReferenceOnlyFormats() {
-        Set<GgmlType> covered = GoldenDequantTest.coveredTypes(cases());
-        Set<GgmlType> referenceOnly = EnumSet.noneOf(GgmlType.class);
-        covered.stream().filter(t -> !t.kernels()).forEach(referenceOnly::add);
-        assertEquals(REFERENCE_ONLY, referenceOnly);
-        assertTrue(REFERENCE_ONLY.stream().allMatch(GgmlType::referenceDequant));
+    void goldenFilesCoverTheGgmlFormats() {
+        Set<GgmlType> covered = EnumSet.copyOf(GoldenDequantTest.coveredTypes(cases()));
+        covered.retainAll(RandomWeights.GGML_FORMATS);
+        assertEquals(GGML_FORMATS_IN_FILES, covered);
+        assertTrue(covered.stream().allMatch(t -> t.referenceDequant() && t.kernels()));
     }
 
     @TestFactory

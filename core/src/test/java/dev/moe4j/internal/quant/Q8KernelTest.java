@@ -14,6 +14,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Random;
@@ -38,6 +39,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  *   <li>F32/F16/BF16 through matmulGgml: equal to matmul on activations rounded to f16/bf16 here;</li>
  *   <li>nothing written outside the outputs; bad arguments are exceptions.</li>
  * </ul>
+ * The lattice formats' random weights use every point of their grid over each format's cases (checked).
  * {@code -Dmoe4j.test.seed=N} reruns with other data; the seed is in every failure message.
  */
 class Q8KernelTest {
@@ -136,9 +138,11 @@ class Q8KernelTest {
     Stream<DynamicTest> everyBlockFormatAtEveryLevelEqualsTheReference() {
         return RandomWeights.SUPPORTED.stream().filter(ReferenceQ8::hasQ8).map(type -> DynamicTest.dynamicTest(
                 type.name(), () -> {
+                    BitSet grid = new BitSet();
                     for (int rows : ROWS) {
                         for (int cols : colsFor(type)) {
                             Case c = makeCase(type, rows, cols);
+                            RandomWeights.markGrid(type, c.weights(), rows, c.rowBytes(), cols, grid);
                             checkReference(c);
                             for (CpuLevel level : QuantKernelTest.levels()) {
                                 for (KernelContext ctx : CONTEXTS.get(level)) {
@@ -149,6 +153,7 @@ class Q8KernelTest {
                             }
                         }
                     }
+                    RandomWeights.requireGridCovered(type, grid, "Q8KernelTest");
                 }));
     }
 

@@ -104,8 +104,8 @@ class QuantKernelArgumentsTest {
                     () -> ctx.matmul(q4k, f.w(), f.rowBytes(), 4, 256, f.x(), 255, 2, f.y(), 4));
             assertThrows(IllegalArgumentException.class,
                     () -> ctx.matmul(q4k, f.w(), f.rowBytes(), 4, 256, f.x(), 256, 2, f.y(), 3));
-            // types the kernels lack: Q8_K, IQ2_XXS, an unknown id, a negative id
-            for (int type : new int[] {15, 16, 99, -1}) {
+            // types the kernels lack: Q8_K, Q8_1, an unknown id, a negative id
+            for (int type : new int[] {15, 9, 99, -1}) {
                 expectKernelError(UNSUPPORTED_TYPE, () -> ctx.matvec(type, f.w(), 4096, 1, 256, f.x(), f.y()),
                         "matvec type " + type);
                 expectKernelError(UNSUPPORTED_TYPE, () -> ctx.dequantize(type, f.w(), 256, f.out()),

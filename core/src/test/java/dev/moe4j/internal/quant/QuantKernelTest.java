@@ -11,6 +11,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +31,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  *       the reference's dequantized row (the kernels sum in f32 in their own order);</li>
  *   <li>nothing is written outside the outputs (stride gaps and the bytes after y keep a sentinel).</li>
  * </ul>
+ * The lattice formats' random weights use every point of their grid over each format's cases (checked).
  * Shapes: rows 1, 3, 64, 67; {@link #colsFor} columns; 1 and 3 threads; 1, 2, 5, 17 tokens
  * with strides larger than cols/rows; odd row counts get padded, unaligned row pitches. The seed is in every failure
  * message; {@code -Dmoe4j.test.seed=N} reruns with other data.
@@ -120,9 +122,11 @@ class QuantKernelTest {
     @TestFactory
     Stream<DynamicTest> everyFormatAtEveryLevelMatchesTheReference() {
         return RandomWeights.SUPPORTED.stream().map(type -> DynamicTest.dynamicTest(type.name(), () -> {
+            BitSet grid = new BitSet();
             for (int rows : ROWS) {
                 for (int cols : colsFor(type)) {
                     Case c = makeCase(type, rows, cols);
+                    RandomWeights.markGrid(type, c.weights(), rows, c.rowBytes(), cols, grid);
                     for (CpuLevel level : levels()) {
                         for (int i = 0; i < THREADS.length; i++) {
                             KernelContext ctx = CONTEXTS.get(level)[i];
@@ -140,6 +144,7 @@ class QuantKernelTest {
                     }
                 }
             }
+            RandomWeights.requireGridCovered(type, grid, "QuantKernelTest");
         }));
     }
 

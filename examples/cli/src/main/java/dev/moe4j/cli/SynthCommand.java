@@ -11,18 +11,23 @@ import picocli.CommandLine.Parameters;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 
 /**
- * {@code moe4j synth OUT.gguf --shape NAME | --arch ARCH [dimensions] [--type T] [--expert-type T] [--skew S]}: writes
- * a random-weight model of a real model's shape (or of given dimensions) for benchmarks. The file streams to disk;
- * memory use stays at a few chunks per thread whatever its size.
+ * {@code moe4j synth OUT.gguf --shape NAME | --arch ARCH [dimensions] [--type T] [--expert-type T]
+ * [--tensor-type REGEX=T ...] [--skew S]}: writes a random-weight model of a real model's shape (or of given
+ * dimensions) for benchmarks. The file streams to disk; memory use stays at a few chunks per thread whatever its size.
  */
 @Command(name = "synth", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Write a random-weight GGUF model of a named real shape or of given dimensions (for benchmarks).",
-                "Shapes: deepseek-v3, deepseek-v2-lite, qwen3-30b-a3b, mixtral-8x7b."})
+                "Shapes: deepseek-v3, deepseek-v2-lite, qwen3-30b-a3b, mixtral-8x7b.",
+                "A DeepSeek \"dynamic\" 1.58-bit mix: --shape deepseek-v3 --type Q4_K --expert-type IQ1_S"
+                        + " --tensor-type ffn_down_exps=IQ2_XXS --skew 1"})
 public final class SynthCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "<out.gguf>", description = "The file to write (replaced if it exists).")
     Path out;
@@ -104,6 +109,11 @@ public final class SynthCommand implements Callable<Integer> {
             description = "Type of the routed experts (default: --type).")
     String expertType;
 
+    @Option(names = "--tensor-type", paramLabel = "REGEX=TYPE",
+            description = "Type of the matrices whose name REGEX finds (repeatable, first match wins, before --type and"
+                    + " --expert-type), as llama-quantize's --tensor-type: e.g. ffn_down_exps=IQ2_XXS, attn_.*=Q6_K.")
+    List<String> tensorTypes = new ArrayList<>();
+
     @Option(names = "--skew", paramLabel = "S", defaultValue = "0",
             description = "Router skew: 0 = experts equally likely; 1 = Zipf-like, a few hot experts.")
     double skew;
@@ -125,14 +135,18 @@ public final class SynthCommand implements Callable<Integer> {
 
     private int synth() throws java.io.IOException {
         SynthModel model = new SynthModel(shape(), type(type, "--type"),
-                expertType == null ? type(type, "--type") : type(expertType, "--expert-type"), skew, seed);
+                expertType == null ? type(type, "--type") : type(expertType, "--expert-type"),
+                tensorTypes.stream().map(SynthModel.TypeRule::parse).toList(), skew, seed);
         ModelShape s = model.shape();
         PrintStream err = Console.stderr();
         err.println("shape      " + s.summary());
         err.println(String.format(Locale.ROOT, "parameters %s total, %s active per token",
                 Units.count(s.parameterCount()), Units.count(s.activeParameterCount())));
-        err.println("types      " + model.matrixType() + " (experts " + model.expertType() + "), skew " + skew
-                + ", seed " + seed);
+        err.println("types      " + model.matrixType() + " (experts " + model.expertType() + ")"
+                + (model.rules().isEmpty() ? "" : ", " + model.rules().stream().map(Object::toString)
+                .collect(Collectors.joining(", "))) + ", skew " + skew + ", seed " + seed);
+        model.tensorsAndBytesByType().forEach((t, nb) -> err.println(String.format(Locale.ROOT,
+                "  %-8s %5d tensors %10s", t, nb[0], Units.bytes(nb[1]))));
         err.println("data       " + Units.bytes(model.dataBytes()));
         if (s.arch().equals(ModelShape.DEEPSEEK2) && (s.layers() == 26 || s.layers() == 27) && s.qLoraRank() > 0) {
             err.println("note       llama.cpp takes a 26/27-layer deepseek2 file for V2-Lite (no query compression)"
@@ -236,11 +250,6 @@ public final class SynthCommand implements Callable<Integer> {
     }
 
     private static GgmlType type(String name, String option) {
-        for (GgmlType t : GgmlType.values()) {
-            if (t.name().equalsIgnoreCase(name)) {
-                return t;
-            }
-        }
-        throw new IllegalArgumentException(option + " " + name + " is not a ggml type name (e.g. Q8_0, Q4_K, F16)");
+        return SynthModel.typeNamed(name, option);
     }
 }

@@ -1,5 +1,6 @@
 package dev.moe4j.cli;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.DynamicTest;
@@ -13,16 +14,23 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@code moe4j inspect} on every golden model (JSON equal to expected_inspect.json), as text, and on bad files. */
+/**
+ * {@code moe4j inspect} on every golden model of shared/golden and shared/golden-iq (JSON equal to
+ * expected_inspect.json, tensors by type as the folder's gguf_dump.txt lists them), as text, and on bad files.
+ */
 class InspectCommandTest {
     @TempDir
     Path dir;
@@ -66,11 +74,13 @@ class InspectCommandTest {
     @TestFactory
     Stream<DynamicTest> jsonMatchesExpectedInspect() throws IOException {
         ObjectMapper json = new ObjectMapper();
-        List<Path> dirs;
-        try (Stream<Path> s = Files.list(shared().resolve("golden"))) {
-            dirs = s.filter(Files::isDirectory).sorted().toList();
+        List<Path> dirs = new ArrayList<>();
+        for (String root : List.of("golden", "golden-iq")) {
+            try (Stream<Path> s = Files.list(shared().resolve(root))) {
+                s.filter(Files::isDirectory).sorted().forEach(dirs::add);
+            }
         }
-        assertTrue(dirs.size() >= 10, "golden folders: " + dirs);
+        assertTrue(dirs.size() >= 19, "golden and golden-iq folders: " + dirs);
         return dirs.stream().map(d -> DynamicTest.dynamicTest(d.getFileName().toString(), () -> {
             Path model = model(d, json);
             Result r = run("inspect", model.toString(), "--json");
@@ -85,7 +95,26 @@ class InspectCommandTest {
             }
             assertEquals(Files.size(model), ours.get("file_size").asLong());
             assertEquals(r.out().strip(), r.out().strip().lines().findFirst().orElseThrow(), "one line of JSON");
+            Path dump = d.resolve("gguf_dump.txt");
+            if (Files.exists(dump)) {
+                assertEquals(typeCounts(dump), json.convertValue(ours.get("tensor_count_by_type"),
+                        new TypeReference<Map<String, Integer>>() {}), "by type");
+            }
         }));
+    }
+
+    /** Tensors per type name from a gguf_dump.txt's tensor lines ({@code name TYPE [dims] offset N bytes M}). */
+    private static Map<String, Integer> typeCounts(Path dump) throws IOException {
+        Pattern line = Pattern.compile("^\\S+ (\\w+) \\[[0-9, ]+\\] offset \\d+ bytes \\d+$");
+        Map<String, Integer> counts = new TreeMap<>();
+        for (String l : Files.readAllLines(dump)) {
+            Matcher m = line.matcher(l);
+            if (m.matches()) {
+                counts.merge(m.group(1), 1, Integer::sum);
+            }
+        }
+        assertFalse(counts.isEmpty(), dump + " lists no tensors");
+        return counts;
     }
 
     @Test

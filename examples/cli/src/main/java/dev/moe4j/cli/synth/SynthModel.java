@@ -7,19 +7,25 @@ import dev.moe4j.internal.gguf.GgufWriter;
 import dev.moe4j.internal.quant.GgmlType;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 
 /**
  * A random-weight GGUF model of a {@link ModelShape}: complete metadata (so llama.cpp and moe4j load it), a small
  * byte-level BPE vocabulary, and tensors whose bytes are generated while the file is written.
  *
  * <p>Types: norms, the router ({@code ffn_gate_inp}) and {@code exp_probs_b} are F32 (llama.cpp's quantizer keeps them
- * so); routed experts get {@code expertType}, every other matrix {@code matrixType}. A matrix whose rows are not a
- * whole number of blocks of its type falls back as llama.cpp's quantizer does (Q2_K/Q3_K/IQ4_XS → IQ4_NL, Q4_K →
- * Q5_0, Q5_K → Q5_1, Q6_K → Q8_0, then F16).
+ * so); a matrix whose name one of {@code rules} finds gets the type of the first such rule (llama-quantize's
+ * {@code --tensor-type}: e.g. {@code ffn_down_exps=IQ2_XXS} for the "dynamic" DeepSeek quantizations, whose routed
+ * experts are IQ1_S but for their down projections), other routed experts get {@code expertType}, every other matrix
+ * {@code matrixType}. A matrix whose rows are not a whole number of blocks of its type falls back as llama.cpp's
+ * quantizer does (the 256-element i-quants, Q2_K, Q3_K and IQ4_XS → IQ4_NL, TQ1_0/TQ2_0 → Q4_0, Q4_K → Q5_0,
+ * Q5_K → Q5_1, Q6_K → Q8_0, then F16).
  *
  * <p>Values: a matrix with rows of n elements has elements of RMS 1/√n (activations keep their scale through a
  * product); norm weights are 1 ± 5 %. With {@code skew > 0} each MoE layer ranks its experts in a random order and
@@ -27,31 +33,97 @@ import java.util.SplittableRandom;
  * the top-k less often; sigmoid-gated layers also get a selection bias {@code exp_probs_b = -0.1 · skew · ln(ρ+1)}.
  * That gives a Zipf-like load: a few hot experts, a long cold tail, as in trained models.
  *
- * @param seed everything random derives from it: the same arguments write the same file
+ * @param rules the per-tensor types, first match wins
+ * @param seed  everything random derives from it: the same arguments write the same file
  */
-public record SynthModel(ModelShape shape, GgmlType matrixType, GgmlType expertType, double skew, long seed) {
+public record SynthModel(ModelShape shape, GgmlType matrixType, GgmlType expertType, List<TypeRule> rules, double skew,
+                         long seed) {
+
+    /**
+     * Matrices whose GGUF name {@code pattern} finds (a regular expression searched anywhere in the name, as
+     * llama-quantize's {@code --tensor-type} does) are written as {@code type}.
+     */
+    public record TypeRule(Pattern pattern, GgmlType type) {
+        public TypeRule {
+            Objects.requireNonNull(pattern, "pattern");
+            requireSynthesisable(type);
+        }
+
+        /**
+         * {@code REGEX=TYPE}, the type by its ggml name in any case ({@code ffn_down_exps=iq2_xxs}).
+         *
+         * @throws IllegalArgumentException if there is no {@code =}, the expression is invalid or the type unknown
+         */
+        public static TypeRule parse(String rule) {
+            int eq = rule.lastIndexOf('=');
+            if (eq <= 0 || eq == rule.length() - 1) {
+                throw new IllegalArgumentException("tensor type rule '" + rule + "' is not REGEX=TYPE");
+            }
+            Pattern p;
+            try {
+                p = Pattern.compile(rule.substring(0, eq));
+            } catch (PatternSyntaxException e) {
+                throw new IllegalArgumentException("tensor type rule '" + rule + "': " + e.getDescription());
+            }
+            return new TypeRule(p, typeNamed(rule.substring(eq + 1), "tensor type rule '" + rule + "':"));
+        }
+
+        @Override
+        public String toString() {
+            return pattern.pattern() + "=" + type;
+        }
+    }
 
     public SynthModel {
         Objects.requireNonNull(shape, "shape");
-        for (GgmlType t : new GgmlType[] {matrixType, expertType}) {
-            if (t == null || !RandomBlocks.supports(t)) {
-                throw new IllegalArgumentException("weight type " + t + " cannot be synthesised (F32, F16, BF16, Q4_0,"
-                        + " Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS)");
-            }
-        }
+        requireSynthesisable(matrixType);
+        requireSynthesisable(expertType);
+        rules = List.copyOf(rules);
         if (!(skew >= 0 && skew <= 8)) {
             throw new IllegalArgumentException("skew must be in [0, 8], got " + skew);
         }
+    }
+
+    public SynthModel(ModelShape shape, GgmlType matrixType, GgmlType expertType, double skew, long seed) {
+        this(shape, matrixType, expertType, List.of(), skew, seed);
+    }
+
+    private static void requireSynthesisable(GgmlType t) {
+        if (t == null || !RandomBlocks.supports(t)) {
+            throw new IllegalArgumentException("weight type " + t + " cannot be synthesised (" + String.join(", ",
+                    Arrays.stream(GgmlType.values()).filter(RandomBlocks::supports).map(GgmlType::name).toList())
+                    + ")");
+        }
+    }
+
+    /** The ggml type called {@code name} (any case); {@code what} starts the message when there is none. */
+    public static GgmlType typeNamed(String name, String what) {
+        for (GgmlType t : GgmlType.values()) {
+            if (t.name().equalsIgnoreCase(name)) {
+                return t;
+            }
+        }
+        throw new IllegalArgumentException(what + " " + name + " is not a ggml type name (e.g. Q8_0, Q4_K, IQ2_XXS,"
+                + " F16)");
     }
 
     /** The type a tensor is written in. */
     public GgmlType typeOf(TensorSpec t) {
         GgmlType wanted = switch (t.role()) {
             case NORM, EXPERT_BIAS, ROUTER -> GgmlType.F32;
-            case EXPERTS -> expertType;
-            case EMBEDDING, MATRIX -> matrixType;
+            case EXPERTS -> ruled(t, expertType);
+            case EMBEDDING, MATRIX -> ruled(t, matrixType);
         };
         return fitting(wanted, t.dims()[0]);
+    }
+
+    private GgmlType ruled(TensorSpec t, GgmlType otherwise) {
+        for (TypeRule r : rules) {
+            if (r.pattern().matcher(t.name()).find()) {
+                return r.type();
+            }
+        }
+        return otherwise;
     }
 
     /** {@code type}, or the fallback llama.cpp's quantizer uses when rows of {@code cols} are not whole blocks. */
@@ -59,7 +131,8 @@ public record SynthModel(ModelShape shape, GgmlType matrixType, GgmlType expertT
         GgmlType t = type;
         while (cols % t.blockElems() != 0) {
             t = switch (t) {
-                case Q2_K, Q3_K, IQ4_XS -> GgmlType.IQ4_NL;
+                case IQ1_S, IQ1_M, IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S, Q2_K, Q3_K, IQ4_XS -> GgmlType.IQ4_NL;
+                case TQ1_0, TQ2_0 -> GgmlType.Q4_0;
                 case Q4_K -> GgmlType.Q5_0;
                 case Q5_K -> GgmlType.Q5_1;
                 case Q6_K -> GgmlType.Q8_0;
@@ -76,6 +149,18 @@ public record SynthModel(ModelShape shape, GgmlType matrixType, GgmlType expertT
             n += typeOf(t).bytesFor(t.elements());
         }
         return n;
+    }
+
+    /** Tensors and bytes of data per type, in type-id order: what a mix of types amounts to. */
+    public Map<GgmlType, long[]> tensorsAndBytesByType() {
+        Map<GgmlType, long[]> by = new java.util.TreeMap<>();
+        for (TensorSpec t : shape.tensors()) {
+            GgmlType type = typeOf(t);
+            long[] nb = by.computeIfAbsent(type, k -> new long[2]);
+            nb[0]++;
+            nb[1] += type.bytesFor(t.elements());
+        }
+        return by;
     }
 
     /** A writer holding the whole model; {@link GgufWriter#write(java.nio.file.Path, int, java.util.function.LongConsumer)} streams it. */
@@ -234,7 +319,10 @@ public record SynthModel(ModelShape shape, GgmlType matrixType, GgmlType expertT
             Map.entry(GgmlType.Q8_0, 7), Map.entry(GgmlType.Q5_0, 8), Map.entry(GgmlType.Q5_1, 9),
             Map.entry(GgmlType.Q2_K, 10), Map.entry(GgmlType.Q3_K, 12), Map.entry(GgmlType.Q4_K, 15),
             Map.entry(GgmlType.Q5_K, 17), Map.entry(GgmlType.Q6_K, 18), Map.entry(GgmlType.IQ4_NL, 25),
-            Map.entry(GgmlType.IQ4_XS, 30), Map.entry(GgmlType.BF16, 32));
+            Map.entry(GgmlType.IQ4_XS, 30), Map.entry(GgmlType.BF16, 32), Map.entry(GgmlType.IQ2_XXS, 19),
+            Map.entry(GgmlType.IQ2_XS, 20), Map.entry(GgmlType.IQ3_XXS, 23), Map.entry(GgmlType.IQ1_S, 24),
+            Map.entry(GgmlType.IQ3_S, 26), Map.entry(GgmlType.IQ2_S, 28), Map.entry(GgmlType.IQ1_M, 31),
+            Map.entry(GgmlType.TQ1_0, 36), Map.entry(GgmlType.TQ2_0, 37), Map.entry(GgmlType.MXFP4, 38));
 
     /**
      * The tokenizer: GPT-2 byte-level BPE with BOS, EOS, one token per byte and unused placeholders up to the

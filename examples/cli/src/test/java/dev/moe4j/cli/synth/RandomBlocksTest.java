@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Random weights dequantize (with the Java reference decoder) to finite values of about the requested RMS and mean
- * near zero, the same bytes whatever the chunking, and Q8_0 never uses the level −128.
+ * near zero, the same bytes whatever the chunking, Q8_0 never uses the level −128 and TQ2_0 stays ternary.
  */
 class RandomBlocksTest {
     private static final int COLS = 1024;
@@ -38,9 +38,16 @@ class RandomBlocksTest {
 
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K",
-            "Q3_K", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS"})
+            "Q3_K", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS", "IQ1_S", "IQ1_M", "IQ2_XXS", "IQ2_XS", "IQ2_S",
+            "IQ3_XXS", "IQ3_S", "TQ1_0", "TQ2_0", "MXFP4"})
     void dequantizedValuesAreFiniteWithTheRequestedRms(GgmlType type) {
-        double rms = 0.03;
+        assertTrue(RandomBlocks.supports(type));
+        for (double rms : new double[] {0.03, 1 / Math.sqrt(18432)}) { // a typical row, and DeepSeek-V3's widest
+            checkRms(type, rms);
+        }
+    }
+
+    private static void checkRms(GgmlType type, double rms) {
         long bytes = type.bytesFor((long) COLS * ROWS);
         byte[] data = generate(RandomBlocks.matrix(type, rms, 7), bytes, type.blockBytes() * 5);
         MemorySegment seg = MemorySegment.ofArray(data);
@@ -59,15 +66,17 @@ class RandomBlocksTest {
         int n = COLS * ROWS;
         double measured = Math.sqrt(sumSq / n);
         double mean = sum / n;
-        // the unit RMS of each format is an estimate from uniform payloads; within a factor 1.5 is close enough for
-        // activations to keep their scale, and far from the orders of magnitude a wrong scale offset would give
+        // the unit RMS of each format is an estimate from uniform payloads (and MXFP4's power-of-two scale is within
+        // √2 of the wish); within a factor 1.5 is close enough for activations to keep their scale, and far from the
+        // orders of magnitude a misplaced scale gives
         assertTrue(measured > rms / 1.5 && measured < rms * 1.5, type + ": RMS " + measured + " for " + rms);
         assertTrue(Math.abs(mean) < 0.5 * rms, type + ": mean " + mean + " is not near zero");
     }
 
     /** A chunk's bytes depend on (seed, offset) only, so any thread may write any chunk of the file. */
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F16", "Q4_0", "Q8_0", "Q4_K", "Q6_K", "IQ4_XS"})
+    @EnumSource(value = GgmlType.class, names = {"F16", "Q4_0", "Q8_0", "Q4_K", "Q6_K", "IQ4_XS", "IQ1_M", "IQ2_XXS",
+            "TQ2_0", "MXFP4"})
     void bytesAreAFunctionOfSeedAndOffset(GgmlType type) {
         long bytes = type.bytesFor(256L * 40);
         int chunk = type.blockBytes() * 3;
@@ -89,6 +98,63 @@ class RandomBlocksTest {
                 assertTrue(data[b + j] != Byte.MIN_VALUE, "block " + b / 34 + " quant " + (j - 2));
             }
         }
+    }
+
+    @Test
+    void tq2PayloadIsTernary() {
+        long bytes = GgmlType.TQ2_0.bytesFor(256L * 2000);
+        byte[] data = generate(RandomBlocks.matrix(GgmlType.TQ2_0, 0.1, 3), bytes, 66 * 100 + 66);
+        long[] levels = new long[4];
+        for (int b = 0; b < data.length; b += 66) {
+            for (int j = 0; j < 64; j++) {
+                for (int k = 0; k < 8; k += 2) {
+                    levels[(data[b + j] >>> k) & 3]++;
+                }
+            }
+        }
+        assertEquals(0, levels[3], "no 2-bit level 3 (+2)");
+        long n = levels[0] + levels[1] + levels[2];
+        // −1 and +1 a quarter each, 0 half: ±1 % over 512 000 fields is over 20 standard deviations
+        assertEquals(0.25, (double) levels[0] / n, 0.01);
+        assertEquals(0.5, (double) levels[1] / n, 0.01);
+        assertEquals(0.25, (double) levels[2] / n, 0.01);
+    }
+
+    @Test
+    void noLevel3MapsExactlyTheFields3() {
+        SplittableRandom r = new SplittableRandom(6);
+        for (int i = 0; i < 100_000; i++) {
+            long v = r.nextLong();
+            long got = RandomBlocks.noLevel3(v);
+            for (int k = 0; k < 64; k += 2) {
+                long in = (v >>> k) & 3;
+                assertEquals(in == 3 ? 1 : in, (got >>> k) & 3, "field " + k / 2 + " of " + Long.toHexString(v));
+            }
+        }
+    }
+
+    /** MXFP4's E8M0 byte and IQ1_M's scattered f16: the scale lands where ggml reads it, the rest stays random. */
+    @Test
+    void unusualScalesAreWhereTheDecoderReadsThem() {
+        double rms = 0.02;
+        byte[] mx = generate(RandomBlocks.matrix(GgmlType.MXFP4, rms, 4), GgmlType.MXFP4.bytesFor(32L * 64), 17 * 8);
+        int e = 128 + (int) Math.round(Math.log(rms / 5.85) / Math.log(2));
+        for (int b = 0; b < mx.length; b += 17) {
+            assertEquals(e, mx[b] & 0xFF, "block " + b / 17);
+        }
+        byte[] m = generate(RandomBlocks.matrix(GgmlType.IQ1_M, rms, 4), GgmlType.IQ1_M.bytesFor(256L * 64), 56 * 8);
+        short want = Float.floatToFloat16((float) (rms / 7.20));
+        java.util.Set<Integer> low = new java.util.HashSet<>();
+        for (int b = 0; b < m.length; b += 56) {
+            int h = 0;
+            for (int k = 0; k < 4; k++) {
+                int w = (m[b + 48 + 2 * k] & 0xFF) | (m[b + 49 + 2 * k] & 0xFF) << 8;
+                h |= (w >>> 12) << (4 * k);
+                low.add(w & 0x0FFF);
+            }
+            assertEquals(want, (short) h, "block " + b / 56);
+        }
+        assertTrue(low.size() > 200, "the 3-bit sub-block scales stay random: " + low.size() + " distinct");
     }
 
     @Test
@@ -115,8 +181,9 @@ class RandomBlocksTest {
 
     @Test
     void unsupportedTypesAreRefused() {
-        assertFalse(RandomBlocks.supports(GgmlType.IQ2_XXS));
-        assertThrows(IllegalArgumentException.class, () -> RandomBlocks.matrix(GgmlType.IQ2_XXS, 0.1, 1));
+        assertFalse(RandomBlocks.supports(GgmlType.Q8_K)); // an activation format, never a weight
+        assertFalse(RandomBlocks.supports(GgmlType.I32));
+        assertThrows(IllegalArgumentException.class, () -> RandomBlocks.matrix(GgmlType.Q8_K, 0.1, 1));
         assertThrows(IllegalArgumentException.class, () -> RandomBlocks.floats(GgmlType.Q8_0, 1, (i, r) -> 0f));
     }
 }

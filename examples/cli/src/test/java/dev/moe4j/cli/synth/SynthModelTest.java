@@ -152,6 +152,80 @@ class SynthModelTest {
         }
         assertEquals(GgmlType.F16, SynthModel.fitting(GgmlType.Q8_0, 48));
         assertEquals(GgmlType.IQ4_NL, SynthModel.fitting(GgmlType.IQ4_XS, 96));
+        for (GgmlType t : List.of(GgmlType.IQ1_S, GgmlType.IQ1_M, GgmlType.IQ2_XXS, GgmlType.IQ2_XS, GgmlType.IQ2_S,
+                GgmlType.IQ3_XXS, GgmlType.IQ3_S)) {
+            assertEquals(t, SynthModel.fitting(t, 512));
+            assertEquals(GgmlType.IQ4_NL, SynthModel.fitting(t, 96), t.name());
+            assertEquals(GgmlType.F16, SynthModel.fitting(t, 48), t.name());
+        }
+        assertEquals(GgmlType.Q4_0, SynthModel.fitting(GgmlType.TQ1_0, 96));
+        assertEquals(GgmlType.Q4_0, SynthModel.fitting(GgmlType.TQ2_0, 96));
+        assertEquals(GgmlType.MXFP4, SynthModel.fitting(GgmlType.MXFP4, 96));
+        assertEquals(GgmlType.F16, SynthModel.fitting(GgmlType.MXFP4, 48));
+    }
+
+    /**
+     * A DeepSeek "dynamic" mix: routed experts IQ1_S but the down projections IQ2_XXS (and layer 1's IQ3_S: the first
+     * matching rule wins), attention's k_b Q8_0, everything else Q4_K, norms and router F32.
+     */
+    @Test
+    void tensorTypeRulesComeFirstAndTheFirstMatchWins() {
+        ModelShape shape = Shapes.named("deepseek-v3").orElseThrow().toBuilder().cutToLayers(4).build();
+        SynthModel m = new SynthModel(shape, GgmlType.Q4_K, GgmlType.IQ1_S,
+                List.of(SynthModel.TypeRule.parse("blk\\.1\\.ffn_down=iq3_s"),
+                        SynthModel.TypeRule.parse("ffn_down_exps=IQ2_XXS"), SynthModel.TypeRule.parse("attn_k_b=Q8_0")),
+                0, 1);
+        Map<String, GgmlType> types = new java.util.HashMap<>();
+        shape.tensors().forEach(t -> types.put(t.name(), m.typeOf(t)));
+        assertEquals(GgmlType.IQ1_S, types.get("blk.1.ffn_gate_exps.weight"));
+        assertEquals(GgmlType.IQ1_S, types.get("blk.2.ffn_up_exps.weight"));
+        assertEquals(GgmlType.IQ3_S, types.get("blk.1.ffn_down_exps.weight"));
+        assertEquals(GgmlType.IQ2_XXS, types.get("blk.2.ffn_down_exps.weight"));
+        assertEquals(GgmlType.IQ2_XXS, types.get("blk.3.ffn_down_exps.weight"));
+        assertEquals(GgmlType.Q4_K, types.get("blk.2.ffn_down_shexp.weight"));
+        assertEquals(GgmlType.Q8_0, types.get("blk.0.attn_k_b.weight"));
+        assertEquals(GgmlType.Q4_K, types.get("blk.0.ffn_down.weight")); // the dense layer
+        assertEquals(GgmlType.Q4_K, types.get("output.weight"));
+        assertEquals(GgmlType.F32, types.get("blk.2.ffn_gate_inp.weight"));
+        assertEquals(GgmlType.F32, types.get("blk.2.exp_probs_b.bias"));
+        long bytes = m.tensorsAndBytesByType().values().stream().mapToLong(nb -> nb[1]).sum();
+        assertEquals(m.dataBytes(), bytes);
+        assertEquals(shape.tensors().size(), m.tensorsAndBytesByType().values().stream().mapToLong(nb -> nb[0]).sum());
+    }
+
+    /**
+     * Each new format as the routed experts of a small DeepSeek-V3-shaped model: the file holds that type, loads on the
+     * plain-Java kernels (their decoders read every format; the native kernels take over as they arrive) and gives
+     * finite, distinct logits.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"IQ1_S", "IQ1_M", "IQ2_XXS", "IQ2_XS", "IQ2_S", "IQ3_XXS", "IQ3_S", "TQ1_0", "TQ2_0",
+            "MXFP4"})
+    void newFormatExpertsLoadAndRun(String type) throws Exception {
+        Path file = synth("deepseek-v3", "--type", "Q4_K", "--expert-type", type, "--expert-ffn", "256",
+                "--tensor-type", "attn_kv_a_mqa=" + type, "--skew", "1");
+        GgmlType t = GgmlType.valueOf(type);
+        try (GgufFile f = GgufFile.open(file)) {
+            assertEquals(t, type(f, "blk.1.ffn_gate_exps.weight"));
+            assertEquals(t, type(f, "blk.1.ffn_down_exps.weight"));
+            assertEquals(t, type(f, "blk.0.attn_kv_a_mqa.weight"));
+            assertEquals(GgmlType.Q4_K, type(f, "blk.1.ffn_up_shexp.weight"));
+            try (LanguageModel m = LanguageModels.load(f,
+                         ModelOptions.defaults(1).withBackend(ModelOptions.Backend.REFERENCE));
+                 InferenceState s = m.newState(16)) {
+                float[] logits = new float[m.config().vocabSize()];
+                int[] tokens = {0, 72, 101, 108, 108, 111};
+                m.forward(s, tokens, 0, tokens.length, logits);
+                float min = Float.MAX_VALUE;
+                float max = -Float.MAX_VALUE;
+                for (float v : logits) {
+                    assertTrue(Float.isFinite(v), type);
+                    min = Math.min(min, v);
+                    max = Math.max(max, v);
+                }
+                assertTrue(max - min > 1e-3, type + ": logits range " + (max - min));
+            }
+        }
     }
 
     private static GgmlType type(GgufFile f, String tensor) {
@@ -176,9 +250,15 @@ class SynthModelTest {
         r = CliRunner.run("synth", dir.resolve("x.gguf").toString(), "--type", "Q9_9");
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("Q9_9"), r.err());
-        r = CliRunner.run("synth", dir.resolve("x.gguf").toString(), "--type", "IQ2_XXS");
+        r = CliRunner.run("synth", dir.resolve("x.gguf").toString(), "--type", "Q8_K");
         assertEquals(2, r.exit());
-        assertTrue(r.err().contains("cannot be synthesised"), r.err());
+        assertTrue(r.err().contains("cannot be synthesised") && r.err().contains("IQ1_M"), r.err());
+        r = CliRunner.run("synth", dir.resolve("x.gguf").toString(), "--tensor-type", "ffn_down_exps");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("is not REGEX=TYPE"), r.err());
+        r = CliRunner.run("synth", dir.resolve("x.gguf").toString(), "--tensor-type", "ffn_(down=IQ2_XXS");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("ffn_(down=IQ2_XXS"), r.err());
         r = CliRunner.run("synth", dir.resolve("x.gguf").toString(), "--experts", "4", "--experts-used", "6");
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("experts used (6) > experts (4)"), r.err());
