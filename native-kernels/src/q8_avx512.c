@@ -23,19 +23,6 @@
 #include "q8_blocks.h"
 #include "quant_tables.h"
 
-#ifndef BYTES_IQ2_XXS /* TEMPORARY until iq-scalar's quant_blocks.h is merged */
-#define BYTES_IQ2_XXS 66
-#define BYTES_IQ2_XS 74
-#define BYTES_IQ2_S 82
-#define BYTES_IQ3_XXS 98
-#define BYTES_IQ3_S 110
-#define BYTES_IQ1_S 50
-#define BYTES_IQ1_M 56
-#define BYTES_TQ1_0 54
-#define BYTES_TQ2_0 66
-#define BYTES_MXFP4 17
-#endif
-
 #define INLINE static inline __attribute__((always_inline))
 #define DOT_MAX 8 /* measured: fused groups of 8 tokens beat groups of 4 from 8 tokens on */
 
@@ -1304,6 +1291,16 @@ const moe_q8_kernels moe_q8_kernels_avx512 = {
             MOE_Q8_ROW(Q6_K, q6_k),
             MOE_Q8_ROW(IQ4_NL, iq4_nl),
             MOE_Q8_ROW(IQ4_XS, iq4_xs),
+            MOE_Q8_ROW(IQ2_XXS, iq2_xxs),
+            MOE_Q8_ROW(IQ2_XS, iq2_xs),
+            MOE_Q8_ROW(IQ2_S, iq2_s),
+            MOE_Q8_ROW(IQ3_XXS, iq3_xxs),
+            MOE_Q8_ROW(IQ3_S, iq3_s),
+            MOE_Q8_ROW(IQ1_S, iq1_s),
+            MOE_Q8_ROW(IQ1_M, iq1_m),
+            MOE_Q8_ROW(TQ1_0, tq1_0),
+            MOE_Q8_ROW(TQ2_0, tq2_0),
+            MOE_Q8_ROW(MXFP4, mxfp4),
         },
     .dot_max = DOT_MAX,
 };
