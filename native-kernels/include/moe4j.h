@@ -64,9 +64,7 @@ typedef struct moe_ctx moe_ctx;
 
 /* level: one of MOE_CPU_* (must be <= moe_cpu_detect(), else MOE_ERR_UNSUPPORTED_CPU), or -1 for the best.
  * n_threads: total threads doing work, the caller included (1 = no workers), 1..256.
- * MOE_ERR_UNSUPPORTED_TYPE if this build's tables for the level lack a kernel of some format (a broken build); a SIMD
- * level may lack only the 8-bit-activation product of some quantized format, whose products (moe_tensor_q8_matmul,
- * moe_tensor_matmul_ggml, moe_ffn_experts, moe_tensor_matvec_batch) then return MOE_ERR_UNSUPPORTED_TYPE there. */
+ * MOE_ERR_UNSUPPORTED_TYPE if this build's tables for the level lack a kernel of some format (a broken build). */
 MOE_API int moe_ctx_create(int level, int n_threads, moe_ctx **out);
 /* Stops and joins the workers and frees the context. NULL is allowed. */
 MOE_API int moe_ctx_destroy(moe_ctx *ctx);

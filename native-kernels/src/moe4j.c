@@ -85,27 +85,18 @@ static const moe_kernels *kernels_of(int level) {
 }
 
 /* Whether a level's tables have every kernel of every format in formats.def: a build whose tables miss one is refused
- * when a context is made (every self-test makes one per level) instead of calling a NULL kernel later. One exception:
- * a SIMD level may lack the 8-bit-activation product of a quantized format while its vector code is still being
- * written (the scalar level never may); that format's products then report MOE_ERR_UNSUPPORTED_TYPE at that level
- * (q8_product_missing) and everything else about it works. */
-static int tables_complete(int level, const moe_kernels *k, const moe_q8_kernels *q8) {
+ * when a context is made (every self-test makes one per level) instead of calling a NULL kernel later. */
+static int tables_complete(const moe_kernels *k, const moe_q8_kernels *q8) {
     for (int ti = 0; ti < MOE_N_TYPES; ti++) {
         const moe_format_kernels *f = &k->fmt[ti];
         if (f->dequant == NULL || f->dot == NULL || f->dotn == NULL) {
             return 0;
         }
-        const int quantized = moe_types[ti].q8_family != MOE_Q8_NONE;
-        if (q8->dot[ti] != NULL ? !quantized : quantized && level == MOE_CPU_SCALAR) {
+        if ((moe_types[ti].q8_family != MOE_Q8_NONE) != (q8->dot[ti] != NULL)) {
             return 0;
         }
     }
     return 1;
-}
-
-/* Whether the context's level lacks the 8-bit-activation product of quantized format ti (see tables_complete). */
-static int q8_product_missing(const moe_ctx *ctx, int ti) {
-    return moe_types[ti].q8_family != MOE_Q8_NONE && ctx->q8->dot[ti] == NULL;
 }
 
 int moe_ctx_create(int level, int n_threads, moe_ctx **out) {
@@ -122,7 +113,7 @@ int moe_ctx_create(int level, int n_threads, moe_ctx **out) {
     } else if (level > best) {
         return MOE_ERR_UNSUPPORTED_CPU;
     }
-    if (!tables_complete(level, kernels_of(level), q8_kernels_of(level))) {
+    if (!tables_complete(kernels_of(level), q8_kernels_of(level))) {
         return MOE_ERR_UNSUPPORTED_TYPE;
     }
     moe_ctx *ctx = (moe_ctx *)calloc(1, sizeof(*ctx));
@@ -330,9 +321,6 @@ int moe_tensor_q8_matmul(moe_ctx *ctx, int type, const void *w, int64_t row_byte
     if (ti < 0) {
         return ti;
     }
-    if (q8_product_missing(ctx, ti)) {
-        return MOE_ERR_UNSUPPORTED_TYPE;
-    }
     const int64_t xq_row = moe_q8_row_bytes_of(ti, cols);
     if (xq == NULL || y == NULL || n_tokens <= 0 || !xq_fits(xq_bytes, n_tokens, xq_row) || y_stride < rows ||
         n_tokens - 1 > (INT64_MAX - rows) / y_stride) {
@@ -357,9 +345,6 @@ int moe_tensor_matmul_ggml(moe_ctx *ctx, int type, const void *w, int64_t row_by
         n_tokens > INT64_MAX / 8 / (cols + 64)) { /* the activation buffer's size must fit in int64 */
         return MOE_ERR_INVALID_ARG;
     }
-    if (q8_product_missing(ctx, ti)) {
-        return MOE_ERR_UNSUPPORTED_TYPE;
-    }
     return moe_run_matmul_ggml(ctx, ti, (const uint8_t *)w, row_bytes, rows, cols, x, x_stride, n_tokens, y, y_stride);
 }
 
@@ -377,9 +362,6 @@ int moe_ffn_experts(moe_ctx *ctx, int gate_up_type, int down_type, int64_t dim, 
     const int ti_d = check_q8_type(down_type, ffn);
     if (ti_d < 0) {
         return ti_d;
-    }
-    if (q8_product_missing(ctx, ti_gu) || q8_product_missing(ctx, ti_d)) {
-        return MOE_ERR_UNSUPPORTED_TYPE;
     }
     if (dim > INT64_MAX / 4 / MOE_FFN_MAX_EXPERTS || ffn > INT64_MAX / 8 / MOE_FFN_MAX_EXPERTS ||
         (out < x + dim && x < out + dim)) {
@@ -409,9 +391,6 @@ int moe_tensor_matvec_batch(moe_ctx *ctx, int type, const void *const *w, int64_
     const int ti = check_q8_type(type, cols);
     if (ti < 0) {
         return ti;
-    }
-    if (q8_product_missing(ctx, ti)) {
-        return MOE_ERR_UNSUPPORTED_TYPE;
     }
     /* inputs: n_mats rows of cols floats x_mat_stride apart; outputs: rows floats y_mat_stride apart, disjoint */
     if (check_rows(x, cols, n_mats, x_mat_stride) != MOE_OK || y == NULL || y_mat_stride < rows ||

@@ -24,23 +24,6 @@
 #define DOT_TOL 1e-6
 
 static double worst_ratio; /* largest |y - ref| / sum|w*x| seen, printed as a margin report */
-static int skipped;        /* (format, level) pairs whose product the level lacks */
-
-/* Whether a SIMD level lacks the product of f: allowed while that level's vector code for a format is being written
- * (moe_ctx_create's contract), reported as MOE_ERR_UNSUPPORTED_TYPE. Such a pair is skipped loudly and counted; a
- * missing scalar product, or any other status, is a failure. */
-static int lacks_product(moe_ctx *ctx, const fmt *f, int level, const uint8_t *w, int64_t row_bytes, int64_t cols,
-                         const uint8_t *xq, int64_t xq_row) {
-    float y;
-    const int st = moe_tensor_q8_matmul(ctx, f->id, w, row_bytes, 1, cols, xq, xq_row, 1, &y, 1);
-    if (st == MOE_ERR_UNSUPPORTED_TYPE && level != MOE_CPU_SCALAR) {
-        printf("SKIP: level %s has no 8-bit-activation product of %s yet\n", moe_cpu_level_name(level), f->name);
-        skipped++;
-        return 1;
-    }
-    CHECK(st == MOE_OK, "%s %s: q8_matmul status %d", f->name, moe_cpu_level_name(level), st);
-    return 0;
-}
 
 static int is_small(const fmt *f) {
     return f->be == 32;
@@ -274,10 +257,6 @@ static void test_products(const fmt *f, int64_t nb) {
         for (int threads = 1; threads <= 3; threads++) {
             moe_ctx *ctx = new_ctx(level, threads);
             const char *ln = moe_cpu_level_name(level);
-            if (threads == 1 && lacks_product(ctx, f, level, w, row_bytes, cols, xq_ref, xq_row)) {
-                moe_ctx_destroy(ctx);
-                break;
-            }
             memset(xq, 0x5A, (size_t)(n_tok * xq_row));
             CHECK(moe_tensor_q8_quantize(ctx, f->id, X, cols, n_tok, x_stride, xq, n_tok * xq_row) == MOE_OK, "q");
             for (int64_t t = 0; t < n_tok; t++) {
@@ -332,19 +311,14 @@ static void test_exact_buffers(const fmt *f) {
     for (int64_t k = 0; k < cols; k++) {
         x[k] = rnd_float();
     }
-    int lacks[3] = {0, 0, 0};
     for (int level = 0; level < levels_available(); level++) {
         moe_ctx *ctx = new_ctx(level, 1);
         CHECK(moe_tensor_q8_quantize(ctx, f->id, x, cols, 1, cols, xq, xq_row) == MOE_OK, "quantize");
-        lacks[level] = lacks_product(ctx, f, level, w, bytes, cols, xq, xq_row);
-        if (!lacks[level]) {
-            CHECK(moe_tensor_q8_matmul(ctx, f->id, w, bytes, 1, cols, xq, xq_row, 1, y + level, 1) == MOE_OK,
-                  "matmul");
-        }
+        CHECK(moe_tensor_q8_matmul(ctx, f->id, w, bytes, 1, cols, xq, xq_row, 1, y + level, 1) == MOE_OK, "matmul");
         moe_ctx_destroy(ctx);
     }
     for (int level = 1; level < levels_available(); level++) {
-        CHECK(lacks[level] || y[level] == y[0], "%s exact buffer: level %d", f->name, level);
+        CHECK(y[level] == y[0], "%s exact buffer: level %d", f->name, level);
     }
     free(w);
     free(xq);
@@ -488,10 +462,6 @@ int main(void) {
     }
     test_plain_types();
     printf("largest product error: %.3g * sum|w*x| (tolerance %.0e)\n", worst_ratio, DOT_TOL);
-    if (skipped) {
-        printf("%d (format, level) product checks skipped: the level has no such product yet (see SKIP lines)\n",
-               skipped);
-    }
     if (failures) {
         fprintf(stderr, "%d check(s) failed\n", failures);
         return 1;
