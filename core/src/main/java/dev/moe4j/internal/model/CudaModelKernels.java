@@ -210,6 +210,16 @@ final class CudaModelKernels implements ModelKernels {
     }
 
     @Override
+    public void softmaxSinks(MemorySegment x, int n, int rows, float scale, MemorySegment sinks) {
+        cpu.softmaxSinks(x, n, rows, scale, sinks);
+    }
+
+    @Override
+    public void swigluOai(MemorySegment gate, MemorySegment up, long n, float alpha, float limit, MemorySegment out) {
+        cpu.swigluOai(gate, up, n, alpha, limit, out);
+    }
+
+    @Override
     public void swiglu(MemorySegment gate, MemorySegment up, long n, MemorySegment out) {
         cpu.swiglu(gate, up, n, out);
     }

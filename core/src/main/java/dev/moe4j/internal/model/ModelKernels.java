@@ -43,6 +43,20 @@ public interface ModelKernels extends AutoCloseable {
     /** In-place {@code softmax(scale · x)} of {@code rows} contiguous rows of {@code n}. */
     void softmax(MemorySegment x, int n, int rows, float scale);
 
+    /**
+     * In-place softmax with attention sinks (ggml_soft_max_ext with {@code sinks}): row {@code r} of {@code rows}
+     * contiguous rows of {@code n} becomes {@code exp(scale·x_i − m) / (Σ_j exp(scale·x_j − m) + exp(sink_r − m))},
+     * {@code m = max(max_i scale·x_i, sink_r)}; the sink takes probability mass and yields no value. {@code sinks} holds
+     * {@code rows} f32 logits (not scaled).
+     */
+    void softmaxSinks(MemorySegment x, int n, int rows, float scale, MemorySegment sinks);
+
+    /**
+     * gpt-oss's clamped SwiGLU (ggml_swiglu_oai): with {@code g = min(gate[i], limit)} and
+     * {@code u = clamp(up[i], −limit, limit)}, {@code out[i] = g · sigmoid(alpha · g) · (u + 1)}; out may alias gate or up.
+     */
+    void swigluOai(MemorySegment gate, MemorySegment up, long n, float alpha, float limit, MemorySegment out);
+
     /** {@code out[i] = silu(gate[i]) · up[i]}; out may alias gate or up. */
     void swiglu(MemorySegment gate, MemorySegment up, long n, MemorySegment out);
 

@@ -107,6 +107,16 @@ final class NativeModelKernels implements ModelKernels {
     }
 
     @Override
+    public void softmaxSinks(MemorySegment x, int n, int rows, float scale, MemorySegment sinks) {
+        ReferenceModelKernels.softmaxSinksJava(x, n, rows, scale, sinks);
+    }
+
+    @Override
+    public void swigluOai(MemorySegment gate, MemorySegment up, long n, float alpha, float limit, MemorySegment out) {
+        ReferenceModelKernels.swigluOaiJava(gate, up, n, alpha, limit, out);
+    }
+
+    @Override
     public void swiglu(MemorySegment gate, MemorySegment up, long n, MemorySegment out) {
         ctx.swiglu(gate, up, n, out);
     }

@@ -148,6 +148,45 @@ final class ReferenceModelKernels implements ModelKernels {
     }
 
     @Override
+    public void softmaxSinks(MemorySegment x, int n, int rows, float scale, MemorySegment sinks) {
+        softmaxSinksJava(x, n, rows, scale, sinks);
+    }
+
+    /** The plain-Java softmax with sinks (double sums), shared by the kernels that have no native form yet. */
+    static void softmaxSinksJava(MemorySegment x, int n, int rows, float scale, MemorySegment sinks) {
+        for (int r = 0; r < rows; r++) {
+            long base = (long) r * n;
+            double sink = sinks.getAtIndex(JAVA_FLOAT, r);
+            double max = sink;
+            for (int i = 0; i < n; i++) {
+                max = Math.max(max, (double) scale * x.getAtIndex(JAVA_FLOAT, base + i));
+            }
+            double sum = Math.exp(sink - max);
+            for (int i = 0; i < n; i++) {
+                sum += Math.exp(scale * x.getAtIndex(JAVA_FLOAT, base + i) - max);
+            }
+            for (int i = 0; i < n; i++) {
+                x.setAtIndex(JAVA_FLOAT, base + i, (float) (Math.exp(scale * x.getAtIndex(JAVA_FLOAT, base + i) - max) / sum));
+            }
+        }
+    }
+
+    @Override
+    public void swigluOai(MemorySegment gate, MemorySegment up, long n, float alpha, float limit, MemorySegment out) {
+        swigluOaiJava(gate, up, n, alpha, limit, out);
+    }
+
+    /** The plain-Java clamped SwiGLU, shared by the kernels that have no native form yet. */
+    static void swigluOaiJava(MemorySegment gate, MemorySegment up, long n, float alpha, float limit,
+                              MemorySegment out) {
+        for (long i = 0; i < n; i++) {
+            double g = Math.min(gate.getAtIndex(JAVA_FLOAT, i), limit);
+            double u = Math.max(-limit, Math.min(limit, up.getAtIndex(JAVA_FLOAT, i)));
+            out.setAtIndex(JAVA_FLOAT, i, (float) (g / (1 + Math.exp(-alpha * g)) * (u + 1)));
+        }
+    }
+
+    @Override
     public void swiglu(MemorySegment gate, MemorySegment up, long n, MemorySegment out) {
         for (long i = 0; i < n; i++) {
             double g = gate.getAtIndex(JAVA_FLOAT, i);

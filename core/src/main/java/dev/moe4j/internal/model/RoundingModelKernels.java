@@ -77,6 +77,16 @@ final class RoundingModelKernels implements ModelKernels {
     }
 
     @Override
+    public void softmaxSinks(MemorySegment x, int n, int rows, float scale, MemorySegment sinks) {
+        inner.softmaxSinks(x, n, rows, scale, sinks);
+    }
+
+    @Override
+    public void swigluOai(MemorySegment gate, MemorySegment up, long n, float alpha, float limit, MemorySegment out) {
+        inner.swigluOai(gate, up, n, alpha, limit, out);
+    }
+
+    @Override
     public void swiglu(MemorySegment gate, MemorySegment up, long n, MemorySegment out) {
         inner.swiglu(gate, up, n, out);
     }
