@@ -4,9 +4,10 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * The SwiGLU feed-forward block shared by most architectures: {@code y = W_down · (silu(W_gate · x) ⊙ (W_up · x))}.
- * DeepSeek uses it for the leading dense layers and for the shared experts (whose width is n_shared · expert width).
+ * A block's FFN in dense models and in the leading dense blocks of MoE models, and the body of a {@link SharedExpert}
+ * (whose width is n_shared · expert width).
  */
-final class DenseFfn {
+public final class DenseFfn implements FeedForward {
     final Weight gate; // ne {D, F}: F rows of D
     final Weight up;   // ne {D, F}
     final Weight down; // ne {F, D}: D rows of F
@@ -26,8 +27,8 @@ final class DenseFfn {
         this.downOne = new MemorySegment[] {down.matrix(0)};
     }
 
-    /** Reads {@code blk.N.ffn_{gate,up,down}<suffix>.weight} of hidden size {@code d} and width {@code f}. */
-    static DenseFfn load(ModelTensors t, String prefix, String suffix, int d, int f) {
+    /** Reads {@code <prefix>ffn_{gate,up,down}<suffix>.weight} of hidden size {@code d} and width {@code f}. */
+    public static DenseFfn load(ModelTensors t, String prefix, String suffix, int d, int f) {
         return new DenseFfn(t.matrix(prefix + "ffn_gate" + suffix + ".weight", d, f),
                 t.matrix(prefix + "ffn_up" + suffix + ".weight", d, f),
                 t.matrix(prefix + "ffn_down" + suffix + ".weight", f, d));
@@ -36,6 +37,28 @@ final class DenseFfn {
     /** Hidden width F. */
     int width() {
         return gate.rows;
+    }
+
+    private record ScratchKey(int width) {}
+
+    /** Buffers of the hidden activations. */
+    record Scratch(MemorySegment gate, MemorySegment up) {}
+
+    @Override
+    public Object scratchKey() {
+        return new ScratchKey(width());
+    }
+
+    @Override
+    public Object newScratch(int maxBatch, StateMemory mem) {
+        return new Scratch(mem.floats((long) maxBatch * width()), mem.floats((long) maxBatch * width()));
+    }
+
+    @Override
+    public void forward(ModelKernels k, Batch b, Object scratch, MemorySegment xn, MemorySegment out, Trace trace,
+                        int layer) {
+        Scratch s = (Scratch) scratch;
+        forward(k, xn, b.rows, s.gate(), s.up(), out);
     }
 
     /**

@@ -140,13 +140,7 @@ public final class ExpertOffload {
         }
         ExpertStore store = ExpertStore.create(layers, layouts, names, space.used(), settings.budget(),
                 settings.policy(), pinned, reader, settings.ioThreads());
-        for (int i = 0; i < layers.length; i++) {
-            MoeFfn moe = ((MoeModel) model).moe(layers[i]);
-            moe.store = store;
-            moe.moeIndex = i;
-            moe.prefetchFor = settings.prefetch() && i + 1 < layers.length ? ((MoeModel) model).moe(layers[i + 1])
-                    : null;
-        }
+        ((MoeModel) model).experts().bindStore(store, settings.prefetch());
         store.preloadPinned();
         return store;
     }

@@ -4,7 +4,7 @@ package dev.moe4j.internal.model;
  * Picks a token's experts and their mixing weights from the router logits. Immutable and shared by all states; the
  * per-call scratch comes from the caller so routing allocates nothing.
  */
-interface ExpertRouter {
+public interface ExpertRouter {
 
     /** Experts to choose from. */
     int experts();

@@ -39,6 +39,23 @@ public interface LanguageModel extends AutoCloseable {
      */
     void forwardAllLogits(InferenceState state, int[] tokens, int offset, int count, float[] logitsOut);
 
+    /**
+     * One sequence's part of {@link #forwardBatch}: like the arguments of {@link #forward} ({@code allLogits} false)
+     * or {@link #forwardAllLogits} ({@code allLogits} true).
+     */
+    record SequenceStep(InferenceState state, int[] tokens, int offset, int count, float[] logitsOut,
+                        boolean allLogits) {}
+
+    /**
+     * Runs several sequences (distinct states of this model) in one pass: each weight is read once for the rows of
+     * all of them, each sequence attends over its own cache. Per sequence equal to the separate calls.
+     *
+     * @throws IllegalArgumentException if a state appears twice or a step is invalid as {@link #forward} defines;
+     *                                  nothing is changed then
+     * @throws dev.moe4j.ContextLengthExceededException if a sequence's tokens do not fit in its state
+     */
+    void forwardBatch(java.util.List<SequenceStep> steps);
+
     /** Frees memory the model allocated at load (derived tensors); the GGUF file stays open. Idempotent. */
     @Override
     void close();

@@ -3,24 +3,15 @@ package dev.moe4j.internal.model;
 import dev.moe4j.ModelFormatException;
 import dev.moe4j.internal.gguf.GgufFile;
 
-import java.util.Map;
+import dev.moe4j.internal.model.arch.Architectures;
+
 import java.util.Objects;
-import java.util.function.BiFunction;
 
 /**
- * Builds the {@link LanguageModel} for a GGUF file from its {@code general.architecture}. Each architecture is one
- * class with a static {@code load(GgufFile, ModelOptions)}; adding one is one entry here.
+ * Builds the {@link LanguageModel} for a GGUF file from its {@code general.architecture}: the one {@link Transformer}
+ * with the family's parts ({@link Architectures}).
  */
 public final class LanguageModels {
-    private static final Map<String, BiFunction<GgufFile, ModelOptions, LanguageModel>> LOADERS = Map.ofEntries(
-            Map.entry(DeepSeek2Config.ARCH, DeepSeek2Model::load),
-            Map.entry(LlamaModel.ARCH, LlamaModel::load),
-            Map.entry(Qwen2Model.ARCH, Qwen2Model::load),
-            Map.entry(Qwen3Model.ARCH, Qwen3Model::load),
-            Map.entry(Qwen2MoeModel.ARCH, Qwen2MoeModel::load),
-            Map.entry(Qwen3MoeModel.ARCH, Qwen3MoeModel::load),
-            Map.entry(OlmoeModel.ARCH, OlmoeModel::load));
-
     private LanguageModels() {}
 
     /**
@@ -34,16 +25,16 @@ public final class LanguageModels {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(options, "options");
         String arch = file.metadata().getString("general.architecture");
-        var loader = LOADERS.get(arch);
-        if (loader == null) {
+        var family = Architectures.of(arch);
+        if (family.isEmpty()) {
             throw new ModelFormatException(file.path() + ": architecture '" + arch + "' is not supported (supported: "
                     + String.join(", ", supportedArchitectures()) + ")", file.metadata().offset("general.architecture"));
         }
-        return loader.apply(file, options);
+        return Transformer.load(file, options, family.get());
     }
 
     /** The {@code general.architecture} values {@link #load} accepts, sorted. */
     public static java.util.List<String> supportedArchitectures() {
-        return LOADERS.keySet().stream().sorted().toList();
+        return Architectures.names();
     }
 }

@@ -19,7 +19,7 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
  * does not match its own metadata fails at load with a message naming the tensor, never later inside a kernel.
  * Shapes are written ggml-style, {@code ne[0]} (the contiguous dimension) first.
  */
-final class ModelTensors {
+public final class ModelTensors {
     private final GgufFile file;
     private final Arena arena;
     private final ModelOptions options;
@@ -34,22 +34,22 @@ final class ModelTensors {
         this.options = options;
     }
 
-    boolean has(String name) {
+    public boolean has(String name) {
         return file.tensor(name).isPresent();
     }
 
     /** A required 2-D weight {@code ne = {cols, rows}}. */
-    Weight matrix(String name, long cols, long rows) {
+    public Weight matrix(String name, long cols, long rows) {
         GgufTensor t = require(name, cols, rows);
         return Weight.stacked(name, computable(t), (int) rows, (int) cols, t.rowBytes(), 1, t.segment());
     }
 
-    Optional<Weight> optMatrix(String name, long cols, long rows) {
+    public Optional<Weight> optMatrix(String name, long cols, long rows) {
         return has(name) ? Optional.of(matrix(name, cols, rows)) : Optional.empty();
     }
 
     /** A required 3-D weight {@code ne = {cols, rows, count}}: {@code count} matrices back to back. */
-    Weight stack(String name, long cols, long rows, long count) {
+    public Weight stack(String name, long cols, long rows, long count) {
         GgufTensor t = require(name, cols, rows, count);
         return Weight.stacked(name, computable(t), (int) rows, (int) cols, t.rowBytes(), (int) count, t.segment());
     }
@@ -58,7 +58,7 @@ final class ModelTensors {
      * {@code count} required 2-D tensors {@code name.apply(i)}, each {@code ne = {cols, rows}}, as one list of matrices:
      * the per-expert layout of old Mixtral files ({@code blk.N.ffn_gate.E.weight}), equivalent to one 3-D stack.
      */
-    Weight list(IntFunction<String> name, long cols, long rows, int count) {
+    public Weight list(IntFunction<String> name, long cols, long rows, int count) {
         MemorySegment[] m = new MemorySegment[count];
         GgufTensor first = null;
         for (int i = 0; i < count; i++) {
@@ -77,7 +77,7 @@ final class ModelTensors {
     }
 
     /** A required vector of {@code n} values as f32 (converted once if the file stores another type). */
-    MemorySegment vector(String name, long n) {
+    public MemorySegment vector(String name, long n) {
         GgufTensor t = require(name, n);
         if (t.type() == GgmlType.F32) {
             return t.segment();
@@ -90,18 +90,47 @@ final class ModelTensors {
         return out;
     }
 
-    Optional<MemorySegment> optVector(String name, long n) {
+    public Optional<MemorySegment> optVector(String name, long n) {
         return has(name) ? Optional.of(vector(name, n)) : Optional.empty();
     }
 
+    /**
+     * A required 2-D tensor {@code ne = {n, count}} of small parameters as f32, row {@code i} at {@code i · n} floats
+     * (per-expert bias vectors); converted once if the file stores another type.
+     */
+    public MemorySegment vectors(String name, long n, long count) {
+        GgufTensor t = require(name, n, count);
+        if (t.type() == GgmlType.F32) {
+            return t.segment();
+        }
+        computable(t);
+        float[] v = new float[(int) n];
+        MemorySegment out = arena.allocate(n * count * Float.BYTES, 64);
+        for (long i = 0; i < count; i++) {
+            ReferenceQuant.dequantizeRow(t.type(), t.segment().asSlice(i * t.rowBytes(), t.rowBytes()), 0, v, (int) n);
+            MemorySegment.copy(v, 0, out, JAVA_FLOAT, i * n * Float.BYTES, v.length);
+        }
+        return out;
+    }
+
+    /** The file's metadata (the keys a family reads beyond {@link HyperParams}). */
+    public dev.moe4j.internal.gguf.GgufMetadata metadata() {
+        return file.metadata();
+    }
+
+    /** Owns what a family derives at load; lives as long as the model. */
+    public Arena arena() {
+        return arena;
+    }
+
     /** A vector copied to the heap (small per-layer parameters the Java side reads, e.g. the router bias). */
-    float[] floats(String name, long n) {
+    public float[] floats(String name, long n) {
         MemorySegment s = vector(name, n);
         return s.toArray(JAVA_FLOAT);
     }
 
     /** The tensor with exactly the dims {@code expected} (missing trailing dims count as 1). */
-    GgufTensor require(String name, long... expected) {
+    public GgufTensor require(String name, long... expected) {
         GgufTensor t = file.tensor(name).orElseThrow(() -> new ModelFormatException(
                 file.path() + ": missing tensor '" + name + "' (expected shape " + Arrays.toString(expected) + ")", -1));
         boolean same = t.rank() <= Math.max(expected.length, 1);
@@ -131,7 +160,7 @@ final class ModelTensors {
     }
 
     /** The file name, for messages. */
-    String source() {
+    public String source() {
         return String.valueOf(file.path());
     }
 }

@@ -3,52 +3,102 @@ package dev.moe4j.internal.model;
 import dev.moe4j.internal.offload.ExpertStore;
 import dev.moe4j.internal.offload.RoutingListener;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
 /**
- * The routed-experts half of a Mixture-of-Experts feed-forward block: a router picks {@code k} experts per token and
- * the output is the weighted sum of those experts' SwiGLU FFNs. (Shared experts, where an architecture has them, are a
- * separate {@link DenseFfn} the model adds.)
+ * A Mixture-of-Experts feed-forward block: a router picks {@code k} experts per token and the output is the weighted
+ * sum of those experts' gated FFNs, plus optional always-active {@link SharedExpert}s:
+ * <pre>
+ * logits = W_router·x (+ b_router)                  ffn_gate_inp (+ ffn_gate_inp.bias: gpt-oss)
+ * (e_j, w_j) = route(logits)                         {@link ExpertRouter}: softmax / sigmoid / softmax over the chosen
+ * out = Σ_j w_j · (W_down[e_j]·act(W_gate[e_j]·x + b_gate, W_up[e_j]·x + b_up) + b_down)    biases: gpt-oss
+ *     (+ shared(x))
+ * </pre>
+ * {@code act} is SwiGLU, or gpt-oss's clamped SwiGLU ({@link Activation#oai}).
  *
- * <p>Only the chosen experts' weights are read: expert {@code e} of a 3-D {@code *_exps} tensor is its own matrix slice.
- * For a batch, tokens are grouped by expert so each chosen expert's weights are streamed once for all of its tokens.
+ * <p>Only the chosen experts' weights are read: expert {@code e} of a 3-D {@code *_exps} tensor is its own matrix
+ * slice. For a batch, tokens are grouped by expert so each chosen expert's weights are streamed once for all of its
+ * tokens. Where the experts' bytes come from (the mapping or an {@link ExpertStore}), who listens to routing and what
+ * is prefetched is the model's {@link ExpertWiring}, given at construction.
  */
-final class MoeFfn {
+public final class MoeFfn implements FeedForward {
     /** Prefetch only for small batches (decoding): a long prompt needs most experts of every layer anyway. */
     static final int PREFETCH_MAX_TOKENS = 4;
 
-    final Weight router;     // ffn_gate_inp: ne {D, E}
-    final ExpertRouter routing;
-    final Weight gateExps;   // ffn_gate_exps: ne {D, F, E}
-    final Weight upExps;     // ffn_up_exps:   ne {D, F, E}
-    final Weight downExps;   // ffn_down_exps: ne {F, D, E}
-    /** Sees every token's choice (routing profiles, traces); null when nobody listens. Set before states run. */
-    RoutingListener listener;
-    /** Where the experts' bytes come from when offloaded; null: the mapped file. Set at load. */
-    ExpertStore store;
-    /** This layer's index among the MoE layers (the store's key space). */
-    int moeIndex;
-    /** The next MoE layer, whose router predicts what to prefetch; null for the last or without prefetch. */
-    MoeFfn prefetchFor;
+    /**
+     * The gated activation of the experts.
+     *
+     * @param alpha 0 for SwiGLU ({@code silu(g)·u}); else gpt-oss's {@code g·sigmoid(alpha·g)·(u + 1)} with
+     *              {@code g, u} clamped by {@code limit}
+     */
+    public record Activation(float alpha, float limit) {
+        public static final Activation SWIGLU = new Activation(0f, 0f);
 
-    MoeFfn(Weight router, ExpertRouter routing, Weight gateExps, Weight upExps, Weight downExps) {
+        /** gpt-oss's clamped SwiGLU (llama.cpp's LLM_FFN_SWIGLU_OAI_MOE: alpha 1.702, limit 7). */
+        public static Activation oai(float alpha, float limit) {
+            return new Activation(alpha, limit);
+        }
+
+        boolean plain() {
+            return alpha == 0f;
+        }
+    }
+
+    /** The per-expert bias vectors of gpt-oss: row e of each is expert e's. */
+    record ExpertBiases(MemorySegment gate, MemorySegment up, MemorySegment down) {} // [E][F], [E][F], [E][D]
+
+    final Weight router;       // ffn_gate_inp: ne {D, E}
+    final float[] routerBias;  // ffn_gate_inp.bias [E], or null
+    final ExpertRouter routing;
+    final Weight gateExps;     // ffn_gate_exps: ne {D, F, E}
+    final Weight upExps;       // ffn_up_exps:   ne {D, F, E}
+    final Weight downExps;     // ffn_down_exps: ne {F, D, E}
+    final ExpertBiases biases; // or null
+    final Activation activation;
+    final SharedExpert shared; // or null
+    final ExpertWiring wiring;
+    /** This layer's index among the MoE layers (the store's key space). */
+    final int moeIndex;
+
+    MoeFfn(Weight router, float[] routerBias, ExpertRouter routing, Weight gateExps, Weight upExps, Weight downExps,
+           ExpertBiases biases, Activation activation, SharedExpert shared, ExpertWiring wiring) {
         this.router = router;
+        this.routerBias = routerBias;
         this.routing = routing;
         this.gateExps = gateExps;
         this.upExps = upExps;
         this.downExps = downExps;
+        this.biases = biases;
+        this.activation = activation;
+        this.shared = shared;
+        this.wiring = java.util.Objects.requireNonNull(wiring, "wiring");
+        this.moeIndex = wiring.register(this);
+    }
+
+    /**
+     * What a family's MoE block has besides the routed experts.
+     *
+     * @param activation the experts' gated activation
+     * @param biases     whether the router and the experts have biases ({@code ffn_gate_inp.bias},
+     *                   {@code ffn_{gate,up,down}_exps.bias}: gpt-oss)
+     */
+    public record Options(Activation activation, boolean biases) {
+        public static final Options PLAIN = new Options(Activation.SWIGLU, false);
     }
 
     /**
      * Reads the routed experts of one layer: {@code ffn_gate_inp} [D, E] and the experts in whichever layout the file
      * has: 3-D {@code ffn_{gate,up,down}_exps}, a fused {@code ffn_gate_up_exps} [D, 2F, E] (per expert, rows
      * [0, F) gate and [F, 2F) up), or the per-expert 2-D tensors {@code ffn_{gate,up,down}.E.weight} of old Mixtral
-     * conversions.
+     * conversions; the biases {@code opt} asks for; and the shared experts, if any.
+     *
+     * @param shared loads the block's shared experts after the routed ones (so a file's errors are reported in tensor
+     *               order), or null for none
      */
-    static MoeFfn load(ModelTensors t, String prefix, int d, int f, ExpertRouter routing) {
+    public static MoeFfn load(ModelTensors t, String prefix, int d, int f, ExpertRouter routing, Options opt,
+                              java.util.function.Supplier<SharedExpert> shared, ExpertWiring wiring) {
         int e = routing.experts();
         Weight gate;
         Weight up;
@@ -67,7 +117,16 @@ final class MoeFfn {
             up = t.stack(prefix + "ffn_up_exps.weight", d, f, e);
             down = t.stack(prefix + "ffn_down_exps.weight", f, d, e);
         }
-        return new MoeFfn(t.matrix(prefix + "ffn_gate_inp.weight", d, e), routing, gate, up, down);
+        float[] routerBias = null;
+        ExpertBiases biases = null;
+        if (opt.biases()) {
+            routerBias = t.floats(prefix + "ffn_gate_inp.bias", e);
+            biases = new ExpertBiases(t.vectors(prefix + "ffn_gate_exps.bias", f, e),
+                    t.vectors(prefix + "ffn_up_exps.bias", f, e), t.vectors(prefix + "ffn_down_exps.bias", d, e));
+        }
+        Weight router = t.matrix(prefix + "ffn_gate_inp.weight", d, e);
+        return new MoeFfn(router, routerBias, routing, gate, up, down, biases, opt.activation(),
+                shared == null ? null : shared.get(), wiring);
     }
 
     int hidden() {
@@ -78,6 +137,19 @@ final class MoeFfn {
         return gateExps.rows;
     }
 
+    private record ScratchKey(int experts, int used, int hidden, int width, int sharedWidth, int work) {}
+
+    @Override
+    public Object scratchKey() {
+        return new ScratchKey(routing.experts(), routing.used(), hidden(), width(),
+                shared == null ? 0 : shared.width(), routing.workSize());
+    }
+
+    @Override
+    public Object newScratch(int maxBatch, StateMemory mem) {
+        return new Scratch(this, maxBatch, mem);
+    }
+
     /** Per-state buffers for batches of up to {@code maxBatch} tokens. */
     static final class Scratch {
         final MemorySegment logits;  // [B][E]
@@ -85,6 +157,10 @@ final class MoeFfn {
         final MemorySegment gate;    // [B][F]
         final MemorySegment up;      // [B][F]
         final MemorySegment down;    // [B][D]
+        final MemorySegment sharedGate;   // [B][F_shared]
+        final MemorySegment sharedUp;     // [B][F_shared]
+        final MemorySegment sharedOut;    // [B][D]
+        final MemorySegment sharedLogits; // [B]
         final float[] logitsHeap;    // [B·E]
         final float[] work;
         final int[] chosen;          // [B·k] expert ids
@@ -101,16 +177,21 @@ final class MoeFfn {
         final MemorySegment[] fusedDown;
         final float[] fusedWeights;      // [k]
 
-        Scratch(MoeFfn m, int maxBatch, Arena arena) {
+        Scratch(MoeFfn m, int maxBatch, StateMemory mem) {
             int e = m.routing.experts();
             int k = m.routing.used();
             int d = m.hidden();
             int f = m.width();
-            logits = arena.allocate((long) maxBatch * e * Float.BYTES, 64);
-            gathered = arena.allocate((long) maxBatch * d * Float.BYTES, 64);
-            gate = arena.allocate((long) maxBatch * f * Float.BYTES, 64);
-            up = arena.allocate((long) maxBatch * f * Float.BYTES, 64);
-            down = arena.allocate((long) maxBatch * d * Float.BYTES, 64);
+            int fs = m.shared == null ? 0 : m.shared.width();
+            logits = mem.floats((long) maxBatch * e);
+            gathered = mem.floats((long) maxBatch * d);
+            gate = mem.floats((long) maxBatch * f);
+            up = mem.floats((long) maxBatch * f);
+            down = mem.floats((long) maxBatch * d);
+            sharedGate = mem.floats((long) maxBatch * fs);
+            sharedUp = mem.floats((long) maxBatch * fs);
+            sharedOut = mem.floats(fs == 0 ? 1 : (long) maxBatch * d);
+            sharedLogits = mem.floats(maxBatch);
             logitsHeap = new float[maxBatch * e];
             work = new float[m.routing.workSize()];
             chosen = new int[maxBatch * k];
@@ -128,23 +209,44 @@ final class MoeFfn {
         }
     }
 
+    @Override
+    public void forward(ModelKernels k, Batch b, Object scratch, MemorySegment xn, MemorySegment out, Trace trace,
+                        int layer) {
+        Scratch s = (Scratch) scratch;
+        int n = b.rows;
+        int pos0 = b.pos0[0];
+        routed(k, b, xn, n, s, out, trace, layer, pos0);
+        if (shared != null) {
+            shared.addTo(k, xn, n, s.sharedGate, s.sharedUp, s.sharedOut, s.sharedLogits, out, trace, layer, pos0);
+        }
+    }
+
     /**
      * {@code out[t] = Σ_j w_tj · Expert_{e_tj}(x[t])} for {@code n} contiguous rows of {@code x}; {@code out} is
      * overwritten and must not alias {@code x}.
      */
-    void forward(ModelKernels k, MemorySegment x, int n, Scratch s, MemorySegment out, Trace trace, int layer,
-                 int pos0) {
+    private void routed(ModelKernels k, Batch b, MemorySegment x, int n, Scratch s, MemorySegment out, Trace trace,
+                        int layer, int pos0) {
         int e = routing.experts();
         int used = routing.used();
         int d = hidden();
         int f = width();
+        RoutingListener listener = wiring.listener();
+        ExpertStore store = wiring.store();
 
         router.apply(k, x, n, s.logits);
         MemorySegment.copy(s.logits, JAVA_FLOAT, 0, s.logitsHeap, 0, n * e);
+        if (routerBias != null) {
+            for (int t = 0; t < n; t++) {
+                for (int i = 0; i < e; i++) {
+                    s.logitsHeap[t * e + i] += routerBias[i];
+                }
+            }
+        }
         for (int t = 0; t < n; t++) {
             routing.route(s.logitsHeap, t * e, s.chosen, s.weights, t * used, s.work);
             if (listener != null) {
-                listener.onRouted(layer, pos0 + t, s.chosen, t * used, used);
+                listener.onRouted(layer, b.position[t], s.chosen, t * used, used);
             }
             if (trace != null) {
                 trace.values("ffn_moe_logits", layer, pos0 + t, s.logitsHeap, t * e, e);
@@ -178,7 +280,7 @@ final class MoeFfn {
             }
         }
 
-        if (n == 1 && store == null && forwardFused(k, x, s, out)) {
+        if (n == 1 && store == null && biases == null && activation.plain() && forwardFused(k, x, s, out)) {
             if (trace != null) {
                 trace.rows("ffn_moe_out", layer, pos0, n, out, d);
             }
@@ -196,8 +298,9 @@ final class MoeFfn {
         try {
             if (cursor != null) {
                 cursor.begin(moeIndex, s.count); // starts the reads of missing experts
-                if (prefetchFor != null && n <= PREFETCH_MAX_TOKENS) {
-                    prefetchNext(k, x, n, s, cursor);
+                MoeFfn next = wiring.prefetchAfter(moeIndex);
+                if (next != null && n <= PREFETCH_MAX_TOKENS) {
+                    prefetchNext(k, next, x, n, s, cursor);
                 }
             }
             for (int ex = 0; ex < e; ex++) { // ascending, with or without a store: the same sums in the same order
@@ -218,15 +321,18 @@ final class MoeFfn {
                 if (cursor == null) {
                     gateExps.apply(k, ex, in, d, m, s.gate, f);
                     upExps.apply(k, ex, in, d, m, s.up, f);
-                    k.swiglu(s.gate, s.up, (long) m * f, s.gate);
+                    activate(k, ex, m, s);
                     downExps.apply(k, ex, s.gate, f, m, s.down, d);
                 } else {
                     MemorySegment[] slot = cursor.take(ex); // waits only for a miss
                     gateExps.apply(k, slot[0], in, d, m, s.gate, f);
                     upExps.apply(k, slot[1], in, d, m, s.up, f);
-                    k.swiglu(s.gate, s.up, (long) m * f, s.gate);
+                    activate(k, ex, m, s);
                     downExps.apply(k, slot[2], s.gate, f, m, s.down, d);
                     cursor.done(ex);
+                }
+                if (biases != null) {
+                    addRowBias(k, s.down, m, biases.down(), ex, d);
                 }
                 for (int i = 0; i < m; i++) {
                     int t = s.order[first + i];
@@ -240,6 +346,30 @@ final class MoeFfn {
         }
         if (trace != null) {
             trace.rows("ffn_moe_out", layer, pos0, n, out, d);
+        }
+    }
+
+    /** {@code gate = act(gate + b_gate, up + b_up)} for the {@code m} rows of expert {@code ex}. */
+    private void activate(ModelKernels k, int ex, int m, Scratch s) {
+        int f = width();
+        if (biases != null) {
+            addRowBias(k, s.gate, m, biases.gate(), ex, f);
+            addRowBias(k, s.up, m, biases.up(), ex, f);
+        }
+        if (activation.plain()) {
+            k.swiglu(s.gate, s.up, (long) m * f, s.gate);
+        } else {
+            k.swigluOai(s.gate, s.up, (long) m * f, activation.alpha(), activation.limit(), s.gate);
+        }
+    }
+
+    /** {@code buf[i] += bias row ex} for {@code m} rows of {@code width}. */
+    private static void addRowBias(ModelKernels k, MemorySegment buf, int m, MemorySegment bias, int ex, int width) {
+        long rowBytes = (long) width * Float.BYTES;
+        MemorySegment b = bias.asSlice(ex * rowBytes, rowBytes);
+        for (int i = 0; i < m; i++) {
+            MemorySegment r = row(buf, i, rowBytes);
+            k.add(r, b, width, r);
         }
     }
 
@@ -269,12 +399,19 @@ final class MoeFfn {
      * Predicts the next MoE layer's experts by applying its router to this layer's input (the residual stream changes
      * little from one layer to the next) and starts reading them, so the reads overlap this layer's computation.
      */
-    private void prefetchNext(ModelKernels k, MemorySegment x, int n, Scratch s, ExpertStore.Cursor cursor) {
-        MoeFfn next = prefetchFor;
+    private static void prefetchNext(ModelKernels k, MoeFfn next, MemorySegment x, int n, Scratch s,
+                                     ExpertStore.Cursor cursor) {
         int e = next.routing.experts();
         int used = next.routing.used();
         next.router.apply(k, x, n, s.logits);
         MemorySegment.copy(s.logits, JAVA_FLOAT, 0, s.logitsHeap, 0, n * e);
+        if (next.routerBias != null) {
+            for (int t = 0; t < n; t++) {
+                for (int i = 0; i < e; i++) {
+                    s.logitsHeap[t * e + i] += next.routerBias[i];
+                }
+            }
+        }
         for (int t = 0; t < n; t++) {
             next.routing.route(s.logitsHeap, t * e, s.predicted, s.predictedWeight, t * used, s.work);
         }

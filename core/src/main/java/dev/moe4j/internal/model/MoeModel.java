@@ -8,4 +8,7 @@ interface MoeModel {
 
     /** The routed experts of block {@code l}, or null for a dense block. */
     MoeFfn moe(int l);
+
+    /** The experts' wiring every MoE block was built with. */
+    ExpertWiring experts();
 }

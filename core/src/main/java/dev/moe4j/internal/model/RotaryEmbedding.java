@@ -20,7 +20,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  *
  * <p>Immutable; the caller supplies the scratch ({@link #scratchSize()} floats) so that models stay shareable.
  */
-final class RotaryEmbedding {
+public final class RotaryEmbedding {
     private final RopeParams params;
     private final int nRot;
     private final float[] factors; // [nRot/2] or null
@@ -32,7 +32,7 @@ final class RotaryEmbedding {
      * @param factors frequency divisor per rotated pair ({@code nRot/2} values), or null for none
      * @throws IllegalArgumentException if {@code nRot} is not even and positive or the factors do not fit it
      */
-    RotaryEmbedding(RopeParams params, int nRot, float[] factors) {
+    public RotaryEmbedding(RopeParams params, int nRot, float[] factors) {
         if (nRot < 2 || nRot % 2 != 0) {
             throw new IllegalArgumentException("rotary dims must be even and positive, got " + nRot);
         }

@@ -43,8 +43,8 @@ public final class RoutedExperts {
      * inference state is computing; the listener must be thread-safe when several states run.
      */
     public static void setRoutingListener(LanguageModel model, RoutingListener listener) {
-        for (int l : moeLayers(model)) {
-            ((MoeModel) model).moe(l).listener = listener;
+        if (model instanceof MoeModel m) {
+            m.experts().listen(listener);
         }
     }
 }

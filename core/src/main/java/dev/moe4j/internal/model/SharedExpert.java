@@ -5,11 +5,11 @@ import java.lang.foreign.MemorySegment;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
 /**
- * An always-active SwiGLU expert next to the routed ones, optionally scaled per token by a learned sigmoid gate
- * (Qwen2-MoE's {@code ffn_gate_inp_shexp}, one weight row over the hidden state):
+ * Always-active SwiGLU experts next to the routed ones (DeepSeek, GLM-4.5, Qwen2-MoE), optionally scaled per token by
+ * a learned sigmoid gate (Qwen2-MoE's {@code ffn_gate_inp_shexp}, one weight row over the hidden state):
  * {@code out += sigmoid(g·x) · FFN_shexp(x)}, or {@code out += FFN_shexp(x)} without a gate.
  */
-final class SharedExpert {
+public final class SharedExpert {
     final DenseFfn ffn;
     final Weight gate; // ffn_gate_inp_shexp: ne {D} = one row of D, or null
 
@@ -18,8 +18,8 @@ final class SharedExpert {
         this.gate = gate;
     }
 
-    /** {@code blk.N.ffn_{gate,up,down}_shexp} of width {@code f}, with the gate {@code ffn_gate_inp_shexp} if present. */
-    static SharedExpert load(ModelTensors t, String prefix, int d, int f) {
+    /** {@code <prefix>ffn_{gate,up,down}_shexp} of width {@code f}, with the gate {@code ffn_gate_inp_shexp} if present. */
+    public static SharedExpert load(ModelTensors t, String prefix, int d, int f) {
         DenseFfn ffn = DenseFfn.load(t, prefix, "_shexp", d, f);
         Weight gate = t.optMatrix(prefix + "ffn_gate_inp_shexp.weight", d, 1).orElse(null);
         return new SharedExpert(ffn, gate);
@@ -30,7 +30,7 @@ final class SharedExpert {
     }
 
     /**
-     * Adds the shared expert's output for {@code n} contiguous rows of {@code x} to {@code out}. {@code gateBuf},
+     * Adds the shared experts' output for {@code n} contiguous rows of {@code x} to {@code out}. {@code gateBuf},
      * {@code upBuf} hold {@code n · width()} floats, {@code tmp} {@code n · D}, {@code gateLogits} {@code n}.
      */
     void addTo(ModelKernels k, MemorySegment x, int n, MemorySegment gateBuf, MemorySegment upBuf, MemorySegment tmp,

@@ -16,7 +16,7 @@ import java.util.Objects;
  *     multiplied by {@code scale} unless it is 0 or 1.</li>
  * </ol>
  */
-final class TopKRouter implements ExpertRouter {
+public final class TopKRouter implements ExpertRouter {
     /** llama.cpp clamps the weight sum to the smallest normal f16 before dividing. */
     static final float MIN_WEIGHT_SUM = 6.103515625e-5f;
 
@@ -33,7 +33,7 @@ final class TopKRouter implements ExpertRouter {
      * @param bias selection bias per expert, or null
      * @throws IllegalArgumentException if the parameters cannot select {@code k} experts
      */
-    TopKRouter(ExpertGating gating, float[] bias, int experts, int k, int groups, int groupsUsed, boolean normalize,
+    public TopKRouter(ExpertGating gating, float[] bias, int experts, int k, int groups, int groupsUsed, boolean normalize,
                float scale) {
         this.gating = Objects.requireNonNull(gating, "gating");
         if (experts < 1 || k < 1 || k > experts) {
@@ -63,7 +63,7 @@ final class TopKRouter implements ExpertRouter {
      * Plain softmax routing (Mixtral, Qwen-MoE, OLMoE): the {@code k} most probable experts, weighted by their
      * probabilities, renormalised to sum 1 when {@code normalize}, then scaled by {@code scale} unless it is 0 or 1.
      */
-    static TopKRouter softmax(int experts, int k, boolean normalize, float scale) {
+    public static TopKRouter softmax(int experts, int k, boolean normalize, float scale) {
         return new TopKRouter(ExpertGating.SOFTMAX, null, experts, k, 1, 1, normalize, scale);
     }
 
@@ -116,6 +116,11 @@ final class TopKRouter implements ExpertRouter {
         float sum = 0;
         for (int j = 0; j < k; j++) {
             weights[outOff + j] = work[idx[outOff + j]];
+        }
+        if (gating == ExpertGating.SOFTMAX_WEIGHT) {
+            softmaxInPlace(weights, outOff, k);
+        }
+        for (int j = 0; j < k; j++) {
             sum += weights[outOff + j];
         }
         float div = normalize ? Math.max(sum, MIN_WEIGHT_SUM) : 1f;
@@ -135,8 +140,30 @@ final class TopKRouter implements ExpertRouter {
         return false;
     }
 
+    /** {@code v[off .. off+n)} = softmax of itself, as ggml_soft_max computes it (float exps, double sum). */
+    private static void softmaxInPlace(float[] v, int off, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            max = Math.max(max, v[off + i]);
+        }
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            float e = (float) Math.exp(v[off + i] - max);
+            v[off + i] = e;
+            sum += e;
+        }
+        float inv = (float) (1.0 / sum);
+        for (int i = 0; i < n; i++) {
+            v[off + i] *= inv;
+        }
+    }
+
     /** work[0..E) = gating(logits). */
     private void gate(float[] logits, int off, float[] out) {
+        if (gating == ExpertGating.SOFTMAX_WEIGHT) { // chosen on the raw logits; weighted after the choice
+            System.arraycopy(logits, off, out, 0, experts);
+            return;
+        }
         if (gating == ExpertGating.SIGMOID) {
             for (int e = 0; e < experts; e++) {
                 out[e] = (float) (1.0 / (1.0 + Math.exp(-logits[off + e])));

@@ -10,7 +10,7 @@ import java.lang.foreign.MemorySegment;
  * {@code *_exps} tensor, the heads of {@code attn_k_b}. The matrices are views (of the mapped file or of memory the model
  * owns), sliced once at load so the forward pass allocates nothing.
  */
-final class Weight {
+public final class Weight {
     final String name;
     final GgmlType type;
     final int rows;

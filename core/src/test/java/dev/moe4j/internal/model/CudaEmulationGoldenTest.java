@@ -141,7 +141,7 @@ class CudaEmulationGoldenTest {
                 model.forward(s, g.generated(), i - 1, 1, rows[i]);
             }
             if (products != null) {
-                CudaModelKernels k = (CudaModelKernels) ((DeepSeek2State) s).kernels;
+                CudaModelKernels k = (CudaModelKernels) ((TransformerState) s).kernels;
                 products[0] = k.gpuProducts();
                 products[1] = k.cpuProducts();
             }

@@ -35,16 +35,17 @@ class DecoderConfigTest {
                 .putUInt32(p + "expert_feed_forward_length", 768);
     }
 
-    DecoderConfig read(Meta m, String arch, int mode) throws IOException {
+    HyperParams read(Meta m, String arch, int mode) throws IOException {
         Path f = m.writer().write(dir.resolve("m" + System.nanoTime() + ".gguf"));
         try (GgufFile file = GgufFile.open(f)) {
-            return DecoderConfig.read(file.metadata(), arch, mode, f.toString());
+            return HyperParams.read(file.metadata(), arch, mode, Float.NaN, f.toString())
+                    .requireRopeWithinHead(file.metadata(), f.toString());
         }
     }
 
     @Test
     void qwen3MoeValues() throws IOException {
-        DecoderConfig c = read(qwen3moe(), "qwen3moe", RopeParams.MODE_NEOX);
+        HyperParams c = read(qwen3moe(), "qwen3moe", RopeParams.MODE_NEOX);
         assertEquals("Qwen3-30B-A3B", c.name());
         assertEquals(48, c.layers());
         assertEquals(32, c.heads());
@@ -72,7 +73,7 @@ class DecoderConfigTest {
     @Test
     void llamaCppDefaultsForAbsentKeys() throws IOException {
         String p = "qwen3moe.";
-        DecoderConfig c = read(without(qwen3moe(), p + "attention.head_count_kv", p + "attention.key_length",
+        HyperParams c = read(without(qwen3moe(), p + "attention.head_count_kv", p + "attention.key_length",
                 p + "attention.value_length", p + "rope.freq_base", p + "expert_count", p + "expert_used_count",
                 p + "expert_feed_forward_length", "general.name"), "qwen3moe", RopeParams.MODE_NORM);
         assertEquals(32, c.headsKv());
@@ -92,13 +93,13 @@ class DecoderConfigTest {
     @Test
     void ropeScalingAndAttentionScale() throws IOException {
         String p = "qwen3moe.";
-        DecoderConfig linear = read(qwen3moe().putString(p + "rope.scaling.type", "linear")
+        HyperParams linear = read(qwen3moe().putString(p + "rope.scaling.type", "linear")
                 .putFloat32(p + "rope.scaling.factor", 4f).putFloat32(p + "attention.scale", 0.05f), "qwen3moe",
                 RopeParams.MODE_NEOX);
         assertEquals(0.25f, linear.rope().freqScale());
         assertEquals(0f, linear.rope().extFactor());
         assertEquals(0.05f, linear.kqScale());
-        DecoderConfig yarn = read(qwen3moe().putString(p + "rope.scaling.type", "yarn")
+        HyperParams yarn = read(qwen3moe().putString(p + "rope.scaling.type", "yarn")
                 .putFloat32(p + "rope.scaling.factor", 4f).putUInt32(p + "rope.scaling.original_context_length", 32768),
                 "qwen3moe", RopeParams.MODE_NEOX);
         assertEquals(0.25f, yarn.rope().freqScale());

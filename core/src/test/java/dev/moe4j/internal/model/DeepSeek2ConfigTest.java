@@ -1,6 +1,7 @@
 package dev.moe4j.internal.model;
 
 import dev.moe4j.ModelFormatException;
+import dev.moe4j.internal.model.arch.DeepSeek2;
 import dev.moe4j.internal.gguf.GgufFile;
 import dev.moe4j.internal.gguf.GgufValueType;
 import dev.moe4j.internal.gguf.GgufWriter;
@@ -46,16 +47,16 @@ class DeepSeek2ConfigTest {
                 .putUInt32(p + "expert_group_used_count", 4);
     }
 
-    DeepSeek2Config read(Meta m, boolean qCompressed) throws IOException {
+    DeepSeek2.Config read(Meta m, boolean qCompressed) throws IOException {
         Path f = m.writer().write(dir.resolve("m" + System.nanoTime() + ".gguf"));
         try (GgufFile file = GgufFile.open(f)) {
-            return DeepSeek2Config.read(file.metadata(), qCompressed, f.toString());
+            return DeepSeek2.read(file.metadata(), qCompressed, f.toString());
         }
     }
 
     @Test
     void deepSeekV3() throws IOException {
-        DeepSeek2Config c = read(v3(), true);
+        DeepSeek2.Config c = read(v3(), true);
         assertEquals(0.135234, c.kqScale(), 1e-6); // spec §3.2: 192^-0.5 · (1 + 0.1 ln 40)²
         assertEquals(128, c.nopeDim());
         assertEquals(576, c.cacheWidth());
@@ -79,7 +80,7 @@ class DeepSeek2ConfigTest {
     @Test
     void deepSeekV2Lite() throws IOException {
         String p = "deepseek2.";
-        DeepSeek2Config c = read(v3().putFloat32(p + "rope.scaling.yarn_log_multiplier", 0.0707f), false);
+        DeepSeek2.Config c = read(v3().putFloat32(p + "rope.scaling.yarn_log_multiplier", 0.0707f), false);
         assertEquals(0.114721, c.kqScale(), 2e-6); // spec §3.2 with mscale_all_dim 0.707
         assertEquals(0, c.qLoraRank());
         assertEquals(1.0, c.rope().attnFactor() * (1 + 0.1 * Math.log(40)), 1e-6);
@@ -87,7 +88,7 @@ class DeepSeek2ConfigTest {
 
     @Test
     void olderV3FileWithoutGroupKeysStillRoutesBy8GroupsOf4() throws IOException {
-        DeepSeek2Config c = read(without(v3(), "deepseek2.expert_group_count", "deepseek2.expert_group_used_count"),
+        DeepSeek2.Config c = read(without(v3(), "deepseek2.expert_group_count", "deepseek2.expert_group_used_count"),
                 true);
         assertEquals(8, c.groups());
         assertEquals(4, c.groupsUsed());
@@ -95,7 +96,7 @@ class DeepSeek2ConfigTest {
 
     @Test
     void llamaCppDefaultsForAbsentKeys() throws IOException {
-        DeepSeek2Config c = read(without(v3(), "deepseek2.expert_gating_func", "deepseek2.expert_weights_norm",
+        DeepSeek2.Config c = read(without(v3(), "deepseek2.expert_gating_func", "deepseek2.expert_weights_norm",
                 "deepseek2.expert_weights_scale", "deepseek2.rope.scaling.type", "deepseek2.rope.scaling.factor",
                 "deepseek2.rope.scaling.yarn_log_multiplier", "deepseek2.expert_group_count",
                 "deepseek2.expert_group_used_count"), true);
@@ -111,7 +112,7 @@ class DeepSeek2ConfigTest {
 
     @Test
     void legacyKeysGiveTheMlaHeadSizes() throws IOException {
-        DeepSeek2Config c = read(replace(replace(without(v3(), "deepseek2.attention.key_length_mla",
+        DeepSeek2.Config c = read(replace(replace(without(v3(), "deepseek2.attention.key_length_mla",
                 "deepseek2.attention.value_length_mla"), "deepseek2.attention.key_length", 192L),
                 "deepseek2.attention.value_length", 128L), true);
         assertEquals(192, c.headDimK());

@@ -51,7 +51,7 @@ class DeepSeek2RouterTest {
                 }
             }
         }
-        assertEquals(9 * 2 * 40, trials);
+        assertEquals(9 * ExpertGating.values().length * 40, trials);
     }
 
     @Test
@@ -114,6 +114,10 @@ class DeepSeek2RouterTest {
             for (int i = 0; i < e; i++) {
                 p[i] = 1 / (1 + Math.exp(-logits[i]));
             }
+        } else if (gating == ExpertGating.SOFTMAX_WEIGHT) { // chosen on the logits themselves
+            for (int i = 0; i < e; i++) {
+                p[i] = logits[i];
+            }
         } else {
             double max = Arrays.stream(IntStream.range(0, e).mapToDouble(i -> logits[i]).toArray()).max().orElseThrow();
             double sum = 0;
@@ -156,6 +160,19 @@ class DeepSeek2RouterTest {
         for (int j = 0; j < k; j++) {
             idx[j] = experts[j];
             w[j] = p[idx[j]];
+        }
+        if (gating == ExpertGating.SOFTMAX_WEIGHT) { // weights: the softmax over the chosen logits
+            double max = Arrays.stream(w).max().orElseThrow();
+            double z = 0;
+            for (int j = 0; j < k; j++) {
+                w[j] = Math.exp(w[j] - max);
+                z += w[j];
+            }
+            for (int j = 0; j < k; j++) {
+                w[j] /= z;
+            }
+        }
+        for (int j = 0; j < k; j++) {
             sum += w[j];
         }
         for (int j = 0; j < k; j++) {

@@ -1,5 +1,7 @@
 package dev.moe4j.internal.model;
 
+import dev.moe4j.internal.model.arch.DeepSeek2;
+
 import dev.moe4j.ContextLengthExceededException;
 import dev.moe4j.ModelFormatException;
 import dev.moe4j.internal.gguf.GgufFile;
@@ -31,13 +33,15 @@ class DeepSeek2StateTest {
         // the latent is held twice, as rows (for the scores) and transposed (for the weighted sum)
         GoldenCase g = GoldenCase.load(name);
         try (GgufFile file = GgufFile.open(g.model());
-             DeepSeek2Model model = (DeepSeek2Model) LanguageModels.load(file, ModelOptions.defaults(1))) {
-            DeepSeek2Config c = model.cfg;
-            long perTokenPerLayer = (long) (2 * c.kvLoraRank() + c.ropeDim()) * Float.BYTES;
+             Transformer model = (Transformer) LanguageModels.load(file, ModelOptions.defaults(1))) {
+            DeepSeek2.Config cfg = DeepSeek2.read(file.metadata(), file.tensor("blk.0.attn_q_a.weight").isPresent(),
+                    g.model().toString());
+            HyperParams c = cfg.hp();
+            long perTokenPerLayer = (long) (2 * cfg.mla().kvLoraRank() + c.ropeDim()) * Float.BYTES;
             assertEquals(perTokenPerLayer * c.layers(), model.config().kvBytesPerToken());
-            try (DeepSeek2State small = (DeepSeek2State) model.newState(64);
-                 DeepSeek2State big = (DeepSeek2State) model.newState(128)) {
-                assertEquals(perTokenPerLayer, small.kvBytesPerTokenPerLayer());
+            try (TransformerState small = (TransformerState) model.newState(64);
+                 TransformerState big = (TransformerState) model.newState(128)) {
+                assertEquals(perTokenPerLayer, model.block(0).attn().cacheBytesPerToken());
                 // 64 more tokens cost their cache rows plus one per-token scratch row: H attention scores; nothing per
                 // head is cached
                 long growth = big.allocatedBytes() - small.allocatedBytes();

@@ -1,0 +1,34 @@
+package dev.moe4j.internal.model;
+
+/**
+ * One model family ({@code general.architecture}): which parts its blocks use and how its tensors are named. One
+ * implementation per family in {@code arch/}, listed in {@link dev.moe4j.internal.model.arch.Architectures}; the
+ * forward pass, the state and the loading of what every family shares (embeddings, output head, rotary embedding)
+ * are {@link Transformer}'s.
+ *
+ * <p>Implementations are stateless.
+ */
+public interface Architecture {
+
+    /** The {@code general.architecture} value this family is stored under. */
+    String name();
+
+    /**
+     * Reads the hyper-parameters (usually {@link HyperParams#read} with the family's rotary mode and defaults).
+     *
+     * @throws dev.moe4j.ModelFormatException if the metadata does not describe a model of this family
+     */
+    HyperParams hyperParams(ModelTensors t);
+
+    /** Whether the family uses Llama 3's per-pair rotary frequency factors ({@code rope_freqs.weight}) when present. */
+    default boolean ropeFreqFactors() {
+        return false;
+    }
+
+    /**
+     * Builds block {@code l} from the file's tensors.
+     *
+     * @throws dev.moe4j.ModelFormatException if a tensor is missing or does not fit (the message names it)
+     */
+    Block block(LayerLoad load, int l);
+}

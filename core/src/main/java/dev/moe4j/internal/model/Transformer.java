@@ -1,0 +1,301 @@
+package dev.moe4j.internal.model;
+
+import dev.moe4j.ModelFormatException;
+import dev.moe4j.internal.gguf.GgufFile;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Objects;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+
+/**
+ * The one decoder-only transformer every family runs on, in llama.cpp's graph:
+ * <pre>
+ * h = E[token]
+ * for each block:  h += attn(RMSNorm(h));  h += ffn(RMSNorm(h))      parts chosen per block by the family (arch/)
+ * logits = W_out · RMSNorm(h)                                          W_out = token_embd when the file has no output
+ * </pre>
+ * The blocks' parts ({@link Attention}: {@link GqaAttention}, {@link MlaAttention}; {@link FeedForward}:
+ * {@link DenseFfn}, {@link MoeFfn}) are built by the family's {@link Architecture}. A step runs a {@link Batch} of
+ * rows that may belong to several sequences, each with its own positions and cache: products and experts run over all
+ * rows at once, attention per sequence. Shapes are GGUF {@code ne}, innermost first; D = hidden, V = vocabulary.
+ */
+public final class Transformer implements LanguageModel, MoeModel {
+
+    final HyperParams hp;
+    private final ModelConfig config;
+    private final ModelOptions options;
+    private final Arena arena; // tensors converted or derived at load
+    private final Weight tokenEmbd;         // token_embd  [D, V]
+    private final MemorySegment outputNorm; // output_norm [D]
+    private final Weight output;            // output      [D, V], or token_embd
+    private final Block[] blocks;
+    private final ExpertWiring experts;
+    private volatile boolean closed;
+
+    private Transformer(HyperParams hp, ModelConfig config, ModelOptions options, Arena arena, Weight tokenEmbd,
+                        MemorySegment outputNorm, Weight output, Block[] blocks, ExpertWiring experts) {
+        this.hp = hp;
+        this.config = config;
+        this.options = options;
+        this.arena = arena;
+        this.tokenEmbd = tokenEmbd;
+        this.outputNorm = outputNorm;
+        this.output = output;
+        this.blocks = blocks;
+        this.experts = experts;
+    }
+
+    // ---- loading ------------------------------------------------------------------------------------------------
+
+    /**
+     * Loads a model of family {@code arch} from {@code file}: the embeddings, output head and rotary embedding here,
+     * each block through the family.
+     *
+     * @throws ModelFormatException if the metadata or a tensor does not fit the family (the message names it)
+     */
+    public static Transformer load(GgufFile file, ModelOptions options, Architecture arch) {
+        Arena arena = Arena.ofShared();
+        try {
+            return load(file, options, arch, arena);
+        } catch (RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    private static Transformer load(GgufFile file, ModelOptions options, Architecture arch, Arena arena) {
+        ModelTensors t = new ModelTensors(file, arena, options);
+        var md = file.metadata();
+        HyperParams hp = arch.hyperParams(t);
+        int d = hp.embd();
+        long vocabRows = file.tensor("token_embd.weight").map(x -> x.dim(1)).orElse(0L);
+        if (vocabRows > Integer.MAX_VALUE) {
+            throw new ModelFormatException(t.source() + ": token_embd.weight has " + vocabRows + " rows", -1);
+        }
+        int vocab = (int) vocabRows;
+        String vocabKey = arch.name() + ".vocab_size";
+        var declared = md.optInt(vocabKey);
+        if (declared.isPresent() && declared.get() != vocab) {
+            throw new ModelFormatException(t.source() + ": " + vocabKey + " = " + declared.get()
+                    + " but token_embd.weight has " + vocab + " rows", md.offset(vocabKey));
+        }
+        Weight tokenEmbd = t.matrix("token_embd.weight", d, vocab);
+        Weight output = t.optMatrix("output.weight", d, vocab).orElse(tokenEmbd);
+        MemorySegment outputNorm = t.vector("output_norm.weight", d);
+        float[] factors = arch.ropeFreqFactors() && t.has("rope_freqs.weight")
+                ? t.floats("rope_freqs.weight", hp.ropeDim() / 2) : null;
+        RotaryEmbedding rope = new RotaryEmbedding(hp.rope(), hp.ropeDim(), factors);
+
+        ExpertWiring experts = new ExpertWiring();
+        Block[] blocks = new Block[hp.layers()];
+        long kvBytes = 0;
+        try (LayerLoad load = new LayerLoad(t, hp, rope, experts, options)) {
+            for (int l = 0; l < hp.layers(); l++) {
+                blocks[l] = arch.block(load, l);
+                kvBytes += blocks[l].attn().cacheBytesPerToken();
+            }
+        }
+        ModelConfig config = new ModelConfig(arch.name(), hp.name(), vocab, hp.contextLength(), d, hp.layers(),
+                md.optInt("tokenizer.ggml.bos_token_id").orElse(-1), md.optInt("tokenizer.ggml.eos_token_id").orElse(-1),
+                kvBytes);
+        return new Transformer(hp, config, options, arena, tokenEmbd, outputNorm, output, blocks, experts);
+    }
+
+    @Override
+    public int blocks() {
+        return blocks.length;
+    }
+
+    @Override
+    public MoeFfn moe(int l) {
+        return blocks[l].moe();
+    }
+
+    /** The experts' wiring (store, routing listener, prefetch) every MoE block was built with. */
+    @Override
+    public ExpertWiring experts() {
+        return experts;
+    }
+
+    Block block(int l) {
+        return blocks[l];
+    }
+
+    // ---- LanguageModel --------------------------------------------------------------------------------------------
+
+    @Override
+    public ModelConfig config() {
+        return config;
+    }
+
+    @Override
+    public InferenceState newState(int contextLength) {
+        checkOpen();
+        if (contextLength < 1 || contextLength > hp.contextLength()) {
+            throw new IllegalArgumentException("context length must be in 1.." + hp.contextLength() + ", got "
+                    + contextLength);
+        }
+        return new TransformerState(this, contextLength, Math.min(options.maxBatch(), contextLength),
+                options.createKernels(options.threads()));
+    }
+
+    @Override
+    public void forward(InferenceState state, int[] tokens, int offset, int count, float[] logitsOut) {
+        forwardBatch(List.of(new SequenceStep(state, tokens, offset, count, logitsOut, false)));
+    }
+
+    @Override
+    public void forwardAllLogits(InferenceState state, int[] tokens, int offset, int count, float[] logitsOut) {
+        Objects.requireNonNull(logitsOut, "logitsOut");
+        forwardBatch(List.of(new SequenceStep(state, tokens, offset, count, logitsOut, true)));
+    }
+
+    /**
+     * Runs several sequences' tokens through the model together: rows of all sequences share each weight read, each
+     * sequence attends over its own cache. The first step's state runs the computation (its kernels and scratch);
+     * the steps run in chunks of at most its batch size, a sequence split over chunks in order. Equal, per sequence,
+     * to separate {@link #forward} / {@link #forwardAllLogits} calls (the same products on the same rows). Observers
+     * ({@link InferenceState#setObserver}) see only steps of one sequence.
+     *
+     * @throws IllegalArgumentException if a state appears twice, belongs to another model, or a step is invalid as
+     *                                  {@link #forward} defines (nothing is changed)
+     */
+    @Override
+    public void forwardBatch(List<SequenceStep> steps) {
+        checkOpen();
+        if (steps.isEmpty()) {
+            throw new IllegalArgumentException("forwardBatch needs at least one sequence");
+        }
+        IdentityHashMap<InferenceState, Boolean> seen = new IdentityHashMap<>();
+        TransformerState[] states = new TransformerState[steps.size()];
+        for (int i = 0; i < steps.size(); i++) {
+            SequenceStep st = steps.get(i);
+            Objects.requireNonNull(st, "step");
+            if (!(st.state() instanceof TransformerState s) || s.model != this) {
+                throw new IllegalArgumentException("the state was not created by this model");
+            }
+            if (seen.put(s, Boolean.TRUE) != null) {
+                throw new IllegalArgumentException("a state appears twice in one batch");
+            }
+            s.checkOpen();
+            ForwardArgs.check(config, s, st.tokens(), st.offset(), st.count(), st.logitsOut(),
+                    st.allLogits() ? st.count() : 1);
+            states[i] = s;
+        }
+        TransformerState ws = states[0]; // the workspace: kernels and scratch
+        Batch b = ws.batch;
+        int seq = 0;
+        int done = 0; // tokens of steps[seq] already run
+        while (seq < steps.size()) {
+            b.clear();
+            while (seq < steps.size() && b.rows < b.capacity) {
+                SequenceStep st = steps.get(seq);
+                int n = Math.min(b.capacity - b.rows, st.count() - done);
+                int firstRow = b.rows;
+                b.add(states[seq], st.tokens(), st.offset() + done, n);
+                for (int t = 0; t < n; t++) {
+                    boolean lastOfSeq = done + t == st.count() - 1;
+                    boolean wanted = st.logitsOut() != null && (st.allLogits() || lastOfSeq);
+                    b.logitsTo[firstRow + t] = wanted ? st.logitsOut() : null;
+                    b.logitsAt[firstRow + t] = st.allLogits() ? (done + t) * config.vocabSize() : 0;
+                }
+                done += n;
+                if (done == st.count()) {
+                    seq++;
+                    done = 0;
+                }
+            }
+            step(ws, b);
+        }
+    }
+
+    // ---- forward pass ---------------------------------------------------------------------------------------------
+
+    /** Runs the batch's rows through the model, advances each sequence and writes the logits its rows ask for. */
+    private void step(TransformerState ws, Batch b) {
+        ModelKernels k = ws.kernels;
+        Trace trace = b.single() ? b.seq[0].trace : null;
+        int n = b.rows;
+        int pos0 = b.pos0[0];
+        int d = hp.embd();
+        long dBytes = (long) d * Float.BYTES;
+        k.getRows(tokenEmbd.type, tokenEmbd.matrix(0), tokenEmbd.rowBytes, tokenEmbd.rows, d, b.tokens, n, ws.x);
+        if (trace != null) {
+            trace.rows("embd", -1, pos0, n, ws.x, d);
+        }
+
+        Object[] caches = ws.cacheArgs;
+        for (int l = 0; l < blocks.length; l++) {
+            Block block = blocks[l];
+            for (int q = 0; q < b.sequences; q++) {
+                caches[q] = b.seq[q].caches[l];
+            }
+            k.rmsnorm(ws.x, block.attnNorm(), d, n, hp.eps(), ws.xn);
+            if (trace != null) {
+                trace.rows("attn_norm", l, pos0, n, ws.xn, d);
+            }
+            block.attn().forward(k, b, caches, ws.attnScratch[l], ws.xn, ws.tmp, trace, l);
+            k.add(ws.x, ws.tmp, (long) n * d, ws.x);
+            if (trace != null) {
+                trace.rows("ffn_inp", l, pos0, n, ws.x, d);
+            }
+
+            k.rmsnorm(ws.x, block.ffnNorm(), d, n, hp.eps(), ws.xn);
+            if (trace != null) {
+                trace.rows("ffn_norm", l, pos0, n, ws.xn, d);
+            }
+            block.ffn().forward(k, b, ws.ffnScratch[l], ws.xn, ws.tmp, trace, l);
+            if (trace != null) {
+                trace.rows("ffn_out", l, pos0, n, ws.tmp, d);
+            }
+            k.add(ws.x, ws.tmp, (long) n * d, ws.x);
+            if (trace != null) {
+                trace.rows("l_out", l, pos0, n, ws.x, d);
+            }
+        }
+        for (int q = 0; q < b.sequences; q++) {
+            b.seq[q].advance(b.count[q]);
+        }
+
+        int vocab = config.vocabSize();
+        for (int t = 0; t < n; t++) {
+            float[] dest = b.logitsTo[t];
+            if (dest == null) {
+                continue;
+            }
+            MemorySegment hn = ws.xn; // row 0 of xn is free now
+            k.rmsnorm(t == 0 ? ws.x : ws.x.asSlice(t * dBytes, dBytes), outputNorm, d, 1, hp.eps(), hn);
+            output.apply(k, hn, 1, ws.logits);
+            if (trace != null) {
+                trace.rows("result_norm", -1, pos0 + t, 1, hn, d);
+                trace.rows("result_output", -1, pos0 + t, 1, ws.logits, vocab);
+            }
+            MemorySegment.copy(ws.logits, JAVA_FLOAT, 0, dest, b.logitsAt[t], vocab);
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("model is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            arena.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return hp.arch() + " '" + hp.name() + "': " + hp.layers() + " layers, D=" + hp.embd() + ", H=" + hp.heads()
+                + "/" + hp.headsKv() + " × " + hp.headDimK()
+                + (hp.moe() ? ", experts " + hp.expertsUsed() + "/" + hp.experts() : ", dense");
+    }
+}
