@@ -185,6 +185,12 @@ class BenchCommandTest {
         }
 
         @Override
+        public void forwardBatch(java.util.List<SequenceStep> steps) {
+            calls++;
+            inner.forwardBatch(steps);
+        }
+
+        @Override
         public void close() {
             inner.close();
         }
