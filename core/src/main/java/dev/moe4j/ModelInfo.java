@@ -3,6 +3,7 @@ package dev.moe4j;
 import dev.moe4j.internal.gguf.GgufFile;
 import dev.moe4j.internal.gguf.GgufMetadata;
 import dev.moe4j.internal.gguf.GgufTensor;
+import dev.moe4j.internal.model.ExpertTensorNames;
 import dev.moe4j.internal.quant.GgmlType;
 
 import java.io.IOException;
@@ -16,8 +17,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * What a GGUF model file contains, read from its header without loading any weight: architecture, size in
@@ -36,10 +35,6 @@ import java.util.regex.Pattern;
  * active. For a dense model the two are equal.
  */
 public final class ModelInfo {
-    /** Stacked routed-expert tensors ({@code blk.N.ffn_gate_exps.weight}, ..., {@code ffn_gate_up_exps}). */
-    private static final Pattern ROUTED_EXPERTS = Pattern.compile("blk\\.\\d+\\.\\w+_exps\\.\\w+");
-    /** One routed expert's matrix in the per-expert layout ({@code blk.N.ffn_gate.E.weight}); group 1 is E. */
-    private static final Pattern ONE_EXPERT = Pattern.compile("blk\\.\\d+\\.ffn_(?:gate|up|down)\\.(\\d+)\\.weight");
 
     private final Path path;
     private final int ggufVersion;
@@ -90,22 +85,20 @@ public final class ModelInfo {
         for (GgufTensor t : f.tensors()) {
             byType.merge(t.type(), 1, Integer::sum);
             total = Math.addExact(total, t.elementCount());
-            if (expertCount > 0 && ROUTED_EXPERTS.matcher(t.name()).matches()) {
+            var expert = expertCount > 0 ? ExpertTensorNames.parse(t.name()) : java.util.Optional.<ExpertTensorNames.Parsed>empty();
+            if (expert.isPresent() && expert.get().stacked()) {
                 if (t.dim(t.rank() - 1) != expertCount) {
                     throw new ModelFormatException(f.path() + ": tensor '" + t.name() + "' holds routed experts but"
                             + " its last dimension is " + t.dim(t.rank() - 1) + ", not " + a + "expert_count = "
                             + expertCount, t.fileOffset());
                 }
                 routed += t.elementCount();
-            } else if (expertCount > 0) {
-                Matcher one = ONE_EXPERT.matcher(t.name());
-                if (one.matches()) {
-                    if (one.group(1).length() > 9 || Integer.parseInt(one.group(1)) >= expertCount) {
-                        throw new ModelFormatException(f.path() + ": tensor '" + t.name() + "' names expert "
-                                + one.group(1) + ", but " + a + "expert_count = " + expertCount, t.fileOffset());
-                    }
-                    routed += t.elementCount();
+            } else if (expert.isPresent()) {
+                if (expert.get().expert() >= expertCount) {
+                    throw new ModelFormatException(f.path() + ": tensor '" + t.name() + "' names expert "
+                            + expert.get().expert() + ", but " + a + "expert_count = " + expertCount, t.fileOffset());
                 }
+                routed += t.elementCount();
             }
         }
         long routedPerExpert = routed / Math.max(1, expertCount);

@@ -10,6 +10,7 @@ import dev.moe4j.internal.gguf.GgufTensor;
 import dev.moe4j.internal.model.InferenceState;
 import dev.moe4j.internal.model.LanguageModel;
 import dev.moe4j.internal.model.LanguageModels;
+import dev.moe4j.internal.model.ExpertTensorNames;
 import dev.moe4j.internal.model.ModelOptions;
 import dev.moe4j.internal.model.RoutedExperts;
 import dev.moe4j.internal.model.ExpertOffload;
@@ -271,15 +272,11 @@ public final class ModelLoader {
      */
     private static void prefaultResident(GgufFile file) {
         for (GgufTensor t : file.tensors()) {
-            if (!ROUTED.matcher(t.name()).matches() && t.segment().isMapped()) {
+            if (!ExpertTensorNames.isRouted(t.name()) && t.segment().isMapped()) {
                 t.segment().load();
             }
         }
     }
-
-    /** Routed-expert tensors: 3-D {@code *_exps} stacks and the per-expert {@code ffn_(gate|up|down).E} matrices. */
-    private static final java.util.regex.Pattern ROUTED = java.util.regex.Pattern.compile(
-            "blk\\.\\d+\\.(\\w+_exps|ffn_(gate|up|down)\\.\\d+)\\.weight");
 
     /** Counters for every MoE layer of {@code model}, or null for a dense model. */
     private static RoutingCounts routingCounts(LanguageModel model) {

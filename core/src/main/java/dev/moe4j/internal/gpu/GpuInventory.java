@@ -3,6 +3,7 @@ package dev.moe4j.internal.gpu;
 import dev.moe4j.internal.gguf.GgufFile;
 import dev.moe4j.internal.gguf.GgufTensor;
 import dev.moe4j.internal.gpu.PlacementItem.Kind;
+import dev.moe4j.internal.model.ExpertTensorNames;
 import dev.moe4j.internal.quant.GgmlType;
 
 import org.slf4j.Logger;
@@ -43,8 +44,6 @@ public final class GpuInventory {
             GgmlType.IQ2_XXS, GgmlType.IQ2_XS, GgmlType.IQ2_S, GgmlType.IQ3_XXS, GgmlType.IQ3_S, GgmlType.TQ1_0,
             GgmlType.TQ2_0, GgmlType.MXFP4);
 
-    private static final Pattern STACKED = Pattern.compile("blk\\.(\\d+)\\.ffn_(gate|up|down|gate_up)_exps\\.weight");
-    private static final Pattern PER_EXPERT = Pattern.compile("blk\\.(\\d+)\\.ffn_(gate|up|down)\\.(\\d+)\\.weight");
     private static final Pattern BLOCK = Pattern.compile("blk\\.(\\d+)\\..*");
 
     private GpuInventory() {}
@@ -79,9 +78,9 @@ public final class GpuInventory {
                 widest = Math.max(widest, Math.max(t.dim(0), t.dim(1)));
             }
             boolean ok = GPU_TYPES.contains(t.type());
-            Matcher m = STACKED.matcher(t.name());
-            if (m.matches() && t.rank() == 3) {
-                int block = Integer.parseInt(m.group(1));
+            var routed = ExpertTensorNames.parse(t.name()).filter(r -> !r.bias()); // biases are small: layer weights
+            if (routed.isPresent() && routed.get().stacked() && t.rank() == 3) {
+                int block = routed.get().block();
                 long count = t.dim(2);
                 long each = t.byteSize() / count;
                 for (long e = 0; e < count; e++) {
@@ -91,9 +90,8 @@ public final class GpuInventory {
                 }
                 continue;
             }
-            m = PER_EXPERT.matcher(t.name());
-            if (m.matches()) {
-                long key = ((long) Integer.parseInt(m.group(1)) << 32) | Integer.parseInt(m.group(3));
+            if (routed.isPresent() && !routed.get().stacked()) {
+                long key = ((long) routed.get().block() << 32) | routed.get().expert();
                 experts.computeIfAbsent(key, k -> new ArrayList<>()).add(t.segment());
                 expertOk.merge(key, ok, Boolean::logicalAnd);
                 continue;
@@ -103,7 +101,7 @@ public final class GpuInventory {
             }
             Kind kind;
             int layer = -1;
-            m = BLOCK.matcher(t.name());
+            Matcher m = BLOCK.matcher(t.name());
             if (m.matches()) {
                 kind = Kind.LAYER_WEIGHT;
                 layer = Integer.parseInt(m.group(1));

@@ -103,26 +103,28 @@ public final class MoeFfn implements FeedForward {
         Weight gate;
         Weight up;
         Weight down;
-        if (t.has(prefix + "ffn_gate_up_exps.weight")) {
-            Weight fused = t.stack(prefix + "ffn_gate_up_exps.weight", d, 2L * f, e);
+        if (t.has(ExpertTensorNames.stacked(prefix, "gate_up"))) {
+            Weight fused = t.stack(ExpertTensorNames.stacked(prefix, "gate_up"), d, 2L * f, e);
             gate = fused.rows(0, f);
             up = fused.rows(f, f);
-            down = t.stack(prefix + "ffn_down_exps.weight", f, d, e);
-        } else if (!t.has(prefix + "ffn_down_exps.weight") && t.has(prefix + "ffn_down.0.weight")) {
-            gate = t.list(i -> prefix + "ffn_gate." + i + ".weight", d, f, e);
-            up = t.list(i -> prefix + "ffn_up." + i + ".weight", d, f, e);
-            down = t.list(i -> prefix + "ffn_down." + i + ".weight", f, d, e);
+            down = t.stack(ExpertTensorNames.stacked(prefix, "down"), f, d, e);
+        } else if (!t.has(ExpertTensorNames.stacked(prefix, "down"))
+                && t.has(ExpertTensorNames.perExpert(prefix, "down", 0))) {
+            gate = t.list(i -> ExpertTensorNames.perExpert(prefix, "gate", i), d, f, e);
+            up = t.list(i -> ExpertTensorNames.perExpert(prefix, "up", i), d, f, e);
+            down = t.list(i -> ExpertTensorNames.perExpert(prefix, "down", i), f, d, e);
         } else {
-            gate = t.stack(prefix + "ffn_gate_exps.weight", d, f, e);
-            up = t.stack(prefix + "ffn_up_exps.weight", d, f, e);
-            down = t.stack(prefix + "ffn_down_exps.weight", f, d, e);
+            gate = t.stack(ExpertTensorNames.stacked(prefix, "gate"), d, f, e);
+            up = t.stack(ExpertTensorNames.stacked(prefix, "up"), d, f, e);
+            down = t.stack(ExpertTensorNames.stacked(prefix, "down"), f, d, e);
         }
         float[] routerBias = null;
         ExpertBiases biases = null;
         if (opt.biases()) {
             routerBias = t.floats(prefix + "ffn_gate_inp.bias", e);
-            biases = new ExpertBiases(t.vectors(prefix + "ffn_gate_exps.bias", f, e),
-                    t.vectors(prefix + "ffn_up_exps.bias", f, e), t.vectors(prefix + "ffn_down_exps.bias", d, e));
+            biases = new ExpertBiases(t.vectors(ExpertTensorNames.stackedBias(prefix, "gate"), f, e),
+                    t.vectors(ExpertTensorNames.stackedBias(prefix, "up"), f, e),
+                    t.vectors(ExpertTensorNames.stackedBias(prefix, "down"), d, e));
         }
         Weight router = t.matrix(prefix + "ffn_gate_inp.weight", d, e);
         return new MoeFfn(router, routerBias, routing, gate, up, down, biases, opt.activation(),

@@ -2,14 +2,13 @@ package dev.moe4j.cli.bench;
 
 import dev.moe4j.internal.gguf.GgufFile;
 import dev.moe4j.internal.gguf.GgufTensor;
-
-import java.util.regex.Pattern;
+import dev.moe4j.internal.model.ExpertTensorNames;
 
 /**
  * The weight bytes a model reads per token when it decodes: the figure that bounds decode speed on a machine whose
  * memory bandwidth is the bottleneck ({@code tokens/s ≤ bandwidth / activeBytes}).
  *
- * <p>Counted: every tensor in full, except the routed experts ({@code blk.N.*_exps.*}), of which a token reads
+ * <p>Counted: every tensor in full, except the routed experts ({@link ExpertTensorNames}), of which a token reads
  * {@code expertsUsed} of {@code expertCount} (so {@code bytes · used / count} per tensor), and the token embedding table,
  * of which a token reads one row — unless the model has no {@code output.weight} and projects its logits with the
  * embedding table, which is then read in full. Shared experts, routers, norms and attention count in full.
@@ -18,8 +17,6 @@ import java.util.regex.Pattern;
  * @param active bytes read per decoded token
  */
 public record ActiveWeights(long total, long active) {
-    private static final Pattern ROUTED = Pattern.compile("blk\\.\\d+\\.\\w+_exps\\.\\w+");
-
     /**
      * @param expertCount routed experts per MoE layer (0 for a dense model)
      * @param expertsUsed experts a token selects
@@ -36,7 +33,7 @@ public record ActiveWeights(long total, long active) {
             total += bytes;
             if (t.name().equals("token_embd.weight")) {
                 active += tied ? bytes : t.rowBytes();
-            } else if (expertCount > 0 && ROUTED.matcher(t.name()).matches()) {
+            } else if (expertCount > 0 && ExpertTensorNames.isRouted(t.name())) {
                 active += Math.round((double) bytes * expertsUsed / expertCount);
             } else {
                 active += bytes;
