@@ -58,10 +58,6 @@ public record ModelOptions(int threads, int maxBatch, Backend backend, Activatio
         return new ModelOptions(threads, 64, Backend.NATIVE, ActivationRounding.GGML);
     }
 
-    public ModelOptions withThreads(int n) {
-        return new ModelOptions(n, maxBatch, backend, rounding, gpu);
-    }
-
     public ModelOptions withMaxBatch(int n) {
         return new ModelOptions(threads, n, backend, rounding, gpu);
     }

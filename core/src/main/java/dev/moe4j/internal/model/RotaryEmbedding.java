@@ -48,14 +48,6 @@ public final class RotaryEmbedding {
         this.corrHigh = (float) Math.min(nRot - 1, Math.ceil(corrDim(params.betaSlow())));
     }
 
-    int rotatedDims() {
-        return nRot;
-    }
-
-    boolean hasFactors() {
-        return factors != null;
-    }
-
     /** Floats of scratch {@link #apply} needs. */
     int scratchSize() {
         return nRot;

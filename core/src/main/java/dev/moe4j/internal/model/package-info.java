@@ -1,19 +1,24 @@
 /**
- * Model architectures and their forward passes.
+ * The one transformer every model family runs on, and its parts.
  *
- * <p>{@link dev.moe4j.internal.model.LanguageModels#load} reads {@code general.architecture} and builds a
- * {@link dev.moe4j.internal.model.LanguageModel}; a caller makes one {@link dev.moe4j.internal.model.InferenceState}
- * per session (KV cache, scratch, kernel workers) and calls {@code forward} with token ids. An architecture is one class
- * built from shared blocks: {@code Weight} (a shape-checked matrix or stack of matrices viewed in the mapped file),
- * {@code DenseFfn} (SwiGLU), {@code MoeFfn} with a pluggable {@code ExpertRouter} ({@code TopKRouter}: softmax or
- * sigmoid gating, selection bias, group limit, normalisation, scaling), {@code SharedExpert} (optionally sigmoid-gated),
- * and the math of {@code ModelKernels}.
+ * <p>{@link dev.moe4j.internal.model.LanguageModels#load} reads {@code general.architecture}, finds the family in
+ * {@link dev.moe4j.internal.model.arch.Architectures} and loads a {@link dev.moe4j.internal.model.Transformer}; a caller
+ * makes one {@link dev.moe4j.internal.model.InferenceState} per sequence (its caches, a workspace, kernel workers) and
+ * calls {@code forward} with token ids, or {@code forwardBatch} with the steps of several sequences at once.
+ *
+ * <p>The forward pass ({@code Transformer}) is written once: embed, then per {@link dev.moe4j.internal.model.Block}
+ * {@code h += attn(RMSNorm(h)); h += ffn(RMSNorm(h))}, then the output head. A family (one file in {@code arch/})
+ * chooses the parts of each block and names their tensors:
  * <ul>
- * <li>{@code DeepSeek2Model}: Multi-head Latent Attention over a compressed cache ({@code MlaAttention}).</li>
- * <li>{@code LlamaModel} (dense and Mixtral), {@code Qwen2Model}, {@code Qwen3Model}, {@code Qwen2MoeModel},
- *     {@code Qwen3MoeModel}, {@code OlmoeModel}: each a few lines that choose, per layer, the options of the shared
- *     grouped-query-attention decoder {@code DecoderModel} ({@code GqaAttention}: biases, per-head or whole-width q/k
- *     norms, {@code RotaryEmbedding} NORM/NEOX with Llama 3 frequency factors; dense FFN or routed experts).</li>
+ * <li>attention: {@code GqaAttention} (grouped-query; optional biases, per-head or whole-width q/k norms, partial
+ *     rotary, sinks, a sliding window) or {@code MlaAttention} (DeepSeek's latent attention, absorbed); each owns the
+ *     layout of its per-sequence cache;</li>
+ * <li>feed-forward: {@code DenseFfn} (SwiGLU) or {@code MoeFfn} (a router, {@code TopKRouter}: softmax, sigmoid or
+ *     softmax-over-the-chosen gating, selection bias, group limit, normalisation, scaling; expert biases; SwiGLU or the
+ *     clamped SwiGLU; optional {@code SharedExpert}s, optionally sigmoid-gated);</li>
+ * <li>what every family shares is read once by {@code HyperParams}; routed-expert tensor names are defined once by
+ *     {@code ExpertTensorNames}; the experts' store, routing listener and prefetch reach the MoE parts through the
+ *     {@code ExpertWiring} they are built with.</li>
  * </ul>
  *
  * <p>Numerics: every product goes through {@code ModelKernels}, either the native kernels or the plain-Java reference,

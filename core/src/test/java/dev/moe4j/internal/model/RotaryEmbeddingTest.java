@@ -17,7 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  * {@link RotaryEmbedding}: without factors it is the kernels' rope; with factors (the Java path) it must equal
  * <ul>
  * <li>the kernels' rope where that can express the same rotation: all factors equal to c is RoPE with
- *     {@code freq_scale = 1/c} (checked against the native and the reference kernels, NORM and NEOX, plain and YaRN),</li>
+ *     {@code freq_scale = 1/c} (checked against the native and the reference kernels, NORM and NEOX),</li>
+ * <li>with unit factors under YaRN, the kernels' YaRN rope (the ramp and the magnitude of the Java path),</li>
  * <li>and, for arbitrary factors, a double-precision statement of ggml's formula
  *     {@code angle_i = pos · base^(-2i/n) / f_i}.</li>
  * </ul>
@@ -31,21 +32,38 @@ class RotaryEmbeddingTest {
     @Test
     void equalFactorsAreFrequencyScaling() {
         for (int mode : new int[] {RopeParams.MODE_NORM, RopeParams.MODE_NEOX}) {
-            for (boolean yarn : new boolean[] {false, true}) {
-                float c = 2.5f;
-                int nRot = 24;
-                RopeParams withFactors = new RopeParams(mode, 10000f, 1f, yarn ? 1f : 0f, 1f, 32f, 1f, 512);
-                RopeParams scaled = new RopeParams(mode, 10000f, 1f / c, 0f, 1f, 32f, 1f, 512);
-                float[] factors = new float[nRot / 2];
-                Arrays.fill(factors, c);
-                if (yarn) { // YaRN with freq_scale 1 is a no-op ramp: compare against the same plain scaling
-                    withFactors = new RopeParams(mode, 10000f, 1f, 1f, 1f, 32f, 1f, 512);
+            float c = 2.5f;
+            int nRot = 24;
+            RopeParams withFactors = RopeParams.plain(mode, 10000f);
+            RopeParams scaled = new RopeParams(mode, 10000f, 1f / c, 0f, 1f, 32f, 1f, 512);
+            float[] factors = new float[nRot / 2];
+            Arrays.fill(factors, c);
+            for (ModelKernels k : new ModelKernels[] {new NativeModelKernels(1), new ReferenceModelKernels()}) {
+                try (k) {
+                    compare(new RotaryEmbedding(withFactors, nRot, factors), new RotaryEmbedding(scaled, nRot, null),
+                            k, "mode " + mode + " " + k.getClass().getSimpleName());
                 }
-                for (ModelKernels k : new ModelKernels[] {new NativeModelKernels(1), new ReferenceModelKernels()}) {
-                    try (k) {
-                        compare(new RotaryEmbedding(withFactors, nRot, factors), new RotaryEmbedding(scaled, nRot, null),
-                                k, "mode " + mode + " yarn " + yarn + " " + k.getClass().getSimpleName());
-                    }
+            }
+        }
+    }
+
+    /**
+     * The Java path's YaRN (ramp between interpolated and original angles over ggml's correction dims, and the
+     * magnitude {@code 1 + 0.1·ln(1/freq_scale)}) against the kernels' YaRN: unit factors change no angle, so the
+     * factor path must rotate exactly as the kernels do with the same YaRN parameters (scale 1/8, so the ramp and
+     * the magnitude both matter).
+     */
+    @Test
+    void yarnOnTheFactorPathEqualsTheKernels() {
+        for (int mode : new int[] {RopeParams.MODE_NORM, RopeParams.MODE_NEOX}) {
+            int nRot = 24;
+            RopeParams yarn = new RopeParams(mode, 10000f, 1f / 8, 1f, 1f, 32f, 1f, 64);
+            float[] ones = new float[nRot / 2];
+            Arrays.fill(ones, 1f);
+            for (ModelKernels k : new ModelKernels[] {new NativeModelKernels(1), new ReferenceModelKernels()}) {
+                try (k) {
+                    compare(new RotaryEmbedding(yarn, nRot, ones), new RotaryEmbedding(yarn, nRot, null), k,
+                            "YaRN mode " + mode + " " + k.getClass().getSimpleName());
                 }
             }
         }
