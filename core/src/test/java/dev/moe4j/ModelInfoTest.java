@@ -6,6 +6,7 @@ import dev.moe4j.internal.gguf.GgufValueType;
 import dev.moe4j.internal.gguf.GgufWriter;
 import dev.moe4j.internal.gguf.GoldenModels;
 import dev.moe4j.internal.quant.GgmlType;
+import dev.moe4j.testing.GoldenFiles;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -51,6 +52,32 @@ class ModelInfoTest {
             assertEquals(json.readTree(d.resolve("fixture.json").toFile()).get("n_vocab").asInt(),
                     info.vocabularySize());
             assertTrue(info.blockCount() > 0 && info.embeddingLength() > 0);
+        }));
+    }
+
+    /**
+     * The repository's fixtures that carry an expected_inspect.json (glm4moe with its NextN block, gpt-oss with expert
+     * biases, f32 and MXFP4): gguf-py's counts, made by tools/golden/make_tiny.py. A NextN block counts like any
+     * block (its routed experts less the unselected ones), and the per-expert biases {@code ffn_*_exps.bias} are
+     * routed-expert parameters.
+     */
+    @TestFactory
+    Stream<DynamicTest> repositoryFixturesMatchExpectedInspect() throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        List<Path> dirs;
+        try (Stream<Path> s = Files.list(GoldenFiles.repoGoldenDir())) {
+            dirs = s.filter(d -> Files.isRegularFile(d.resolve("expected_inspect.json"))).sorted().toList();
+        }
+        assertTrue(dirs.size() >= 3, "expected the glm4moe and gpt-oss fixtures, found " + dirs);
+        return dirs.stream().map(d -> DynamicTest.dynamicTest(d.getFileName().toString(), () -> {
+            JsonNode expected = json.readTree(d.resolve("expected_inspect.json").toFile());
+            ModelInfo info = ModelInfo.read(d.resolve("model.gguf"));
+            assertEquals(expected.get("architecture").asText(), info.architecture());
+            assertEquals(expected.get("tensor_count").asInt(), info.tensorCount());
+            assertEquals(expected.get("parameters_total").asLong(), info.parametersTotal());
+            assertEquals(expected.get("parameters_active").asLong(), info.parametersActive());
+            assertEquals(expected.get("expert_count").asInt(), info.expertCount());
+            assertEquals(expected.get("expert_used_count").asInt(), info.expertUsedCount());
         }));
     }
 

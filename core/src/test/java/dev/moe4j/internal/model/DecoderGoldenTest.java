@@ -8,6 +8,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -25,9 +26,16 @@ class DecoderGoldenTest {
             "qwen2-dense-tiny-f32", "qwen2moe-tiny-f32", "qwen3-dense-tiny-f32", "qwen3moe-k256-q5_k_m",
             "qwen3moe-tiny-f32");
 
+    /**
+     * Architectures whose golden fixtures (core/src/test/golden: glm4moe-tiny-f32, gptoss-tiny-f32, gptoss-tiny-mxfp4)
+     * are ready while the engine does not run them yet; their tests join {@link #CASES} with the implementation.
+     */
+    static final Set<String> NOT_YET_IMPLEMENTED = Set.of("glm4moe", "gpt-oss");
+
     @Test
     void everyOtherFixtureIsCovered() {
-        assertEquals(CASES, GoldenCase.cases(arch -> !arch.equals(DeepSeek2Config.ARCH)));
+        assertEquals(CASES, GoldenCase.cases(arch -> !arch.equals(DeepSeek2Config.ARCH)
+                && !NOT_YET_IMPLEMENTED.contains(arch)));
     }
 
     static Stream<String> cases() {
