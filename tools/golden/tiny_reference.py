@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """An executable statement of llama.cpp's forward graph for the glm4moe and gpt-oss golden models: a plain numpy
-forward pass (float64) written from the notes in core/src/test/golden/README-glm-gptoss.md, compared with the logits
+forward pass (float64) written from the notes in core/src/test/golden/README.md, compared with the logits
 llama.cpp wrote for a fixture folder. Agreement to ~1e-4 on the f32 models says those notes are complete and exact.
 
     PYTHONPATH=$LLAMA_CPP/gguf-py python3 tiny_reference.py core/src/test/golden/gptoss-tiny-f32

@@ -25,7 +25,8 @@ import java.util.stream.Collectors;
  */
 @Command(name = "synth", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Write a random-weight GGUF model of a named real shape or of given dimensions (for benchmarks).",
-                "Shapes: deepseek-v3, deepseek-v2-lite, qwen3-30b-a3b, mixtral-8x7b.",
+                "Shapes: deepseek-v3, deepseek-v2-lite, qwen3-30b-a3b, mixtral-8x7b, glm-4.5-air, glm-4.5, gpt-oss-20b,"
+                        + " gpt-oss-120b.",
                 "A DeepSeek \"dynamic\" 1.58-bit mix: --shape deepseek-v3 --type Q4_K --expert-type IQ1_S"
                         + " --tensor-type ffn_down_exps=IQ2_XXS --skew 1"})
 public final class SynthCommand implements Callable<Integer> {
@@ -35,15 +36,15 @@ public final class SynthCommand implements Callable<Integer> {
     @Option(names = "--shape", paramLabel = "NAME", description = "Start from a real model's shape.")
     String shape;
 
-    @Option(names = "--arch", paramLabel = "ARCH", description = "Without --shape: deepseek2 (default), qwen3moe "
-            + "or llama, starting from small dimensions.")
+    @Option(names = "--arch", paramLabel = "ARCH", description = "Without --shape: deepseek2 (default), qwen3moe, "
+            + "llama, glm4moe or gpt-oss, starting from small dimensions.")
     String arch;
 
-    @Option(names = "--layers", paramLabel = "N", description = "Number of layers (dense leading layers shrink in "
-            + "proportion, at least one MoE layer stays).")
+    @Option(names = "--layers", paramLabel = "N", description = "Number of (main) layers (dense leading layers shrink "
+            + "in proportion, at least one MoE layer stays; glm4moe's NextN blocks come on top).")
     Integer layers;
 
-    @Option(names = "--dense-layers", paramLabel = "N", description = "deepseek2: leading dense layers.")
+    @Option(names = "--dense-layers", paramLabel = "N", description = "deepseek2, glm4moe: leading dense layers.")
     Integer denseLayers;
 
     @Option(names = "--hidden", paramLabel = "D", description = "Hidden size.")
@@ -52,10 +53,12 @@ public final class SynthCommand implements Callable<Integer> {
     @Option(names = "--heads", paramLabel = "H", description = "Attention heads.")
     Integer heads;
 
-    @Option(names = "--kv-heads", paramLabel = "H", description = "qwen3moe / llama: key-value heads.")
+    @Option(names = "--kv-heads", paramLabel = "H", description = "GQA (qwen3moe, llama, glm4moe, gpt-oss): "
+            + "key-value heads.")
     Integer kvHeads;
 
-    @Option(names = "--head-dim", paramLabel = "N", description = "qwen3moe / llama: head size.")
+    @Option(names = "--head-dim", paramLabel = "N", description = "GQA (qwen3moe, llama, glm4moe, gpt-oss): "
+            + "head size.")
     Integer headDim;
 
     @Option(names = "--experts", paramLabel = "E", description = "Routed experts per MoE layer.")
@@ -64,14 +67,15 @@ public final class SynthCommand implements Callable<Integer> {
     @Option(names = {"--experts-used", "--top-k"}, paramLabel = "K", description = "Routed experts per token.")
     Integer expertsUsed;
 
-    @Option(names = "--expert-ffn", paramLabel = "F", description = "Expert width (deepseek2, qwen3moe).")
+    @Option(names = "--expert-ffn", paramLabel = "F", description = "Expert width (deepseek2, qwen3moe, glm4moe, "
+            + "gpt-oss).")
     Integer expertFfn;
 
-    @Option(names = "--shared-experts", paramLabel = "S", description = "deepseek2: shared experts.")
+    @Option(names = "--shared-experts", paramLabel = "S", description = "deepseek2, glm4moe: shared experts.")
     Integer sharedExperts;
 
-    @Option(names = "--ffn", paramLabel = "F", description = "Dense FFN width (deepseek2 dense layers; llama: the "
-            + "expert width).")
+    @Option(names = "--ffn", paramLabel = "F", description = "Dense FFN width (deepseek2 and glm4moe dense layers; "
+            + "llama: the expert width).")
     Integer ffn;
 
     @Option(names = "--vocab", paramLabel = "V", description = "Vocabulary size (at least 258).")
@@ -89,24 +93,38 @@ public final class SynthCommand implements Callable<Integer> {
     @Option(names = "--nope-dim", paramLabel = "N", description = "deepseek2: per-head query/key dims without RoPE.")
     Integer nopeDim;
 
-    @Option(names = "--rope-dim", paramLabel = "N", description = "deepseek2: per-head query/key dims with RoPE.")
+    @Option(names = "--rope-dim", paramLabel = "N", description = "deepseek2: per-head query/key dims with RoPE; "
+            + "glm4moe: rotary dims per head (default half the head: partial_rotary_factor 0.5).")
     Integer ropeDim;
 
     @Option(names = "--v-head-dim", paramLabel = "N", description = "deepseek2: per-head value dims.")
     Integer vHeadDim;
 
-    @Option(names = "--groups", paramLabel = "G", description = "deepseek2: expert groups.")
+    @Option(names = "--groups", paramLabel = "G", description = "deepseek2, glm4moe: expert groups.")
     Integer groups;
 
-    @Option(names = "--groups-used", paramLabel = "G", description = "deepseek2: expert groups kept per token.")
+    @Option(names = "--groups-used", paramLabel = "G", description = "deepseek2, glm4moe: expert groups kept per "
+            + "token.")
     Integer groupsUsed;
+
+    @Option(names = "--nextn-layers", paramLabel = "N", description = "glm4moe: NextN (multi-token prediction) blocks "
+            + "after the main layers (nextn_predict_layers; GLM-4.5 has 1).")
+    Integer nextnLayers;
+
+    @Option(names = "--qk-norm", paramLabel = "BOOL", arity = "0..1", fallbackValue = "true",
+            description = "glm4moe: per-head q/k RMSNorm (GLM-4.5 has it, GLM-4.5-Air not).")
+    Boolean qkNorm;
+
+    @Option(names = "--sliding-window", paramLabel = "N", description = "gpt-oss: the window of its sliding-window "
+            + "layers (every other layer, from the first; gpt-oss has 128).")
+    Integer slidingWindow;
 
     @Option(names = "--type", paramLabel = "TYPE", defaultValue = "Q8_0",
             description = "Type of every weight matrix except routed experts (default ${DEFAULT-VALUE}).")
     String type;
 
     @Option(names = "--expert-type", paramLabel = "TYPE",
-            description = "Type of the routed experts (default: --type).")
+            description = "Type of the routed experts (default: --type; MXFP4 for the gpt-oss shapes, as released).")
     String expertType;
 
     @Option(names = "--tensor-type", paramLabel = "REGEX=TYPE",
@@ -134,8 +152,10 @@ public final class SynthCommand implements Callable<Integer> {
     }
 
     private int synth() throws java.io.IOException {
-        SynthModel model = new SynthModel(shape(), type(type, "--type"),
-                expertType == null ? type(type, "--type") : type(expertType, "--expert-type"),
+        GgmlType experts = expertType != null ? type(expertType, "--expert-type")
+                : shape != null && Shapes.expertType(shape).isPresent() ? Shapes.expertType(shape).get()
+                : type(type, "--type");
+        SynthModel model = new SynthModel(shape(), type(type, "--type"), experts,
                 tensorTypes.stream().map(SynthModel.TypeRule::parse).toList(), skew, seed);
         ModelShape s = model.shape();
         PrintStream err = Console.stderr();
@@ -245,6 +265,15 @@ public final class SynthCommand implements Callable<Integer> {
         }
         if (groupsUsed != null) {
             b.groupsUsed(groupsUsed);
+        }
+        if (nextnLayers != null) {
+            b.nextnLayers(nextnLayers);
+        }
+        if (qkNorm != null) {
+            b.qkNorm(qkNorm);
+        }
+        if (slidingWindow != null) {
+            b.slidingWindow(slidingWindow);
         }
         return b.build();
     }

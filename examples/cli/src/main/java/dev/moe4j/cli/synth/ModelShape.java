@@ -6,31 +6,47 @@ import java.util.Locale;
 
 /**
  * The hyper-parameters of a synthetic Mixture-of-Experts model: what {@link SynthModel} writes, in the terms of the
- * GGUF keys llama.cpp reads. Three architectures are supported:
+ * GGUF keys llama.cpp reads (and llama.cpp's converter writes). Five architectures are supported:
  * <ul>
  * <li>{@code deepseek2}: MLA attention (optional query compression), leading dense layers, routed + shared experts,
  *     softmax or sigmoid gating with group-limited routing, YaRN;</li>
  * <li>{@code qwen3moe}: GQA with per-head q/k RMSNorm, every layer MoE, no shared expert;</li>
- * <li>{@code llama} with experts (Mixtral): GQA, every layer MoE, experts as wide as {@code feed_forward_length}.</li>
+ * <li>{@code llama} with experts (Mixtral): GQA, every layer MoE, experts as wide as {@code feed_forward_length};</li>
+ * <li>{@code glm4moe} (GLM-4.5, GLM-4.5-Air): GQA with q/k/v biases, optional per-head q/k RMSNorm (GLM-4.5, not
+ *     Air), partial rotary embedding (NEOX, {@link #rotaryDims()} of each head), leading dense layers, routed + one
+ *     shared expert, sigmoid gating with {@code exp_probs_b} selection bias, normalised weights times a scale, and
+ *     {@code nextnLayers} NextN (multi-token prediction) blocks after the {@code layers} main ones;</li>
+ * <li>{@code gpt-oss}: GQA with biases on q/k/v/o and per-head attention sinks, a sliding window on every other
+ *     layer (from layer 0), YaRN, every layer MoE with a router bias, per-expert biases and softmax over the selected
+ *     experts' logits, clamped SwiGLU.</li>
  * </ul>
  * Immutable; build with {@link #builder(String)} or start from {@link Shapes#named}.
  *
- * @param headDim GQA head size (qwen3moe, llama); unused by deepseek2
- * @param ffn     dense FFN width: deepseek2's leading dense layers; llama's experts (Mixtral) — llama.cpp reads the
- *                expert width from {@code feed_forward_length} there
+ * @param layers  main (transformer) layers; glm4moe's NextN blocks come on top ({@link #blockCount()})
+ * @param headDim GQA head size (qwen3moe, llama, glm4moe, gpt-oss); unused by deepseek2
+ * @param ffn     dense FFN width: deepseek2's and glm4moe's leading dense layers; llama's experts (Mixtral) — llama.cpp
+ *                reads the expert width from {@code feed_forward_length} there; gpt-oss writes the expert width
  * @param qLoraRank deepseek2 query compression rank, 0 = direct {@code attn_q} (V2-Lite)
+ * @param ropeDim deepseek2: per-head dims with RoPE; glm4moe: rotary dims per head, 0 = half the head
+ *                ({@code partial_rotary_factor} 0.5); unused otherwise (the whole head rotates)
  * @param ropeScaling YaRN factor, 0 = no scaling
  * @param yarnLogMul {@code rope.scaling.yarn_log_multiplier} as GGUF stores it (0.1 · mscale_all_dim), 0 = absent
+ * @param nextnLayers glm4moe: NextN blocks ({@code nextn_predict_layers}) after the main layers, 0 otherwise
+ * @param qkNorm  per-head q/k RMSNorm: always for qwen3moe, optional for glm4moe (GLM-4.5 has it, Air not)
+ * @param slidingWindow gpt-oss: the window of its sliding-window layers, 0 otherwise
  */
 public record ModelShape(String arch, String name, int layers, int denseLayers, int hidden, int heads, int kvHeads,
                          int headDim, int vocab, int context, int ffn, int experts, int expertsUsed, int expertFfn,
                          int sharedExperts, int qLoraRank, int kvLoraRank, int nopeDim, int ropeDim, int vHeadDim,
                          boolean sigmoidGating, int groups, int groupsUsed, boolean weightsNorm, float weightsScale,
-                         float ropeTheta, float eps, float ropeScaling, int ropeOrigContext, float yarnLogMul) {
+                         float ropeTheta, float eps, float ropeScaling, int ropeOrigContext, float yarnLogMul,
+                         int nextnLayers, boolean qkNorm, int slidingWindow) {
 
     public static final String DEEPSEEK2 = "deepseek2";
     public static final String QWEN3MOE = "qwen3moe";
     public static final String LLAMA = "llama";
+    public static final String GLM4MOE = "glm4moe";
+    public static final String GPT_OSS = "gpt-oss";
 
     /** The byte-level vocabulary needs the 256 byte tokens plus BOS and EOS. */
     public static final int MIN_VOCAB = 258;
@@ -43,6 +59,14 @@ public record ModelShape(String arch, String name, int layers, int denseLayers, 
         EXPERT_BIAS,
         /** {@code ffn_gate_inp}: the router (F32, as llama.cpp's quantizer leaves it). */
         ROUTER,
+        /** gpt-oss's {@code ffn_gate_inp.bias}: added to the router logits (F32; the skew goes here too). */
+        ROUTER_BIAS,
+        /** An additive bias vector of attention ({@code attn_q.bias}, ..., F32). */
+        BIAS,
+        /** gpt-oss's per-expert biases {@code ffn_*_exps.bias}, [width, experts] (F32; routed-expert parameters). */
+        EXPERT_BIASES,
+        /** gpt-oss's {@code attn_sinks.weight}: one logit per head (F32). */
+        SINKS,
         /** Token embedding table. */
         EMBEDDING,
         /** A dense weight matrix (attention, dense FFN, shared experts, output). */
@@ -63,9 +87,9 @@ public record ModelShape(String arch, String name, int layers, int denseLayers, 
     }
 
     public ModelShape {
-        if (!List.of(DEEPSEEK2, QWEN3MOE, LLAMA).contains(arch)) {
+        if (!List.of(DEEPSEEK2, QWEN3MOE, LLAMA, GLM4MOE, GPT_OSS).contains(arch)) {
             throw new IllegalArgumentException("architecture '" + arch + "' cannot be synthesised (deepseek2, qwen3moe,"
-                    + " llama)");
+                    + " llama, glm4moe, gpt-oss)");
         }
         positive("layers", layers);
         positive("hidden size", hidden);
@@ -81,13 +105,7 @@ public record ModelShape(String arch, String name, int layers, int denseLayers, 
                     + vocab);
         }
         if (arch.equals(DEEPSEEK2)) {
-            if (denseLayers < 0 || denseLayers >= layers) {
-                throw new IllegalArgumentException("dense layers must be in 0.." + (layers - 1) + " (at least one MoE"
-                        + " layer), got " + denseLayers);
-            }
-            if (denseLayers > 0) {
-                positive("dense FFN width", ffn);
-            }
+            denseAndShared(layers, denseLayers, ffn, sharedExperts);
             positive("expert FFN width", expertFfn);
             positive("kv_lora_rank", kvLoraRank);
             positive("nope dim", nopeDim);
@@ -95,16 +113,16 @@ public record ModelShape(String arch, String name, int layers, int denseLayers, 
             if (ropeDim <= 0 || ropeDim % 2 != 0) {
                 throw new IllegalArgumentException("rope dim must be positive and even, got " + ropeDim);
             }
-            if (qLoraRank < 0 || sharedExperts < 0) {
-                throw new IllegalArgumentException("q_lora_rank and shared experts must not be negative");
+            if (qLoraRank < 0) {
+                throw new IllegalArgumentException("q_lora_rank must not be negative");
             }
-            if (groups < 1 || experts % groups != 0 || groupsUsed < 1 || groupsUsed > groups
-                    || (long) groupsUsed * (experts / groups) < expertsUsed) {
-                throw new IllegalArgumentException(experts + " experts in " + groups + " groups with " + groupsUsed
-                        + " used cannot route " + expertsUsed + " experts per token");
-            }
+            groupsRoute(experts, expertsUsed, groups, groupsUsed);
         } else {
-            if (denseLayers != 0 || sharedExperts != 0) {
+            boolean glm = arch.equals(GLM4MOE);
+            if (glm) {
+                denseAndShared(layers, denseLayers, ffn, sharedExperts);
+                groupsRoute(experts, expertsUsed, groups, groupsUsed);
+            } else if (denseLayers != 0 || sharedExperts != 0) {
                 throw new IllegalArgumentException(arch + " has no dense layers and no shared experts");
             }
             positive("kv heads", kvHeads);
@@ -118,6 +136,48 @@ public record ModelShape(String arch, String name, int layers, int denseLayers, 
             }
             positive(arch.equals(LLAMA) ? "FFN width (= expert width)" : "expert FFN width",
                     arch.equals(LLAMA) ? ffn : expertFfn);
+            int rotary = ropeDim > 0 ? ropeDim : headDim / 2; // rotaryDims(), before the fields are set
+            if (glm && (ropeDim < 0 || rotary % 2 != 0 || rotary > headDim)) {
+                throw new IllegalArgumentException("rotary dims must be even and at most the head dim (" + headDim
+                        + "), got " + rotary);
+            }
+            if (arch.equals(GPT_OSS)) {
+                positive("sliding window", slidingWindow);
+            }
+        }
+        if (nextnLayers < 0 || nextnLayers > 0 && !arch.equals(GLM4MOE)) {
+            throw new IllegalArgumentException("NextN layers: glm4moe only, and not negative (got " + nextnLayers
+                    + ")");
+        }
+        if (slidingWindow != 0 && !arch.equals(GPT_OSS)) {
+            throw new IllegalArgumentException("a sliding window is gpt-oss's only");
+        }
+        if (arch.equals(QWEN3MOE) && !qkNorm) {
+            throw new IllegalArgumentException("qwen3moe always normalises q and k");
+        }
+        if (qkNorm && !arch.equals(QWEN3MOE) && !arch.equals(GLM4MOE)) {
+            throw new IllegalArgumentException("q/k norms: qwen3moe and glm4moe only");
+        }
+    }
+
+    private static void denseAndShared(int layers, int denseLayers, int ffn, int sharedExperts) {
+        if (denseLayers < 0 || denseLayers >= layers) {
+            throw new IllegalArgumentException("dense layers must be in 0.." + (layers - 1) + " (at least one MoE"
+                    + " layer), got " + denseLayers);
+        }
+        if (denseLayers > 0) {
+            positive("dense FFN width", ffn);
+        }
+        if (sharedExperts < 0) {
+            throw new IllegalArgumentException("shared experts must not be negative");
+        }
+    }
+
+    private static void groupsRoute(int experts, int expertsUsed, int groups, int groupsUsed) {
+        if (groups < 1 || experts % groups != 0 || groupsUsed < 1 || groupsUsed > groups
+                || (long) groupsUsed * (experts / groups) < expertsUsed) {
+            throw new IllegalArgumentException(experts + " experts in " + groups + " groups with " + groupsUsed
+                    + " used cannot route " + expertsUsed + " experts per token");
         }
     }
 
@@ -132,9 +192,28 @@ public record ModelShape(String arch, String name, int layers, int denseLayers, 
         return arch.equals(LLAMA) ? ffn : expertFfn;
     }
 
-    /** Whether layer {@code l} is a dense (non-MoE) layer. */
+    /** Whether layer {@code l} is a dense (non-MoE) layer; glm4moe's NextN blocks are MoE. */
     public boolean isDense(int l) {
         return l < denseLayers;
+    }
+
+    /** {@code block_count}: the main layers and glm4moe's NextN blocks after them. */
+    public int blockCount() {
+        return layers + nextnLayers;
+    }
+
+    /** Dims of each head that RoPE rotates: deepseek2's rope dims, glm4moe's partial rotary, else the whole head. */
+    public int rotaryDims() {
+        return switch (arch) {
+            case DEEPSEEK2 -> ropeDim;
+            case GLM4MOE -> ropeDim > 0 ? ropeDim : headDim / 2;
+            default -> headDim;
+        };
+    }
+
+    /** The feed-forward norm's name: {@code post_attention_norm} for glm4moe and gpt-oss (as llama.cpp names it). */
+    private String ffnNorm() {
+        return arch.equals(GLM4MOE) || arch.equals(GPT_OSS) ? "post_attention_norm.weight" : "ffn_norm.weight";
     }
 
     /** Every tensor of the model, in file order. */
@@ -143,7 +222,8 @@ public record ModelShape(String arch, String name, int layers, int denseLayers, 
         t.add(new TensorSpec("token_embd.weight", dims(hidden, vocab), Role.EMBEDDING));
         t.add(new TensorSpec("output_norm.weight", dims(hidden), Role.NORM));
         t.add(new TensorSpec("output.weight", dims(hidden, vocab), Role.MATRIX));
-        for (int l = 0; l < layers; l++) {
+        boolean oss = arch.equals(GPT_OSS);
+        for (int l = 0; l < blockCount(); l++) {
             String p = "blk." + l + ".";
             t.add(new TensorSpec(p + "attn_norm.weight", dims(hidden), Role.NORM));
             if (arch.equals(DEEPSEEK2)) {
@@ -151,26 +231,43 @@ public record ModelShape(String arch, String name, int layers, int denseLayers, 
             } else {
                 gqaAttention(t, p);
             }
-            t.add(new TensorSpec(p + "ffn_norm.weight", dims(hidden), Role.NORM));
+            t.add(new TensorSpec(p + ffnNorm(), dims(hidden), Role.NORM));
             if (isDense(l)) {
                 t.add(new TensorSpec(p + "ffn_gate.weight", dims(hidden, ffn), Role.MATRIX));
                 t.add(new TensorSpec(p + "ffn_up.weight", dims(hidden, ffn), Role.MATRIX));
                 t.add(new TensorSpec(p + "ffn_down.weight", dims(ffn, hidden), Role.MATRIX));
-                continue;
+            } else {
+                int f = routedWidth();
+                t.add(new TensorSpec(p + "ffn_gate_inp.weight", dims(hidden, experts), Role.ROUTER));
+                if (oss) {
+                    t.add(new TensorSpec(p + "ffn_gate_inp.bias", dims(experts), Role.ROUTER_BIAS));
+                }
+                if (arch.equals(DEEPSEEK2) && sigmoidGating || arch.equals(GLM4MOE)) {
+                    t.add(new TensorSpec(p + "exp_probs_b.bias", dims(experts), Role.EXPERT_BIAS));
+                }
+                for (String m : List.of("gate", "up", "down")) {
+                    boolean down = m.equals("down");
+                    t.add(new TensorSpec(p + "ffn_" + m + "_exps.weight",
+                            down ? dims(f, hidden, experts) : dims(hidden, f, experts), Role.EXPERTS));
+                    if (oss) {
+                        t.add(new TensorSpec(p + "ffn_" + m + "_exps.bias", dims(down ? hidden : f, experts),
+                                Role.EXPERT_BIASES));
+                    }
+                }
+                if (sharedExperts > 0) {
+                    int fs = expertFfn * sharedExperts;
+                    t.add(new TensorSpec(p + "ffn_gate_shexp.weight", dims(hidden, fs), Role.MATRIX));
+                    t.add(new TensorSpec(p + "ffn_up_shexp.weight", dims(hidden, fs), Role.MATRIX));
+                    t.add(new TensorSpec(p + "ffn_down_shexp.weight", dims(fs, hidden), Role.MATRIX));
+                }
             }
-            int f = routedWidth();
-            t.add(new TensorSpec(p + "ffn_gate_inp.weight", dims(hidden, experts), Role.ROUTER));
-            if (arch.equals(DEEPSEEK2) && sigmoidGating) {
-                t.add(new TensorSpec(p + "exp_probs_b.bias", dims(experts), Role.EXPERT_BIAS));
-            }
-            t.add(new TensorSpec(p + "ffn_gate_exps.weight", dims(hidden, f, experts), Role.EXPERTS));
-            t.add(new TensorSpec(p + "ffn_up_exps.weight", dims(hidden, f, experts), Role.EXPERTS));
-            t.add(new TensorSpec(p + "ffn_down_exps.weight", dims(f, hidden, experts), Role.EXPERTS));
-            if (sharedExperts > 0) {
-                int fs = expertFfn * sharedExperts;
-                t.add(new TensorSpec(p + "ffn_gate_shexp.weight", dims(hidden, fs), Role.MATRIX));
-                t.add(new TensorSpec(p + "ffn_up_shexp.weight", dims(hidden, fs), Role.MATRIX));
-                t.add(new TensorSpec(p + "ffn_down_shexp.weight", dims(fs, hidden), Role.MATRIX));
+            if (l >= layers) { // a NextN block: its own embedding, projection of [embedding; hidden], norms and head
+                t.add(new TensorSpec(p + "nextn.eh_proj.weight", dims(2L * hidden, hidden), Role.MATRIX));
+                t.add(new TensorSpec(p + "nextn.embed_tokens.weight", dims(hidden, vocab), Role.EMBEDDING));
+                t.add(new TensorSpec(p + "nextn.enorm.weight", dims(hidden), Role.NORM));
+                t.add(new TensorSpec(p + "nextn.hnorm.weight", dims(hidden), Role.NORM));
+                t.add(new TensorSpec(p + "nextn.shared_head_head.weight", dims(hidden, vocab), Role.MATRIX));
+                t.add(new TensorSpec(p + "nextn.shared_head_norm.weight", dims(hidden), Role.NORM));
             }
         }
         return t;
@@ -195,11 +292,26 @@ public record ModelShape(String arch, String name, int layers, int denseLayers, 
     private void gqaAttention(List<TensorSpec> t, String p) {
         long q = (long) heads * headDim;
         long kv = (long) kvHeads * headDim;
-        t.add(new TensorSpec(p + "attn_q.weight", dims(hidden, q), Role.MATRIX));
-        t.add(new TensorSpec(p + "attn_k.weight", dims(hidden, kv), Role.MATRIX));
-        t.add(new TensorSpec(p + "attn_v.weight", dims(hidden, kv), Role.MATRIX));
-        t.add(new TensorSpec(p + "attn_output.weight", dims(q, hidden), Role.MATRIX));
-        if (arch.equals(QWEN3MOE)) {
+        if (arch.equals(GLM4MOE) || arch.equals(GPT_OSS)) { // q/k/v biases (attention_bias), gpt-oss's on o too
+            boolean oss = arch.equals(GPT_OSS);
+            t.add(new TensorSpec(p + "attn_q.weight", dims(hidden, q), Role.MATRIX));
+            t.add(new TensorSpec(p + "attn_q.bias", dims(q), Role.BIAS));
+            t.add(new TensorSpec(p + "attn_k.weight", dims(hidden, kv), Role.MATRIX));
+            t.add(new TensorSpec(p + "attn_k.bias", dims(kv), Role.BIAS));
+            t.add(new TensorSpec(p + "attn_v.weight", dims(hidden, kv), Role.MATRIX));
+            t.add(new TensorSpec(p + "attn_v.bias", dims(kv), Role.BIAS));
+            t.add(new TensorSpec(p + "attn_output.weight", dims(q, hidden), Role.MATRIX));
+            if (oss) {
+                t.add(new TensorSpec(p + "attn_output.bias", dims(hidden), Role.BIAS));
+                t.add(new TensorSpec(p + "attn_sinks.weight", dims(heads), Role.SINKS));
+            }
+        } else {
+            t.add(new TensorSpec(p + "attn_q.weight", dims(hidden, q), Role.MATRIX));
+            t.add(new TensorSpec(p + "attn_k.weight", dims(hidden, kv), Role.MATRIX));
+            t.add(new TensorSpec(p + "attn_v.weight", dims(hidden, kv), Role.MATRIX));
+            t.add(new TensorSpec(p + "attn_output.weight", dims(q, hidden), Role.MATRIX));
+        }
+        if (qkNorm) {
             t.add(new TensorSpec(p + "attn_q_norm.weight", dims(headDim), Role.NORM));
             t.add(new TensorSpec(p + "attn_k_norm.weight", dims(headDim), Role.NORM));
         }
@@ -216,23 +328,40 @@ public record ModelShape(String arch, String name, int layers, int denseLayers, 
 
     /**
      * Parameters one token uses, as {@link dev.moe4j.ModelInfo#parametersActive()} defines them: everything except,
-     * in each MoE layer, the {@code experts - expertsUsed} routed experts it does not select.
+     * in each MoE layer, the {@code experts - expertsUsed} routed experts it does not select (their matrices and, for
+     * gpt-oss, their biases). glm4moe's NextN blocks count like the other layers, as ModelInfo counts every block of
+     * the file; {@link #nextnParameterCount()} is their share.
      */
     public long activeParameterCount() {
         long inactive = 0;
         for (TensorSpec s : tensors()) {
-            if (s.role() == Role.EXPERTS) {
+            if (s.role() == Role.EXPERTS || s.role() == Role.EXPERT_BIASES) {
                 inactive += s.elements() / experts * (experts - expertsUsed);
             }
         }
         return parameterCount() - inactive;
     }
 
+    /** Elements of the NextN blocks' tensors (glm4moe; 0 otherwise): what a model card's size leaves out. */
+    public long nextnParameterCount() {
+        long n = 0;
+        for (TensorSpec s : tensors()) {
+            String name = s.name();
+            if (name.startsWith("blk.") && Integer.parseInt(name.substring(4, name.indexOf('.', 4))) >= layers) {
+                n += s.elements();
+            }
+        }
+        return n;
+    }
+
     /** A one-line description: {@code deepseek2, 4 layers (1 dense), D=2048, 64 experts (6 used, 2 shared) × 1408}. */
     public String summary() {
-        return String.format(Locale.ROOT, "%s, %d layers%s, D=%d, H=%d, %d experts (%d used%s) × %d, vocab %d", arch,
-                layers, denseLayers > 0 ? " (" + denseLayers + " dense)" : "", hidden, heads, experts, expertsUsed,
-                sharedExperts > 0 ? ", " + sharedExperts + " shared" : "", routedWidth(), vocab);
+        return String.format(Locale.ROOT, "%s, %d layers%s%s, D=%d, H=%d%s, %d experts (%d used%s) × %d%s, vocab %d",
+                arch, layers, denseLayers > 0 ? " (" + denseLayers + " dense)" : "",
+                nextnLayers > 0 ? " + " + nextnLayers + " NextN" : "", hidden, heads,
+                kvHeads > 0 && !arch.equals(DEEPSEEK2) ? "/" + kvHeads + "×" + headDim : "", experts, expertsUsed,
+                sharedExperts > 0 ? ", " + sharedExperts + " shared" : "", routedWidth(),
+                slidingWindow > 0 ? ", window " + slidingWindow : "", vocab);
     }
 
     public Builder toBuilder() {
@@ -276,13 +405,37 @@ public record ModelShape(String arch, String name, int layers, int denseLayers, 
         float ropeScaling;
         int ropeOrigContext;
         float yarnLogMul;
+        int nextnLayers;
+        boolean qkNorm;
+        int slidingWindow;
 
         Builder(String arch) {
             this.arch = arch;
             this.name = "synthetic " + arch;
-            if (arch.equals(DEEPSEEK2)) {
-                denseLayers = 1;
-                sharedExperts = 1;
+            switch (arch) {
+                case DEEPSEEK2 -> {
+                    denseLayers = 1;
+                    sharedExperts = 1;
+                }
+                case QWEN3MOE -> qkNorm = true;
+                case GLM4MOE -> { // GLM-4.5-Air's structure: one dense layer, one shared expert, sigmoid, one NextN
+                    denseLayers = 1;
+                    sharedExperts = 1;
+                    sigmoidGating = true;
+                    ropeDim = 0;
+                    nextnLayers = 1;
+                    ropeTheta = 1_000_000f;
+                    eps = 1e-5f;
+                }
+                case GPT_OSS -> { // gpt-oss's: window 128, YaRN ×32 over 4096, θ 150000
+                    slidingWindow = 128;
+                    weightsNorm = false;
+                    ropeTheta = 150_000f;
+                    eps = 1e-5f;
+                    ropeScaling = 32f;
+                    ropeOrigContext = 4096;
+                }
+                default -> { }
             }
         }
 
@@ -317,6 +470,9 @@ public record ModelShape(String arch, String name, int layers, int denseLayers, 
             ropeScaling = s.ropeScaling;
             ropeOrigContext = s.ropeOrigContext;
             yarnLogMul = s.yarnLogMul;
+            nextnLayers = s.nextnLayers;
+            qkNorm = s.qkNorm;
+            slidingWindow = s.slidingWindow;
         }
 
         public Builder name(String v) { name = v; return this; }
@@ -346,6 +502,9 @@ public record ModelShape(String arch, String name, int layers, int denseLayers, 
         public Builder weightsScale(float v) { weightsScale = v; return this; }
         public Builder ropeTheta(float v) { ropeTheta = v; return this; }
         public Builder eps(float v) { eps = v; return this; }
+        public Builder nextnLayers(int v) { nextnLayers = v; return this; }
+        public Builder qkNorm(boolean v) { qkNorm = v; return this; }
+        public Builder slidingWindow(int v) { slidingWindow = v; return this; }
 
         /** YaRN scaling by {@code factor} of an {@code origContext}-token model; {@code logMul} as GGUF stores it. */
         public Builder yarn(float factor, int origContext, float logMul) {
@@ -356,8 +515,8 @@ public record ModelShape(String arch, String name, int layers, int denseLayers, 
         }
 
         /**
-         * Keeps {@code n} layers; leading dense layers shrink in proportion (at least one if the shape had any, and
-         * always at least one MoE layer) so a cut-down model keeps the mix of the full one.
+         * Keeps {@code n} main layers; leading dense layers shrink in proportion (at least one if the shape had any,
+         * and always at least one MoE layer) so a cut-down model keeps the mix of the full one. NextN blocks stay.
          */
         public Builder cutToLayers(int n) {
             if (n < 1) {
@@ -375,7 +534,7 @@ public record ModelShape(String arch, String name, int layers, int denseLayers, 
             return new ModelShape(arch, name, layers, denseLayers, hidden, heads, kvHeads, headDim, vocab, context, ffn,
                     experts, expertsUsed, expertFfn, sharedExperts, qLoraRank, kvLoraRank, nopeDim, ropeDim, vHeadDim,
                     sigmoidGating, groups, groupsUsed, weightsNorm, weightsScale, ropeTheta, eps, ropeScaling,
-                    ropeOrigContext, yarnLogMul);
+                    ropeOrigContext, yarnLogMul, nextnLayers, qkNorm, slidingWindow);
         }
     }
 }

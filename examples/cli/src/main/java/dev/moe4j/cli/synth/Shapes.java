@@ -1,5 +1,7 @@
 package dev.moe4j.cli.synth;
 
+import dev.moe4j.internal.quant.GgmlType;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -37,6 +39,38 @@ public final class Shapes {
         NAMED.put("mixtral-8x7b", ModelShape.builder(ModelShape.LLAMA).name("Mixtral-8x7B shape (random weights)")
                 .layers(32).hidden(4096).heads(32).kvHeads(8).headDim(128).vocab(32000).context(32768).ffn(14336)
                 .experts(8).expertsUsed(2).weightsNorm(true).ropeTheta(1_000_000f).eps(1e-5f).build());
+        // GLM-4.5-Air: 46 layers (first dense) + 1 NextN block, GQA 96/8 heads of 128 with q/k/v biases, no q/k norm,
+        // partial rotary 0.5 (64 dims, NEOX), 128 experts (8 used, 1 shared) of 1408, sigmoid gating with selection
+        // bias, normalised weights × 1.0, one group.
+        NAMED.put("glm-4.5-air", ModelShape.builder(ModelShape.GLM4MOE).name("GLM-4.5-Air shape (random weights)")
+                .layers(46).denseLayers(1).nextnLayers(1).hidden(4096).heads(96).kvHeads(8).headDim(128)
+                .qkNorm(false).vocab(151552).context(131072).ffn(10944).experts(128).expertsUsed(8).expertFfn(1408)
+                .sharedExperts(1).sigmoidGating(true).groups(1, 1).weightsNorm(true).weightsScale(1f)
+                .ropeTheta(1_000_000f).eps(1e-5f).build());
+        // GLM-4.5: 92 layers (3 dense) + 1 NextN block, GQA 96/8 heads of 128 with q/k norms, 160 experts (8 used,
+        // 1 shared) of 1536, weights × 2.5.
+        NAMED.put("glm-4.5", ModelShape.builder(ModelShape.GLM4MOE).name("GLM-4.5 shape (random weights)")
+                .layers(92).denseLayers(3).nextnLayers(1).hidden(5120).heads(96).kvHeads(8).headDim(128)
+                .qkNorm(true).vocab(151552).context(131072).ffn(12288).experts(160).expertsUsed(8).expertFfn(1536)
+                .sharedExperts(1).sigmoidGating(true).groups(1, 1).weightsNorm(true).weightsScale(2.5f)
+                .ropeTheta(1_000_000f).eps(1e-5f).build());
+        // gpt-oss-20b: 24 layers, GQA 64/8 heads of 64 with biases and sinks, a 128-token window on the even layers,
+        // YaRN ×32 over 4096 (θ 150000), 32 experts (4 used) of 2880 with biases, MXFP4 experts in the released file.
+        NAMED.put("gpt-oss-20b", gptOss("gpt-oss-20b", 24, 32));
+        // gpt-oss-120b: the same with 36 layers and 128 experts.
+        NAMED.put("gpt-oss-120b", gptOss("gpt-oss-120b", 36, 128));
+    }
+
+    private static ModelShape gptOss(String name, int layers, int experts) {
+        return ModelShape.builder(ModelShape.GPT_OSS).name(name + " shape (random weights)").layers(layers)
+                .hidden(2880).heads(64).kvHeads(8).headDim(64).vocab(201088).context(131072).experts(experts)
+                .expertsUsed(4).expertFfn(2880).slidingWindow(128).weightsNorm(false).ropeTheta(150_000f).eps(1e-5f)
+                .yarn(32f, 4096, 0f).build();
+    }
+
+    /** The type of the routed experts in the model's released GGUF, where it is not the type of everything else. */
+    public static Optional<GgmlType> expertType(String name) {
+        return name.startsWith("gpt-oss-") && NAMED.containsKey(name) ? Optional.of(GgmlType.MXFP4) : Optional.empty();
     }
 
     private Shapes() {}

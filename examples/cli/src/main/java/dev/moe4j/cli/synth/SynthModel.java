@@ -19,19 +19,20 @@ import java.util.regex.PatternSyntaxException;
  * A random-weight GGUF model of a {@link ModelShape}: complete metadata (so llama.cpp and moe4j load it), a small
  * byte-level BPE vocabulary, and tensors whose bytes are generated while the file is written.
  *
- * <p>Types: norms, the router ({@code ffn_gate_inp}) and {@code exp_probs_b} are F32 (llama.cpp's quantizer keeps them
- * so); a matrix whose name one of {@code rules} finds gets the type of the first such rule (llama-quantize's
- * {@code --tensor-type}: e.g. {@code ffn_down_exps=IQ2_XXS} for the "dynamic" DeepSeek quantizations, whose routed
- * experts are IQ1_S but for their down projections), other routed experts get {@code expertType}, every other matrix
- * {@code matrixType}. A matrix whose rows are not a whole number of blocks of its type falls back as llama.cpp's
- * quantizer does (the 256-element i-quants, Q2_K, Q3_K and IQ4_XS → IQ4_NL, TQ1_0/TQ2_0 → Q4_0, Q4_K → Q5_0,
- * Q5_K → Q5_1, Q6_K → Q8_0, then F16).
+ * <p>Types: norms, the router ({@code ffn_gate_inp}), {@code exp_probs_b}, biases and gpt-oss's attention sinks are
+ * F32 (llama.cpp's quantizer keeps them so); a matrix whose name one of {@code rules} finds gets the type of the first
+ * such rule (llama-quantize's {@code --tensor-type}: e.g. {@code ffn_down_exps=IQ2_XXS} for the "dynamic" DeepSeek
+ * quantizations, whose routed experts are IQ1_S but for their down projections), other routed experts get
+ * {@code expertType}, every other matrix {@code matrixType}. A matrix whose rows are not a whole number of blocks of
+ * its type falls back as llama.cpp's quantizer does (the 256-element i-quants, Q2_K, Q3_K and IQ4_XS → IQ4_NL,
+ * TQ1_0/TQ2_0 → Q4_0, Q4_K → Q5_0, Q5_K → Q5_1, Q6_K → Q8_0, then F16).
  *
  * <p>Values: a matrix with rows of n elements has elements of RMS 1/√n (activations keep their scale through a
  * product); norm weights are 1 ± 5 %. With {@code skew > 0} each MoE layer ranks its experts in a random order and
  * expert of rank ρ (0 = hottest) gets router row scaled by {@code (ρ+1)^-skew}, so its logits spread less and it wins
- * the top-k less often; sigmoid-gated layers also get a selection bias {@code exp_probs_b = -0.1 · skew · ln(ρ+1)}.
- * That gives a Zipf-like load: a few hot experts, a long cold tail, as in trained models.
+ * the top-k less often; sigmoid-gated layers also get a selection bias {@code exp_probs_b = -0.1 · skew · ln(ρ+1)}, and
+ * gpt-oss's router bias is five times that (logit units) plus noise of ±0.1. That gives a Zipf-like load: a few hot
+ * experts, a long cold tail, as in trained models. Other biases are uniform in ±0.2, gpt-oss's sinks in [0, 1].
  *
  * @param rules the per-tensor types, first match wins
  * @param seed  everything random derives from it: the same arguments write the same file
@@ -107,10 +108,10 @@ public record SynthModel(ModelShape shape, GgmlType matrixType, GgmlType expertT
                 + " F16)");
     }
 
-    /** The type a tensor is written in. */
+    /** The type a tensor is written in: F32 for norms, biases, sinks and routers, else by its role and the rules. */
     public GgmlType typeOf(TensorSpec t) {
         GgmlType wanted = switch (t.role()) {
-            case NORM, EXPERT_BIAS, ROUTER -> GgmlType.F32;
+            case NORM, EXPERT_BIAS, ROUTER, ROUTER_BIAS, BIAS, EXPERT_BIASES, SINKS -> GgmlType.F32;
             case EXPERTS -> ruled(t, expertType);
             case EMBEDDING, MATRIX -> ruled(t, matrixType);
         };
@@ -191,6 +192,12 @@ public record SynthModel(ModelShape shape, GgmlType matrixType, GgmlType expertT
                 float a = (float) Math.sqrt(3.0 / cols);
                 yield RandomBlocks.floats(type, s, (i, r) -> a * rowScale[(int) (i / cols)] * RandomBlocks.uniform(r));
             }
+            case ROUTER_BIAS -> { // in logit units: the skew's selection bias, five times stronger, and a little noise
+                float[] bias = selectionBias(layerOf(t));
+                yield RandomBlocks.floats(type, s, (i, r) -> 5 * bias[(int) i] + 0.1f * RandomBlocks.uniform(r));
+            }
+            case BIAS, EXPERT_BIASES -> RandomBlocks.floats(type, s, (i, r) -> 0.2f * RandomBlocks.uniform(r));
+            case SINKS -> RandomBlocks.floats(type, s, (i, r) -> 0.5f + 0.5f * RandomBlocks.uniform(r));
             case EMBEDDING, MATRIX, EXPERTS -> RandomBlocks.matrix(type, 1 / Math.sqrt(t.dims()[0]), s);
         };
     }
@@ -253,13 +260,15 @@ public record SynthModel(ModelShape shape, GgmlType matrixType, GgmlType expertT
         }
         w.putUInt32(a + "context_length", s.context());
         w.putUInt32(a + "embedding_length", s.hidden());
-        w.putUInt32(a + "block_count", s.layers());
+        w.putUInt32(a + "block_count", s.blockCount());
         w.putUInt32(a + "attention.head_count", s.heads());
         w.putFloat32(a + "attention.layer_norm_rms_epsilon", s.eps());
         w.putFloat32(a + "rope.freq_base", s.ropeTheta());
         w.putUInt32(a + "expert_count", s.experts());
         w.putUInt32(a + "expert_used_count", s.expertsUsed());
-        w.putUInt32(a + "vocab_size", s.vocab());
+        if (!s.arch().equals(ModelShape.GLM4MOE) && !s.arch().equals(ModelShape.GPT_OSS)) {
+            w.putUInt32(a + "vocab_size", s.vocab()); // the converters of those two write none
+        }
         switch (s.arch()) {
             case ModelShape.DEEPSEEK2 -> deepseek2(w, a);
             case ModelShape.QWEN3MOE -> {
@@ -267,11 +276,53 @@ public record SynthModel(ModelShape shape, GgmlType matrixType, GgmlType expertT
                 w.putUInt32(a + "feed_forward_length", s.ffn());
                 w.putUInt32(a + "expert_feed_forward_length", s.expertFfn());
             }
+            case ModelShape.GLM4MOE -> glm4moe(w, a);
+            case ModelShape.GPT_OSS -> gptOss(w, a);
             default -> {
                 gqa(w, a);
                 w.putUInt32(a + "feed_forward_length", s.ffn());
             }
         }
+    }
+
+    /** The keys llama.cpp's converter writes for GLM-4.5 / GLM-4.5-Air ({@code Glm4MoeModel}), no others. */
+    private void glm4moe(GgufWriter w, String a) {
+        ModelShape s = shape;
+        w.putUInt32(a + "feed_forward_length", s.ffn());
+        w.putUInt32(a + "attention.head_count_kv", s.kvHeads());
+        w.putUInt32(a + "attention.key_length", s.headDim());
+        w.putUInt32(a + "attention.value_length", s.headDim());
+        w.putUInt32(a + "rope.dimension_count", s.rotaryDims());
+        w.putUInt32(a + "expert_group_count", s.groups());
+        w.putUInt32(a + "expert_group_used_count", s.groupsUsed());
+        w.putUInt32(a + "expert_feed_forward_length", s.expertFfn());
+        w.putUInt32(a + "expert_shared_count", s.sharedExperts());
+        w.putUInt32(a + "leading_dense_block_count", s.denseLayers());
+        w.putUInt32(a + "expert_gating_func", 2); // sigmoid
+        w.putFloat32(a + "expert_weights_scale", s.weightsScale());
+        w.putBool(a + "expert_weights_norm", s.weightsNorm());
+        w.putUInt32(a + "nextn_predict_layers", s.nextnLayers());
+    }
+
+    /**
+     * The keys llama.cpp's converter writes for gpt-oss ({@code GptOssModel}): no rope.dimension_count (the whole head
+     * rotates), no gating keys (llama.cpp's graph fixes softmax over the selected logits), the window.
+     */
+    private void gptOss(GgufWriter w, String a) {
+        ModelShape s = shape;
+        w.putUInt32(a + "feed_forward_length", s.expertFfn());
+        w.putUInt32(a + "attention.head_count_kv", s.kvHeads());
+        w.putUInt32(a + "attention.key_length", s.headDim());
+        w.putUInt32(a + "attention.value_length", s.headDim());
+        if (s.ropeScaling() > 0) {
+            w.putString(a + "rope.scaling.type", "yarn");
+            w.putFloat32(a + "rope.scaling.factor", s.ropeScaling());
+            w.putUInt32(a + "rope.scaling.original_context_length", s.ropeOrigContext());
+            w.putFloat32(a + "rope.scaling.yarn_beta_fast", 32f);
+            w.putFloat32(a + "rope.scaling.yarn_beta_slow", 1f);
+        }
+        w.putUInt32(a + "attention.sliding_window", s.slidingWindow());
+        w.putUInt32(a + "expert_feed_forward_length", s.expertFfn());
     }
 
     private void gqa(GgufWriter w, String a) {

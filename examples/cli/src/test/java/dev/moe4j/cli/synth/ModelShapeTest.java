@@ -4,6 +4,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import java.util.List;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -23,6 +25,26 @@ class ModelShapeTest {
         ModelShape s = Shapes.named(name).orElseThrow();
         assertEquals(totalB, s.parameterCount() / 1e9, totalB * tolerance, name + " total");
         assertEquals(activeB, s.activeParameterCount() / 1e9, activeB * 0.03, name + " active");
+    }
+
+    /**
+     * The GLM and gpt-oss shapes against their model cards, in billions: GLM-4.5-Air 106 / 12, GLM-4.5 355 / 32 (the
+     * cards leave out the NextN block, which the files hold and {@link ModelShape#parameterCount()} counts, and their
+     * "active" leaves out the token embedding table too), gpt-oss-20b 20.91 / 3.61 and gpt-oss-120b 116.83 / 5.13
+     * (the card's active count leaves out the embedding table, not the unembedding). The GLM cards round: 12.8 → 12.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"glm-4.5-air, 106, 12, 0.01, 0.07", "glm-4.5, 355, 32, 0.01, 0.03",
+            "gpt-oss-20b, 20.91, 3.61, 0.001, 0.003", "gpt-oss-120b, 116.83, 5.13, 0.001, 0.003"})
+    void glmAndGptOssShapesHaveTheirPublishedSize(String name, double totalB, double activeB, double totalTolerance,
+                                                  double activeTolerance) {
+        ModelShape s = Shapes.named(name).orElseThrow();
+        ModelShape main = s.toBuilder().nextnLayers(0).build();
+        long embedding = (long) s.vocab() * s.hidden();
+        assertEquals(main.parameterCount(), s.parameterCount() - s.nextnParameterCount());
+        assertEquals(totalB, main.parameterCount() / 1e9, totalB * totalTolerance, name + " total");
+        assertEquals(activeB, (main.activeParameterCount() - embedding) / 1e9, activeB * activeTolerance,
+                name + " active");
     }
 
     @Test
@@ -52,6 +74,25 @@ class ModelShapeTest {
         var qwen = Shapes.named("qwen3-30b-a3b").orElseThrow().toBuilder().cutToLayers(1).build().tensors().stream()
                 .map(ModelShape.TensorSpec::name).toList();
         assertTrue(qwen.contains("blk.0.attn_q_norm.weight") && qwen.contains("blk.0.ffn_gate_inp.weight"));
+        ModelShape air = Shapes.named("glm-4.5-air").orElseThrow();
+        assertEquals(47, air.blockCount());
+        assertEquals(64, air.rotaryDims());
+        var airNames = air.toBuilder().cutToLayers(2).build().tensors().stream().map(ModelShape.TensorSpec::name)
+                .toList();
+        assertTrue(airNames.contains("blk.0.ffn_up.weight") && airNames.contains("blk.1.exp_probs_b.bias")
+                && airNames.contains("blk.2.nextn.eh_proj.weight") && airNames.contains("blk.2.ffn_gate_exps.weight")
+                && airNames.contains("blk.1.post_attention_norm.weight") && airNames.contains("blk.0.attn_q.bias")
+                && !airNames.contains("blk.1.ffn_norm.weight") && !airNames.contains("blk.0.attn_q_norm.weight"));
+        assertEquals(1, air.toBuilder().cutToLayers(2).build().nextnLayers(), "cutting keeps the NextN block");
+        var oss = Shapes.named("gpt-oss-20b").orElseThrow().toBuilder().cutToLayers(1).build().tensors().stream()
+                .map(ModelShape.TensorSpec::name).toList();
+        assertEquals(List.of("token_embd.weight", "output_norm.weight", "output.weight", "blk.0.attn_norm.weight",
+                "blk.0.attn_q.weight", "blk.0.attn_q.bias", "blk.0.attn_k.weight", "blk.0.attn_k.bias",
+                "blk.0.attn_v.weight", "blk.0.attn_v.bias", "blk.0.attn_output.weight", "blk.0.attn_output.bias",
+                "blk.0.attn_sinks.weight", "blk.0.post_attention_norm.weight", "blk.0.ffn_gate_inp.weight",
+                "blk.0.ffn_gate_inp.bias", "blk.0.ffn_gate_exps.weight", "blk.0.ffn_gate_exps.bias",
+                "blk.0.ffn_up_exps.weight", "blk.0.ffn_up_exps.bias", "blk.0.ffn_down_exps.weight",
+                "blk.0.ffn_down_exps.bias"), oss);
         ModelShape.TensorSpec down = Shapes.named("mixtral-8x7b").orElseThrow().tensors().stream()
                 .filter(t -> t.name().equals("blk.0.ffn_down_exps.weight")).findFirst().orElseThrow();
         assertEquals(14336, down.dims()[0]);
@@ -72,6 +113,22 @@ class ModelShapeTest {
         assertMessage("heads (6) must be a multiple of kv heads (4)",
                 () -> ModelShape.builder(ModelShape.QWEN3MOE).heads(6).kvHeads(4).build());
         assertMessage("cannot be synthesised", () -> ModelShape.builder("gpt2").build());
+        assertMessage("NextN layers: glm4moe only",
+                () -> ModelShape.builder(ModelShape.QWEN3MOE).nextnLayers(1).build());
+        assertMessage("sliding window is gpt-oss's only",
+                () -> ModelShape.builder(ModelShape.GLM4MOE).slidingWindow(8).build());
+        assertMessage("sliding window must be positive",
+                () -> ModelShape.builder(ModelShape.GPT_OSS).slidingWindow(0).build());
+        assertMessage("qwen3moe always normalises q and k",
+                () -> ModelShape.builder(ModelShape.QWEN3MOE).qkNorm(false).build());
+        assertMessage("q/k norms: qwen3moe and glm4moe only",
+                () -> ModelShape.builder(ModelShape.GPT_OSS).qkNorm(true).build());
+        assertMessage("rotary dims must be even and at most the head dim (64), got 66",
+                () -> ModelShape.builder(ModelShape.GLM4MOE).ropeDim(66).build());
+        assertMessage("gpt-oss has no dense layers",
+                () -> ModelShape.builder(ModelShape.GPT_OSS).denseLayers(1).build());
+        assertMessage("cannot route 9 experts per token",
+                () -> ModelShape.builder(ModelShape.GLM4MOE).experts(16).expertsUsed(9).groups(4, 2).build());
         assertMessage("layers must be positive", () -> ModelShape.builder(ModelShape.LLAMA).cutToLayers(0));
     }
 

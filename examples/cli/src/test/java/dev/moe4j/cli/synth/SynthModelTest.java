@@ -52,7 +52,14 @@ class SynthModelTest {
             "qwen3-30b-a3b", List.of("--hidden", "256", "--heads", "4", "--kv-heads", "2", "--head-dim", "64",
                     "--experts", "16", "--expert-ffn", "64", "--vocab", "300", "--context", "1024"),
             "mixtral-8x7b", List.of("--hidden", "256", "--heads", "4", "--kv-heads", "2", "--head-dim", "64", "--ffn",
-                    "256", "--vocab", "300", "--context", "1024"));
+                    "256", "--vocab", "300", "--context", "1024"),
+            "glm-4.5-air", List.of("--hidden", "256", "--heads", "8", "--kv-heads", "2", "--head-dim", "48",
+                    "--experts", "16", "--expert-ffn", "64", "--ffn", "256", "--vocab", "300", "--context", "1024"),
+            "glm-4.5", List.of("--hidden", "256", "--heads", "8", "--kv-heads", "2", "--head-dim", "48",
+                    "--experts", "16", "--expert-ffn", "64", "--ffn", "256", "--vocab", "300", "--context", "1024"),
+            "gpt-oss-20b", List.of("--hidden", "256", "--heads", "8", "--kv-heads", "2", "--head-dim", "48",
+                    "--experts", "16", "--expert-ffn", "128", "--vocab", "300", "--context", "1024",
+                    "--sliding-window", "8"));
 
     /** Runs {@code moe4j synth} for a small two-layer model of a named shape; {@code extra} option pairs override. */
     private Path synth(String name, String... extra) {
@@ -95,6 +102,7 @@ class SynthModelTest {
                 case "--ffn" -> b.ffn(v);
                 case "--vocab" -> b.vocab(v);
                 case "--context" -> b.context(v);
+                case "--sliding-window" -> b.slidingWindow(v);
                 default -> throw new IllegalArgumentException(a.get(i));
             }
         }
@@ -102,14 +110,15 @@ class SynthModelTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"deepseek-v3", "deepseek-v2-lite", "qwen3-30b-a3b", "mixtral-8x7b"})
+    @ValueSource(strings = {"deepseek-v3", "deepseek-v2-lite", "qwen3-30b-a3b", "mixtral-8x7b", "glm-4.5-air",
+            "glm-4.5", "gpt-oss-20b"})
     void namedShapeLoadsAndGeneratesGreedily(String name) throws Exception {
         Path file = synth(name);
         ModelShape shape = smallShape(name);
         ModelInfo info = ModelInfo.read(file);
         assertEquals(shape.parameterCount(), info.parametersTotal());
         assertEquals(shape.activeParameterCount(), info.parametersActive());
-        assertEquals(shape.layers(), info.blockCount());
+        assertEquals(shape.blockCount(), info.blockCount());
         assertEquals(shape.experts(), info.expertCount());
 
         JsonNode json = new ObjectMapper().readTree(CliRunner.run("inspect", file.toString(), "--json").out());
@@ -134,6 +143,151 @@ class SynthModelTest {
             }
             assertTrue(max - min > 1e-3, "random weights give distinct logits, got range " + (max - min));
         }
+    }
+
+    /** The architecture's own keys (those under {@code <arch>.}) of a file, with their values. */
+    private static Map<String, Object> archKeys(GgufFile f, String arch) {
+        Map<String, Object> keys = new java.util.TreeMap<>();
+        for (String k : f.metadata().keys()) {
+            if (k.startsWith(arch + ".")) {
+                Object v = f.metadata().toJava(k);
+                keys.put(k.substring(arch.length() + 1), v instanceof Float x ? (double) x : v);
+            }
+        }
+        return keys;
+    }
+
+    private static void assertTensor(GgufFile f, String name, GgmlType type, long... dims) {
+        GgufTensor t = f.tensor(name).orElseThrow(() -> new AssertionError("no tensor " + name));
+        assertArrayEquals(dims, t.dims(), name);
+        assertEquals(type, t.type(), name);
+    }
+
+    /**
+     * glm4moe as llama.cpp's converter writes GLM-4.5-Air (Glm4MoeModel): exactly its keys (block_count = main
+     * layers + NextN blocks, rope.dimension_count = half the head, sigmoid gating, weights normalised and scaled,
+     * leading dense layers, one group), the FFN norm named post_attention_norm, q/k/v biases, exp_probs_b, the shared
+     * expert and the NextN block's six nextn.* tensors after its ordinary block tensors; q/k norms only with --qk-norm
+     * (GLM-4.5).
+     */
+    @Test
+    void glm4moeHasTheConvertersKeysAndTensors() throws Exception {
+        Path file = synth("glm-4.5-air", "--type", "Q8_0", "--expert-type", "Q4_0");
+        try (GgufFile f = GgufFile.open(file)) {
+            Map<String, Object> expected = new java.util.TreeMap<>(Map.ofEntries(Map.entry("block_count", 3L),
+                    Map.entry("context_length", 1024L), Map.entry("embedding_length", 256L),
+                    Map.entry("feed_forward_length", 256L), Map.entry("attention.head_count", 8L),
+                    Map.entry("attention.head_count_kv", 2L), Map.entry("attention.key_length", 48L),
+                    Map.entry("attention.value_length", 48L), Map.entry("rope.dimension_count", 24L),
+                    Map.entry("rope.freq_base", 1_000_000.0), Map.entry("attention.layer_norm_rms_epsilon",
+                            (double) 1e-5f), Map.entry("expert_count", 16L), Map.entry("expert_used_count", 8L),
+                    Map.entry("expert_group_count", 1L), Map.entry("expert_group_used_count", 1L),
+                    Map.entry("expert_feed_forward_length", 64L), Map.entry("expert_shared_count", 1L),
+                    Map.entry("leading_dense_block_count", 1L), Map.entry("expert_gating_func", 2L),
+                    Map.entry("expert_weights_scale", 1.0), Map.entry("expert_weights_norm", true),
+                    Map.entry("nextn_predict_layers", 1L)));
+            assertEquals(expected, archKeys(f, "glm4moe"));
+            assertEquals("glm4moe", f.metadata().optString("general.architecture").orElseThrow());
+            // layer 0 dense, layer 1 MoE, block 2 the NextN block (a MoE block plus its nextn.* tensors)
+            assertTensor(f, "blk.0.attn_q.weight", GgmlType.Q8_0, 256, 8 * 48);
+            assertTensor(f, "blk.0.attn_q.bias", GgmlType.F32, 8 * 48);
+            assertTensor(f, "blk.0.attn_k.bias", GgmlType.F32, 2 * 48);
+            assertTensor(f, "blk.0.attn_v.bias", GgmlType.F32, 2 * 48);
+            assertTensor(f, "blk.0.attn_output.weight", GgmlType.Q8_0, 8 * 48, 256);
+            assertTensor(f, "blk.0.post_attention_norm.weight", GgmlType.F32, 256);
+            assertTensor(f, "blk.0.ffn_gate.weight", GgmlType.Q8_0, 256, 256);
+            assertTensor(f, "blk.1.ffn_gate_inp.weight", GgmlType.F32, 256, 16);
+            assertTensor(f, "blk.1.exp_probs_b.bias", GgmlType.F32, 16);
+            assertTensor(f, "blk.1.ffn_gate_exps.weight", GgmlType.Q4_0, 256, 64, 16);
+            assertTensor(f, "blk.1.ffn_down_exps.weight", GgmlType.Q4_0, 64, 256, 16);
+            assertTensor(f, "blk.1.ffn_up_shexp.weight", GgmlType.Q8_0, 256, 64);
+            assertTensor(f, "blk.2.ffn_up_exps.weight", GgmlType.Q4_0, 256, 64, 16);
+            assertTensor(f, "blk.2.exp_probs_b.bias", GgmlType.F32, 16);
+            assertTensor(f, "blk.2.nextn.eh_proj.weight", GgmlType.Q8_0, 512, 256);
+            assertTensor(f, "blk.2.nextn.embed_tokens.weight", GgmlType.Q8_0, 256, 300);
+            assertTensor(f, "blk.2.nextn.enorm.weight", GgmlType.F32, 256);
+            assertTensor(f, "blk.2.nextn.hnorm.weight", GgmlType.F32, 256);
+            assertTensor(f, "blk.2.nextn.shared_head_head.weight", GgmlType.Q8_0, 256, 300);
+            assertTensor(f, "blk.2.nextn.shared_head_norm.weight", GgmlType.F32, 256);
+            List<String> names = f.tensors().stream().map(GgufTensor::name).toList();
+            assertTrue(names.stream().noneMatch(n -> n.contains("ffn_norm") || n.contains("attn_q_norm")
+                    || n.contains("attn_output.bias") || n.startsWith("blk.3.")), names.toString());
+            // per MoE block: 8 attention (q/k/v weight + bias, norm, output) + post_attention_norm + 8 FFN tensors
+            assertEquals(3 + 12 + 17 + 17 + 6, names.size());
+        }
+        Path qk = synth("glm-4.5-air", "--qk-norm", "true", "--rope-dim", "16", "--nextn-layers", "0");
+        try (GgufFile f = GgufFile.open(qk)) {
+            assertTensor(f, "blk.0.attn_q_norm.weight", GgmlType.F32, 48);
+            assertTensor(f, "blk.1.attn_k_norm.weight", GgmlType.F32, 48);
+            assertEquals(16, f.metadata().getInt("glm4moe.rope.dimension_count"));
+            assertEquals(2, f.metadata().getInt("glm4moe.block_count"));
+            assertEquals(0, f.metadata().getInt("glm4moe.nextn_predict_layers"));
+            assertTrue(f.tensors().stream().noneMatch(t -> t.name().contains("nextn")));
+        }
+        try (GgufFile f = GgufFile.open(synth("glm-4.5"))) {
+            assertTrue(f.tensor("blk.2.attn_q_norm.weight").isPresent(), "GLM-4.5 normalises q and k");
+            assertEquals(2.5f, f.metadata().getFloat("glm4moe.expert_weights_scale"));
+        }
+    }
+
+    /**
+     * gpt-oss as llama.cpp's converter writes gpt-oss-20b (GptOssModel): exactly its keys (YaRN ×32 over 4096 with
+     * beta 32/1, the window, no rope.dimension_count, no gating keys), post_attention_norm, biases on q/k/v/o,
+     * attn_sinks per head, the router bias, per-expert biases and MXFP4 experts by default (as released).
+     */
+    @Test
+    void gptOssHasTheConvertersKeysAndTensors() throws Exception {
+        Path file = synth("gpt-oss-20b", "--expert-type", "MXFP4");
+        try (GgufFile f = GgufFile.open(file)) {
+            Map<String, Object> expected = new java.util.TreeMap<>(Map.ofEntries(Map.entry("block_count", 2L),
+                    Map.entry("context_length", 1024L), Map.entry("embedding_length", 256L),
+                    Map.entry("feed_forward_length", 128L), Map.entry("attention.head_count", 8L),
+                    Map.entry("attention.head_count_kv", 2L), Map.entry("attention.key_length", 48L),
+                    Map.entry("attention.value_length", 48L), Map.entry("rope.freq_base", 150_000.0),
+                    Map.entry("rope.scaling.type", "yarn"), Map.entry("rope.scaling.factor", 32.0),
+                    Map.entry("rope.scaling.original_context_length", 4096L),
+                    Map.entry("rope.scaling.yarn_beta_fast", 32.0), Map.entry("rope.scaling.yarn_beta_slow", 1.0),
+                    Map.entry("attention.layer_norm_rms_epsilon", (double) 1e-5f), Map.entry("expert_count", 16L),
+                    Map.entry("expert_used_count", 4L), Map.entry("attention.sliding_window", 8L),
+                    Map.entry("expert_feed_forward_length", 128L)));
+            assertEquals(expected, archKeys(f, "gpt-oss"));
+            assertEquals(38, f.metadata().getInt("general.file_type"), "LLAMA_FTYPE_MOSTLY_MXFP4_MOE");
+            for (int l = 0; l < 2; l++) {
+                String p = "blk." + l + ".";
+                assertTensor(f, p + "attn_q.weight", GgmlType.Q8_0, 256, 8 * 48);
+                assertTensor(f, p + "attn_q.bias", GgmlType.F32, 8 * 48);
+                assertTensor(f, p + "attn_k.bias", GgmlType.F32, 2 * 48);
+                assertTensor(f, p + "attn_v.bias", GgmlType.F32, 2 * 48);
+                assertTensor(f, p + "attn_output.weight", GgmlType.Q8_0, 8 * 48, 256);
+                assertTensor(f, p + "attn_output.bias", GgmlType.F32, 256);
+                assertTensor(f, p + "attn_sinks.weight", GgmlType.F32, 8);
+                assertTensor(f, p + "post_attention_norm.weight", GgmlType.F32, 256);
+                assertTensor(f, p + "ffn_gate_inp.weight", GgmlType.F32, 256, 16);
+                assertTensor(f, p + "ffn_gate_inp.bias", GgmlType.F32, 16);
+                assertTensor(f, p + "ffn_gate_exps.weight", GgmlType.MXFP4, 256, 128, 16);
+                assertTensor(f, p + "ffn_gate_exps.bias", GgmlType.F32, 128, 16);
+                assertTensor(f, p + "ffn_up_exps.weight", GgmlType.MXFP4, 256, 128, 16);
+                assertTensor(f, p + "ffn_up_exps.bias", GgmlType.F32, 128, 16);
+                assertTensor(f, p + "ffn_down_exps.weight", GgmlType.MXFP4, 128, 256, 16);
+                assertTensor(f, p + "ffn_down_exps.bias", GgmlType.F32, 256, 16);
+            }
+            List<String> names = f.tensors().stream().map(GgufTensor::name).toList();
+            assertEquals(3 + 2 * 19, names.size(), names.toString());
+            assertTrue(names.stream().noneMatch(n -> n.contains("ffn_norm") || n.contains("exp_probs_b")
+                    || n.contains("shexp") || n.contains("_norm.weight") && n.contains("attn_q")), names.toString());
+            java.lang.foreign.MemorySegment sinks = f.tensor("blk.0.attn_sinks.weight").orElseThrow().segment();
+            for (int h = 0; h < 8; h++) {
+                float v = sinks.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, h);
+                assertTrue(v >= 0 && v <= 1, "sink " + h + " in [0, 1]: " + v);
+            }
+        }
+        // the shape's experts are MXFP4 unless --expert-type says otherwise
+        CliRunner.Result r = CliRunner.run("synth", dir.resolve("d.gguf").toString(), "--shape", "gpt-oss-20b",
+                "--dry-run");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.err().contains("(experts MXFP4)") && r.err().contains("20.91 B total"), r.err());
+        r = CliRunner.run("synth", dir.resolve("d.gguf").toString(), "--arch", "gpt-oss", "--dry-run");
+        assertTrue(r.err().contains("(experts Q8_0)") && r.err().contains("window 128"), r.err());
     }
 
     @Test
