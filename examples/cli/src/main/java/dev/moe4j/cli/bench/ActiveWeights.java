@@ -1,7 +1,7 @@
 package dev.moe4j.cli.bench;
 
-import dev.moe4j.internal.gguf.GgufFile;
-import dev.moe4j.internal.gguf.GgufTensor;
+import dev.moe4j.tooling.GgufReader;
+import dev.moe4j.tooling.TensorInfo;
 
 import java.util.regex.Pattern;
 
@@ -24,14 +24,14 @@ public record ActiveWeights(long total, long active) {
      * @param expertCount routed experts per MoE layer (0 for a dense model)
      * @param expertsUsed experts a token selects
      */
-    public static ActiveWeights of(GgufFile file, int expertCount, int expertsUsed) {
+    public static ActiveWeights of(GgufReader file, int expertCount, int expertsUsed) {
         if (expertCount < 0 || expertsUsed < 0 || expertsUsed > expertCount) {
             throw new IllegalArgumentException("experts used " + expertsUsed + " of " + expertCount);
         }
         boolean tied = file.tensor("output.weight").isEmpty();
         long total = 0;
         long active = 0;
-        for (GgufTensor t : file.tensors()) {
+        for (TensorInfo t : file.tensors()) {
             long bytes = t.byteSize();
             total += bytes;
             if (t.name().equals("token_embd.weight")) {

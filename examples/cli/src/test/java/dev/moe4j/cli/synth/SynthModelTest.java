@@ -6,19 +6,17 @@ import dev.moe4j.GenerationResult;
 import dev.moe4j.Model;
 import dev.moe4j.ModelInfo;
 import dev.moe4j.cli.CliRunner;
-import dev.moe4j.internal.gguf.GgufFile;
-import dev.moe4j.internal.gguf.GgufTensor;
-import dev.moe4j.internal.model.InferenceState;
-import dev.moe4j.internal.model.LanguageModel;
-import dev.moe4j.internal.model.LanguageModels;
-import dev.moe4j.internal.model.ModelOptions;
-import dev.moe4j.internal.quant.GgmlType;
+import dev.moe4j.RoutingProfile;
+import dev.moe4j.tooling.ForwardSession;
+import dev.moe4j.tooling.GgufReader;
+import dev.moe4j.tooling.RawModel;
+import dev.moe4j.tooling.TensorInfo;
+import dev.moe4j.tooling.TensorType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -116,7 +114,7 @@ class SynthModelTest {
         assertEquals(shape.parameterCount(), json.get("parameters_total").asLong());
         assertEquals(shape.activeParameterCount(), json.get("parameters_active").asLong());
 
-        assumeTrue(LanguageModels.supportedArchitectures().contains(shape.arch()),
+        assumeTrue(RawModel.supportedArchitectures().contains(shape.arch()),
                 shape.arch() + " is not loadable by this build of moe4j yet");
         try (Model model = Model.builder(file).threads(2).contextLength(64).build()) {
             GenerationResult a = model.request("hello").temperature(0).maxTokens(5).ignoreEos(true).generate();
@@ -141,27 +139,27 @@ class SynthModelTest {
         // Q4_K rows need 256 elements: attn_k_b (32 wide) and the down experts (96 wide) fall back to Q5_0
         Path file = synth("deepseek-v2-lite", "--type", "Q4_K", "--expert-type", "Q4_K", "--hidden", "512",
                 "--kv-lora-rank", "256");
-        try (GgufFile f = GgufFile.open(file)) {
-            assertEquals(GgmlType.Q4_K, type(f, "blk.1.ffn_gate_exps.weight"));
-            assertEquals(GgmlType.Q5_0, type(f, "blk.1.ffn_down_exps.weight"));
-            assertEquals(GgmlType.Q5_0, type(f, "blk.0.attn_k_b.weight"));
-            assertEquals(GgmlType.Q4_K, type(f, "blk.0.attn_v_b.weight"));
-            assertEquals(GgmlType.F32, type(f, "blk.1.ffn_gate_inp.weight"));
-            assertEquals(GgmlType.F32, type(f, "blk.0.attn_norm.weight"));
-            assertEquals(GgmlType.Q4_K, type(f, "token_embd.weight"));
+        try (GgufReader f = GgufReader.open(file)) {
+            assertEquals(TensorType.Q4_K, type(f, "blk.1.ffn_gate_exps.weight"));
+            assertEquals(TensorType.Q5_0, type(f, "blk.1.ffn_down_exps.weight"));
+            assertEquals(TensorType.Q5_0, type(f, "blk.0.attn_k_b.weight"));
+            assertEquals(TensorType.Q4_K, type(f, "blk.0.attn_v_b.weight"));
+            assertEquals(TensorType.F32, type(f, "blk.1.ffn_gate_inp.weight"));
+            assertEquals(TensorType.F32, type(f, "blk.0.attn_norm.weight"));
+            assertEquals(TensorType.Q4_K, type(f, "token_embd.weight"));
         }
-        assertEquals(GgmlType.F16, SynthModel.fitting(GgmlType.Q8_0, 48));
-        assertEquals(GgmlType.IQ4_NL, SynthModel.fitting(GgmlType.IQ4_XS, 96));
-        for (GgmlType t : List.of(GgmlType.IQ1_S, GgmlType.IQ1_M, GgmlType.IQ2_XXS, GgmlType.IQ2_XS, GgmlType.IQ2_S,
-                GgmlType.IQ3_XXS, GgmlType.IQ3_S)) {
+        assertEquals(TensorType.F16, SynthModel.fitting(TensorType.Q8_0, 48));
+        assertEquals(TensorType.IQ4_NL, SynthModel.fitting(TensorType.IQ4_XS, 96));
+        for (TensorType t : List.of(TensorType.IQ1_S, TensorType.IQ1_M, TensorType.IQ2_XXS, TensorType.IQ2_XS, TensorType.IQ2_S,
+                TensorType.IQ3_XXS, TensorType.IQ3_S)) {
             assertEquals(t, SynthModel.fitting(t, 512));
-            assertEquals(GgmlType.IQ4_NL, SynthModel.fitting(t, 96), t.name());
-            assertEquals(GgmlType.F16, SynthModel.fitting(t, 48), t.name());
+            assertEquals(TensorType.IQ4_NL, SynthModel.fitting(t, 96), t.name());
+            assertEquals(TensorType.F16, SynthModel.fitting(t, 48), t.name());
         }
-        assertEquals(GgmlType.Q4_0, SynthModel.fitting(GgmlType.TQ1_0, 96));
-        assertEquals(GgmlType.Q4_0, SynthModel.fitting(GgmlType.TQ2_0, 96));
-        assertEquals(GgmlType.MXFP4, SynthModel.fitting(GgmlType.MXFP4, 96));
-        assertEquals(GgmlType.F16, SynthModel.fitting(GgmlType.MXFP4, 48));
+        assertEquals(TensorType.Q4_0, SynthModel.fitting(TensorType.TQ1_0, 96));
+        assertEquals(TensorType.Q4_0, SynthModel.fitting(TensorType.TQ2_0, 96));
+        assertEquals(TensorType.MXFP4, SynthModel.fitting(TensorType.MXFP4, 96));
+        assertEquals(TensorType.F16, SynthModel.fitting(TensorType.MXFP4, 48));
     }
 
     /**
@@ -171,23 +169,23 @@ class SynthModelTest {
     @Test
     void tensorTypeRulesComeFirstAndTheFirstMatchWins() {
         ModelShape shape = Shapes.named("deepseek-v3").orElseThrow().toBuilder().cutToLayers(4).build();
-        SynthModel m = new SynthModel(shape, GgmlType.Q4_K, GgmlType.IQ1_S,
+        SynthModel m = new SynthModel(shape, TensorType.Q4_K, TensorType.IQ1_S,
                 List.of(SynthModel.TypeRule.parse("blk\\.1\\.ffn_down=iq3_s"),
                         SynthModel.TypeRule.parse("ffn_down_exps=IQ2_XXS"), SynthModel.TypeRule.parse("attn_k_b=Q8_0")),
                 0, 1);
-        Map<String, GgmlType> types = new java.util.HashMap<>();
+        Map<String, TensorType> types = new java.util.HashMap<>();
         shape.tensors().forEach(t -> types.put(t.name(), m.typeOf(t)));
-        assertEquals(GgmlType.IQ1_S, types.get("blk.1.ffn_gate_exps.weight"));
-        assertEquals(GgmlType.IQ1_S, types.get("blk.2.ffn_up_exps.weight"));
-        assertEquals(GgmlType.IQ3_S, types.get("blk.1.ffn_down_exps.weight"));
-        assertEquals(GgmlType.IQ2_XXS, types.get("blk.2.ffn_down_exps.weight"));
-        assertEquals(GgmlType.IQ2_XXS, types.get("blk.3.ffn_down_exps.weight"));
-        assertEquals(GgmlType.Q4_K, types.get("blk.2.ffn_down_shexp.weight"));
-        assertEquals(GgmlType.Q8_0, types.get("blk.0.attn_k_b.weight"));
-        assertEquals(GgmlType.Q4_K, types.get("blk.0.ffn_down.weight")); // the dense layer
-        assertEquals(GgmlType.Q4_K, types.get("output.weight"));
-        assertEquals(GgmlType.F32, types.get("blk.2.ffn_gate_inp.weight"));
-        assertEquals(GgmlType.F32, types.get("blk.2.exp_probs_b.bias"));
+        assertEquals(TensorType.IQ1_S, types.get("blk.1.ffn_gate_exps.weight"));
+        assertEquals(TensorType.IQ1_S, types.get("blk.2.ffn_up_exps.weight"));
+        assertEquals(TensorType.IQ3_S, types.get("blk.1.ffn_down_exps.weight"));
+        assertEquals(TensorType.IQ2_XXS, types.get("blk.2.ffn_down_exps.weight"));
+        assertEquals(TensorType.IQ2_XXS, types.get("blk.3.ffn_down_exps.weight"));
+        assertEquals(TensorType.Q4_K, types.get("blk.2.ffn_down_shexp.weight"));
+        assertEquals(TensorType.Q8_0, types.get("blk.0.attn_k_b.weight"));
+        assertEquals(TensorType.Q4_K, types.get("blk.0.ffn_down.weight")); // the dense layer
+        assertEquals(TensorType.Q4_K, types.get("output.weight"));
+        assertEquals(TensorType.F32, types.get("blk.2.ffn_gate_inp.weight"));
+        assertEquals(TensorType.F32, types.get("blk.2.exp_probs_b.bias"));
         long bytes = m.tensorsAndBytesByType().values().stream().mapToLong(nb -> nb[1]).sum();
         assertEquals(m.dataBytes(), bytes);
         assertEquals(shape.tensors().size(), m.tensorsAndBytesByType().values().stream().mapToLong(nb -> nb[0]).sum());
@@ -204,18 +202,17 @@ class SynthModelTest {
     void newFormatExpertsLoadAndRun(String type) throws Exception {
         Path file = synth("deepseek-v3", "--type", "Q4_K", "--expert-type", type, "--expert-ffn", "256",
                 "--tensor-type", "attn_kv_a_mqa=" + type, "--skew", "1");
-        GgmlType t = GgmlType.valueOf(type);
-        try (GgufFile f = GgufFile.open(file)) {
+        TensorType t = TensorType.valueOf(type);
+        try (GgufReader f = GgufReader.open(file)) {
             assertEquals(t, type(f, "blk.1.ffn_gate_exps.weight"));
             assertEquals(t, type(f, "blk.1.ffn_down_exps.weight"));
             assertEquals(t, type(f, "blk.0.attn_kv_a_mqa.weight"));
-            assertEquals(GgmlType.Q4_K, type(f, "blk.1.ffn_up_shexp.weight"));
-            try (LanguageModel m = LanguageModels.load(f,
-                         ModelOptions.defaults(1).withBackend(ModelOptions.Backend.REFERENCE));
-                 InferenceState s = m.newState(16)) {
-                float[] logits = new float[m.config().vocabSize()];
+            assertEquals(TensorType.Q4_K, type(f, "blk.1.ffn_up_shexp.weight"));
+            try (RawModel m = RawModel.builder(file).threads(1).referenceKernels(true).build();
+                 ForwardSession s = m.newSession(16)) {
+                float[] logits = new float[m.vocabSize()];
                 int[] tokens = {0, 72, 101, 108, 108, 111};
-                m.forward(s, tokens, 0, tokens.length, logits);
+                s.forward(tokens, 0, tokens.length, logits);
                 float min = Float.MAX_VALUE;
                 float max = -Float.MAX_VALUE;
                 for (float v : logits) {
@@ -228,8 +225,8 @@ class SynthModelTest {
         }
     }
 
-    private static GgmlType type(GgufFile f, String tensor) {
-        return f.tensor(tensor).map(GgufTensor::type).orElseThrow();
+    private static TensorType type(GgufReader f, String tensor) {
+        return f.tensor(tensor).map(TensorInfo::type).orElseThrow();
     }
 
     @Test
@@ -267,29 +264,21 @@ class SynthModelTest {
 
     /**
      * Share of the top-k selections that went to the hottest eighth of a layer's experts, prefilling random tokens
-     * into a two-layer model; the lowest share over its MoE layers (each layer has its own hot experts). Uniform
-     * routing gives about 1/8.
+     * into a two-layer model (its recorded routing profile); the lowest share over its MoE layers (each layer has its
+     * own hot experts). Uniform routing gives about 1/8.
      */
-    private double hotShare(Path file, int experts) throws Exception {
-        Map<Integer, long[]> counts = new java.util.TreeMap<>();
-        try (GgufFile f = GgufFile.open(file); LanguageModel m = LanguageModels.load(f, ModelOptions.defaults(2));
-             InferenceState s = m.newState(256)) {
-            s.setObserver((name, layer, position, data) -> {
-                if (name.equals("ffn_moe_topk")) {
-                    long[] count = counts.computeIfAbsent(layer, l -> new long[experts]);
-                    for (long i = 0; i < data.byteSize() / Float.BYTES; i++) {
-                        count[(int) data.getAtIndex(ValueLayout.JAVA_FLOAT, i)]++;
-                    }
-                }
-            });
+    private double hotShare(Path file, int experts) {
+        RoutingProfile profile;
+        try (Model m = Model.builder(file).threads(2).contextLength(256).recordRouting(true).build()) {
             SplittableRandom r = new SplittableRandom(11);
-            int[] tokens = r.ints(256, 2, m.config().vocabSize()).toArray();
-            m.forward(s, tokens, 0, tokens.length, null);
+            m.logits(r.ints(256, 2, m.vocabularySize()).toArray());
+            profile = m.routingProfile();
         }
-        assertTrue(!counts.isEmpty(), "the observer saw the routing");
+        assertTrue(profile.moeLayers().length > 0 && profile.tokens(profile.moeLayers()[0]) == 256,
+                "the profile saw the routing of every token");
         double lowest = 1;
-        for (long[] count : counts.values()) {
-            long[] sorted = count.clone();
+        for (int layer : profile.moeLayers()) {
+            long[] sorted = profile.counts()[layer];
             Arrays.sort(sorted);
             long hot = 0;
             long all = 0;
