@@ -64,12 +64,6 @@ public record MemoryStats(boolean offloading, long budgetBytes, long expertBytes
         }
     }
 
-    /** Statistics of a model whose experts are memory-mapped. */
-    static MemoryStats notOffloading(long expertBytes) {
-        return new MemoryStats(false, 0, expertBytes, 0, "none", List.of(), 0, 0, Duration.ZERO, Duration.ZERO, 0, 0,
-                0, 0, 0);
-    }
-
     public long hits() {
         return layers.stream().mapToLong(LayerStats::hits).sum();
     }

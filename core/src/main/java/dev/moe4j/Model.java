@@ -44,7 +44,7 @@ public final class Model implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Model.class);
 
     /** The default upper bound of {@link Builder#contextLength}: the model's trained context, at most this. */
-    public static final int DEFAULT_MAX_CONTEXT = 4096;
+    public static final int DEFAULT_MAX_CONTEXT = ModelLoader.DEFAULT_MAX_CONTEXT;
 
     private final Path path;
     private final ModelInfo info;
@@ -532,15 +532,17 @@ public final class Model implements AutoCloseable {
          */
         public Model build() {
             long start = System.nanoTime();
+            progress.onProgress(0.0, "reading " + path.getFileName());
+            ModelInfo info = ModelInfo.read(path);
             ModelLoader.Loaded loaded = ModelLoader.load(path,
                     new ModelLoader.Settings(threads, contextLength, recordRouting, memoryBudget, profile,
                             gpuMemoryBudget), progress);
             int ctx = loaded.contextLength();
-            Model model = new Model(path, loaded.info(), loaded.tokenizer(), loaded.engine(), ctx, threads,
+            Model model = new Model(path, info, loaded.tokenizer(), loaded.engine(), ctx, threads,
                     loaded.endTokens(), loaded.chatTemplate());
             LOG.info("loaded {} ({}, {} parameters, {} active) in {} ms: context {}, {} threads",
-                    path.getFileName(), loaded.info().architecture(), loaded.info().parametersTotal(),
-                    loaded.info().parametersActive(), (System.nanoTime() - start) / 1_000_000, ctx, threads);
+                    path.getFileName(), info.architecture(), info.parametersTotal(),
+                    info.parametersActive(), (System.nanoTime() - start) / 1_000_000, ctx, threads);
             return model;
         }
     }

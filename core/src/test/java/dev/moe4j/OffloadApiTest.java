@@ -61,8 +61,7 @@ class OffloadApiTest {
             assertTrue(st.prefetchRecall() > 0 && st.prefetchRecall() <= 1, st.summary());
             assertFalse(st.layers().isEmpty());
             assertEquals(st.hits() + st.misses() + st.prefetchHits(), st.layers().stream()
-                    .mapToLong(l -> l.hits() + l.misses() + l.prefetchHits()).sum());
-            System.out.printf("%-22s %s%n", fixture, st.summary());
+                    .mapToLong(l -> l.hits() + l.misses() + l.prefetchHits()).sum(), st.summary());
         }
     }
 

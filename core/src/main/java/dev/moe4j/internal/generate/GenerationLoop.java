@@ -139,16 +139,6 @@ public final class GenerationLoop {
                 spec.promptTokens(), finish, stats);
     }
 
-    /** Ends the generation early from the stepping thread (e.g. a closed stream). */
-    public void abandon(Consumer<TokenEvent> sink) {
-        if (finish == null) {
-            if (!prefilled) {
-                startNanos = prefillEndNanos = System.nanoTime();
-                prefilled = true;
-            }
-            end(sink, FinishReason.CANCELLED, false);
-        }
-    }
 
     private void prefill() {
         startNanos = System.nanoTime();

@@ -2,7 +2,6 @@ package dev.moe4j.internal.generate;
 
 import dev.moe4j.LoadProgressListener;
 import dev.moe4j.MemoryStats;
-import dev.moe4j.ModelInfo;
 import dev.moe4j.RoutingProfile;
 import dev.moe4j.internal.gguf.GgufFile;
 import dev.moe4j.internal.gguf.GgufMetadata;
@@ -44,14 +43,21 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Opens a GGUF file and assembles what {@link dev.moe4j.Model} needs: the description, the tokenizer, the runnable
- * model, the tokens that end generation and the chat template.
+ * Opens a GGUF file and assembles what {@link dev.moe4j.Model} needs: the tokenizer, the runnable model, the tokens
+ * that end generation and the chat template. (The file's description, {@link dev.moe4j.ModelInfo}, is read by the
+ * public layer: the internals never call back into the API's facades.)
  */
 public final class ModelLoader {
     private static final Logger LOG = LoggerFactory.getLogger(ModelLoader.class);
     static final String EOS_KEY = "tokenizer.ggml.eos_token_id";
     static final String EOT_KEY = "tokenizer.ggml.eot_token_id";
     static final String TEMPLATE_KEY = "tokenizer.chat_template";
+
+    /**
+     * The context a load gives when none is asked for: the model's trained context, at most this many tokens
+     * ({@link dev.moe4j.Model#DEFAULT_MAX_CONTEXT} publishes it).
+     */
+    public static final int DEFAULT_MAX_CONTEXT = 4096;
 
     private ModelLoader() {}
 
@@ -61,14 +67,13 @@ public final class ModelLoader {
      * @param endTokens    ids that end generation: {@code eos_token_id} and {@code eot_token_id} when the file has them
      * @param chatTemplate {@code tokenizer.chat_template}, or null
      */
-    public record Loaded(ModelInfo info, Tokenizer tokenizer, Engine engine, int contextLength, int[] endTokens,
-                         String chatTemplate) {}
+    public record Loaded(Tokenizer tokenizer, Engine engine, int contextLength, int[] endTokens, String chatTemplate) {}
 
     /**
      * How to load.
      *
      * @param threads       worker threads per session
-     * @param contextLength requested context, or 0 for {@code min(trained, 4096)}
+     * @param contextLength requested context, or 0 for {@code min(trained, DEFAULT_MAX_CONTEXT)}
      * @param recordRouting count every token's routing for {@link Engine#routingProfile()}
      * @param memoryBudget  bytes for routed experts in memory, or a negative value for automatic
      * @param profile       routing profile whose hottest experts stay in memory when offloading (and go to the GPU
@@ -108,7 +113,7 @@ public final class ModelLoader {
     static final String PREFETCH_PROPERTY = "moe4j.offload.prefetch";
 
     /**
-     * @param contextLength requested context, or 0 for {@code min(trained, 4096)}
+     * @param contextLength requested context, or 0 for {@code min(trained, DEFAULT_MAX_CONTEXT)}
      * @throws IllegalArgumentException if {@code contextLength} exceeds the model's trained context
      */
     public static Loaded load(Path path, int threads, int contextLength, LoadProgressListener progress) {
@@ -116,6 +121,8 @@ public final class ModelLoader {
     }
 
     /**
+     * Loads the model; reports progress from 0.1 (the caller reports 0.0 as it starts reading the file) to 1.0.
+     *
      * @throws IllegalArgumentException if the context length exceeds the model's trained context
      */
     public static Loaded load(Path path, Settings settings, LoadProgressListener progress) {
@@ -147,8 +154,6 @@ public final class ModelLoader {
     static Loaded load(Path path, Settings settings, LoadProgressListener progress, GpuTarget gpu) {
         int threads = settings.threads();
         int contextLength = settings.contextLength();
-        progress.onProgress(0.0, "reading " + path.getFileName());
-        ModelInfo info = ModelInfo.read(path);
         GgufFile file;
         try {
             file = GgufFile.open(path);
@@ -162,16 +167,16 @@ public final class ModelLoader {
             GgufMetadata md = file.metadata();
             progress.onProgress(0.1, "reading the tokenizer");
             Tokenizer tokenizer = GgufTokenizerLoader.fromMetadata(md);
-            progress.onProgress(0.2, "loading " + info.tensorCount() + " tensors");
+            progress.onProgress(0.2, "loading " + file.tensors().size() + " tensors");
             GpuBinding binding = gpu == null ? null : new GpuBinding();
             ModelOptions options = ModelOptions.defaults(threads).withGpu(binding);
             model = LanguageModels.load(file, options);
             int trained = model.config().contextLength();
-            int ctx = contextLength == 0 ? Math.min(trained, dev.moe4j.Model.DEFAULT_MAX_CONTEXT) : contextLength;
+            int ctx = contextLength == 0 ? Math.min(trained, DEFAULT_MAX_CONTEXT) : contextLength;
             if (ctx > trained) {
                 throw new IllegalArgumentException("contextLength " + contextLength + " exceeds the context "
                         + trained + " that " + path.getFileName() + " was trained for ("
-                        + info.architecture() + ".context_length)");
+                        + md.getString("general.architecture") + ".context_length)");
             }
             ExpertLayout[] layouts = ExpertOffload.layouts(model, file);
             store = offload(file, model, layouts, settings, ctx);
@@ -193,7 +198,7 @@ public final class ModelLoader {
             Engine engine = new LanguageModelEngine(file, model, counts, store,
                     ExpertOffload.expertBytes(layouts), gpuWeights);
             progress.onProgress(1.0, "ready");
-            return new Loaded(info, tokenizer, engine, ctx, endTokens, template);
+            return new Loaded(tokenizer, engine, ctx, endTokens, template);
         } catch (RuntimeException | Error e) {
             if (gpuWeights != null) {
                 gpuWeights.close();

@@ -146,28 +146,12 @@ public final class GgufMetadata {
         return has(key) ? Optional.of(getFloat(key)) : Optional.empty();
     }
 
-    public Optional<Double> optDouble(String key) {
-        return has(key) ? Optional.of(getDouble(key)) : Optional.empty();
-    }
-
     public Optional<Boolean> optBool(String key) {
         return has(key) ? Optional.of(getBool(key)) : Optional.empty();
     }
 
-    public Optional<GgufArray> optArray(String key) {
-        return has(key) ? Optional.of(getArray(key)) : Optional.empty();
-    }
-
     public Optional<List<String>> optStringArray(String key) {
         return has(key) ? Optional.of(getStringArray(key)) : Optional.empty();
-    }
-
-    public Optional<int[]> optIntArray(String key) {
-        return has(key) ? Optional.of(getIntArray(key)) : Optional.empty();
-    }
-
-    public Optional<float[]> optFloatArray(String key) {
-        return has(key) ? Optional.of(getFloatArray(key)) : Optional.empty();
     }
 
     /**

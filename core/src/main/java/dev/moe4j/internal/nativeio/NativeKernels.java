@@ -105,7 +105,7 @@ public final class NativeKernels {
 
     // ---- status ---------------------------------------------------------------------------------------------------
 
-    public static String statusString(int status) {
+    private static String statusString(int status) {
         try {
             MemorySegment s = (MemorySegment) STATUS_STR.invokeExact(status);
             return s.reinterpret(256).getString(0);

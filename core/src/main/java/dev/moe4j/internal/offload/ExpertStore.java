@@ -4,32 +4,20 @@ import dev.moe4j.Moe4jException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
-import java.util.concurrent.PriorityBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Routed experts in a fixed memory budget: a pool of off-heap slots, each holding one expert, filled by explicit
- * positional reads of the model file on I/O threads and managed by a {@link CachePolicy}.
+ * Routed experts in a fixed memory budget: a {@link SlotPool} of off-heap slots, each holding one expert, filled by
+ * explicit positional reads of the model file ({@link ReadQueue}) and managed by a {@link CachePolicy}. The store
+ * keeps the state of every expert (absent, being read, ready, failed), its pins and the counters; computing threads
+ * use it through a {@link Cursor} each.
  *
  * <p><b>Budget.</b> The budget is cut into {@code slots = budget / slotBytes} equal slots, allocated on first use and
  * never more: the bytes held for experts never exceed the budget. Most slots are the policy's cache; a few (at most
  * {@code used}, at least one) are kept for experts the policy does not admit, which are read, used once and dropped.
- *
- * <p><b>Protocol.</b> A computing thread uses a {@link Cursor} per MoE layer: {@code begin} counts the uses and starts
- * reads for the missing experts as far as free slots allow; then, expert by expert in ascending order, {@code take}
- * waits for that expert's read (only misses wait) and {@code done} releases it and starts further reads. An expert in
- * use or being read is pinned and never evicted. A thread waits for a free slot only while it holds no pin, so threads
- * cannot deadlock on slots; reads finish on their own.
  *
  * <p><b>Failures.</b> A read that fails (I/O error, file truncated after load) makes the {@code take} of that expert
  * throw {@link Moe4jException}; the slot is dropped and the next use reads again. Nothing else changes, so the model
@@ -44,27 +32,62 @@ public final class ExpertStore implements AutoCloseable {
     private static final byte LOADING = 1;
     private static final byte READY = 2;
     private static final byte FAILED = 3;
-    private static final AtomicInteger STORES = new AtomicInteger();
+
+    /**
+     * One computing thread's side of the store (one per inference state; not thread-safe), for one MoE layer at a
+     * time: {@code begin} counts the uses and starts reads for the missing experts as far as free slots allow; then,
+     * expert by expert in ascending order, {@code take} waits for that expert's read (only misses wait) and
+     * {@code done} releases it and starts further reads. An expert in use or being read is pinned and never evicted. A
+     * thread waits for a free slot only while it holds no pin, so threads cannot deadlock on slots; reads finish on
+     * their own.
+     */
+    public interface Cursor {
+        /**
+         * Starts MoE layer {@code moeLayer}: counts the use of every expert with {@code tokensPerExpert[e] > 0} and
+         * starts the reads that free slots allow.
+         *
+         * @throws IllegalStateException if the previous layer's experts were not all released
+         */
+        void begin(int moeLayer, int[] tokensPerExpert);
+
+        /**
+         * The matrices of {@code expert}, the next needed expert of this layer, once its bytes are in memory: views
+         * of its slot, valid until {@link #done}. Waits only if the expert is being read (or no slot is free). A read
+         * found failed is started once more before giving up.
+         *
+         * @throws Moe4jException        if its read failed, and so did the retry
+         * @throws IllegalStateException if {@code expert} is not the next needed expert
+         */
+        MemorySegment[] take(int expert);
+
+        /**
+         * Releases the expert returned by the last {@link #take} and starts further reads.
+         *
+         * @throws IllegalStateException if {@code expert} is not the one taken last
+         */
+        void done(int expert);
+
+        /** Releases every pin this layer still holds (after a failure); a no-op when all were done. */
+        void end();
+
+        /**
+         * Starts reads of experts predicted for MoE layer {@code moeLayer} (ids[0 .. n), repeats allowed) into cache
+         * slots the policy gives up without waiting; remembers the prediction to measure its recall.
+         */
+        void prefetch(int moeLayer, int[] ids, int n);
+    }
 
     private final ExpertSpace space;
     private final int[] moeLayers;
     private final ExpertLayout[] layouts;
-    private final int[] shapeOf;            // per MoE layer: which slot shape (matrix offsets) it uses
-    private final ExpertLayout[] shapes;
-    private final int matrices;
-    private final long slotBytes;
+    private final String[] sources;        // per MoE layer, for messages
     private final long budget;
-    private final int slotCount;
     private final int transientSlots;
     private final CachePolicy policy;
-    private final ExpertReader reader;
-    private final ThreadPoolExecutor io;   // demand reads before prefetches, then first come first served
-    private final AtomicLong readSequence = new AtomicLong();
-    private final Read[] queued;           // per key, a read not started yet (a prefetch a demand may promote)
-    private final Arena arena = Arena.ofShared();
+    private final SlotPool slots;
+    private final ReadQueue reads;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
-    private final String[] sources;        // per MoE layer, for messages
 
     // per key, guarded by lock
     private final byte[] state;
@@ -74,12 +97,6 @@ public final class ExpertStore implements AutoCloseable {
     private final boolean[] oneUse;        // in a slot kept for experts the policy did not admit
     private final boolean[] prefetched;    // read by prefetch and not used since
     private final Throwable[] failure;
-    // slots, guarded by lock
-    private final MemorySegment[] slotMemory; // [slot], null until allocated
-    private final MemorySegment[][] views; // [slot][shape · matrices + m]
-    private final int[] free;
-    private int freeCount;
-    private int allocated;
     private int transientInUse;
     private boolean closed;
     // statistics, guarded by lock
@@ -87,7 +104,7 @@ public final class ExpertStore implements AutoCloseable {
     private final long[] misses;
     private final long[] prefetchHits;
     private long bytesRead;
-    private long reads;
+    private long readCount;
     private long readNanos;
     private long stallNanos;
     private long evictions;
@@ -113,29 +130,10 @@ public final class ExpertStore implements AutoCloseable {
         this.layouts = layouts.clone();
         this.sources = sources.clone();
         this.space = new ExpertSpace(layouts.length, layouts[0].experts(), used);
-        this.slotBytes = slotBytes(layouts);
         this.budget = budget;
-        this.slotCount = (int) Math.min(Integer.MAX_VALUE - 8, budget / slotBytes);
-        this.transientSlots = transientSlots(slotCount, used);
+        this.slots = new SlotPool(this.layouts, budget);
+        this.transientSlots = transientSlots(slots.slotCount(), used);
         this.policy = policy;
-        this.reader = reader;
-        int m = 0;
-        this.shapeOf = new int[layouts.length];
-        ExpertLayout[] distinct = new ExpertLayout[layouts.length];
-        int n = 0;
-        for (int l = 0; l < layouts.length; l++) {
-            m = Math.max(m, layouts[l].matrices());
-            int s = 0;
-            while (s < n && !distinct[s].sameSlotShape(layouts[l])) {
-                s++;
-            }
-            if (s == n) {
-                distinct[n++] = layouts[l];
-            }
-            shapeOf[l] = s;
-        }
-        this.shapes = Arrays.copyOf(distinct, n);
-        this.matrices = m;
         int keys = space.size();
         state = new byte[keys];
         slotOf = new int[keys];
@@ -145,21 +143,10 @@ public final class ExpertStore implements AutoCloseable {
         oneUse = new boolean[keys];
         prefetched = new boolean[keys];
         failure = new Throwable[keys];
-        slotMemory = new MemorySegment[slotCount];
-        views = new MemorySegment[slotCount][];
-        free = new int[slotCount];
         hits = new long[layouts.length];
         misses = new long[layouts.length];
         prefetchHits = new long[layouts.length];
-        int id = STORES.incrementAndGet();
-        AtomicInteger threads = new AtomicInteger();
-        this.queued = new Read[keys];
-        this.io = new ThreadPoolExecutor(ioThreads, ioThreads, 0, TimeUnit.SECONDS, new PriorityBlockingQueue<>(),
-                r -> {
-                    Thread t = new Thread(r, "moe4j-expert-io-" + id + "-" + threads.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                });
+        this.reads = new ReadQueue(space, this.layouts, reader, ioThreads, this::readFinished);
     }
 
     /**
@@ -203,11 +190,7 @@ public final class ExpertStore implements AutoCloseable {
 
     /** Bytes of one slot: the largest expert of any layer, rounded up to whole pages. */
     public static long slotBytes(ExpertLayout[] layouts) {
-        long max = 0;
-        for (ExpertLayout l : layouts) {
-            max = Math.max(max, l.slotBytes());
-        }
-        return (max + 4095) / 4096 * 4096;
+        return SlotPool.slotBytes(layouts);
     }
 
     /** Slots kept for experts the policy does not admit: a quarter of all, at least 1, at most {@code used}. */
@@ -217,30 +200,13 @@ public final class ExpertStore implements AutoCloseable {
 
     /** Bytes of a budget the policy caches in (the rest serves experts used once). */
     public static long cacheCapacity(long budget, long slotBytes, int used) {
-        int slots = (int) Math.min(Integer.MAX_VALUE - 8, budget / slotBytes);
+        int slots = SlotPool.slotCount(budget, slotBytes);
         return (long) (slots - transientSlots(slots, used)) * slotBytes;
-    }
-
-    public ExpertSpace space() {
-        return space;
-    }
-
-    public long budget() {
-        return budget;
-    }
-
-    public long slotBytes() {
-        return slotBytes;
-    }
-
-    /** Matrices of one expert (3: gate, up, down). */
-    public int matrices() {
-        return matrices;
     }
 
     /** A cursor for one computing thread (an inference state). */
     public Cursor newCursor() {
-        return new Cursor();
+        return new LayerCursor(this, space, lock, slots.matricesPerExpert());
     }
 
     /** Starts reading the policy's pinned experts in the background (call once, after creation). */
@@ -251,7 +217,7 @@ public final class ExpertStore implements AutoCloseable {
                 if (state[key] == ABSENT) {
                     int slot = claimSlot(key, true);
                     if (slot >= 0) {
-                        startLoad(key, slot, false);
+                        startRead(key, slot, false);
                     }
                 }
             }
@@ -264,8 +230,8 @@ public final class ExpertStore implements AutoCloseable {
     public StoreStats stats() {
         lock.lock();
         try {
-            return new StoreStats(policy.name(), budget, slotBytes, slotCount, (long) allocated * slotBytes,
-                    hits.clone(), misses.clone(), prefetchHits.clone(), bytesRead, reads, readNanos, stallNanos,
+            return new StoreStats(policy.name(), budget, slots.slotBytes(), slots.slotCount(), slots.allocatedBytes(),
+                    hits.clone(), misses.clone(), prefetchHits.clone(), bytesRead, readCount, readNanos, stallNanos,
                     evictions, prefetchReads, prefetchUnused, predictedUsed, predictedActual, failedReads);
         } finally {
             lock.unlock();
@@ -284,22 +250,105 @@ public final class ExpertStore implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        io.shutdown();
-        boolean done = false;
-        try {
-            done = io.awaitTermination(10, TimeUnit.MINUTES);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        reader.close();
-        if (done) {
-            arena.close();
+        if (reads.close()) {
+            slots.close();
         } else {
-            LOG.warn("expert reads did not finish; leaving {} bytes of expert slots allocated", allocated * slotBytes);
+            LOG.warn("expert reads did not finish; leaving {} bytes of expert slots allocated",
+                    slots.allocatedBytes());
         }
     }
 
-    // ---- slots and loads (lock held) ----------------------------------------------------------------------------
+    // ---- what a cursor does, one step at a time (lock held) ------------------------------------------------------
+
+    /** Counts one use of {@code key} of {@code moeLayer}: a prefetch hit (promoting its read), a hit or a miss. */
+    void countUse(int moeLayer, int key) {
+        policy.access(key);
+        if (prefetched[key]) {
+            prefetchHits[moeLayer]++;
+            prefetched[key] = false;
+            reads.promote(key);
+        } else if (state[key] == READY || state[key] == LOADING) {
+            hits[moeLayer]++;
+        } else {
+            misses[moeLayer]++;
+        }
+    }
+
+    /** Counts the experts of a layer that had been predicted ({@code used}) of those it used ({@code actual}). */
+    void countPrediction(int used, int actual) {
+        predictedUsed += used;
+        predictedActual += actual;
+    }
+
+    /** Counts time a computing thread waited for an expert. */
+    void countStall(long nanos) {
+        stallNanos += nanos;
+    }
+
+    /** Pins {@code key} if it is resident or being read, or starts its read if a slot is free; false otherwise. */
+    boolean tryPin(int key) {
+        if (state[key] == READY || state[key] == LOADING || state[key] == FAILED) {
+            pins[key]++;
+            return true;
+        }
+        int slot = claimSlot(key, false);
+        if (slot < 0) {
+            return false;
+        }
+        pins[key]++;
+        startRead(key, slot, false);
+        return true;
+    }
+
+    /** Drops a pin; frees the slot of an expert that is no longer needed. */
+    void unpin(int key) {
+        pins[key]--;
+        releaseIfIdle(key);
+        changed.signalAll();
+    }
+
+    /** Waits (releasing the lock) until a read ends or a slot or pin is released. */
+    void awaitChange() {
+        changed.awaitUninterruptibly();
+    }
+
+    boolean loading(int key) {
+        return state[key] == LOADING;
+    }
+
+    boolean failed(int key) {
+        return state[key] == FAILED;
+    }
+
+    /** Reads a pinned, failed expert once more, into the slot it keeps. */
+    void reread(int key) {
+        startRead(key, slotOf[key], false);
+    }
+
+    /** Why the read of a failed expert failed, as thrown to the computation. */
+    Moe4jException readFailure(int key) {
+        Throwable cause = failure[key];
+        int l = space.layer(key);
+        return new Moe4jException("cannot read expert " + space.expert(key) + " of block " + moeLayers[l] + " ("
+                + sources[l] + "): " + cause.getMessage(), cause);
+    }
+
+    /** Puts the views of the matrices of a pinned, read expert in {@code out}. */
+    void matrices(int key, MemorySegment[] out) {
+        slots.matrices(slotOf[key], space.layer(key), out);
+    }
+
+    /** Starts reading a predicted expert if it is absent and the policy gives it a cache slot now. */
+    void prefetch(int key) {
+        if (state[key] == ABSENT) {
+            int slot = claimSlot(key, true);
+            if (slot >= 0) {
+                startRead(key, slot, true);
+            }
+        }
+    }
+
+    // ---- slots and reads (lock held) -----------------------------------------------------------------------------
 
     /**
      * A slot for {@code key}: cached if the policy admits it (evicting others), else a one-use slot if one is free
@@ -309,14 +358,14 @@ public final class ExpertStore implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("the expert store is closed");
         }
-        if (policy.offer(key, slotBytes, prefetch, this::evictable, this::evict)) {
+        if (policy.offer(key, slots.slotBytes(), prefetch, this::evictable, this::evict)) {
             cached[key] = true;
-            return takeFreeSlot();
+            return slots.take(); // the cache holds at most its capacity: a slot is free
         }
         if (!prefetch && transientInUse < transientSlots) {
             transientInUse++;
             oneUse[key] = true;
-            return takeFreeSlot();
+            return slots.take(); // one-use slots take at most their share: a slot is free
         }
         return -1;
     }
@@ -335,40 +384,18 @@ public final class ExpertStore implements AutoCloseable {
         evictions++;
     }
 
-    /** The cache holds at most its capacity and one-use slots at most their share, so a slot is always free here. */
-    private int takeFreeSlot() {
-        if (freeCount > 0) {
-            return free[--freeCount];
-        }
-        if (allocated >= slotCount) {
-            throw new IllegalStateException("expert slots exhausted: " + allocated + " of " + slotCount
-                    + " in use (a bookkeeping error)");
-        }
-        int slot = allocated++;
-        MemorySegment mem = arena.allocate(slotBytes, 4096);
-        MemorySegment[] v = new MemorySegment[shapes.length * matrices];
-        for (int s = 0; s < shapes.length; s++) {
-            for (int m = 0; m < shapes[s].matrices(); m++) {
-                v[s * matrices + m] = mem.asSlice(shapes[s].matrixSlotOffset(m), shapes[s].matrixBytes(m));
-            }
-        }
-        slotMemory[slot] = mem;
-        views[slot] = v;
-        return slot;
-    }
-
     private void freeSlot(int key) {
         if (oneUse[key]) {
             oneUse[key] = false;
             transientInUse--;
         }
-        free[freeCount++] = slotOf[key];
+        slots.release(slotOf[key]);
         slotOf[key] = -1;
         state[key] = ABSENT;
         changed.signalAll();
     }
 
-    private void startLoad(int key, int slot, boolean prefetch) {
+    private void startRead(int key, int slot, boolean prefetch) {
         state[key] = LOADING;
         slotOf[key] = slot;
         failure[key] = null;
@@ -376,102 +403,32 @@ public final class ExpertStore implements AutoCloseable {
         if (prefetch) {
             prefetchReads++;
         }
-        Read read = new Read(key, slotMemory[slot], new AtomicBoolean(), prefetch, readSequence.incrementAndGet());
-        queued[key] = prefetch ? read : null;
-        submit(read);
+        reads.start(key, slots.memory(slot), prefetch);
     }
 
-    private void submit(Read read) {
-        try {
-            io.execute(read);
-        } catch (RejectedExecutionException e) {
-            if (read.started.compareAndSet(false, true)) {
-                finishLoad(read.key, new IllegalStateException("the expert store is closed", e), 0);
-            }
-        }
-    }
-
-    /**
-     * A demand for an expert whose prefetch read is still queued: queue the same read again at demand priority;
-     * whichever copy an I/O thread takes first does it, the other does nothing.
-     */
-    private void promote(int key) {
-        Read r = queued[key];
-        queued[key] = null;
-        if (r != null && !r.started.get()) {
-            submit(new Read(key, r.slot, r.started, false, readSequence.incrementAndGet()));
-        }
-    }
-
-    /** One expert read, ordered for the I/O threads: demand before prefetch, then by arrival. */
-    private final class Read implements Runnable, Comparable<Read> {
-        final int key;
-        final MemorySegment slot;
-        final AtomicBoolean started; // shared by a prefetch and its promoted copy: one of them reads
-        final boolean prefetch;
-        final long sequence;
-
-        Read(int key, MemorySegment slot, AtomicBoolean started, boolean prefetch, long sequence) {
-            this.key = key;
-            this.slot = slot;
-            this.started = started;
-            this.prefetch = prefetch;
-            this.sequence = sequence;
-        }
-
-        @Override
-        public int compareTo(Read o) {
-            return prefetch != o.prefetch ? Boolean.compare(prefetch, o.prefetch) : Long.compare(sequence, o.sequence);
-        }
-
-        @Override
-        public void run() {
-            if (started.compareAndSet(false, true)) {
-                load(key, slot);
-            }
-        }
-    }
-
-    /** On an I/O thread: reads every run of the expert into its slot. */
-    private void load(int key, MemorySegment slot) {
-        int l = space.layer(key);
-        int e = space.expert(key);
-        ExpertLayout layout = layouts[l];
-        long start = System.nanoTime();
-        Throwable error = null;
-        try {
-            for (int r = 0; r < layout.runs(); r++) {
-                reader.read(layout.runShard(e, r), layout.runOffset(e, r),
-                        slot.asSlice(layout.runSlotOffset(r), layout.runBytes(r)));
-            }
-        } catch (Exception | Error t) { // reported to the thread that needs the expert
-            error = t;
-        }
-        long nanos = System.nanoTime() - start;
+    /** The end of a read, from an I/O thread (or from {@link #startRead}'s caller when the queue is closed). */
+    private void readFinished(int key, Throwable error, long nanos) {
         lock.lock();
         try {
-            finishLoad(key, error, nanos);
+            reads.finished(key);
+            readNanos += nanos;
+            readCount++;
+            if (error == null) {
+                bytesRead += layouts[space.layer(key)].readBytes();
+                state[key] = READY;
+            } else {
+                failedReads++;
+                failure[key] = error;
+                state[key] = FAILED; // keeps its slot (and its place in the policy) until the last pin is gone
+                prefetched[key] = false;
+                LOG.debug("reading expert {} of block {} failed", space.expert(key), moeLayers[space.layer(key)],
+                        error);
+            }
+            releaseIfIdle(key);
+            changed.signalAll();
         } finally {
             lock.unlock();
         }
-    }
-
-    private void finishLoad(int key, Throwable error, long nanos) {
-        queued[key] = null;
-        readNanos += nanos;
-        reads++;
-        if (error == null) {
-            bytesRead += layouts[space.layer(key)].readBytes();
-            state[key] = READY;
-        } else {
-            failedReads++;
-            failure[key] = error;
-            state[key] = FAILED; // keeps its slot (and its place in the policy) until the last pin is gone
-            prefetched[key] = false;
-            LOG.debug("reading expert {} of block {} failed", space.expert(key), moeLayers[space.layer(key)], error);
-        }
-        releaseIfIdle(key);
-        changed.signalAll();
     }
 
     /** Frees the slot of an unpinned expert that is not cached: a one-use slot, or one whose read failed. */
@@ -482,208 +439,6 @@ public final class ExpertStore implements AutoCloseable {
                 cached[key] = false;
             }
             freeSlot(key);
-        }
-    }
-
-    /** Pins {@code key} if it is resident or being read, or starts its read if a slot is free; false otherwise. */
-    private boolean tryPin(int key) {
-        if (state[key] == READY || state[key] == LOADING || state[key] == FAILED) {
-            pins[key]++;
-            return true;
-        }
-        int slot = claimSlot(key, false);
-        if (slot < 0) {
-            return false;
-        }
-        pins[key]++;
-        startLoad(key, slot, false);
-        return true;
-    }
-
-    private void unpin(int key) {
-        pins[key]--;
-        releaseIfIdle(key);
-        changed.signalAll();
-    }
-
-    /**
-     * The per-thread side of the store: the experts one MoE layer needs, pinned ahead in ascending order. Not
-     * thread-safe; one per inference state.
-     */
-    public final class Cursor {
-        private final int[] needed = new int[space.experts()];
-        private final boolean[] predicted = new boolean[space.experts()];
-        private final MemorySegment[] out = new MemorySegment[matrices];
-        private int layer = -1;
-        private int count;
-        private int next;      // index in needed of the next expert to take
-        private int pinnedTo;  // needed[next .. pinnedTo) are pinned
-        private int predictedLayer = -1;
-
-        private Cursor() {}
-
-        /**
-         * Starts MoE layer {@code moeLayer}: counts the use of every expert with {@code tokensPerExpert[e] > 0} and
-         * starts the reads that free slots allow.
-         */
-        public void begin(int moeLayer, int[] tokensPerExpert) {
-            if (count > next) {
-                throw new IllegalStateException("begin before the previous layer's experts were all released");
-            }
-            layer = moeLayer;
-            count = 0;
-            next = 0;
-            pinnedTo = 0;
-            for (int e = 0; e < space.experts(); e++) {
-                if (tokensPerExpert[e] > 0) {
-                    needed[count++] = e;
-                }
-            }
-            lock.lock();
-            try {
-                if (predictedLayer == moeLayer) {
-                    for (int i = 0; i < count; i++) {
-                        predictedUsed += predicted[needed[i]] ? 1 : 0;
-                    }
-                    predictedActual += count;
-                    predictedLayer = -1;
-                }
-                for (int i = 0; i < count; i++) {
-                    int key = space.key(moeLayer, needed[i]);
-                    policy.access(key);
-                    if (prefetched[key]) {
-                        prefetchHits[moeLayer]++;
-                        prefetched[key] = false;
-                        promote(key);
-                    } else if (state[key] == READY || state[key] == LOADING) {
-                        hits[moeLayer]++;
-                    } else {
-                        misses[moeLayer]++;
-                    }
-                }
-                pinAhead();
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        private void pinAhead() {
-            while (pinnedTo < count && tryPin(space.key(layer, needed[pinnedTo]))) {
-                pinnedTo++;
-            }
-        }
-
-        /**
-         * The matrices of {@code expert}, the next needed expert of this layer, once its bytes are in memory: views
-         * of its slot, valid until {@link #done}. Waits only if the expert is being read (or no slot is free). A read
-         * found failed is started once more before giving up.
-         *
-         * @throws Moe4jException if its read failed, and so did the retry
-         */
-        public MemorySegment[] take(int expert) {
-            if (next >= count || needed[next] != expert) {
-                throw new IllegalStateException("take(" + expert + ") out of order");
-            }
-            int key = space.key(layer, expert);
-            lock.lock();
-            try {
-                long waitFrom = 0;
-                while (pinnedTo == next && !tryPin(key)) { // holds no pin here, so waiting cannot deadlock
-                    waitFrom = waitFrom == 0 ? System.nanoTime() : waitFrom;
-                    changed.awaitUninterruptibly();
-                }
-                if (pinnedTo == next) {
-                    pinnedTo++;
-                }
-                // A failed read is tried once more by the use that finds it: the failure may be left over from a read
-                // an earlier (failed) pass started, and a transient I/O error should not fail every later pass.
-                for (boolean retried = false; ; retried = true) {
-                    while (state[key] == LOADING) {
-                        waitFrom = waitFrom == 0 ? System.nanoTime() : waitFrom;
-                        changed.awaitUninterruptibly();
-                    }
-                    if (state[key] != FAILED || retried) {
-                        break;
-                    }
-                    startLoad(key, slotOf[key], false); // the pinned, failed expert keeps its slot
-                }
-                if (waitFrom != 0) {
-                    stallNanos += System.nanoTime() - waitFrom;
-                }
-                if (state[key] == FAILED) {
-                    Throwable cause = failure[key];
-                    next++;
-                    unpin(key);
-                    throw new Moe4jException("cannot read expert " + expert + " of block " + moeLayers[layer] + " ("
-                            + sources[layer] + "): " + cause.getMessage(), cause);
-                }
-                MemorySegment[] v = views[slotOf[key]];
-                int s = shapeOf[layer];
-                System.arraycopy(v, s * matrices, out, 0, matrices);
-                return out;
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        /** Releases the expert returned by the last {@link #take} and starts further reads. */
-        public void done(int expert) {
-            if (next >= count || needed[next] != expert) {
-                throw new IllegalStateException("done(" + expert + ") out of order");
-            }
-            lock.lock();
-            try {
-                unpin(space.key(layer, expert));
-                next++;
-                pinAhead();
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        /** Releases every pin this layer still holds (after a failure); a no-op when all were done. */
-        public void end() {
-            if (pinnedTo <= next) {
-                next = count;
-                pinnedTo = count;
-                return;
-            }
-            lock.lock();
-            try {
-                for (int i = next; i < pinnedTo; i++) {
-                    unpin(space.key(layer, needed[i]));
-                }
-            } finally {
-                next = count;
-                pinnedTo = count;
-                lock.unlock();
-            }
-        }
-
-        /**
-         * Starts reads of experts predicted for MoE layer {@code moeLayer} (ids[0 .. n), repeats allowed) into cache
-         * slots the policy gives up without waiting; remembers the prediction to measure its recall.
-         */
-        public void prefetch(int moeLayer, int[] ids, int n) {
-            Arrays.fill(predicted, false);
-            for (int i = 0; i < n; i++) {
-                predicted[ids[i]] = true;
-            }
-            predictedLayer = moeLayer;
-            lock.lock();
-            try {
-                for (int e = 0; e < space.experts(); e++) {
-                    int key = space.key(moeLayer, e);
-                    if (predicted[e] && state[key] == ABSENT) {
-                        int slot = claimSlot(key, true);
-                        if (slot >= 0) {
-                            startLoad(key, slot, true);
-                        }
-                    }
-                }
-            } finally {
-                lock.unlock();
-            }
         }
     }
 }

@@ -34,11 +34,6 @@ final class ByteLevel {
         return BYTE_TO_CHAR[b & 0xFF];
     }
 
-    /** The byte a character stands for, or -1 when it is not in the alphabet. */
-    static int byteOf(char c) {
-        return c < CHAR_LIMIT ? CHAR_TO_BYTE[c] : -1;
-    }
-
     /** Maps bytes to their alphabet string (one char per byte). */
     static String encode(byte[] bytes, int from, int to) {
         char[] out = new char[to - from];

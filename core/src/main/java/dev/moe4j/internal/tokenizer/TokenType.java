@@ -1,8 +1,8 @@
 package dev.moe4j.internal.tokenizer;
 
 /**
- * The kind of a vocabulary entry, with the numeric ids GGUF stores in {@code tokenizer.ggml.token_type}
- * (llama.cpp's {@code llama_token_type}). It decides how the token is matched while encoding and rendered while
+ * The kind of a vocabulary entry, read from the numeric ids GGUF stores in {@code tokenizer.ggml.token_type}
+ * (llama.cpp's {@code llama_token_type}, 1..6 in declaration order: {@link #fromGguf}). It decides how the token is matched while encoding and rendered while
  * decoding:
  * <ul>
  *   <li>{@link #NORMAL} (and {@link #BYTE}): text in the byte-level alphabet, produced by BPE, decoded through the
@@ -14,23 +14,12 @@ package dev.moe4j.internal.tokenizer;
  * </ul>
  */
 public enum TokenType {
-    NORMAL(1),
-    UNKNOWN(2),
-    CONTROL(3),
-    USER_DEFINED(4),
-    UNUSED(5),
-    BYTE(6);
-
-    private final int ggufId;
-
-    TokenType(int ggufId) {
-        this.ggufId = ggufId;
-    }
-
-    /** The id GGUF uses for this type. */
-    public int ggufId() {
-        return ggufId;
-    }
+    NORMAL,
+    UNKNOWN,
+    CONTROL,
+    USER_DEFINED,
+    UNUSED,
+    BYTE;
 
     /** True for types whose text is literal (not in the byte-level alphabet). */
     public boolean isLiteral() {

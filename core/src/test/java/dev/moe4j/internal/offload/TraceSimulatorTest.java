@@ -14,11 +14,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The policies replayed on routing traces. Numbers are printed (surefire report) so a reader sees the real hit rates;
- * the assertions state what must hold: nothing beats the optimum, and the layer-aware policy beats LRU.
+ * The policies replayed on routing traces. The tables are printed (surefire report) so a reader sees the real hit
+ * rates; every claim they support is asserted: nothing beats the optimum, the layer-aware policy beats LRU, and pins
+ * from a profile of the same workload cost the layer-aware policy little.
  */
 class TraceSimulatorTest {
     private static final long MIB = 1 << 20;
+    /** The most hit rate pinning a quarter of the budget may cost the layer-aware policy (a share of uses). */
+    private static final double PIN_COST = 0.03;
 
     /** LRU, TinyLFU, layer-aware and the optimum at each budget (a fraction of all experts). */
     private static List<TraceSimulator.Result> compare(RoutingTrace trace, double... fractions) {
@@ -95,7 +98,12 @@ class TraceSimulatorTest {
         assertTrue(find(rs, "layered", 1).hitRate() > find(rs, "lru", 1).hitRate() + 0.02, "at half the experts");
     }
 
-    /** A profile of the first half of a trace pins experts (a quarter of the budget) for the second half. */
+    /**
+     * A profile of the first half of a trace pins its hottest experts (a quarter of the budget) for the second half:
+     * they are preloaded, and the hit rate stays within {@link #PIN_COST} of the unpinned layer-aware policy's (the
+     * pins are hot, but they leave the cache less room to follow the workload) and, at half the experts, above
+     * LRU's. Measured: demo trace −1.7 and −0.3 points, synthetic Zipf trace +0.1 and +0.1.
+     */
     @Test
     void pinningFromAProfile() {
         pinning("demo trace", DemoTrace.get());
@@ -119,12 +127,19 @@ class TraceSimulatorTest {
             assertEquals(entries / 4, pins.length);
             assertTrue(profile.count(trace.layers()[sp.layer(pins[0])], sp.expert(pins[0]))
                     >= profile.count(trace.layers()[sp.layer(pins[pins.length - 1])], sp.expert(pins[pins.length - 1])));
-            rs.add(TraceSimulator.run(second, new LruPolicy(sp, entries * MIB), MIB));
-            rs.add(TraceSimulator.run(second, new TinyLfuPolicy(sp, entries * MIB, true, new int[0]), MIB));
+            TraceSimulator.Result lru = TraceSimulator.run(second, new LruPolicy(sp, entries * MIB), MIB);
+            TraceSimulator.Result layered = TraceSimulator.run(second,
+                    new TinyLfuPolicy(sp, entries * MIB, true, new int[0]), MIB);
             TraceSimulator.Result pinned = TraceSimulator.run(second,
                     new TinyLfuPolicy(sp, entries * MIB, true, pins), MIB);
-            rs.add(pinned);
+            rs.addAll(List.of(lru, layered, pinned));
             assertEquals(pins.length * MIB, pinned.preloadBytes());
+            assertTrue(pinned.hitRate() > layered.hitRate() - PIN_COST, what + " at " + f + " of the experts: pinned "
+                    + pinned.hitRate() + ", unpinned " + layered.hitRate());
+            if (f == 0.5) {
+                assertTrue(pinned.hitRate() > lru.hitRate(), what + " at half the experts: pinned "
+                        + pinned.hitRate() + ", lru " + lru.hitRate());
+            }
         }
         System.out.println(what + ", second half, pins from a profile of the first half:\n"
                 + TraceSimulator.table(rs));

@@ -8,30 +8,13 @@ import dev.moe4j.cli.bench.ActiveWeights;
 import dev.moe4j.cli.bench.BandwidthProbe;
 import dev.moe4j.cli.bench.Bench;
 import dev.moe4j.cli.bench.Samples;
-import dev.moe4j.internal.gguf.GgufFile;
-import dev.moe4j.internal.gguf.GgufTensor;
-import dev.moe4j.internal.model.LanguageModel;
-import dev.moe4j.internal.model.LanguageModels;
-import dev.moe4j.internal.model.ModelOptions;
-import dev.moe4j.internal.model.GpuBinding;
-import dev.moe4j.internal.gpu.CudaApi;
-import dev.moe4j.internal.gpu.GpuSetup;
-import dev.moe4j.internal.gpu.GpuWeights;
-import dev.moe4j.internal.nativeio.Backend;
-import dev.moe4j.internal.nativeio.BackendChoice;
-import dev.moe4j.internal.nativeio.BackendSelector;
-import dev.moe4j.internal.nativeio.CudaLibrary;
-import dev.moe4j.internal.generate.ModelLoader;
-import dev.moe4j.internal.model.ExpertOffload;
-import dev.moe4j.internal.offload.ExpertStore;
-import dev.moe4j.internal.offload.MemoryBudget;
-import dev.moe4j.internal.offload.StoreStats;
+import dev.moe4j.tooling.ExpertCacheStats;
+import dev.moe4j.tooling.GgufReader;
+import dev.moe4j.tooling.RawModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -101,7 +84,7 @@ public final class BenchCommand implements Callable<Integer> {
     String policy;
 
     /** The experts' cache after the run, or null when they stayed memory-mapped. */
-    private StoreStats offload;
+    private ExpertCacheStats offload;
 
     /** What the GPU holds, or why there is none; null when --gpu-budget was not given. */
     private String gpuLine;
@@ -118,37 +101,35 @@ public final class BenchCommand implements Callable<Integer> {
         }
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         ModelInfo info = ModelInfo.read(model);
+        ActiveWeights weights;
+        try (GgufReader file = GgufReader.open(model)) {
+            weights = ActiveWeights.of(file, info.expertCount(), info.expertUsedCount());
+        }
+        int ctx = Math.max(prompt, gen);
+        // page faults of the fresh mapping stay out of the first timed repetition (prefault)
+        RawModel.Builder b = RawModel.builder(model).threads(t).maxBatch(ubatch).sessionLength(ctx).prefault(true);
+        if (gpuBudget != null) {
+            b.gpuMemoryBudget(gpuBudget);
+        }
+        if (memoryBudget != null) {
+            b.memoryBudget(memoryBudget);
+        }
+        if (policy != null) {
+            b.cachePolicy(policy);
+        }
         Samples pp = null;
         Samples tg = null;
-        ActiveWeights weights;
-        GpuBinding binding = gpuBudget == null ? null : new GpuBinding();
-        long gpuBytes = gpuBudget == null ? 0 : MemoryBudget.parse(gpuBudget);
-        try (GgufFile file = GgufFile.open(model);
-             LanguageModel lm = LanguageModels.load(file,
-                     ModelOptions.defaults(t).withMaxBatch(ubatch).withGpu(binding));
-             GpuWeights gpu = binding == null ? null : placeOnGpu(file, lm, binding, gpuBytes)) {
-            weights = ActiveWeights.of(file, info.expertCount(), info.expertUsedCount());
-            int ctx = Math.max(prompt, gen);
-            if (ctx > lm.config().contextLength()) {
-                throw new IllegalArgumentException(ctx + " tokens exceed the model's context of "
-                        + lm.config().contextLength());
-            }
-            long budget = memoryBudget == null ? -1 : MemoryBudget.parse(memoryBudget);
-            try (ExpertStore store = gpu != null ? null : ModelLoader.offloadExperts(file, lm,
-                    ExpertOffload.layouts(lm, file), budget, null, ctx, policy)) {
-                if (store == null) {
-                    prefault(file); // with a store, offloadExperts has read the resident weights in
+        try (RawModel lm = b.build()) {
+            gpuLine = lm.gpuPlacement().orElse(null);
+            try (Bench bench = new Bench(lm, ctx, seed, (long) (warmup * 1e9))) {
+                if (prompt > 0) {
+                    pp = bench.prefill(prompt, reps);
                 }
-                try (Bench bench = new Bench(lm, ctx, seed, (long) (warmup * 1e9))) {
-                    if (prompt > 0) {
-                        pp = bench.prefill(prompt, reps);
-                    }
-                    if (gen > 0) {
-                        tg = bench.decode(gen, reps);
-                    }
+                if (gen > 0) {
+                    tg = bench.decode(gen, reps);
                 }
-                offload = store == null ? null : store.stats();
             }
+            offload = lm.expertCache().orElse(null);
         }
         double bandwidth = probeMib == 0 ? 0 : BandwidthProbe.readBytesPerSecond((long) probeMib << 20, t, 3);
         PrintStream out = Console.stdout();
@@ -156,36 +137,6 @@ public final class BenchCommand implements Callable<Integer> {
                 : text(info, t, pp, tg, weights, bandwidth));
         out.flush();
         return 0;
-    }
-
-    /** Plans and uploads the GPU's share when the CUDA backend is chosen; null (and why, for the report) if not. */
-    private GpuWeights placeOnGpu(GgufFile file, LanguageModel lm, GpuBinding binding, long bytes) {
-        BackendChoice c = BackendSelector.selected();
-        if (c.backend() != Backend.CUDA) {
-            gpuLine = "none (" + c.reason() + ")";
-            return null;
-        }
-        GpuWeights w = GpuSetup.attach(file, lm.config(), binding, CudaApi.at(CudaLibrary.locate().path()),
-                c.device().index(), new GpuSetup.Request(bytes, Math.max(prompt, gen), ubatch, null, false));
-        gpuLine = c.device().describe() + ": " + w.plan().summary();
-        return w;
-    }
-
-    /**
-     * Touches every page of every tensor once, so that page faults of a freshly mapped file do not land in the first
-     * timed repetition (llama.cpp reads its weights at load for the same effect).
-     */
-    private static void prefault(GgufFile file) {
-        long sum = 0;
-        for (GgufTensor t : file.tensors()) {
-            MemorySegment s = t.segment();
-            for (long i = 0; i < s.byteSize(); i += 4096) {
-                sum += s.get(ValueLayout.JAVA_BYTE, i);
-            }
-        }
-        if (sum == Long.MIN_VALUE) { // unreachable (a byte sum); the test keeps the loads from being optimised away
-            throw new AssertionError();
-        }
     }
 
     private String text(ModelInfo info, int t, Samples pp, Samples tg, ActiveWeights w, double bandwidth) {
@@ -233,17 +184,17 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /** Uses of an expert that found it in memory or already on its way (prefetched), of all uses. */
-    private static double hitRate(StoreStats s) {
-        long uses = s.totalHits() + s.totalPrefetchHits() + s.totalMisses();
-        return uses == 0 ? 0 : (double) (s.totalHits() + s.totalPrefetchHits()) / uses;
+    private static double hitRate(ExpertCacheStats s) {
+        long uses = s.hits() + s.prefetchHits() + s.misses();
+        return uses == 0 ? 0 : (double) (s.hits() + s.prefetchHits()) / uses;
     }
 
-    private static String offloadLine(StoreStats s) {
+    private static String offloadLine(ExpertCacheStats s) {
         return String.format(Locale.ROOT, "experts: offloaded to a %s cache (%s, %d slots): hit rate %.1f %% "
                         + "(%d hits, %d of them prefetched, %d misses), %s read, %.1f s stalled on reads, "
                         + "prefetch recall %.0f %% (warm-up and all repetitions)",
                 Units.bytes(s.budgetBytes()), s.policy(), s.slots(), 100 * hitRate(s),
-                s.totalHits() + s.totalPrefetchHits(), s.totalPrefetchHits(), s.totalMisses(),
+                s.hits() + s.prefetchHits(), s.prefetchHits(), s.misses(),
                 Units.bytes(s.bytesRead()), s.stallNanos() / 1e9, 100 * s.prefetchRecall());
     }
 
@@ -285,9 +236,9 @@ public final class BenchCommand implements Callable<Integer> {
             e.put("policy", offload.policy());
             e.put("budget_bytes", offload.budgetBytes());
             e.put("slots", offload.slots());
-            e.put("hits", offload.totalHits());
-            e.put("prefetch_hits", offload.totalPrefetchHits());
-            e.put("misses", offload.totalMisses());
+            e.put("hits", offload.hits());
+            e.put("prefetch_hits", offload.prefetchHits());
+            e.put("misses", offload.misses());
             e.put("hit_rate", hitRate(offload));
             e.put("bytes_read", offload.bytesRead());
             e.put("stall_s", offload.stallNanos() / 1e9);

@@ -5,10 +5,9 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.moe4j.ModelFormatException;
-import dev.moe4j.internal.gguf.GgufFile;
-import dev.moe4j.internal.gguf.GgufMetadata;
-import dev.moe4j.internal.template.ChatTemplate;
-import dev.moe4j.internal.template.TemplateException;
+import dev.moe4j.tooling.ChatTemplateException;
+import dev.moe4j.tooling.ChatTemplateRenderer;
+import dev.moe4j.tooling.GgufReader;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -90,7 +89,7 @@ public final class RenderCommand implements Callable<Integer> {
         Map<String, Object> variables = new LinkedHashMap<>();
         String templateSource;
         String templateName;
-        ChatTemplate template;
+        ChatTemplateRenderer template;
         List<Map<String, Object>> conversation;
         try {
             if (source.model != null) {
@@ -113,14 +112,14 @@ public final class RenderCommand implements Callable<Integer> {
             variables.put("eos_token", eosToken);
         }
         try {
-            template = ChatTemplate.compile(templateSource);
-        } catch (TemplateException e) {
+            template = ChatTemplateRenderer.compile(templateSource);
+        } catch (ChatTemplateException e) {
             return fail(err, templateName + ": " + e.getMessage(), EXIT_INVALID);
         }
         String prompt;
         try {
             prompt = template.render(conversation, addGenerationPrompt, variables);
-        } catch (TemplateException e) {
+        } catch (ChatTemplateException e) {
             return fail(err, templateName + ": " + e.getMessage(), EXIT_TEMPLATE_RAISED);
         } catch (IllegalArgumentException e) {
             return fail(err, messages + ": " + e.getMessage(), EXIT_INVALID);
@@ -140,8 +139,7 @@ public final class RenderCommand implements Callable<Integer> {
 
     /** The model's chat template; its BOS/EOS token strings go into {@code variables}. */
     private static String readModel(Path model, Map<String, Object> variables) throws IOException, InvalidInput {
-        try (GgufFile file = GgufFile.open(model)) {
-            GgufMetadata meta = file.metadata();
+        try (GgufReader meta = GgufReader.open(model)) {
             String template = meta.optString("tokenizer.chat_template").orElseThrow(() -> new InvalidInput(
                     model + ": the model has no tokenizer.chat_template (give one with --template)"));
             if (meta.has("tokenizer.ggml.tokens")) {
@@ -153,14 +151,14 @@ public final class RenderCommand implements Callable<Integer> {
         }
     }
 
-    private static void putToken(GgufMetadata meta, List<String> tokens, String key, String variable,
+    private static void putToken(GgufReader meta, List<String> tokens, String key, String variable,
                                  Map<String, Object> variables) {
         if (!meta.has(key)) {
             return;
         }
         int id = meta.getInt(key);
         if (id < 0 || id >= tokens.size()) {
-            throw new ModelFormatException(meta.file() + ": metadata '" + key + "' = " + id
+            throw new ModelFormatException(meta.path() + ": metadata '" + key + "' = " + id
                     + " is not a token id (the vocabulary has " + tokens.size() + " tokens)", meta.offset(key));
         }
         variables.put(variable, tokens.get(id));

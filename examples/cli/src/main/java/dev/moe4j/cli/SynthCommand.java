@@ -3,8 +3,8 @@ package dev.moe4j.cli;
 import dev.moe4j.cli.synth.ModelShape;
 import dev.moe4j.cli.synth.Shapes;
 import dev.moe4j.cli.synth.SynthModel;
-import dev.moe4j.internal.gguf.GgufWriter;
-import dev.moe4j.internal.quant.GgmlType;
+import dev.moe4j.tooling.GgufFileWriter;
+import dev.moe4j.tooling.TensorType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -152,7 +152,7 @@ public final class SynthCommand implements Callable<Integer> {
     }
 
     private int synth() throws java.io.IOException {
-        GgmlType experts = expertType != null ? type(expertType, "--expert-type")
+        TensorType experts = expertType != null ? type(expertType, "--expert-type")
                 : shape != null && Shapes.expertType(shape).isPresent() ? Shapes.expertType(shape).get()
                 : type(type, "--type");
         SynthModel model = new SynthModel(shape(), type(type, "--type"), experts,
@@ -175,15 +175,15 @@ public final class SynthCommand implements Callable<Integer> {
         if (dryRun) {
             return 0;
         }
-        GgufWriter w = model.writer();
+        GgufFileWriter w = model.writer();
         int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         long t0 = System.nanoTime();
         AtomicLong done = new AtomicLong();
         long total = model.dataBytes();
-        w.write(out, n, bytes -> progress(err, done.addAndGet(bytes), total));
+        long size = w.write(out, n, bytes -> progress(err, done.addAndGet(bytes), total));
         double s1 = (System.nanoTime() - t0) / 1e9;
         err.println(String.format(Locale.ROOT, "%swrote %s (%s) in %.1f s, %.0f MB/s", Console.stdoutIsTerminal()
-                ? "\r" : "", out, Units.bytes(w.layout().fileSize()), s1, w.layout().fileSize() / s1 / 1e6));
+                ? "\r" : "", out, Units.bytes(size), s1, size / s1 / 1e6));
         return 0;
     }
 
@@ -278,7 +278,7 @@ public final class SynthCommand implements Callable<Integer> {
         return b.build();
     }
 
-    private static GgmlType type(String name, String option) {
+    private static TensorType type(String name, String option) {
         return SynthModel.typeNamed(name, option);
     }
 }

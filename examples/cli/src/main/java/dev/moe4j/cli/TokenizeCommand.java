@@ -1,9 +1,7 @@
 package dev.moe4j.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.moe4j.internal.tokenizer.GgufTokenizerLoader;
-import dev.moe4j.internal.tokenizer.HfTokenizerLoader;
-import dev.moe4j.internal.tokenizer.Tokenizer;
+import dev.moe4j.tooling.TextTokenizer;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -57,8 +55,8 @@ public final class TokenizeCommand implements Callable<Integer> {
     }
 
     private int tokenize() throws IOException {
-        Tokenizer tokenizer = model.getFileName().toString().endsWith(".json")
-                ? HfTokenizerLoader.load(model) : GgufTokenizerLoader.load(model);
+        TextTokenizer tokenizer = model.getFileName().toString().endsWith(".json")
+                ? TextTokenizer.fromTokenizerJson(model) : TextTokenizer.fromGguf(model);
         PrintStream out = Console.stdout();
         ObjectMapper mapper = new ObjectMapper();
         if (input.text != null) {

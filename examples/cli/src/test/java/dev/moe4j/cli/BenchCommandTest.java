@@ -6,13 +6,11 @@ import dev.moe4j.ModelInfo;
 import dev.moe4j.cli.bench.ActiveWeights;
 import dev.moe4j.cli.bench.Bench;
 import dev.moe4j.cli.bench.Samples;
-import dev.moe4j.internal.gguf.GgufFile;
-import dev.moe4j.internal.gguf.GgufTensor;
-import dev.moe4j.internal.model.InferenceState;
-import dev.moe4j.internal.model.LanguageModel;
-import dev.moe4j.internal.model.LanguageModels;
-import dev.moe4j.internal.model.ModelConfig;
-import dev.moe4j.internal.model.ModelOptions;
+import dev.moe4j.tooling.ForwardModel;
+import dev.moe4j.tooling.ForwardSession;
+import dev.moe4j.tooling.GgufReader;
+import dev.moe4j.tooling.RawModel;
+import dev.moe4j.tooling.TensorInfo;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -132,11 +130,11 @@ class BenchCommandTest {
     void activeWeightsCountOneEmbeddingRowAndTheUsedExperts() throws Exception {
         Path model = golden("ds2-tiny-q8e");
         ModelInfo info = ModelInfo.read(model);
-        try (GgufFile f = GgufFile.open(model)) {
+        try (GgufReader f = GgufReader.open(model)) {
             ActiveWeights w = ActiveWeights.of(f, info.expertCount(), info.expertUsedCount());
             long total = 0;
             double expected = 0;
-            for (GgufTensor t : f.tensors()) {
+            for (TensorInfo t : f.tensors()) {
                 total += t.byteSize();
                 if (t.name().equals("token_embd.weight")) {
                     expected += t.byteSize() / (double) t.dim(1);
@@ -155,39 +153,54 @@ class BenchCommandTest {
     }
 
     /** Counts forward calls of a real model, to see the warm-up runs. */
-    private static final class Counting implements LanguageModel {
-        final LanguageModel inner;
+    private static final class Counting implements ForwardModel {
+        final ForwardModel inner;
         int calls;
 
-        Counting(LanguageModel inner) {
+        Counting(ForwardModel inner) {
             this.inner = inner;
         }
 
         @Override
-        public ModelConfig config() {
-            return inner.config();
+        public int vocabSize() {
+            return inner.vocabSize();
         }
 
         @Override
-        public InferenceState newState(int contextLength) {
-            return inner.newState(contextLength);
+        public int contextLength() {
+            return inner.contextLength();
         }
 
         @Override
-        public void forward(InferenceState state, int[] tokens, int offset, int count, float[] logitsOut) {
-            calls++;
-            inner.forward(state, tokens, offset, count, logitsOut);
-        }
+        public ForwardSession newSession(int capacity) {
+            ForwardSession s = inner.newSession(capacity);
+            return new ForwardSession() {
+                @Override
+                public int capacity() {
+                    return s.capacity();
+                }
 
-        @Override
-        public void forwardAllLogits(InferenceState state, int[] tokens, int offset, int count, float[] logitsOut) {
-            inner.forwardAllLogits(state, tokens, offset, count, logitsOut);
-        }
+                @Override
+                public int position() {
+                    return s.position();
+                }
 
-        @Override
-        public void forwardBatch(java.util.List<SequenceStep> steps) {
-            calls++;
-            inner.forwardBatch(steps);
+                @Override
+                public void truncate(int position) {
+                    s.truncate(position);
+                }
+
+                @Override
+                public void forward(int[] tokens, int offset, int count, float[] logitsOut) {
+                    calls++;
+                    s.forward(tokens, offset, count, logitsOut);
+                }
+
+                @Override
+                public void close() {
+                    s.close();
+                }
+            };
         }
 
         @Override
@@ -198,8 +211,7 @@ class BenchCommandTest {
 
     @Test
     void warmUpRunsAtLeastOnceAndForAsLongAsAsked() throws Exception {
-        try (GgufFile f = GgufFile.open(golden("ds2-tiny-f32"));
-             LanguageModel m = LanguageModels.load(f, ModelOptions.defaults(1))) {
+        try (RawModel m = RawModel.builder(golden("ds2-tiny-f32")).threads(1).build()) {
             Counting c = new Counting(m);
             try (Bench b = new Bench(c, 32, 1, 0)) {
                 assertEquals(4, b.prefill(8, 4).values().size());

@@ -1,14 +1,14 @@
 package dev.moe4j.cli.bench;
 
-import dev.moe4j.internal.model.InferenceState;
-import dev.moe4j.internal.model.LanguageModel;
+import dev.moe4j.tooling.ForwardModel;
+import dev.moe4j.tooling.ForwardSession;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Times a {@link LanguageModel} the way llama-bench does, on the internal model API (no tokenizer, no sampler, no
+ * Times a {@link ForwardModel} the way llama-bench does, on the bare forward pass (no tokenizer, no sampler, no
  * generation loop: only the forward pass and the copy of one row of logits per call):
  * <ul>
  * <li>prefill ({@code pp}): {@code p} random tokens in one {@code forward} call from an empty cache, the logits of the
@@ -19,24 +19,22 @@ import java.util.SplittableRandom;
  * Each test first runs untimed until {@code warmupNanos} have passed (at least once): the JIT compiles the forward
  * pass while it runs, and until it is done its compiler threads compete with the kernels' worker threads for the
  * cores, which makes the first runs of a multi-threaded bench slow and erratic; llama-bench's single warm-up run is
- * not enough for a JVM. Then come {@code reps} timed runs. The cache is emptied ({@link InferenceState#truncate}) before
+ * not enough for a JVM. Then come {@code reps} timed runs. The cache is emptied ({@link ForwardSession#truncate}) before
  * every run. Not thread-safe; one run at a time.
  */
 public final class Bench implements AutoCloseable {
-    private final LanguageModel model;
-    private final InferenceState state;
+    private final ForwardSession session;
     private final float[] logits;
     private final SplittableRandom random;
     private final long warmupNanos;
 
     /**
-     * @param contextLength the state's capacity: at least the larger of the prompt and generation lengths benched
+     * @param contextLength the session's capacity: at least the larger of the prompt and generation lengths benched
      * @param warmupNanos   how long each test runs untimed first (it runs at least once)
      */
-    public Bench(LanguageModel model, int contextLength, long seed, long warmupNanos) {
-        this.model = model;
-        this.state = model.newState(contextLength);
-        this.logits = new float[model.config().vocabSize()];
+    public Bench(ForwardModel model, int contextLength, long seed, long warmupNanos) {
+        this.session = model.newSession(contextLength);
+        this.logits = new float[model.vocabSize()];
         this.random = new SplittableRandom(seed);
         this.warmupNanos = warmupNanos;
     }
@@ -44,7 +42,7 @@ public final class Bench implements AutoCloseable {
     /** Prefill rates (tokens/s) of {@code reps} runs of {@code p} tokens, after the warm-up. */
     public Samples prefill(int p, int reps) {
         check(p, reps);
-        return measure(p, reps, tokens -> model.forward(state, tokens, 0, p, logits));
+        return measure(p, reps, tokens -> session.forward(tokens, 0, p, logits));
     }
 
     /** Decode rates (tokens/s) of {@code reps} runs of {@code n} single-token steps, after the warm-up. */
@@ -52,7 +50,7 @@ public final class Bench implements AutoCloseable {
         check(n, reps);
         return measure(n, reps, tokens -> {
             for (int i = 0; i < n; i++) {
-                model.forward(state, tokens, i, 1, logits);
+                session.forward(tokens, i, 1, logits);
             }
         });
     }
@@ -63,7 +61,7 @@ public final class Bench implements AutoCloseable {
         List<Double> rates = new ArrayList<>();
         while (rates.size() < reps) {
             int[] tokens = randomTokens(n);
-            state.truncate(0);
+            session.truncate(0);
             long t0 = System.nanoTime();
             test.accept(tokens);
             long t1 = System.nanoTime();
@@ -79,18 +77,18 @@ public final class Bench implements AutoCloseable {
         if (tokens < 1 || reps < 1) {
             throw new IllegalArgumentException("a test needs at least one token and one repetition");
         }
-        if (tokens > state.contextLength()) {
-            throw new IllegalArgumentException(tokens + " tokens do not fit the context of " + state.contextLength());
+        if (tokens > session.capacity()) {
+            throw new IllegalArgumentException(tokens + " tokens do not fit the context of " + session.capacity());
         }
     }
 
     private int[] randomTokens(int n) {
-        return random.ints(n, 0, model.config().vocabSize()).toArray();
+        return random.ints(n, 0, logits.length).toArray();
     }
 
-    /** Frees the state (KV cache, worker threads); the model stays open. */
+    /** Frees the session (KV cache, worker threads); the model stays open. */
     @Override
     public void close() {
-        state.close();
+        session.close();
     }
 }

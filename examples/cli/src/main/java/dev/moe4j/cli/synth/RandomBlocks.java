@@ -1,13 +1,13 @@
 package dev.moe4j.cli.synth;
 
-import dev.moe4j.internal.gguf.GgufWriter.TensorData;
-import dev.moe4j.internal.quant.GgmlType;
+import dev.moe4j.tooling.GgufFileWriter.TensorData;
+import dev.moe4j.tooling.TensorType;
 
 import java.util.SplittableRandom;
 
 /**
  * Random tensor data of any weight type the kernels compute with, produced chunk by chunk for
- * {@link dev.moe4j.internal.gguf.GgufWriter}. Block types get random payload bytes (quants, grid indices, sign bits,
+ * {@link dev.moe4j.tooling.GgufFileWriter}. Block types get random payload bytes (quants, grid indices, sign bits,
  * sub-block scales and mins alike: every bit pattern of those fields is a valid block) and then a fixed, finite
  * super-scale (an f16 {@code d}, MXFP4's E8M0 exponent, IQ1_M's f16 spread over the top nibbles of its four scale
  * words; and {@code dmin} / {@code m} for the types with a minimum) chosen so that dequantized elements have roughly
@@ -54,7 +54,7 @@ final class RandomBlocks {
         }
     }
 
-    private static Format format(GgmlType type) {
+    private static Format format(TensorType type) {
         return switch (type) {
             case Q4_0 -> new Format(0, 4.64);                   // d·(q − 8), q ∈ 0..15
             case Q4_1 -> new Format(0, 4.61, 2, -7.5);          // d·q + m
@@ -83,7 +83,7 @@ final class RandomBlocks {
     }
 
     /** Whether {@link #matrix} can produce {@code type}. */
-    static boolean supports(GgmlType type) {
+    static boolean supports(TensorType type) {
         return switch (type) {
             case F32, F16, BF16 -> true;
             default -> {
@@ -98,7 +98,7 @@ final class RandomBlocks {
     }
 
     /** Weights of {@code type} whose dequantized elements have an RMS of about {@code rms}. */
-    static TensorData matrix(GgmlType type, double rms, long seed) {
+    static TensorData matrix(TensorType type, double rms, long seed) {
         return switch (type) {
             case F32, F16, BF16 -> {
                 float a = (float) (rms * Math.sqrt(3)); // uniform on [−a, a] has RMS a/√3
@@ -115,7 +115,7 @@ final class RandomBlocks {
     }
 
     /** Scalar-type data (F32, F16 or BF16) with element {@code i} = {@code values.at(i, rng)}. */
-    static TensorData floats(GgmlType type, long seed, Values values) {
+    static TensorData floats(TensorType type, long seed, Values values) {
         int size = switch (type) {
             case F32 -> 4;
             case F16, BF16 -> 2;
@@ -141,7 +141,7 @@ final class RandomBlocks {
         return (r.nextInt() >>> 8) * 0x1.0p-23f - 1f;
     }
 
-    private static TensorData blocks(GgmlType type, double rms, long seed) {
+    private static TensorData blocks(TensorType type, double rms, long seed) {
         Format f = format(type);
         int bb = type.blockBytes();
         double scale = rms / f.unitRms();

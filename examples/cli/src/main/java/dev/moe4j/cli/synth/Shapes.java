@@ -1,6 +1,6 @@
 package dev.moe4j.cli.synth;
 
-import dev.moe4j.internal.quant.GgmlType;
+import dev.moe4j.tooling.TensorType;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -69,8 +69,8 @@ public final class Shapes {
     }
 
     /** The type of the routed experts in the model's released GGUF, where it is not the type of everything else. */
-    public static Optional<GgmlType> expertType(String name) {
-        return name.startsWith("gpt-oss-") && NAMED.containsKey(name) ? Optional.of(GgmlType.MXFP4) : Optional.empty();
+    public static Optional<TensorType> expertType(String name) {
+        return name.startsWith("gpt-oss-") && NAMED.containsKey(name) ? Optional.of(TensorType.MXFP4) : Optional.empty();
     }
 
     private Shapes() {}

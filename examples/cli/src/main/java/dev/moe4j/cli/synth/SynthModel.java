@@ -2,9 +2,8 @@ package dev.moe4j.cli.synth;
 
 import dev.moe4j.cli.synth.ModelShape.Role;
 import dev.moe4j.cli.synth.ModelShape.TensorSpec;
-import dev.moe4j.internal.gguf.GgufValueType;
-import dev.moe4j.internal.gguf.GgufWriter;
-import dev.moe4j.internal.quant.GgmlType;
+import dev.moe4j.tooling.GgufFileWriter;
+import dev.moe4j.tooling.TensorType;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -37,14 +36,14 @@ import java.util.regex.PatternSyntaxException;
  * @param rules the per-tensor types, first match wins
  * @param seed  everything random derives from it: the same arguments write the same file
  */
-public record SynthModel(ModelShape shape, GgmlType matrixType, GgmlType expertType, List<TypeRule> rules, double skew,
+public record SynthModel(ModelShape shape, TensorType matrixType, TensorType expertType, List<TypeRule> rules, double skew,
                          long seed) {
 
     /**
      * Matrices whose GGUF name {@code pattern} finds (a regular expression searched anywhere in the name, as
      * llama-quantize's {@code --tensor-type} does) are written as {@code type}.
      */
-    public record TypeRule(Pattern pattern, GgmlType type) {
+    public record TypeRule(Pattern pattern, TensorType type) {
         public TypeRule {
             Objects.requireNonNull(pattern, "pattern");
             requireSynthesisable(type);
@@ -85,21 +84,21 @@ public record SynthModel(ModelShape shape, GgmlType matrixType, GgmlType expertT
         }
     }
 
-    public SynthModel(ModelShape shape, GgmlType matrixType, GgmlType expertType, double skew, long seed) {
+    public SynthModel(ModelShape shape, TensorType matrixType, TensorType expertType, double skew, long seed) {
         this(shape, matrixType, expertType, List.of(), skew, seed);
     }
 
-    private static void requireSynthesisable(GgmlType t) {
+    private static void requireSynthesisable(TensorType t) {
         if (t == null || !RandomBlocks.supports(t)) {
             throw new IllegalArgumentException("weight type " + t + " cannot be synthesised (" + String.join(", ",
-                    Arrays.stream(GgmlType.values()).filter(RandomBlocks::supports).map(GgmlType::name).toList())
+                    Arrays.stream(TensorType.values()).filter(RandomBlocks::supports).map(TensorType::name).toList())
                     + ")");
         }
     }
 
     /** The ggml type called {@code name} (any case); {@code what} starts the message when there is none. */
-    public static GgmlType typeNamed(String name, String what) {
-        for (GgmlType t : GgmlType.values()) {
+    public static TensorType typeNamed(String name, String what) {
+        for (TensorType t : TensorType.values()) {
             if (t.name().equalsIgnoreCase(name)) {
                 return t;
             }
@@ -109,16 +108,16 @@ public record SynthModel(ModelShape shape, GgmlType matrixType, GgmlType expertT
     }
 
     /** The type a tensor is written in: F32 for norms, biases, sinks and routers, else by its role and the rules. */
-    public GgmlType typeOf(TensorSpec t) {
-        GgmlType wanted = switch (t.role()) {
-            case NORM, EXPERT_BIAS, ROUTER, ROUTER_BIAS, BIAS, EXPERT_BIASES, SINKS -> GgmlType.F32;
+    public TensorType typeOf(TensorSpec t) {
+        TensorType wanted = switch (t.role()) {
+            case NORM, EXPERT_BIAS, ROUTER, ROUTER_BIAS, BIAS, EXPERT_BIASES, SINKS -> TensorType.F32;
             case EXPERTS -> ruled(t, expertType);
             case EMBEDDING, MATRIX -> ruled(t, matrixType);
         };
         return fitting(wanted, t.dims()[0]);
     }
 
-    private GgmlType ruled(TensorSpec t, GgmlType otherwise) {
+    private TensorType ruled(TensorSpec t, TensorType otherwise) {
         for (TypeRule r : rules) {
             if (r.pattern().matcher(t.name()).find()) {
                 return r.type();
@@ -128,16 +127,16 @@ public record SynthModel(ModelShape shape, GgmlType matrixType, GgmlType expertT
     }
 
     /** {@code type}, or the fallback llama.cpp's quantizer uses when rows of {@code cols} are not whole blocks. */
-    static GgmlType fitting(GgmlType type, long cols) {
-        GgmlType t = type;
-        while (cols % t.blockElems() != 0) {
+    static TensorType fitting(TensorType type, long cols) {
+        TensorType t = type;
+        while (cols % t.blockElements() != 0) {
             t = switch (t) {
-                case IQ1_S, IQ1_M, IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S, Q2_K, Q3_K, IQ4_XS -> GgmlType.IQ4_NL;
-                case TQ1_0, TQ2_0 -> GgmlType.Q4_0;
-                case Q4_K -> GgmlType.Q5_0;
-                case Q5_K -> GgmlType.Q5_1;
-                case Q6_K -> GgmlType.Q8_0;
-                default -> GgmlType.F16;
+                case IQ1_S, IQ1_M, IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S, Q2_K, Q3_K, IQ4_XS -> TensorType.IQ4_NL;
+                case TQ1_0, TQ2_0 -> TensorType.Q4_0;
+                case Q4_K -> TensorType.Q5_0;
+                case Q5_K -> TensorType.Q5_1;
+                case Q6_K -> TensorType.Q8_0;
+                default -> TensorType.F16;
             };
         }
         return t;
@@ -153,10 +152,10 @@ public record SynthModel(ModelShape shape, GgmlType matrixType, GgmlType expertT
     }
 
     /** Tensors and bytes of data per type, in type-id order: what a mix of types amounts to. */
-    public Map<GgmlType, long[]> tensorsAndBytesByType() {
-        Map<GgmlType, long[]> by = new java.util.TreeMap<>();
+    public Map<TensorType, long[]> tensorsAndBytesByType() {
+        Map<TensorType, long[]> by = new java.util.TreeMap<>();
         for (TensorSpec t : shape.tensors()) {
-            GgmlType type = typeOf(t);
+            TensorType type = typeOf(t);
             long[] nb = by.computeIfAbsent(type, k -> new long[2]);
             nb[0]++;
             nb[1] += type.bytesFor(t.elements());
@@ -164,22 +163,25 @@ public record SynthModel(ModelShape shape, GgmlType matrixType, GgmlType expertT
         return by;
     }
 
-    /** A writer holding the whole model; {@link GgufWriter#write(java.nio.file.Path, int, java.util.function.LongConsumer)} streams it. */
-    public GgufWriter writer() {
-        GgufWriter w = new GgufWriter();
+    /**
+     * A writer holding the whole model; {@link GgufFileWriter#write(java.nio.file.Path, int, java.util.function.LongConsumer)}
+     * streams it.
+     */
+    public GgufFileWriter writer() {
+        GgufFileWriter w = new GgufFileWriter();
         metadata(w);
         ByteVocabulary.put(w, shape.vocab());
         List<TensorSpec> tensors = shape.tensors();
         for (int i = 0; i < tensors.size(); i++) {
             TensorSpec t = tensors.get(i);
-            GgmlType type = typeOf(t);
+            TensorType type = typeOf(t);
             long s = RandomBlocks.mix(seed * 0x9E3779B97F4A7C15L + i);
             w.tensor(t.name(), type, t.dims(), data(t, type, s));
         }
         return w;
     }
 
-    private GgufWriter.TensorData data(TensorSpec t, GgmlType type, long s) {
+    private GgufFileWriter.TensorData data(TensorSpec t, TensorType type, long s) {
         return switch (t.role()) {
             case NORM -> RandomBlocks.floats(type, s, (i, r) -> 1f + 0.05f * RandomBlocks.uniform(r));
             case EXPERT_BIAS -> {
@@ -248,7 +250,7 @@ public record SynthModel(ModelShape shape, GgmlType matrixType, GgmlType expertT
         return b;
     }
 
-    private void metadata(GgufWriter w) {
+    private void metadata(GgufFileWriter w) {
         ModelShape s = shape;
         String a = s.arch() + ".";
         w.putString("general.architecture", s.arch());
@@ -286,7 +288,7 @@ public record SynthModel(ModelShape shape, GgmlType matrixType, GgmlType expertT
     }
 
     /** The keys llama.cpp's converter writes for GLM-4.5 / GLM-4.5-Air ({@code Glm4MoeModel}), no others. */
-    private void glm4moe(GgufWriter w, String a) {
+    private void glm4moe(GgufFileWriter w, String a) {
         ModelShape s = shape;
         w.putUInt32(a + "feed_forward_length", s.ffn());
         w.putUInt32(a + "attention.head_count_kv", s.kvHeads());
@@ -308,7 +310,7 @@ public record SynthModel(ModelShape shape, GgmlType matrixType, GgmlType expertT
      * The keys llama.cpp's converter writes for gpt-oss ({@code GptOssModel}): no rope.dimension_count (the whole head
      * rotates), no gating keys (llama.cpp's graph fixes softmax over the selected logits), the window.
      */
-    private void gptOss(GgufWriter w, String a) {
+    private void gptOss(GgufFileWriter w, String a) {
         ModelShape s = shape;
         w.putUInt32(a + "feed_forward_length", s.expertFfn());
         w.putUInt32(a + "attention.head_count_kv", s.kvHeads());
@@ -325,14 +327,14 @@ public record SynthModel(ModelShape shape, GgmlType matrixType, GgmlType expertT
         w.putUInt32(a + "expert_feed_forward_length", s.expertFfn());
     }
 
-    private void gqa(GgufWriter w, String a) {
+    private void gqa(GgufFileWriter w, String a) {
         w.putUInt32(a + "attention.head_count_kv", shape.kvHeads());
         w.putUInt32(a + "attention.key_length", shape.headDim());
         w.putUInt32(a + "attention.value_length", shape.headDim());
         w.putUInt32(a + "rope.dimension_count", shape.headDim());
     }
 
-    private void deepseek2(GgufWriter w, String a) {
+    private void deepseek2(GgufFileWriter w, String a) {
         ModelShape s = shape;
         w.putUInt32(a + "attention.head_count_kv", 1);
         w.putUInt32(a + "rope.dimension_count", s.ropeDim());
@@ -365,15 +367,15 @@ public record SynthModel(ModelShape shape, GgmlType matrixType, GgmlType expertT
     }
 
     /** llama.cpp's {@code llama_ftype} for a file whose bulk (the experts) is of a type. */
-    private static final Map<GgmlType, Integer> FILE_TYPES = Map.ofEntries(Map.entry(GgmlType.F32, 0),
-            Map.entry(GgmlType.F16, 1), Map.entry(GgmlType.Q4_0, 2), Map.entry(GgmlType.Q4_1, 3),
-            Map.entry(GgmlType.Q8_0, 7), Map.entry(GgmlType.Q5_0, 8), Map.entry(GgmlType.Q5_1, 9),
-            Map.entry(GgmlType.Q2_K, 10), Map.entry(GgmlType.Q3_K, 12), Map.entry(GgmlType.Q4_K, 15),
-            Map.entry(GgmlType.Q5_K, 17), Map.entry(GgmlType.Q6_K, 18), Map.entry(GgmlType.IQ4_NL, 25),
-            Map.entry(GgmlType.IQ4_XS, 30), Map.entry(GgmlType.BF16, 32), Map.entry(GgmlType.IQ2_XXS, 19),
-            Map.entry(GgmlType.IQ2_XS, 20), Map.entry(GgmlType.IQ3_XXS, 23), Map.entry(GgmlType.IQ1_S, 24),
-            Map.entry(GgmlType.IQ3_S, 26), Map.entry(GgmlType.IQ2_S, 28), Map.entry(GgmlType.IQ1_M, 31),
-            Map.entry(GgmlType.TQ1_0, 36), Map.entry(GgmlType.TQ2_0, 37), Map.entry(GgmlType.MXFP4, 38));
+    private static final Map<TensorType, Integer> FILE_TYPES = Map.ofEntries(Map.entry(TensorType.F32, 0),
+            Map.entry(TensorType.F16, 1), Map.entry(TensorType.Q4_0, 2), Map.entry(TensorType.Q4_1, 3),
+            Map.entry(TensorType.Q8_0, 7), Map.entry(TensorType.Q5_0, 8), Map.entry(TensorType.Q5_1, 9),
+            Map.entry(TensorType.Q2_K, 10), Map.entry(TensorType.Q3_K, 12), Map.entry(TensorType.Q4_K, 15),
+            Map.entry(TensorType.Q5_K, 17), Map.entry(TensorType.Q6_K, 18), Map.entry(TensorType.IQ4_NL, 25),
+            Map.entry(TensorType.IQ4_XS, 30), Map.entry(TensorType.BF16, 32), Map.entry(TensorType.IQ2_XXS, 19),
+            Map.entry(TensorType.IQ2_XS, 20), Map.entry(TensorType.IQ3_XXS, 23), Map.entry(TensorType.IQ1_S, 24),
+            Map.entry(TensorType.IQ3_S, 26), Map.entry(TensorType.IQ2_S, 28), Map.entry(TensorType.IQ1_M, 31),
+            Map.entry(TensorType.TQ1_0, 36), Map.entry(TensorType.TQ2_0, 37), Map.entry(TensorType.MXFP4, 38));
 
     /**
      * The tokenizer: GPT-2 byte-level BPE with BOS, EOS, one token per byte and unused placeholders up to the
@@ -386,26 +388,26 @@ public record SynthModel(ModelShape shape, GgmlType matrixType, GgmlType expertT
 
         private ByteVocabulary() {}
 
-        static void put(GgufWriter w, int vocab) {
+        static void put(GgufFileWriter w, int vocab) {
             List<String> tokens = new ArrayList<>(vocab);
-            List<Integer> types = new ArrayList<>(vocab);
+            int[] types = new int[vocab];
             tokens.add("<|bos|>");
-            types.add(3); // CONTROL
+            types[BOS] = 3; // CONTROL
             tokens.add("<|eos|>");
-            types.add(3);
+            types[EOS] = 3;
             for (int b = 0; b < 256; b++) {
                 tokens.add(String.valueOf(byteChar(b)));
-                types.add(1); // NORMAL
+                types[FIRST_BYTE + b] = 1; // NORMAL
             }
             for (int i = tokens.size(); i < vocab; i++) {
                 tokens.add("<|unused_" + i + "|>");
-                types.add(5); // UNUSED
+                types[i] = 5; // UNUSED
             }
             w.putString("tokenizer.ggml.model", "gpt2");
             w.putString("tokenizer.ggml.pre", "default");
-            w.putArray("tokenizer.ggml.tokens", GgufValueType.STRING, tokens);
-            w.putArray("tokenizer.ggml.token_type", GgufValueType.INT32, types);
-            w.putArray("tokenizer.ggml.merges", GgufValueType.STRING, List.of());
+            w.putStringArray("tokenizer.ggml.tokens", tokens);
+            w.putInt32Array("tokenizer.ggml.token_type", types);
+            w.putStringArray("tokenizer.ggml.merges", List.of());
             w.putUInt32("tokenizer.ggml.bos_token_id", BOS);
             w.putUInt32("tokenizer.ggml.eos_token_id", EOS);
             w.putBool("tokenizer.ggml.add_bos_token", true);

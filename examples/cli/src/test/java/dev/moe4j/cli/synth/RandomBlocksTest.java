@@ -1,8 +1,7 @@
 package dev.moe4j.cli.synth;
 
-import dev.moe4j.internal.gguf.GgufWriter.TensorData;
-import dev.moe4j.internal.quant.GgmlType;
-import dev.moe4j.internal.quant.ReferenceQuant;
+import dev.moe4j.tooling.GgufFileWriter.TensorData;
+import dev.moe4j.tooling.TensorType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -37,17 +36,17 @@ class RandomBlocksTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K",
+    @EnumSource(value = TensorType.class, names = {"F32", "F16", "BF16", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K",
             "Q3_K", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS", "IQ1_S", "IQ1_M", "IQ2_XXS", "IQ2_XS", "IQ2_S",
             "IQ3_XXS", "IQ3_S", "TQ1_0", "TQ2_0", "MXFP4"})
-    void dequantizedValuesAreFiniteWithTheRequestedRms(GgmlType type) {
+    void dequantizedValuesAreFiniteWithTheRequestedRms(TensorType type) {
         assertTrue(RandomBlocks.supports(type));
         for (double rms : new double[] {0.03, 1 / Math.sqrt(18432)}) { // a typical row, and DeepSeek-V3's widest
             checkRms(type, rms);
         }
     }
 
-    private static void checkRms(GgmlType type, double rms) {
+    private static void checkRms(TensorType type, double rms) {
         long bytes = type.bytesFor((long) COLS * ROWS);
         byte[] data = generate(RandomBlocks.matrix(type, rms, 7), bytes, type.blockBytes() * 5);
         MemorySegment seg = MemorySegment.ofArray(data);
@@ -56,7 +55,7 @@ class RandomBlocksTest {
         double sumSq = 0;
         long rowBytes = type.bytesFor(COLS);
         for (int r = 0; r < ROWS; r++) {
-            ReferenceQuant.dequantizeRow(type, seg, r * rowBytes, row, COLS);
+            type.dequantizeRow(seg, r * rowBytes, row, COLS);
             for (float v : row) {
                 assertTrue(Float.isFinite(v), type + ": non-finite element in row " + r);
                 sum += v;
@@ -75,9 +74,9 @@ class RandomBlocksTest {
 
     /** A chunk's bytes depend on (seed, offset) only, so any thread may write any chunk of the file. */
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F16", "Q4_0", "Q8_0", "Q4_K", "Q6_K", "IQ4_XS", "IQ1_M", "IQ2_XXS",
+    @EnumSource(value = TensorType.class, names = {"F16", "Q4_0", "Q8_0", "Q4_K", "Q6_K", "IQ4_XS", "IQ1_M", "IQ2_XXS",
             "TQ2_0", "MXFP4"})
-    void bytesAreAFunctionOfSeedAndOffset(GgmlType type) {
+    void bytesAreAFunctionOfSeedAndOffset(TensorType type) {
         long bytes = type.bytesFor(256L * 40);
         int chunk = type.blockBytes() * 3;
         byte[] a = generate(RandomBlocks.matrix(type, 0.1, 99), bytes, chunk);
@@ -91,8 +90,8 @@ class RandomBlocksTest {
 
     @Test
     void q8PayloadNeverHoldsMinus128() {
-        long bytes = GgmlType.Q8_0.bytesFor(32L * 20000);
-        byte[] data = generate(RandomBlocks.matrix(GgmlType.Q8_0, 0.1, 3), bytes, 34 * 1000 + 34);
+        long bytes = TensorType.Q8_0.bytesFor(32L * 20000);
+        byte[] data = generate(RandomBlocks.matrix(TensorType.Q8_0, 0.1, 3), bytes, 34 * 1000 + 34);
         for (int b = 0; b < data.length; b += 34) {
             for (int j = 2; j < 34; j++) {
                 assertTrue(data[b + j] != Byte.MIN_VALUE, "block " + b / 34 + " quant " + (j - 2));
@@ -102,8 +101,8 @@ class RandomBlocksTest {
 
     @Test
     void tq2PayloadIsTernary() {
-        long bytes = GgmlType.TQ2_0.bytesFor(256L * 2000);
-        byte[] data = generate(RandomBlocks.matrix(GgmlType.TQ2_0, 0.1, 3), bytes, 66 * 100 + 66);
+        long bytes = TensorType.TQ2_0.bytesFor(256L * 2000);
+        byte[] data = generate(RandomBlocks.matrix(TensorType.TQ2_0, 0.1, 3), bytes, 66 * 100 + 66);
         long[] levels = new long[4];
         for (int b = 0; b < data.length; b += 66) {
             for (int j = 0; j < 64; j++) {
@@ -137,12 +136,12 @@ class RandomBlocksTest {
     @Test
     void unusualScalesAreWhereTheDecoderReadsThem() {
         double rms = 0.02;
-        byte[] mx = generate(RandomBlocks.matrix(GgmlType.MXFP4, rms, 4), GgmlType.MXFP4.bytesFor(32L * 64), 17 * 8);
+        byte[] mx = generate(RandomBlocks.matrix(TensorType.MXFP4, rms, 4), TensorType.MXFP4.bytesFor(32L * 64), 17 * 8);
         int e = 128 + (int) Math.round(Math.log(rms / 5.85) / Math.log(2));
         for (int b = 0; b < mx.length; b += 17) {
             assertEquals(e, mx[b] & 0xFF, "block " + b / 17);
         }
-        byte[] m = generate(RandomBlocks.matrix(GgmlType.IQ1_M, rms, 4), GgmlType.IQ1_M.bytesFor(256L * 64), 56 * 8);
+        byte[] m = generate(RandomBlocks.matrix(TensorType.IQ1_M, rms, 4), TensorType.IQ1_M.bytesFor(256L * 64), 56 * 8);
         short want = Float.floatToFloat16((float) (rms / 7.20));
         java.util.Set<Integer> low = new java.util.HashSet<>();
         for (int b = 0; b < m.length; b += 56) {
@@ -181,9 +180,9 @@ class RandomBlocksTest {
 
     @Test
     void unsupportedTypesAreRefused() {
-        assertFalse(RandomBlocks.supports(GgmlType.Q8_K)); // an activation format, never a weight
-        assertFalse(RandomBlocks.supports(GgmlType.I32));
-        assertThrows(IllegalArgumentException.class, () -> RandomBlocks.matrix(GgmlType.Q8_K, 0.1, 1));
-        assertThrows(IllegalArgumentException.class, () -> RandomBlocks.floats(GgmlType.Q8_0, 1, (i, r) -> 0f));
+        assertFalse(RandomBlocks.supports(TensorType.Q8_K)); // an activation format, never a weight
+        assertFalse(RandomBlocks.supports(TensorType.I32));
+        assertThrows(IllegalArgumentException.class, () -> RandomBlocks.matrix(TensorType.Q8_K, 0.1, 1));
+        assertThrows(IllegalArgumentException.class, () -> RandomBlocks.floats(TensorType.Q8_0, 1, (i, r) -> 0f));
     }
 }

@@ -6,19 +6,17 @@ import dev.moe4j.GenerationResult;
 import dev.moe4j.Model;
 import dev.moe4j.ModelInfo;
 import dev.moe4j.cli.CliRunner;
-import dev.moe4j.internal.gguf.GgufFile;
-import dev.moe4j.internal.gguf.GgufTensor;
-import dev.moe4j.internal.model.InferenceState;
-import dev.moe4j.internal.model.LanguageModel;
-import dev.moe4j.internal.model.LanguageModels;
-import dev.moe4j.internal.model.ModelOptions;
-import dev.moe4j.internal.quant.GgmlType;
+import dev.moe4j.RoutingProfile;
+import dev.moe4j.tooling.ForwardSession;
+import dev.moe4j.tooling.GgufReader;
+import dev.moe4j.tooling.RawModel;
+import dev.moe4j.tooling.TensorInfo;
+import dev.moe4j.tooling.TensorType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -124,7 +122,7 @@ class SynthModelTest {
         assertEquals(shape.parameterCount(), json.get("parameters_total").asLong());
         assertEquals(shape.activeParameterCount(), json.get("parameters_active").asLong());
 
-        assertTrue(LanguageModels.supportedArchitectures().contains(shape.arch()),
+        assertTrue(RawModel.supportedArchitectures().contains(shape.arch()),
                 shape.arch() + " is not loadable by this build of moe4j");
         try (Model model = Model.builder(file).threads(2).contextLength(64).build()) {
             GenerationResult a = model.request("hello").temperature(0).maxTokens(5).ignoreEos(true).generate();
@@ -145,20 +143,20 @@ class SynthModelTest {
     }
 
     /** The architecture's own keys (those under {@code <arch>.}) of a file, with their values. */
-    private static Map<String, Object> archKeys(GgufFile f, String arch) {
+    private static Map<String, Object> archKeys(GgufReader f, String arch) {
         Map<String, Object> keys = new java.util.TreeMap<>();
-        for (String k : f.metadata().keys()) {
+        for (String k : f.keys()) {
             if (k.startsWith(arch + ".")) {
-                Object v = f.metadata().toJava(k);
+                Object v = f.value(k);
                 keys.put(k.substring(arch.length() + 1), v instanceof Float x ? (double) x : v);
             }
         }
         return keys;
     }
 
-    private static void assertTensor(GgufFile f, String name, GgmlType type, long... dims) {
-        GgufTensor t = f.tensor(name).orElseThrow(() -> new AssertionError("no tensor " + name));
-        assertArrayEquals(dims, t.dims(), name);
+    private static void assertTensor(GgufReader f, String name, TensorType type, long... dims) {
+        TensorInfo t = f.tensor(name).orElseThrow(() -> new AssertionError("no tensor " + name));
+        assertArrayEquals(dims, t.dims().stream().mapToLong(Long::longValue).toArray(), name);
         assertEquals(type, t.type(), name);
     }
 
@@ -172,7 +170,7 @@ class SynthModelTest {
     @Test
     void glm4moeHasTheConvertersKeysAndTensors() throws Exception {
         Path file = synth("glm-4.5-air", "--type", "Q8_0", "--expert-type", "Q4_0");
-        try (GgufFile f = GgufFile.open(file)) {
+        try (GgufReader f = GgufReader.open(file)) {
             Map<String, Object> expected = new java.util.TreeMap<>(Map.ofEntries(Map.entry("block_count", 3L),
                     Map.entry("context_length", 1024L), Map.entry("embedding_length", 256L),
                     Map.entry("feed_forward_length", 256L), Map.entry("attention.head_count", 8L),
@@ -186,46 +184,46 @@ class SynthModelTest {
                     Map.entry("expert_weights_scale", 1.0), Map.entry("expert_weights_norm", true),
                     Map.entry("nextn_predict_layers", 1L)));
             assertEquals(expected, archKeys(f, "glm4moe"));
-            assertEquals("glm4moe", f.metadata().optString("general.architecture").orElseThrow());
+            assertEquals("glm4moe", f.optString("general.architecture").orElseThrow());
             // layer 0 dense, layer 1 MoE, block 2 the NextN block (a MoE block plus its nextn.* tensors)
-            assertTensor(f, "blk.0.attn_q.weight", GgmlType.Q8_0, 256, 8 * 48);
-            assertTensor(f, "blk.0.attn_q.bias", GgmlType.F32, 8 * 48);
-            assertTensor(f, "blk.0.attn_k.bias", GgmlType.F32, 2 * 48);
-            assertTensor(f, "blk.0.attn_v.bias", GgmlType.F32, 2 * 48);
-            assertTensor(f, "blk.0.attn_output.weight", GgmlType.Q8_0, 8 * 48, 256);
-            assertTensor(f, "blk.0.post_attention_norm.weight", GgmlType.F32, 256);
-            assertTensor(f, "blk.0.ffn_gate.weight", GgmlType.Q8_0, 256, 256);
-            assertTensor(f, "blk.1.ffn_gate_inp.weight", GgmlType.F32, 256, 16);
-            assertTensor(f, "blk.1.exp_probs_b.bias", GgmlType.F32, 16);
-            assertTensor(f, "blk.1.ffn_gate_exps.weight", GgmlType.Q4_0, 256, 64, 16);
-            assertTensor(f, "blk.1.ffn_down_exps.weight", GgmlType.Q4_0, 64, 256, 16);
-            assertTensor(f, "blk.1.ffn_up_shexp.weight", GgmlType.Q8_0, 256, 64);
-            assertTensor(f, "blk.2.ffn_up_exps.weight", GgmlType.Q4_0, 256, 64, 16);
-            assertTensor(f, "blk.2.exp_probs_b.bias", GgmlType.F32, 16);
-            assertTensor(f, "blk.2.nextn.eh_proj.weight", GgmlType.Q8_0, 512, 256);
-            assertTensor(f, "blk.2.nextn.embed_tokens.weight", GgmlType.Q8_0, 256, 300);
-            assertTensor(f, "blk.2.nextn.enorm.weight", GgmlType.F32, 256);
-            assertTensor(f, "blk.2.nextn.hnorm.weight", GgmlType.F32, 256);
-            assertTensor(f, "blk.2.nextn.shared_head_head.weight", GgmlType.Q8_0, 256, 300);
-            assertTensor(f, "blk.2.nextn.shared_head_norm.weight", GgmlType.F32, 256);
-            List<String> names = f.tensors().stream().map(GgufTensor::name).toList();
+            assertTensor(f, "blk.0.attn_q.weight", TensorType.Q8_0, 256, 8 * 48);
+            assertTensor(f, "blk.0.attn_q.bias", TensorType.F32, 8 * 48);
+            assertTensor(f, "blk.0.attn_k.bias", TensorType.F32, 2 * 48);
+            assertTensor(f, "blk.0.attn_v.bias", TensorType.F32, 2 * 48);
+            assertTensor(f, "blk.0.attn_output.weight", TensorType.Q8_0, 8 * 48, 256);
+            assertTensor(f, "blk.0.post_attention_norm.weight", TensorType.F32, 256);
+            assertTensor(f, "blk.0.ffn_gate.weight", TensorType.Q8_0, 256, 256);
+            assertTensor(f, "blk.1.ffn_gate_inp.weight", TensorType.F32, 256, 16);
+            assertTensor(f, "blk.1.exp_probs_b.bias", TensorType.F32, 16);
+            assertTensor(f, "blk.1.ffn_gate_exps.weight", TensorType.Q4_0, 256, 64, 16);
+            assertTensor(f, "blk.1.ffn_down_exps.weight", TensorType.Q4_0, 64, 256, 16);
+            assertTensor(f, "blk.1.ffn_up_shexp.weight", TensorType.Q8_0, 256, 64);
+            assertTensor(f, "blk.2.ffn_up_exps.weight", TensorType.Q4_0, 256, 64, 16);
+            assertTensor(f, "blk.2.exp_probs_b.bias", TensorType.F32, 16);
+            assertTensor(f, "blk.2.nextn.eh_proj.weight", TensorType.Q8_0, 512, 256);
+            assertTensor(f, "blk.2.nextn.embed_tokens.weight", TensorType.Q8_0, 256, 300);
+            assertTensor(f, "blk.2.nextn.enorm.weight", TensorType.F32, 256);
+            assertTensor(f, "blk.2.nextn.hnorm.weight", TensorType.F32, 256);
+            assertTensor(f, "blk.2.nextn.shared_head_head.weight", TensorType.Q8_0, 256, 300);
+            assertTensor(f, "blk.2.nextn.shared_head_norm.weight", TensorType.F32, 256);
+            List<String> names = f.tensors().stream().map(TensorInfo::name).toList();
             assertTrue(names.stream().noneMatch(n -> n.contains("ffn_norm") || n.contains("attn_q_norm")
                     || n.contains("attn_output.bias") || n.startsWith("blk.3.")), names.toString());
             // per MoE block: 8 attention (q/k/v weight + bias, norm, output) + post_attention_norm + 8 FFN tensors
             assertEquals(3 + 12 + 17 + 17 + 6, names.size());
         }
         Path qk = synth("glm-4.5-air", "--qk-norm", "true", "--rope-dim", "16", "--nextn-layers", "0");
-        try (GgufFile f = GgufFile.open(qk)) {
-            assertTensor(f, "blk.0.attn_q_norm.weight", GgmlType.F32, 48);
-            assertTensor(f, "blk.1.attn_k_norm.weight", GgmlType.F32, 48);
-            assertEquals(16, f.metadata().getInt("glm4moe.rope.dimension_count"));
-            assertEquals(2, f.metadata().getInt("glm4moe.block_count"));
-            assertEquals(0, f.metadata().getInt("glm4moe.nextn_predict_layers"));
+        try (GgufReader f = GgufReader.open(qk)) {
+            assertTensor(f, "blk.0.attn_q_norm.weight", TensorType.F32, 48);
+            assertTensor(f, "blk.1.attn_k_norm.weight", TensorType.F32, 48);
+            assertEquals(16, f.getInt("glm4moe.rope.dimension_count"));
+            assertEquals(2, f.getInt("glm4moe.block_count"));
+            assertEquals(0, f.getInt("glm4moe.nextn_predict_layers"));
             assertTrue(f.tensors().stream().noneMatch(t -> t.name().contains("nextn")));
         }
-        try (GgufFile f = GgufFile.open(synth("glm-4.5"))) {
+        try (GgufReader f = GgufReader.open(synth("glm-4.5"))) {
             assertTrue(f.tensor("blk.2.attn_q_norm.weight").isPresent(), "GLM-4.5 normalises q and k");
-            assertEquals(2.5f, f.metadata().getFloat("glm4moe.expert_weights_scale"));
+            assertEquals(2.5f, f.getFloat("glm4moe.expert_weights_scale"));
         }
     }
 
@@ -237,7 +235,7 @@ class SynthModelTest {
     @Test
     void gptOssHasTheConvertersKeysAndTensors() throws Exception {
         Path file = synth("gpt-oss-20b", "--expert-type", "MXFP4");
-        try (GgufFile f = GgufFile.open(file)) {
+        try (GgufReader f = GgufReader.open(file)) {
             Map<String, Object> expected = new java.util.TreeMap<>(Map.ofEntries(Map.entry("block_count", 2L),
                     Map.entry("context_length", 1024L), Map.entry("embedding_length", 256L),
                     Map.entry("feed_forward_length", 128L), Map.entry("attention.head_count", 8L),
@@ -250,33 +248,34 @@ class SynthModelTest {
                     Map.entry("expert_used_count", 4L), Map.entry("attention.sliding_window", 8L),
                     Map.entry("expert_feed_forward_length", 128L)));
             assertEquals(expected, archKeys(f, "gpt-oss"));
-            assertEquals(38, f.metadata().getInt("general.file_type"), "LLAMA_FTYPE_MOSTLY_MXFP4_MOE");
+            assertEquals(38, f.getInt("general.file_type"), "LLAMA_FTYPE_MOSTLY_MXFP4_MOE");
             for (int l = 0; l < 2; l++) {
                 String p = "blk." + l + ".";
-                assertTensor(f, p + "attn_q.weight", GgmlType.Q8_0, 256, 8 * 48);
-                assertTensor(f, p + "attn_q.bias", GgmlType.F32, 8 * 48);
-                assertTensor(f, p + "attn_k.bias", GgmlType.F32, 2 * 48);
-                assertTensor(f, p + "attn_v.bias", GgmlType.F32, 2 * 48);
-                assertTensor(f, p + "attn_output.weight", GgmlType.Q8_0, 8 * 48, 256);
-                assertTensor(f, p + "attn_output.bias", GgmlType.F32, 256);
-                assertTensor(f, p + "attn_sinks.weight", GgmlType.F32, 8);
-                assertTensor(f, p + "post_attention_norm.weight", GgmlType.F32, 256);
-                assertTensor(f, p + "ffn_gate_inp.weight", GgmlType.F32, 256, 16);
-                assertTensor(f, p + "ffn_gate_inp.bias", GgmlType.F32, 16);
-                assertTensor(f, p + "ffn_gate_exps.weight", GgmlType.MXFP4, 256, 128, 16);
-                assertTensor(f, p + "ffn_gate_exps.bias", GgmlType.F32, 128, 16);
-                assertTensor(f, p + "ffn_up_exps.weight", GgmlType.MXFP4, 256, 128, 16);
-                assertTensor(f, p + "ffn_up_exps.bias", GgmlType.F32, 128, 16);
-                assertTensor(f, p + "ffn_down_exps.weight", GgmlType.MXFP4, 128, 256, 16);
-                assertTensor(f, p + "ffn_down_exps.bias", GgmlType.F32, 256, 16);
+                assertTensor(f, p + "attn_q.weight", TensorType.Q8_0, 256, 8 * 48);
+                assertTensor(f, p + "attn_q.bias", TensorType.F32, 8 * 48);
+                assertTensor(f, p + "attn_k.bias", TensorType.F32, 2 * 48);
+                assertTensor(f, p + "attn_v.bias", TensorType.F32, 2 * 48);
+                assertTensor(f, p + "attn_output.weight", TensorType.Q8_0, 8 * 48, 256);
+                assertTensor(f, p + "attn_output.bias", TensorType.F32, 256);
+                assertTensor(f, p + "attn_sinks.weight", TensorType.F32, 8);
+                assertTensor(f, p + "post_attention_norm.weight", TensorType.F32, 256);
+                assertTensor(f, p + "ffn_gate_inp.weight", TensorType.F32, 256, 16);
+                assertTensor(f, p + "ffn_gate_inp.bias", TensorType.F32, 16);
+                assertTensor(f, p + "ffn_gate_exps.weight", TensorType.MXFP4, 256, 128, 16);
+                assertTensor(f, p + "ffn_gate_exps.bias", TensorType.F32, 128, 16);
+                assertTensor(f, p + "ffn_up_exps.weight", TensorType.MXFP4, 256, 128, 16);
+                assertTensor(f, p + "ffn_up_exps.bias", TensorType.F32, 128, 16);
+                assertTensor(f, p + "ffn_down_exps.weight", TensorType.MXFP4, 128, 256, 16);
+                assertTensor(f, p + "ffn_down_exps.bias", TensorType.F32, 256, 16);
             }
-            List<String> names = f.tensors().stream().map(GgufTensor::name).toList();
+            List<String> names = f.tensors().stream().map(TensorInfo::name).toList();
             assertEquals(3 + 2 * 19, names.size(), names.toString());
             assertTrue(names.stream().noneMatch(n -> n.contains("ffn_norm") || n.contains("exp_probs_b")
                     || n.contains("shexp") || n.contains("_norm.weight") && n.contains("attn_q")), names.toString());
-            java.lang.foreign.MemorySegment sinks = f.tensor("blk.0.attn_sinks.weight").orElseThrow().segment();
+            float[] sinks = f.f32("blk.0.attn_sinks.weight");
+            assertEquals(8, sinks.length);
             for (int h = 0; h < 8; h++) {
-                float v = sinks.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, h);
+                float v = sinks[h];
                 assertTrue(v >= 0 && v <= 1, "sink " + h + " in [0, 1]: " + v);
             }
         }
@@ -294,27 +293,27 @@ class SynthModelTest {
         // Q4_K rows need 256 elements: attn_k_b (32 wide) and the down experts (96 wide) fall back to Q5_0
         Path file = synth("deepseek-v2-lite", "--type", "Q4_K", "--expert-type", "Q4_K", "--hidden", "512",
                 "--kv-lora-rank", "256");
-        try (GgufFile f = GgufFile.open(file)) {
-            assertEquals(GgmlType.Q4_K, type(f, "blk.1.ffn_gate_exps.weight"));
-            assertEquals(GgmlType.Q5_0, type(f, "blk.1.ffn_down_exps.weight"));
-            assertEquals(GgmlType.Q5_0, type(f, "blk.0.attn_k_b.weight"));
-            assertEquals(GgmlType.Q4_K, type(f, "blk.0.attn_v_b.weight"));
-            assertEquals(GgmlType.F32, type(f, "blk.1.ffn_gate_inp.weight"));
-            assertEquals(GgmlType.F32, type(f, "blk.0.attn_norm.weight"));
-            assertEquals(GgmlType.Q4_K, type(f, "token_embd.weight"));
+        try (GgufReader f = GgufReader.open(file)) {
+            assertEquals(TensorType.Q4_K, type(f, "blk.1.ffn_gate_exps.weight"));
+            assertEquals(TensorType.Q5_0, type(f, "blk.1.ffn_down_exps.weight"));
+            assertEquals(TensorType.Q5_0, type(f, "blk.0.attn_k_b.weight"));
+            assertEquals(TensorType.Q4_K, type(f, "blk.0.attn_v_b.weight"));
+            assertEquals(TensorType.F32, type(f, "blk.1.ffn_gate_inp.weight"));
+            assertEquals(TensorType.F32, type(f, "blk.0.attn_norm.weight"));
+            assertEquals(TensorType.Q4_K, type(f, "token_embd.weight"));
         }
-        assertEquals(GgmlType.F16, SynthModel.fitting(GgmlType.Q8_0, 48));
-        assertEquals(GgmlType.IQ4_NL, SynthModel.fitting(GgmlType.IQ4_XS, 96));
-        for (GgmlType t : List.of(GgmlType.IQ1_S, GgmlType.IQ1_M, GgmlType.IQ2_XXS, GgmlType.IQ2_XS, GgmlType.IQ2_S,
-                GgmlType.IQ3_XXS, GgmlType.IQ3_S)) {
+        assertEquals(TensorType.F16, SynthModel.fitting(TensorType.Q8_0, 48));
+        assertEquals(TensorType.IQ4_NL, SynthModel.fitting(TensorType.IQ4_XS, 96));
+        for (TensorType t : List.of(TensorType.IQ1_S, TensorType.IQ1_M, TensorType.IQ2_XXS, TensorType.IQ2_XS, TensorType.IQ2_S,
+                TensorType.IQ3_XXS, TensorType.IQ3_S)) {
             assertEquals(t, SynthModel.fitting(t, 512));
-            assertEquals(GgmlType.IQ4_NL, SynthModel.fitting(t, 96), t.name());
-            assertEquals(GgmlType.F16, SynthModel.fitting(t, 48), t.name());
+            assertEquals(TensorType.IQ4_NL, SynthModel.fitting(t, 96), t.name());
+            assertEquals(TensorType.F16, SynthModel.fitting(t, 48), t.name());
         }
-        assertEquals(GgmlType.Q4_0, SynthModel.fitting(GgmlType.TQ1_0, 96));
-        assertEquals(GgmlType.Q4_0, SynthModel.fitting(GgmlType.TQ2_0, 96));
-        assertEquals(GgmlType.MXFP4, SynthModel.fitting(GgmlType.MXFP4, 96));
-        assertEquals(GgmlType.F16, SynthModel.fitting(GgmlType.MXFP4, 48));
+        assertEquals(TensorType.Q4_0, SynthModel.fitting(TensorType.TQ1_0, 96));
+        assertEquals(TensorType.Q4_0, SynthModel.fitting(TensorType.TQ2_0, 96));
+        assertEquals(TensorType.MXFP4, SynthModel.fitting(TensorType.MXFP4, 96));
+        assertEquals(TensorType.F16, SynthModel.fitting(TensorType.MXFP4, 48));
     }
 
     /**
@@ -324,23 +323,23 @@ class SynthModelTest {
     @Test
     void tensorTypeRulesComeFirstAndTheFirstMatchWins() {
         ModelShape shape = Shapes.named("deepseek-v3").orElseThrow().toBuilder().cutToLayers(4).build();
-        SynthModel m = new SynthModel(shape, GgmlType.Q4_K, GgmlType.IQ1_S,
+        SynthModel m = new SynthModel(shape, TensorType.Q4_K, TensorType.IQ1_S,
                 List.of(SynthModel.TypeRule.parse("blk\\.1\\.ffn_down=iq3_s"),
                         SynthModel.TypeRule.parse("ffn_down_exps=IQ2_XXS"), SynthModel.TypeRule.parse("attn_k_b=Q8_0")),
                 0, 1);
-        Map<String, GgmlType> types = new java.util.HashMap<>();
+        Map<String, TensorType> types = new java.util.HashMap<>();
         shape.tensors().forEach(t -> types.put(t.name(), m.typeOf(t)));
-        assertEquals(GgmlType.IQ1_S, types.get("blk.1.ffn_gate_exps.weight"));
-        assertEquals(GgmlType.IQ1_S, types.get("blk.2.ffn_up_exps.weight"));
-        assertEquals(GgmlType.IQ3_S, types.get("blk.1.ffn_down_exps.weight"));
-        assertEquals(GgmlType.IQ2_XXS, types.get("blk.2.ffn_down_exps.weight"));
-        assertEquals(GgmlType.IQ2_XXS, types.get("blk.3.ffn_down_exps.weight"));
-        assertEquals(GgmlType.Q4_K, types.get("blk.2.ffn_down_shexp.weight"));
-        assertEquals(GgmlType.Q8_0, types.get("blk.0.attn_k_b.weight"));
-        assertEquals(GgmlType.Q4_K, types.get("blk.0.ffn_down.weight")); // the dense layer
-        assertEquals(GgmlType.Q4_K, types.get("output.weight"));
-        assertEquals(GgmlType.F32, types.get("blk.2.ffn_gate_inp.weight"));
-        assertEquals(GgmlType.F32, types.get("blk.2.exp_probs_b.bias"));
+        assertEquals(TensorType.IQ1_S, types.get("blk.1.ffn_gate_exps.weight"));
+        assertEquals(TensorType.IQ1_S, types.get("blk.2.ffn_up_exps.weight"));
+        assertEquals(TensorType.IQ3_S, types.get("blk.1.ffn_down_exps.weight"));
+        assertEquals(TensorType.IQ2_XXS, types.get("blk.2.ffn_down_exps.weight"));
+        assertEquals(TensorType.IQ2_XXS, types.get("blk.3.ffn_down_exps.weight"));
+        assertEquals(TensorType.Q4_K, types.get("blk.2.ffn_down_shexp.weight"));
+        assertEquals(TensorType.Q8_0, types.get("blk.0.attn_k_b.weight"));
+        assertEquals(TensorType.Q4_K, types.get("blk.0.ffn_down.weight")); // the dense layer
+        assertEquals(TensorType.Q4_K, types.get("output.weight"));
+        assertEquals(TensorType.F32, types.get("blk.2.ffn_gate_inp.weight"));
+        assertEquals(TensorType.F32, types.get("blk.2.exp_probs_b.bias"));
         long bytes = m.tensorsAndBytesByType().values().stream().mapToLong(nb -> nb[1]).sum();
         assertEquals(m.dataBytes(), bytes);
         assertEquals(shape.tensors().size(), m.tensorsAndBytesByType().values().stream().mapToLong(nb -> nb[0]).sum());
@@ -357,18 +356,17 @@ class SynthModelTest {
     void newFormatExpertsLoadAndRun(String type) throws Exception {
         Path file = synth("deepseek-v3", "--type", "Q4_K", "--expert-type", type, "--expert-ffn", "256",
                 "--tensor-type", "attn_kv_a_mqa=" + type, "--skew", "1");
-        GgmlType t = GgmlType.valueOf(type);
-        try (GgufFile f = GgufFile.open(file)) {
+        TensorType t = TensorType.valueOf(type);
+        try (GgufReader f = GgufReader.open(file)) {
             assertEquals(t, type(f, "blk.1.ffn_gate_exps.weight"));
             assertEquals(t, type(f, "blk.1.ffn_down_exps.weight"));
             assertEquals(t, type(f, "blk.0.attn_kv_a_mqa.weight"));
-            assertEquals(GgmlType.Q4_K, type(f, "blk.1.ffn_up_shexp.weight"));
-            try (LanguageModel m = LanguageModels.load(f,
-                         ModelOptions.defaults(1).withBackend(ModelOptions.Backend.REFERENCE));
-                 InferenceState s = m.newState(16)) {
-                float[] logits = new float[m.config().vocabSize()];
+            assertEquals(TensorType.Q4_K, type(f, "blk.1.ffn_up_shexp.weight"));
+            try (RawModel m = RawModel.builder(file).threads(1).referenceKernels(true).build();
+                 ForwardSession s = m.newSession(16)) {
+                float[] logits = new float[m.vocabSize()];
                 int[] tokens = {0, 72, 101, 108, 108, 111};
-                m.forward(s, tokens, 0, tokens.length, logits);
+                s.forward(tokens, 0, tokens.length, logits);
                 float min = Float.MAX_VALUE;
                 float max = -Float.MAX_VALUE;
                 for (float v : logits) {
@@ -381,8 +379,8 @@ class SynthModelTest {
         }
     }
 
-    private static GgmlType type(GgufFile f, String tensor) {
-        return f.tensor(tensor).map(GgufTensor::type).orElseThrow();
+    private static TensorType type(GgufReader f, String tensor) {
+        return f.tensor(tensor).map(TensorInfo::type).orElseThrow();
     }
 
     @Test
@@ -420,29 +418,21 @@ class SynthModelTest {
 
     /**
      * Share of the top-k selections that went to the hottest eighth of a layer's experts, prefilling random tokens
-     * into a two-layer model; the lowest share over its MoE layers (each layer has its own hot experts). Uniform
-     * routing gives about 1/8.
+     * into a two-layer model (its recorded routing profile); the lowest share over its MoE layers (each layer has its
+     * own hot experts). Uniform routing gives about 1/8.
      */
-    private double hotShare(Path file, int experts) throws Exception {
-        Map<Integer, long[]> counts = new java.util.TreeMap<>();
-        try (GgufFile f = GgufFile.open(file); LanguageModel m = LanguageModels.load(f, ModelOptions.defaults(2));
-             InferenceState s = m.newState(256)) {
-            s.setObserver((name, layer, position, data) -> {
-                if (name.equals("ffn_moe_topk")) {
-                    long[] count = counts.computeIfAbsent(layer, l -> new long[experts]);
-                    for (long i = 0; i < data.byteSize() / Float.BYTES; i++) {
-                        count[(int) data.getAtIndex(ValueLayout.JAVA_FLOAT, i)]++;
-                    }
-                }
-            });
+    private double hotShare(Path file, int experts) {
+        RoutingProfile profile;
+        try (Model m = Model.builder(file).threads(2).contextLength(256).recordRouting(true).build()) {
             SplittableRandom r = new SplittableRandom(11);
-            int[] tokens = r.ints(256, 2, m.config().vocabSize()).toArray();
-            m.forward(s, tokens, 0, tokens.length, null);
+            m.logits(r.ints(256, 2, m.vocabularySize()).toArray());
+            profile = m.routingProfile();
         }
-        assertTrue(!counts.isEmpty(), "the observer saw the routing");
+        assertTrue(profile.moeLayers().length > 0 && profile.tokens(profile.moeLayers()[0]) == 256,
+                "the profile saw the routing of every token");
         double lowest = 1;
-        for (long[] count : counts.values()) {
-            long[] sorted = count.clone();
+        for (int layer : profile.moeLayers()) {
+            long[] sorted = profile.counts()[layer];
             Arrays.sort(sorted);
             long hot = 0;
             long all = 0;

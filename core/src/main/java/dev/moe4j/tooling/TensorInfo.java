@@ -1,0 +1,36 @@
+package dev.moe4j.tooling;
+
+import dev.moe4j.internal.model.ExpertTensorNames;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A tensor of a GGUF file as its tensor info describes it (no data).
+ *
+ * @param name     the GGUF name, e.g. {@code blk.0.ffn_down_exps.weight}
+ * @param type     the data type
+ * @param dims     the dimensions, innermost (row length) first, as GGUF stores them; unmodifiable
+ * @param byteSize bytes of data: rows times {@code rowBytes}
+ * @param rowBytes bytes of one row of {@code dims.get(0)} elements
+ */
+public record TensorInfo(String name, TensorType type, List<Long> dims, long byteSize, long rowBytes) {
+    public TensorInfo {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(type, "type");
+        dims = List.copyOf(dims);
+    }
+
+    /**
+     * Whether this tensor holds routed experts (stacked {@code blk.N.ffn_*_exps} weights and biases, or the per-expert
+     * {@code blk.N.ffn_{gate,up,down}.E.weight} of old files), by the same definition the engine loads them with.
+     */
+    public boolean routedExperts() {
+        return ExpertTensorNames.isRouted(name);
+    }
+
+    /** Dimension {@code i} (0 = the row length); 1 beyond the tensor's rank, as in ggml. */
+    public long dim(int i) {
+        return i < dims.size() ? dims.get(i) : 1;
+    }
+}
