@@ -6,8 +6,8 @@ Seeds are template sources, one per file, in
 core/src/test/resources/dev/moe4j/internal/template/ChatTemplateFuzzTestInputs/compilesAndRendersOrRaisesTemplateException/:
 the real templates of the family fixtures (families/*/*.jinja) and of ../shared/templates, and every snippet of
 snippet-cases.json (one construct each: filters, tests, methods, macros, loop controls, namespace, tojson options...).
-A normal test run replays them all; fuzzing starts from them. Files this script did not write (Jazzer's saved
-findings, named crash-*) are left alone.
+A normal test run replays them all; fuzzing starts from them. Only seed-* files are rewritten: Jazzer's findings
+(crash-*, renamed finding-* once fixed) stay as regression inputs.
 """
 import hashlib
 import json
