@@ -393,6 +393,12 @@ SNIPPETS = [
      {"d": {"a": 1}}),
     ("fuzz_percent_format_errors", "{{ '%d' % 'x' }}", {}),
     ("fuzz_percent_format_too_many", "{{ '%s' % (1, 2) }}", {}),
+    # found by ChatTemplateFuzzTest: widths and precisions past 2**63 - 1, and digits other than ASCII ones
+    ("fuzz_percent_width_too_big", "{{ '%99999999999999999999d' % 5 }}", {}),
+    ("fuzz_percent_precision_too_big", "{{ '%.99999999999999999999f' % 5 }}", {}),
+    ("fuzz_percent_width_arabic_digit", "{{ '%\u0663d' % 5 }}", {}),
+    ("fuzz_percent_unknown_conversion_astral", "{{ 'ab%\U0001F999' % 5 }}", {}),
+    ("fuzz_percent_unknown_conversion_ascii", "{{ '%s %y' % (1, 2) }}", {}),
     ("fuzz_percent_format_undefined", "{{ 'x%sy' % nope }}|{{ '%s' % (nope,) }}", {}),
     ("fuzz_markup", "{% set m = '<b>'|safe %}{{ m + '<i>' }}|{{ '<i>' + m }}|{{ m ~ '<i>' }}|{{ [m] }}|{{ m|e }}|"
                     "{{ m|forceescape }}|{{ '<'|e }}|{{ (m * 2) }}|{{ m|upper }}|{{ m|length }}|{{ m == '<b>' }}|"

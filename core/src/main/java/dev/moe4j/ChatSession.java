@@ -28,8 +28,9 @@ import java.util.function.Consumer;
  * {@link GenerationStats#promptTokensEvaluated()} of each reply show the split.
  *
  * <p>R1-style templates end the generation prompt with {@code <think>\n}: the reply then starts inside the reasoning,
- * which is returned apart from the answer. Only the answer is kept in the history (R1 templates drop reasoning from
- * earlier turns anyway).
+ * which is returned apart from the answer. GLM-4.5/4.6 open {@code <think>} in the reply itself, gpt-oss writes its
+ * reasoning in the harmony analysis channel before the final one; both are split the same way. Only the answer is kept
+ * in the history (these templates drop reasoning from earlier turns anyway).
  *
  * <p>Threading: a session may be used from any thread, one turn at a time (a second concurrent turn waits for the
  * first). The session holds an inference state (KV cache for the model's context length, worker threads) from the
@@ -148,7 +149,7 @@ public final class ChatSession implements AutoCloseable {
             boolean opensReasoning = options.parseReasoning && GenerationSpec.opensReasoning(prompt);
             GenerationSpec spec = new GenerationSpec(tokens, options.samplingParams(), options.seedOrRandom(),
                     options.maxTokens, options.stops, model.endTokens(), options.ignoreEos, options.parseReasoning,
-                    opensReasoning, cancel);
+                    opensReasoning, model.reasoningFormat(), cancel);
             GenerationResult result;
             try {
                 result = new GenerationLoop(state, GenerationRun.decoder(model), spec).run(sink);

@@ -163,8 +163,8 @@ public abstract sealed class GenerationOptions<S extends GenerationOptions<S>> p
     }
 
     /**
-     * Whether to separate {@code <think>…</think>} reasoning from the answer (default true). When false, the tags and
-     * the reasoning stay in the answer text as generated.
+     * Whether to separate {@code <think>…</think>} reasoning (gpt-oss: the analysis channel) from the answer (default
+     * true). When false, the tags (harmony markers) and the reasoning stay in the answer text as generated.
      */
     public S parseReasoning(boolean parseReasoning) {
         this.parseReasoning = parseReasoning;

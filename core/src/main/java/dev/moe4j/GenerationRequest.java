@@ -97,6 +97,6 @@ public final class GenerationRequest extends GenerationOptions<GenerationRequest
         BooleanSupplier cancel = c == null && extraCancel == null ? null
                 : () -> (c != null && c.isCancelled()) || (extraCancel != null && extraCancel.getAsBoolean());
         return new GenerationSpec(tokens, samplingParams(), seedOrRandom(), maxTokens, stops, model.endTokens(),
-                ignoreEos, parseReasoning, opensReasoning, cancel);
+                ignoreEos, parseReasoning, opensReasoning, model.reasoningFormat(), cancel);
     }
 }

@@ -29,7 +29,10 @@ public final class GenerationResult {
         return text;
     }
 
-    /** The text inside {@code <think>…</think>}, whitespace-trimmed; empty when the model did not reason. */
+    /**
+     * The model's reasoning: the text inside {@code <think>…</think>}, whitespace-trimmed, or for gpt-oss the analysis
+     * channel as written; empty when the model did not reason.
+     */
     public String reasoning() {
         return reasoning;
     }

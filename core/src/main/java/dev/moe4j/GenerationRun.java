@@ -36,9 +36,13 @@ final class GenerationRun {
         }
     }
 
-    /** Generated text as the user sees it: control tokens (EOS, BOS, ...) have no text, other tokens theirs. */
+    /**
+     * Generated text as the user sees it: control tokens (EOS, BOS, ...) have no text, other tokens theirs, except
+     * the markers the model's reasoning format is split by, which the splitter then removes.
+     */
     static PieceDecoder decoder(Model model) {
-        StreamDecoder d = model.tokenizer().newStreamDecoder(true);
+        StreamDecoder d = model.tokenizer().newStreamDecoderShowing(
+                model.reasoningFormat().shownTokens(model.tokenizer()));
         return new PieceDecoder() {
             @Override
             public String push(int tokenId) {

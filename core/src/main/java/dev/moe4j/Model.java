@@ -3,6 +3,7 @@ package dev.moe4j;
 import dev.moe4j.internal.generate.DecodingSession;
 import dev.moe4j.internal.generate.Engine;
 import dev.moe4j.internal.generate.ModelLoader;
+import dev.moe4j.internal.generate.ReasoningFormat;
 import dev.moe4j.internal.offload.MemoryBudget;
 import dev.moe4j.internal.tokenizer.Tokenizer;
 import org.slf4j.Logger;
@@ -55,6 +56,7 @@ public final class Model implements AutoCloseable {
     private final int[] endTokens;
     private final String chatTemplate;
     private final boolean reasoningFamily;
+    private final ReasoningFormat reasoningFormat;
 
     private final Object lifecycle = new Object();
     private int activeSessions;
@@ -72,6 +74,7 @@ public final class Model implements AutoCloseable {
         this.endTokens = endTokens.clone();
         this.chatTemplate = chatTemplate;
         this.reasoningFamily = chatTemplate != null && chatTemplate.contains("<think>");
+        this.reasoningFormat = ReasoningFormat.of(tokenizer);
     }
 
     /**
@@ -274,6 +277,11 @@ public final class Model implements AutoCloseable {
 
     int[] endTokens() {
         return endTokens;
+    }
+
+    /** How the model writes its reasoning: decides the output splitter and the control tokens shown as text. */
+    ReasoningFormat reasoningFormat() {
+        return reasoningFormat;
     }
 
     /**

@@ -5,7 +5,7 @@ package dev.moe4j;
  *
  * <p>{@code text} only ever holds complete UTF-8 characters: a token that ends inside a multi-byte character yields
  * {@code ""} and the character comes with a later token. Text that may still turn out to be part of a stop string or of
- * a {@code <think>}/{@code </think>} tag is held back and arrives with a later event, so concatenating the {@code text}
+ * a {@code <think>}/{@code </think>} tag (for gpt-oss, a harmony marker such as {@code <|end|>}) is held back and arrives with a later event, so concatenating the {@code text}
  * of every event of a channel gives exactly {@link GenerationResult#text()} (answer) or
  * {@link GenerationResult#reasoning()} (reasoning).
  *
@@ -23,7 +23,7 @@ public record TokenEvent(int index, int tokenId, String text, Channel channel) {
 
     /** Where a piece of generated text belongs. */
     public enum Channel {
-        /** Inside {@code <think>…</think>}: the model's reasoning, returned apart from the answer. */
+        /** Inside {@code <think>…</think>} (gpt-oss: the analysis channel): the model's reasoning, returned apart. */
         REASONING,
         /** The answer (everything that is not reasoning). */
         ANSWER

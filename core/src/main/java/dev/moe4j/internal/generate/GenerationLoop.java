@@ -33,7 +33,7 @@ public final class GenerationLoop {
     private final GenerationSpec spec;
     private final Sampler sampler;
     private final StopMatcher stops;
-    private final ReasoningSplitter splitter;
+    private final OutputSplitter splitter;
     private final float[] logits;
     private final int[] one = new int[1];
 
@@ -56,7 +56,7 @@ public final class GenerationLoop {
         this.spec = spec;
         this.sampler = new Sampler(spec.sampling(), spec.seed());
         this.stops = new StopMatcher(spec.stops());
-        this.splitter = new ReasoningSplitter(spec.parseReasoning(), spec.startsInReasoning());
+        this.splitter = spec.reasoningFormat().splitter(spec.parseReasoning(), spec.startsInReasoning());
         this.logits = new float[session.vocabSize()];
         int promptLength = spec.promptTokens().length;
         if (promptLength > session.capacity()) {

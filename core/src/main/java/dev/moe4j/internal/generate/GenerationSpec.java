@@ -16,14 +16,24 @@ import java.util.function.BooleanSupplier;
  * @param ignoreEos         keep generating through end tokens
  * @param parseReasoning    split {@code <think>} reasoning from the answer
  * @param startsInReasoning the prompt already opened {@code <think>}
+ * @param reasoningFormat   how the model writes reasoning (decides the splitter)
  * @param cancelRequested   polled before every token and between prompt chunks; may be null
  */
 public record GenerationSpec(int[] promptTokens, SamplingParams sampling, long seed, int maxTokens, List<String> stops,
                              int[] endTokens, boolean ignoreEos, boolean parseReasoning, boolean startsInReasoning,
-                             BooleanSupplier cancelRequested) {
+                             ReasoningFormat reasoningFormat, BooleanSupplier cancelRequested) {
+
+    /** A spec for a model that writes {@code <think>} reasoning (or none). */
+    public GenerationSpec(int[] promptTokens, SamplingParams sampling, long seed, int maxTokens, List<String> stops,
+                          int[] endTokens, boolean ignoreEos, boolean parseReasoning, boolean startsInReasoning,
+                          BooleanSupplier cancelRequested) {
+        this(promptTokens, sampling, seed, maxTokens, stops, endTokens, ignoreEos, parseReasoning, startsInReasoning,
+                ReasoningFormat.THINK_TAGS, cancelRequested);
+    }
 
     public GenerationSpec {
         Objects.requireNonNull(promptTokens, "promptTokens");
+        Objects.requireNonNull(reasoningFormat, "reasoningFormat");
         Objects.requireNonNull(sampling, "sampling");
         stops = List.copyOf(stops);
         endTokens = endTokens.clone();

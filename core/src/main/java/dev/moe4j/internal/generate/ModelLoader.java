@@ -51,6 +51,8 @@ public final class ModelLoader {
     private static final Logger LOG = LoggerFactory.getLogger(ModelLoader.class);
     static final String EOS_KEY = "tokenizer.ggml.eos_token_id";
     static final String EOT_KEY = "tokenizer.ggml.eot_token_id";
+    /** End of message: GLM-4.5's {@code <|observation|>}, written after a tool call (llama.cpp ends on it too). */
+    static final String EOM_KEY = "tokenizer.ggml.eom_token_id";
     static final String TEMPLATE_KEY = "tokenizer.chat_template";
 
     /**
@@ -64,7 +66,8 @@ public final class ModelLoader {
     /**
      * What a load produced.
      *
-     * @param endTokens    ids that end generation: {@code eos_token_id} and {@code eot_token_id} when the file has them
+     * @param endTokens    ids that end generation: {@code eos_token_id}, {@code eot_token_id} and {@code eom_token_id}
+     *                     when the file has them, adjusted for the model's {@link ReasoningFormat}
      * @param chatTemplate {@code tokenizer.chat_template}, or null
      */
     public record Loaded(Tokenizer tokenizer, Engine engine, int contextLength, int[] endTokens, String chatTemplate) {}
@@ -188,7 +191,8 @@ public final class ModelLoader {
                         new GpuSetup.Request(budget, ctx, options.maxBatch(), settings.profile(), store != null));
                 LOG.info("{} on {}: {}", path.getFileName(), gpu.describe(), gpuWeights.plan().summary());
             }
-            int[] endTokens = endTokens(md, model.config().vocabSize());
+            int[] endTokens = ReasoningFormat.of(tokenizer).endTokens(endTokens(md, model.config().vocabSize()),
+                    tokenizer);
             String template = md.optString(TEMPLATE_KEY).orElse(null);
             RoutingCounts counts = null;
             if (settings.recordRouting()) {
@@ -295,9 +299,9 @@ public final class ModelLoader {
         return model.config().layerCount();
     }
 
-    /** EOS and EOT ids present in the file and inside the vocabulary, without duplicates. */
+    /** EOS, EOT and EOM ids present in the file and inside the vocabulary, without duplicates. */
     static int[] endTokens(GgufMetadata md, int vocabSize) {
-        return java.util.stream.Stream.of(EOS_KEY, EOT_KEY)
+        return java.util.stream.Stream.of(EOS_KEY, EOT_KEY, EOM_KEY)
                 .map(md::optLong).filter(java.util.Optional::isPresent).mapToLong(java.util.Optional::get)
                 .filter(id -> id >= 0 && id < vocabSize).mapToInt(id -> (int) id).distinct().toArray();
     }

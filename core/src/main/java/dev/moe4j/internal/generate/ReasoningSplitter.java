@@ -10,7 +10,10 @@ import java.util.List;
  * result as llama.cpp's deepseek-r1 parser applied to the whole text:
  * <ul>
  *   <li>reasoning is recognised when the output starts with {@code <think>}, or from the first character when the
- *       prompt already opened it ({@code startsInReasoning}); a {@code <think>} later in the text is plain answer text;</li>
+ *       prompt already opened it ({@code startsInReasoning}); a {@code <think>} later in the text is plain answer text.
+ *       Whitespace before that first {@code <think>} is allowed (and dropped): GLM-4.5/4.6 answer a bare
+ *       {@code <|assistant|>} with {@code "\n<think>"}; llama.cpp's tag parser allows it too (optional space around
+ *       the start tag), its older deepseek-r1 parser did not, and R1 never writes it;</li>
  *   <li>the reasoning is stripped of leading and trailing whitespace (so an all-blank reasoning is empty);</li>
  *   <li>whitespace right after {@code </think>} is dropped; the answer is otherwise kept as generated;</li>
  *   <li>reasoning that is never closed runs to the end of the text.</li>
@@ -19,7 +22,7 @@ import java.util.List;
  * until later text decides it, so the pieces concatenate to exactly the whole-text result. Whitespace means C's
  * {@code isspace}: space, tab, LF, VT, FF, CR. Not thread-safe.
  */
-public final class ReasoningSplitter {
+public final class ReasoningSplitter implements OutputSplitter {
     static final String OPEN = "<think>";
     static final String CLOSE = "</think>";
 
@@ -41,10 +44,12 @@ public final class ReasoningSplitter {
     }
 
     /** True while the text seen so far is inside the reasoning (or may still open it). */
+    @Override
     public boolean inReasoning() {
         return state == State.REASONING;
     }
 
+    @Override
     public List<Segment> push(String text) {
         List<Segment> out = new ArrayList<>(2);
         buf.append(text);
@@ -65,6 +70,7 @@ public final class ReasoningSplitter {
     }
 
     /** Releases what was held back; call once at the end of generation. */
+    @Override
     public List<Segment> finish() {
         List<Segment> out = new ArrayList<>(1);
         switch (state) {
@@ -76,17 +82,22 @@ public final class ReasoningSplitter {
         return out;
     }
 
-    /** Decides whether the output opens with {@code <think>}; returns whether the state changed. */
+    /** Decides whether the output opens with {@code <think>} (after whitespace); returns whether the state changed. */
     private boolean opening(List<Segment> out) {
-        if (startsWith(buf, OPEN)) {
-            buf.delete(0, OPEN.length());
+        int lead = 0;
+        while (lead < buf.length() && isSpace(buf.charAt(lead))) {
+            lead++;
+        }
+        CharSequence rest = buf.subSequence(lead, buf.length());
+        if (startsWith(rest, OPEN)) {
+            buf.delete(0, lead + OPEN.length());
             state = State.REASONING;
             return true;
         }
-        if (isPrefix(buf, OPEN)) {
-            return false; // "<thi": wait for more
+        if (isPrefix(rest, OPEN)) {
+            return false; // "\n<thi" or only whitespace so far: wait for more
         }
-        state = State.ANSWER;
+        state = State.ANSWER; // the held whitespace is answer text, as generated
         return true;
     }
 

@@ -41,7 +41,16 @@ public final class ChatTemplate {
         String normalized = Lexer.normalizeNewlines(source);
         SourcePosition positions = new SourcePosition(normalized);
         List<Token> tokens = Lexer.tokenize(normalized, true, true, positions);
-        List<Stmt> body = ConstantFolder.fold(Parser.parse(tokens, positions), positions);
+        List<Stmt> body;
+        try {
+            body = ConstantFolder.fold(Parser.parse(tokens, positions), positions);
+        } catch (StackOverflowError e) {
+            // The parser bounds bracket and block nesting, but a left-leaning chain (x.a.a.a…, 1 + 1 + …, x|f|f…)
+            // is parsed by a loop into a tree as deep as the chain, which the folder walks recursively; Jinja2 itself
+            // gives up on such chains past a few hundred links (RecursionError). Nothing is shared between compiles,
+            // so the overflow leaves no state behind.
+            throw new TemplateException("template nesting too deep for the thread's stack", 0, 0);
+        }
         return new ChatTemplate(source, body, positions, Clock.systemDefaultZone(), TemplateLimits.DEFAULT);
     }
 

@@ -12,6 +12,9 @@ import java.util.Map;
  * and the conversions {@code s r a d i u o x X e E f F g G c %}.
  */
 final class PyFormat {
+    /** The conversion characters CPython's {@code %} knows (besides {@code %%}). */
+    private static final String CONVERSIONS = "sraiduoxXeEfFgGc";
+
     private PyFormat() {
     }
 
@@ -68,36 +71,36 @@ final class PyFormat {
             while (i < n && "-+ #0".indexOf(fmt.charAt(i)) >= 0) {
                 flags += fmt.charAt(i++);
             }
-            int width = -1;
+            // long, not int: a width from '*' or from digits may be any 64-bit value and must not wrap around
+            long width = -1;
             if (i < n && fmt.charAt(i) == '*') {
                 i++;
-                width = (int) Args.integer("* wants int", nextArg(positional, argIndex++, single));
+                width = Args.integer("* wants int", nextArg(positional, argIndex++, single));
                 if (width < 0) {
                     flags += "-";
-                    width = -width;
+                    width = width == Long.MIN_VALUE ? Long.MAX_VALUE : -width;
                 }
             } else {
                 int start = i;
-                while (i < n && Character.isDigit(fmt.charAt(i))) {
+                while (i < n && isAsciiDigit(fmt.charAt(i))) {
                     i++;
                 }
                 if (i > start) {
-                    width = Integer.parseInt(fmt.substring(start, i));
+                    width = digits(fmt, start, i, "width");
                 }
             }
-            int precision = -1;
+            long precision = -1;
             if (i < n && fmt.charAt(i) == '.') {
                 i++;
                 if (i < n && fmt.charAt(i) == '*') {
                     i++;
-                    precision = (int) Math.max(0, Args.integer("* wants int",
-                            nextArg(positional, argIndex++, single)));
+                    precision = Math.max(0, Args.integer("* wants int", nextArg(positional, argIndex++, single)));
                 } else {
                     int start = i;
-                    while (i < n && Character.isDigit(fmt.charAt(i))) {
+                    while (i < n && isAsciiDigit(fmt.charAt(i))) {
                         i++;
                     }
-                    precision = i > start ? Integer.parseInt(fmt.substring(start, i)) : 0;
+                    precision = i > start ? digits(fmt, start, i, "precision") : 0;
                 }
             }
             while (i < n && "hlL".indexOf(fmt.charAt(i)) >= 0) {
@@ -112,19 +115,43 @@ final class PyFormat {
                 continue;
             }
             Object value = hasKey ? keyed : nextArg(positional, argIndex++, single);
+            if (CONVERSIONS.indexOf(type) < 0) {
+                // CPython names the character only when it is printable ASCII, and its index in code points
+                int cp = fmt.codePointAt(i - 1);
+                throw PyError.value("unsupported format character '" + (cp >= 31 && cp <= 126 ? (char) cp : '?')
+                        + "' (0x" + Integer.toHexString(cp) + ") at index " + fmt.codePointCount(0, i - 1));
+            }
             if (width > PyArithmetic.MAX_REPEAT || precision > 10_000) {
                 throw new PyError("MemoryError: format width or precision too large");
             }
-            String converted = convert(type, value, flags, precision);
+            String converted = convert(type, value, flags, (int) precision);
             if (escapeValues && "sra".indexOf(type) >= 0 && !(type == 's' && value instanceof Markup)) {
                 converted = Markup.escapeText(converted);
             }
-            out.append(pad(converted, flags, width, "diuoxXeEfFgG".indexOf(type) >= 0));
+            out.append(pad(converted, flags, (int) width, "diuoxXeEfFgG".indexOf(type) >= 0));
         }
         if (!single && argIndex < positional.size() || single && argIndex == 0 && mapping == null) {
             throw PyError.type("not all arguments converted during string formatting");
         }
         return out.toString();
+    }
+
+    /** CPython reads width and precision from ASCII digits only (another digit is an unknown conversion). */
+    private static boolean isAsciiDigit(char c) {
+        return c >= '0' && c <= '9';
+    }
+
+    /** The number in {@code fmt[start, end)}; past {@code 2^63 - 1} CPython says "width too big" (or precision). */
+    private static long digits(String fmt, int start, int end, String what) {
+        long v = 0;
+        for (int k = start; k < end; k++) {
+            int d = fmt.charAt(k) - '0';
+            if (v > (Long.MAX_VALUE - d) / 10) {
+                throw PyError.value(what + " too big");
+            }
+            v = v * 10 + d;
+        }
+        return v;
     }
 
     private static Object nextArg(List<Object> args, int index, boolean single) {
@@ -169,8 +196,7 @@ final class PyFormat {
                 }
                 throw PyError.type("%c requires int or char");
             }
-            default -> throw PyError.value("unsupported format character " + PyRepr.repr(String.valueOf(type))
-                    + " (0x" + Integer.toHexString(type) + ")");
+            default -> throw new IllegalStateException("conversion '" + type + "' passed the check in format()");
         };
     }
 

@@ -9,19 +9,22 @@ package dev.moe4j.internal.tokenizer;
  * <p>The concatenation of everything returned equals {@link Tokenizer#decode(int[], boolean)} of the same ids, with
  * one exception: for a SentencePiece vocabulary with a space prefix, {@code decode} drops the space the first token
  * starts with and the stream keeps it, because a stream continues a prompt (the space before a generated first word
- * is real).
+ * is real). A decoder made by {@link Tokenizer#newStreamDecoderShowing} also shows its few chosen control tokens.
  *
  * <p>Not thread-safe: one instance per generation stream.
  */
 public final class StreamDecoder {
     private final Tokenizer tokenizer;
     private final boolean skipSpecial;
+    /** Special tokens shown as text although {@code skipSpecial}; a handful, so a linear scan. */
+    private final int[] shown;
     private final Utf8Accumulator utf8 = new Utf8Accumulator();
     private final StringBuilder out = new StringBuilder();
 
-    StreamDecoder(Tokenizer tokenizer, boolean skipSpecial) {
+    StreamDecoder(Tokenizer tokenizer, boolean skipSpecial, int[] shown) {
         this.tokenizer = tokenizer;
         this.skipSpecial = skipSpecial;
+        this.shown = shown.clone();
     }
 
     /**
@@ -30,10 +33,19 @@ public final class StreamDecoder {
      * @throws IllegalArgumentException for an id outside the vocabulary (the stream is unchanged)
      */
     public String push(int id) {
-        byte[] b = tokenizer.bytesOf(id, skipSpecial);
+        byte[] b = tokenizer.bytesOf(id, skipSpecial && !isShown(id));
         out.setLength(0);
         utf8.append(b, 0, b.length, out);
         return out.toString();
+    }
+
+    private boolean isShown(int id) {
+        for (int s : shown) {
+            if (s == id) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether bytes of an incomplete character are held back. */

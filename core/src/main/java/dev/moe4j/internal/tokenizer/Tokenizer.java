@@ -306,12 +306,26 @@ public final class Tokenizer {
 
     /** A decoder for tokens arriving one at a time; renders special tokens. */
     public StreamDecoder newStreamDecoder() {
-        return new StreamDecoder(this, false);
+        return new StreamDecoder(this, false, new int[0]);
     }
 
     /** A decoder for tokens arriving one at a time; optionally skips CONTROL and UNKNOWN tokens. */
     public StreamDecoder newStreamDecoder(boolean skipSpecial) {
-        return new StreamDecoder(this, skipSpecial);
+        return new StreamDecoder(this, skipSpecial, new int[0]);
+    }
+
+    /**
+     * A decoder that skips CONTROL and UNKNOWN tokens except {@code shown}: the markers a reasoning format is read
+     * from (gpt-oss's {@code <|channel|>}, {@code <|message|>}, ...), which are control tokens but must reach the
+     * splitter as text, as llama.cpp renders them.
+     *
+     * @throws IllegalArgumentException for an id outside the vocabulary
+     */
+    public StreamDecoder newStreamDecoderShowing(int... shown) {
+        for (int id : shown) {
+            bytesOf(id, false); // validates the id
+        }
+        return new StreamDecoder(this, true, shown);
     }
 
     /** The bytes token {@code id} contributes to decoded text. The array is shared: do not modify. */

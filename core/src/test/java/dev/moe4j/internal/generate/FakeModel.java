@@ -56,6 +56,13 @@ final class FakeModel {
         }, 0);
     }
 
+    /** {@link #scripted} over a vocabulary of {@code vocab} ids (a real tokenizer's, with its special tokens). */
+    static Session scriptedOver(int vocab, int promptLength, int capacity, int... script) {
+        Session s = scripted(promptLength, capacity, script);
+        s.vocab = vocab;
+        return s;
+    }
+
     /** A session with pseudo-random logits (a function of position and the previous token only). */
     static Session random(int capacity, long seed) {
         return new Session(capacity, null, seed);
@@ -65,6 +72,7 @@ final class FakeModel {
         final int capacity;
         final IntUnaryOperator forced;
         final long seed;
+        int vocab = VOCAB;
         final List<Integer> tokens = new ArrayList<>();
         int forwardCalls;
         int forwardedTokens;
@@ -79,7 +87,7 @@ final class FakeModel {
 
         @Override
         public int vocabSize() {
-            return VOCAB;
+            return vocab;
         }
 
         @Override

@@ -28,6 +28,14 @@ class ModelLoaderTest {
                 .putUInt32("tokenizer.ggml.eos_token_id", 5).putUInt32("tokenizer.ggml.eot_token_id", 7), 100));
     }
 
+    /** GLM-4.5's files name {@code <|observation|>} (written after a tool call) as end of message. */
+    @Test
+    void endOfMessageEndsGenerationToo() throws IOException {
+        assertArrayEquals(new int[] {5, 7, 8}, endTokens(new GgufWriter()
+                .putUInt32("tokenizer.ggml.eos_token_id", 5).putUInt32("tokenizer.ggml.eot_token_id", 7)
+                .putUInt32("tokenizer.ggml.eom_token_id", 8), 100));
+    }
+
     @Test
     void duplicatesMissingKeysAndOutOfRangeIdsAreDropped() throws IOException {
         assertArrayEquals(new int[] {5}, endTokens(new GgufWriter()

@@ -58,6 +58,18 @@ class ReasoningSplitterTest {
         assertEquals(new Split("", "<th"), whole(true, false, "<th"));
     }
 
+    /** GLM-4.5/4.6 answer the bare {@code <|assistant|>} generation prompt with a newline before {@code <think>}. */
+    @Test
+    void whitespaceBeforeTheOpeningTag() {
+        assertEquals(new Split("Paris is the capital.", "Paris."),
+                whole(true, false, "\n<think>Paris is the capital.</think>\nParis."));
+        assertEquals(new Split("x", "y"), whole(true, false, " \t\n<think>\nx\n</think>y"));
+        // whitespace that no tag follows is the answer's, as generated
+        assertEquals(new Split("", "\n\nHello"), whole(true, false, "\n\nHello"));
+        assertEquals(new Split("", "\n<thinker>"), whole(true, false, "\n<thinker>"));
+        assertEquals(new Split("", "  \n"), whole(true, false, "  \n"));
+    }
+
     @Test
     void emptyAndBlankReasoning() {
         assertEquals(new Split("", "Answer"), whole(true, false, "<think>\n\n</think>\n\nAnswer"));
@@ -79,6 +91,8 @@ class ReasoningSplitterTest {
             "\nLet me </thin see </think> </think>\n\nFour.</think>",
             "<think> \n </think>",
             "<thinker>no",
+            "\n<think>GLM style</think>\nAnswer",
+            " \n <thi",
             "x",
         };
         Random random = new Random(5);

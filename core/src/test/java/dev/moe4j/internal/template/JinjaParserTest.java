@@ -149,4 +149,14 @@ class JinjaParserTest {
         e = syntaxError("{% if x %}".repeat(500));
         assertEquals("template nesting too deep (more than 100 levels)", e.detail());
     }
+
+    /** Found by ChatTemplateFuzzTest: long left-leaning chains used to end compile with a StackOverflowError. */
+    @Test
+    void overlongOperatorChainsFailAsTemplateErrors() {
+        for (String link : List.of(".a", "['a']", ".get('a')", "|string", " + 1", " or x", " * 2")) {
+            TemplateException e = assertThrows(TemplateException.class,
+                    () -> ChatTemplate.compile("{{ x" + link.repeat(200_000) + " }}"), link);
+            assertEquals("template nesting too deep for the thread's stack", e.detail(), link);
+        }
+    }
 }

@@ -3,6 +3,7 @@ package dev.moe4j.internal.template;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -74,5 +75,19 @@ class JinjaRuntimeErrorTest {
                 fails("{{ range(10**6)|length }}", Map.of()).detail());
         assertEquals("SecurityError: access to attribute 'append' of 'list' object is unsafe.",
                 fails("{% set l = [] %}{{ l.append(1) }}", Map.of()).detail());
+    }
+
+    /**
+     * A printf width beyond what an int holds is refused like any other oversized width, whether it comes from the
+     * format or from a {@code *} argument (which once wrapped around to a small width); Python would try to allocate it.
+     */
+    @Test
+    void hugeFormatWidthsAreRefusedNotWrapped() {
+        for (String source : List.of("{{ '%*d' % (w, 1) }}", "{{ '%*d' % (-w, 1) }}", "{{ ('%' ~ w ~ 'd') % 1 }}")) {
+            assertEquals("MemoryError: format width or precision too large",
+                    fails(source, Map.of("w", 4_294_967_297L)).detail(), source);
+        }
+        assertEquals("MemoryError: format width or precision too large",
+                fails("{{ '%*d' % (w, 1) }}", Map.of("w", Long.MIN_VALUE)).detail());
     }
 }
