@@ -1,5 +1,6 @@
 package dev.moe4j.internal.model.arch;
 
+import dev.moe4j.ModelFormatException;
 import dev.moe4j.internal.model.Block;
 import dev.moe4j.internal.model.DenseFfn;
 import dev.moe4j.internal.model.FeedForward;
@@ -7,6 +8,7 @@ import dev.moe4j.internal.model.GqaAttention;
 import dev.moe4j.internal.model.HyperParams;
 import dev.moe4j.internal.model.LayerLoad;
 import dev.moe4j.internal.model.ModelTensors;
+import dev.moe4j.internal.model.TopKRouter;
 
 /** What several families' files share: how GQA hyper-parameters are read and how a plain block is assembled. */
 final class Common {
@@ -26,6 +28,19 @@ final class Common {
         return new Block(t.vector(p + "attn_norm.weight", d),
                 GqaAttention.load(t, p, load.params(), load.rope(), attn),
                 t.vector(p + ffnNormName + ".weight", d), ffn);
+    }
+
+    /**
+     * The router {@code make} builds, or a {@link ModelFormatException} naming the file and the routing keys when the
+     * file's values cannot describe one (k above the expert count, groups that do not divide the experts, ...).
+     */
+    static TopKRouter router(ModelTensors t, HyperParams c, java.util.function.Supplier<TopKRouter> make) {
+        try {
+            return make.get();
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException(t.source() + ": " + c.arch() + ".expert_count, expert_used_count,"
+                    + " expert_group_count and expert_group_used_count do not describe a router: " + e.getMessage(), -1);
+        }
     }
 
     /** The SwiGLU FFN of {@code feed_forward_length}. */

@@ -96,8 +96,8 @@ public final class DeepSeek2 implements Architecture {
             int e = hp.experts();
             int f = hp.expertWidth();
             float[] bias = t.has(p + "exp_probs_b.bias") ? t.floats(p + "exp_probs_b.bias", e) : null;
-            TopKRouter router = new TopKRouter(c.gating(), bias, e, hp.expertsUsed(), c.groups(), c.groupsUsed(),
-                    c.weightsNorm(), hp.expertsScale());
+            TopKRouter router = Common.router(t, hp, () -> new TopKRouter(c.gating(), bias, e, hp.expertsUsed(),
+                    c.groups(), c.groupsUsed(), c.weightsNorm(), hp.expertsScale()));
             java.util.function.Supplier<SharedExpert> shared = hp.expertsShared() > 0
                     ? () -> SharedExpert.load(t, p, d, f * hp.expertsShared()) : null;
             ffn = MoeFfn.load(t, p, d, f, router, MoeFfn.Options.PLAIN, shared, load.experts());

@@ -47,9 +47,10 @@ public final class Glm4Moe implements Architecture {
             ffn = Common.denseFfn(load, l);
         } else {
             int f = c.expertWidth() > 0 ? c.expertWidth() : c.requireFfnWidth(t.source()) / c.expertsUsed();
-            TopKRouter router = new TopKRouter(c.gating(ExpertGating.SIGMOID, t.metadata()),
-                    t.floats(p + "exp_probs_b.bias", c.experts()), c.experts(), c.expertsUsed(), c.groupsOr(1),
-                    c.groupsUsedOr(1), Boolean.TRUE.equals(c.weightsNorm()), c.expertsScale());
+            ExpertGating gating = c.gating(ExpertGating.SIGMOID, t.metadata());
+            float[] bias = t.floats(p + "exp_probs_b.bias", c.experts());
+            TopKRouter router = Common.router(t, c, () -> new TopKRouter(gating, bias, c.experts(), c.expertsUsed(),
+                    c.groupsOr(1), c.groupsUsedOr(1), Boolean.TRUE.equals(c.weightsNorm()), c.expertsScale()));
             java.util.function.Supplier<SharedExpert> shared = c.expertsShared() > 0
                     ? () -> SharedExpert.load(t, p, d, f * c.expertsShared()) : null;
             ffn = MoeFfn.load(t, p, d, f, router, MoeFfn.Options.PLAIN, shared, load.experts());

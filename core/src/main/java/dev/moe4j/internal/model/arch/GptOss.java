@@ -54,8 +54,8 @@ public final class GptOss implements Architecture {
         ModelTensors t = load.tensors();
         int pattern = t.metadata().optInt(name() + ".attention.sliding_window_pattern").orElse(2);
         boolean sliding = pattern == 0 || l % pattern < pattern - 1;
-        TopKRouter router = new TopKRouter(ExpertGating.SOFTMAX_WEIGHT, null, c.experts(), c.expertsUsed(), 1, 1, false,
-                c.expertsScale());
+        TopKRouter router = Common.router(t, c, () -> new TopKRouter(ExpertGating.SOFTMAX_WEIGHT, null, c.experts(),
+                c.expertsUsed(), 1, 1, false, c.expertsScale()));
         MoeFfn moe = MoeFfn.load(t, LayerLoad.prefix(l), c.embd(), c.expertWidth(), router,
                 new MoeFfn.Options(MoeFfn.Activation.oai(SWIGLU_ALPHA, SWIGLU_LIMIT), true), null, load.experts());
         var attn = new GqaAttention.Options(QkNorm.NONE, sliding ? c.slidingWindow() : 0, true);

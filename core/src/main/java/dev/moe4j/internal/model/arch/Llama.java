@@ -44,8 +44,9 @@ public final class Llama implements Architecture {
             return Common.block(load, l, GqaAttention.Options.PLAIN, "ffn_norm", Common.denseFfn(load, l));
         }
         int f = c.requireFfnWidth(load.tensors().source());
-        MoeFfn moe = MoeFfn.load(load.tensors(), LayerLoad.prefix(l), c.embd(), f,
-                TopKRouter.softmax(c.experts(), c.expertsUsed(), true, c.expertsScale()), MoeFfn.Options.PLAIN, null,
+        TopKRouter router = Common.router(load.tensors(), c,
+                () -> TopKRouter.softmax(c.experts(), c.expertsUsed(), true, c.expertsScale()));
+        MoeFfn moe = MoeFfn.load(load.tensors(), LayerLoad.prefix(l), c.embd(), f, router, MoeFfn.Options.PLAIN, null,
                 load.experts());
         return Common.block(load, l, GqaAttention.Options.PLAIN, "ffn_norm", moe);
     }

@@ -33,9 +33,10 @@ public final class Olmoe implements Architecture {
     public Block block(LayerLoad load, int l) {
         HyperParams c = load.params();
         ModelTensors t = load.tensors();
-        MoeFfn moe = MoeFfn.load(t, LayerLoad.prefix(l), c.embd(), c.requireFfnWidth(t.source()),
-                TopKRouter.softmax(c.experts(), c.expertsUsed(), false, c.expertsScale()), MoeFfn.Options.PLAIN, null,
-                load.experts());
+        TopKRouter router = Common.router(t, c,
+                () -> TopKRouter.softmax(c.experts(), c.expertsUsed(), false, c.expertsScale()));
+        MoeFfn moe = MoeFfn.load(t, LayerLoad.prefix(l), c.embd(), c.requireFfnWidth(t.source()), router,
+                MoeFfn.Options.PLAIN, null, load.experts());
         return Common.block(load, l, GqaAttention.Options.qkNorm(QkNorm.WHOLE), "ffn_norm", moe);
     }
 }

@@ -39,8 +39,10 @@ public final class Qwen2Moe implements Architecture {
         int d = c.embd();
         int f = c.expertWidth() > 0 ? c.expertWidth() : c.requireFfnWidth(t.source()) / c.expertsUsed();
         int fShared = c.sharedWidth() > 0 ? c.sharedWidth() : c.requireFfnWidth(t.source());
-        MoeFfn moe = MoeFfn.load(t, p, d, f, TopKRouter.softmax(c.experts(), c.expertsUsed(), false, c.expertsScale()),
-                MoeFfn.Options.PLAIN, () -> SharedExpert.load(t, p, d, fShared), load.experts());
+        TopKRouter router = Common.router(t, c,
+                () -> TopKRouter.softmax(c.experts(), c.expertsUsed(), false, c.expertsScale()));
+        MoeFfn moe = MoeFfn.load(t, p, d, f, router, MoeFfn.Options.PLAIN, () -> SharedExpert.load(t, p, d, fShared),
+                load.experts());
         return Common.block(load, l, GqaAttention.Options.PLAIN, "ffn_norm", moe);
     }
 }

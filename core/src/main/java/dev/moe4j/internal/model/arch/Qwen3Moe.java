@@ -35,8 +35,9 @@ public final class Qwen3Moe implements Architecture {
         HyperParams c = load.params();
         ModelTensors t = load.tensors();
         int f = c.expertWidth() > 0 ? c.expertWidth() : c.requireFfnWidth(t.source()) / c.expertsUsed();
-        MoeFfn moe = MoeFfn.load(t, LayerLoad.prefix(l), c.embd(), f,
-                TopKRouter.softmax(c.experts(), c.expertsUsed(), true, c.expertsScale()), MoeFfn.Options.PLAIN, null,
+        TopKRouter router = Common.router(t, c,
+                () -> TopKRouter.softmax(c.experts(), c.expertsUsed(), true, c.expertsScale()));
+        MoeFfn moe = MoeFfn.load(t, LayerLoad.prefix(l), c.embd(), f, router, MoeFfn.Options.PLAIN, null,
                 load.experts());
         return Common.block(load, l, GqaAttention.Options.qkNorm(QkNorm.PER_HEAD), "ffn_norm", moe);
     }
