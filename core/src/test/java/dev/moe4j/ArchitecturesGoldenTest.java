@@ -69,4 +69,19 @@ class ArchitecturesGoldenTest {
     void deepseek2() {
         reproducesLlamaCpp("ds2-tiny-f32");
     }
+
+    @Test
+    void glm4moe() {
+        reproducesLlamaCpp("glm4moe-tiny-f32");
+    }
+
+    @Test
+    void gptOss() {
+        reproducesLlamaCpp("gptoss-tiny-f32");
+    }
+
+    @Test
+    void gptOssMxfp4() {
+        reproducesLlamaCpp("gptoss-tiny-mxfp4");
+    }
 }
