@@ -172,8 +172,22 @@ MOE_API int moe_op_rope(const moe_ctx *ctx, float *x, int64_t n_tokens, int64_t 
 /* In-place softmax of n_rows contiguous rows of n, after multiplying by scale (max-subtracted, f32). */
 MOE_API int moe_op_softmax(const moe_ctx *ctx, float *x, int64_t n, int64_t n_rows, float scale);
 
+/* In-place softmax with attention sinks (ggml_soft_max_ext with a sinks tensor; gpt-oss, DeepSeek-V4): row r of n_rows
+ * contiguous rows of n becomes exp(x_i*scale - m) / (sum_j exp(x_j*scale - m) + exp(sinks[r] - m)) with
+ * m = max(max_j x_j*scale, sinks[r]). sinks holds n_rows logits, not scaled, and must not overlap x. The sink takes
+ * probability mass and yields no value, so a row sums to less than 1. Rules of moe_op_softmax: scale > 0; a row of
+ * -inf with a -inf sink gives 0; NaN (or +inf) in the row or as its sink makes the row NaN. */
+MOE_API int moe_op_softmax_sinks(const moe_ctx *ctx, float *x, int64_t n, int64_t n_rows, float scale,
+                                 const float *sinks);
+
 /* out[i] = silu(gate[i]) * up[i] = gate[i] / (1 + exp(-gate[i])) * up[i]. out may alias gate or up. */
 MOE_API int moe_op_swiglu(const moe_ctx *ctx, const float *gate, const float *up, int64_t n, float *out);
+
+/* gpt-oss's clamped SwiGLU (ggml_swiglu_oai): g = min(gate[i], limit), u = clamp(up[i], -limit, limit),
+ * out[i] = g * sigmoid(alpha * g) * (u + 1), computed as ggml does: g / (1 + exp(alpha * -g)) * (u + 1).
+ * alpha finite, limit finite and >= 0 (gpt-oss: 1.702 and 7). NaN inputs give NaN. out may alias gate or up. */
+MOE_API int moe_op_swiglu_oai(const moe_ctx *ctx, const float *gate, const float *up, int64_t n, float alpha,
+                              float limit, float *out);
 
 /* The k largest of x[0..n) in descending order: indices into idx, values into val (val may be NULL).
  * Ties: the lower index first. NaN is treated as smaller than every number. 1 <= k <= n. */

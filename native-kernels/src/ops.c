@@ -11,11 +11,17 @@
  *     inside heads and interleavings that do not overlap are all accepted, overlaps are refused;
  *   - softmax of a row whose entries are all -inf gives 0 (there is nothing to attend to) rather than NaN; a NaN or
  *     +inf anywhere else in a row makes the whole row NaN, as in ggml;
+ *   - softmax with sinks: the sinks are data, like x, so they are not checked for finiteness: a -inf sink is no sink, a
+ *     row of -inf with a -inf sink gives 0 as above, a NaN or +inf sink makes its row NaN (ggml's arithmetic gives
+ *     the same); the sinks must not overlap x, which is rewritten while they are read;
+ *   - clamped SwiGLU: alpha finite, limit finite and >= 0 (a negative limit would make the clamp of up empty; ggml's
+ *     std::clamp is undefined there);
  *   - top-k takes n <= INT32_MAX (the indices are int32); every other count is refused when the bytes it implies
  *     (rows times n, or the whole RoPE extent) would not fit in int64.
  */
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "moe4j.h"
 #include "ops_internal.h"
@@ -174,12 +180,42 @@ MOE_API int moe_op_softmax(const moe_ctx *ctx, float *x, int64_t n, int64_t n_ro
     return MOE_OK;
 }
 
+/* Whether n floats at a and m floats at b share memory (both counts checked, so the byte sizes fit). */
+static int floats_overlap(const float *a, int64_t n, const float *b, int64_t m) {
+    const uintptr_t a0 = (uintptr_t) a, b0 = (uintptr_t) b;
+    return a0 < b0 + (uintptr_t) m * sizeof(float) && b0 < a0 + (uintptr_t) n * sizeof(float);
+}
+
+MOE_API int moe_op_softmax_sinks(const moe_ctx *ctx, float *x, int64_t n, int64_t n_rows, float scale,
+                                 const float *sinks) {
+    MOE_LEVEL_OR_RETURN(level, ctx);
+    if (x == NULL || sinks == NULL || !rows_ok(n, n_rows) || !isfinite(scale) || scale <= 0.0f
+        || floats_overlap(x, n * n_rows, sinks, n_rows)) {
+        return MOE_ERR_INVALID_ARG;
+    }
+    for (int64_t r = 0; r < n_rows; r++) {
+        level->softmax_sinks_row(x + r * n, n, scale, sinks[r]);
+    }
+    return MOE_OK;
+}
+
 MOE_API int moe_op_swiglu(const moe_ctx *ctx, const float *gate, const float *up, int64_t n, float *out) {
     MOE_LEVEL_OR_RETURN(level, ctx);
     if (gate == NULL || up == NULL || out == NULL || !count_ok(n)) {
         return MOE_ERR_INVALID_ARG;
     }
     level->swiglu(gate, up, n, out);
+    return MOE_OK;
+}
+
+MOE_API int moe_op_swiglu_oai(const moe_ctx *ctx, const float *gate, const float *up, int64_t n, float alpha,
+                              float limit, float *out) {
+    MOE_LEVEL_OR_RETURN(level, ctx);
+    if (gate == NULL || up == NULL || out == NULL || !count_ok(n) || !isfinite(alpha) || !isfinite(limit)
+        || limit < 0.0f) {
+        return MOE_ERR_INVALID_ARG;
+    }
+    level->swiglu_oai(gate, up, n, alpha, limit, out);
     return MOE_OK;
 }
 

@@ -126,7 +126,9 @@ static void rope_neox(float *lo, float *hi, const float *cos_t, const float *sin
     }
 }
 
-static void softmax_row(float *x, int64_t n, float scale) {
+/* The softmax of one row, with or without an attention sink (see ops_scalar.c); has_sink is a constant at each call, so
+ * the plain softmax keeps exactly its code. The sink's exponential is this level's exp, like the row's. */
+static inline void softmax_row_impl(float *x, int64_t n, float scale, int has_sink, float sink) {
     const __m256 vscale = _mm256_set1_ps(scale);
     const __m256 neg_inf = _mm256_set1_ps(-INFINITY);
     __m256 vmax = neg_inf;
@@ -142,7 +144,10 @@ static void softmax_row(float *x, int64_t n, float scale) {
         _mm256_maskstore_ps(x + i, m, v);
         vmax = _mm256_max_ps(_mm256_blendv_ps(neg_inf, v, _mm256_castsi256_ps(m)), vmax);
     }
-    const float max = hmax_ps(vmax);
+    float max = hmax_ps(vmax);
+    if (has_sink) {
+        max = max > sink ? max : sink; /* ggml's MAX(max, sink): a NaN sink makes max NaN, hence the row NaN */
+    }
     if (max == -INFINITY) {
         moe_ops_softmax_fully_masked(x, n);
         return;
@@ -160,7 +165,11 @@ static void softmax_row(float *x, int64_t n, float scale) {
         _mm256_maskstore_ps(x + i, m, e);
         add_widened(e, &sum_lo, &sum_hi);
     }
-    const __m256 inv = _mm256_set1_ps((float) (1.0 / hsum_pd(_mm256_add_pd(sum_lo, sum_hi))));
+    double sum = hsum_pd(_mm256_add_pd(sum_lo, sum_hi));
+    if (has_sink) {
+        sum += (double) _mm256_cvtss_f32(exp8(_mm256_set1_ps(sink - max))); /* added last, as ggml does */
+    }
+    const __m256 inv = _mm256_set1_ps((float) (1.0 / sum));
     for (i = 0; i + 8 <= n; i += 8) {
         _mm256_storeu_ps(x + i, _mm256_mul_ps(_mm256_loadu_ps(x + i), inv));
     }
@@ -168,6 +177,14 @@ static void softmax_row(float *x, int64_t n, float scale) {
         const __m256i m = tail_mask(n - i);
         _mm256_maskstore_ps(x + i, m, _mm256_mul_ps(_mm256_maskload_ps(x + i, m), inv));
     }
+}
+
+static void softmax_row(float *x, int64_t n, float scale) {
+    softmax_row_impl(x, n, scale, 0, 0.0f);
+}
+
+static void softmax_sinks_row(float *x, int64_t n, float scale, float sink) {
+    softmax_row_impl(x, n, scale, 1, sink);
 }
 
 static inline __m256 swiglu8(__m256 g, __m256 u) {
@@ -183,6 +200,30 @@ static void swiglu(const float *gate, const float *up, int64_t n, float *out) {
     if (i < n) {
         const __m256i m = tail_mask(n - i);
         _mm256_maskstore_ps(out + i, m, swiglu8(_mm256_maskload_ps(gate + i, m), _mm256_maskload_ps(up + i, m)));
+    }
+}
+
+/* ggml_swiglu_oai for 8 lanes, the scalar level's operations in its order. minps/maxps return their second operand
+ * when one is NaN, so with the limits first a NaN gate or up passes through, as in std::min / std::clamp. */
+static inline __m256 swiglu_oai8(__m256 g, __m256 u, __m256 alpha, __m256 limit) {
+    const __m256 neg_limit = _mm256_xor_ps(limit, _mm256_set1_ps(-0.0f));
+    g = _mm256_min_ps(limit, g);
+    u = _mm256_max_ps(neg_limit, _mm256_min_ps(limit, u));
+    const __m256 e = exp8(_mm256_mul_ps(alpha, _mm256_xor_ps(g, _mm256_set1_ps(-0.0f)))); /* alpha * -g */
+    const __m256 glu = _mm256_div_ps(g, _mm256_add_ps(_mm256_set1_ps(1.0f), e));
+    return _mm256_mul_ps(glu, _mm256_add_ps(u, _mm256_set1_ps(1.0f)));
+}
+
+static void swiglu_oai(const float *gate, const float *up, int64_t n, float alpha, float limit, float *out) {
+    const __m256 va = _mm256_set1_ps(alpha), vl = _mm256_set1_ps(limit);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        _mm256_storeu_ps(out + i, swiglu_oai8(_mm256_loadu_ps(gate + i), _mm256_loadu_ps(up + i), va, vl));
+    }
+    if (i < n) {
+        const __m256i m = tail_mask(n - i);
+        _mm256_maskstore_ps(out + i, m,
+                            swiglu_oai8(_mm256_maskload_ps(gate + i, m), _mm256_maskload_ps(up + i, m), va, vl));
     }
 }
 
@@ -226,7 +267,9 @@ const moe_ops_level moe_ops_level_avx2 = {
     .rope_norm = rope_norm,
     .rope_neox = rope_neox,
     .softmax_row = softmax_row,
+    .softmax_sinks_row = softmax_sinks_row,
     .swiglu = swiglu,
+    .swiglu_oai = swiglu_oai,
     .add = add,
     .scale = scale,
     .axpy = axpy,

@@ -95,7 +95,9 @@ static void rope_neox(float *lo, float *hi, const float *cos_t, const float *sin
     }
 }
 
-static void softmax_row(float *x, int64_t n, float scale) {
+/* The softmax of one row, with or without an attention sink (see ops_scalar.c); has_sink is a constant at each call, so
+ * the plain softmax keeps exactly its code. The sink's exponential is this level's exp, like the row's. */
+static inline void softmax_row_impl(float *x, int64_t n, float scale, int has_sink, float sink) {
     const __m512 vscale = _mm512_set1_ps(scale);
     const __m512 neg_inf = _mm512_set1_ps(-INFINITY);
     __m512 vmax = neg_inf;
@@ -111,7 +113,10 @@ static void softmax_row(float *x, int64_t n, float scale) {
         _mm512_mask_storeu_ps(x + i, m, v);
         vmax = _mm512_max_ps(v, vmax);
     }
-    const float max = _mm512_reduce_max_ps(vmax);
+    float max = _mm512_reduce_max_ps(vmax);
+    if (has_sink) {
+        max = max > sink ? max : sink; /* ggml's MAX(max, sink): a NaN sink makes max NaN, hence the row NaN */
+    }
     if (max == -INFINITY) {
         moe_ops_softmax_fully_masked(x, n);
         return;
@@ -129,7 +134,11 @@ static void softmax_row(float *x, int64_t n, float scale) {
         _mm512_mask_storeu_ps(x + i, m, e);
         add_widened(e, &sum_lo, &sum_hi);
     }
-    const __m512 inv = _mm512_set1_ps((float) (1.0 / _mm512_reduce_add_pd(_mm512_add_pd(sum_lo, sum_hi))));
+    double sum = _mm512_reduce_add_pd(_mm512_add_pd(sum_lo, sum_hi));
+    if (has_sink) {
+        sum += (double) _mm512_cvtss_f32(exp16(_mm512_set1_ps(sink - max))); /* added last, as ggml does */
+    }
+    const __m512 inv = _mm512_set1_ps((float) (1.0 / sum));
     for (i = 0; i + 16 <= n; i += 16) {
         _mm512_storeu_ps(x + i, _mm512_mul_ps(_mm512_loadu_ps(x + i), inv));
     }
@@ -139,6 +148,14 @@ static void softmax_row(float *x, int64_t n, float scale) {
     }
 }
 
+static void softmax_row(float *x, int64_t n, float scale) {
+    softmax_row_impl(x, n, scale, 0, 0.0f);
+}
+
+static void softmax_sinks_row(float *x, int64_t n, float scale, float sink) {
+    softmax_row_impl(x, n, scale, 1, sink);
+}
+
 static void swiglu(const float *gate, const float *up, int64_t n, float *out) {
     const __m512 one = _mm512_set1_ps(1.0f);
     for (int64_t i = 0; i < n; i += 16) {
@@ -146,6 +163,21 @@ static void swiglu(const float *gate, const float *up, int64_t n, float *out) {
         const __m512 g = _mm512_maskz_loadu_ps(m, gate + i), u = _mm512_maskz_loadu_ps(m, up + i);
         const __m512 e = exp16(_mm512_sub_ps(_mm512_setzero_ps(), g));
         _mm512_mask_storeu_ps(out + i, m, _mm512_mul_ps(_mm512_div_ps(g, _mm512_add_ps(one, e)), u));
+    }
+}
+
+/* ggml_swiglu_oai, 16 lanes, the scalar level's operations in its order; min/max with the limit first keep a NaN gate or
+ * up (they return their second operand when one is NaN), as std::min / std::clamp do. */
+static void swiglu_oai(const float *gate, const float *up, int64_t n, float alpha, float limit, float *out) {
+    const __m512 one = _mm512_set1_ps(1.0f), sign = _mm512_set1_ps(-0.0f);
+    const __m512 va = _mm512_set1_ps(alpha), vl = _mm512_set1_ps(limit), vnl = _mm512_set1_ps(-limit);
+    for (int64_t i = 0; i < n; i += 16) {
+        const __mmask16 m = tail_mask(n - i < 16 ? n - i : 16);
+        const __m512 g = _mm512_min_ps(vl, _mm512_maskz_loadu_ps(m, gate + i));
+        const __m512 u = _mm512_max_ps(vnl, _mm512_min_ps(vl, _mm512_maskz_loadu_ps(m, up + i)));
+        const __m512 e = exp16(_mm512_mul_ps(va, _mm512_xor_ps(g, sign))); /* alpha * -g */
+        const __m512 glu = _mm512_div_ps(g, _mm512_add_ps(one, e));
+        _mm512_mask_storeu_ps(out + i, m, _mm512_mul_ps(glu, _mm512_add_ps(u, one)));
     }
 }
 
@@ -189,7 +221,9 @@ const moe_ops_level moe_ops_level_avx512 = {
     .rope_norm = rope_norm,
     .rope_neox = rope_neox,
     .softmax_row = softmax_row,
+    .softmax_sinks_row = softmax_sinks_row,
     .swiglu = swiglu,
+    .swiglu_oai = swiglu_oai,
     .add = add,
     .scale = scale,
     .axpy = axpy,

@@ -24,8 +24,19 @@ typedef struct moe_ops_level {
     /* One row in place: x = softmax(x * scale). scale > 0 (checked by ops.c). */
     void (*softmax_row)(float *x, int64_t n, float scale);
 
+    /* One row in place with an attention sink (ggml_soft_max_ext with sinks): m = max(max_i x_i*scale, sink) in ggml's
+     * form (m > sink ? m : sink, so a NaN sink makes m NaN), x_i = exp(x_i*scale - m) * (float) (1 / (sum_i +
+     * expf(sink - m))), the sum in double with the sink's term added last. A row with m = -inf goes through
+     * moe_ops_softmax_fully_masked. scale > 0 (checked by ops.c); the sink is not scaled. */
+    void (*softmax_sinks_row)(float *x, int64_t n, float scale, float sink);
+
     /* out = gate / (1 + exp(-gate)) * up; out may equal gate or up. */
     void (*swiglu)(const float *gate, const float *up, int64_t n, float *out);
+
+    /* gpt-oss's clamped SwiGLU (ggml_swiglu_oai), in ggml's operation order: g = min(gate, limit) (NaN stays NaN),
+     * u = clamp(up, -limit, limit), out = g / (1 + exp(alpha * -g)) * (u + 1). limit >= 0 and alpha finite (checked
+     * by ops.c); out may equal gate or up. */
+    void (*swiglu_oai)(const float *gate, const float *up, int64_t n, float alpha, float limit, float *out);
 
     void (*add)(const float *a, const float *b, int64_t n, float *out);
     void (*scale)(const float *x, int64_t n, float s, float *out);

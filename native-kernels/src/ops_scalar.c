@@ -183,13 +183,18 @@ static void rope_neox(float *lo, float *hi, const float *cos_t, const float *sin
     }
 }
 
-static void softmax_row(float *x, int64_t n, float scale) {
+/* The softmax of one row, with or without an attention sink. has_sink is a constant at each call below, so the plain
+ * softmax compiles to exactly the code it had before sinks existed. */
+static inline void softmax_row_impl(float *x, int64_t n, float scale, int has_sink, float sink) {
     float max = -INFINITY;
     for (int64_t i = 0; i < n; i++) {
         x[i] *= scale;
         if (x[i] > max) { /* NaN never wins: a NaN row is reported through the sum below */
             max = x[i];
         }
+    }
+    if (has_sink) {
+        max = max > sink ? max : sink; /* ggml's MAX(max, sink): a NaN sink makes max NaN, hence the row NaN */
     }
     if (max == -INFINITY) {
         moe_ops_softmax_fully_masked(x, n);
@@ -200,16 +205,38 @@ static void softmax_row(float *x, int64_t n, float scale) {
         x[i] = expf(x[i] - max);
         sum += x[i];
     }
+    if (has_sink) {
+        sum += (double) expf(sink - max); /* the sink's mass, added after the row's as ggml does */
+    }
     const float inv = (float) (1.0 / sum); /* ggml scales by the float of 1/sum, it does not divide */
     for (int64_t i = 0; i < n; i++) {
         x[i] *= inv;
     }
 }
 
+static void softmax_row(float *x, int64_t n, float scale) {
+    softmax_row_impl(x, n, scale, 0, 0.0f);
+}
+
+static void softmax_sinks_row(float *x, int64_t n, float scale, float sink) {
+    softmax_row_impl(x, n, scale, 1, sink);
+}
+
 static void swiglu(const float *gate, const float *up, int64_t n, float *out) {
     for (int64_t i = 0; i < n; i++) {
         const float g = gate[i];
         out[i] = g / (1.0f + expf(-g)) * up[i];
+    }
+}
+
+/* ggml_compute_forward_swiglu_oai_f32 operation by operation: std::min(gate, limit) is (limit < gate ? limit : gate)
+ * and std::clamp(up, -limit, limit) is (up < -limit ? -limit : limit < up ? limit : up), so NaN passes through both;
+ * the exponent is alpha * (-g), one rounding, the same float as -(alpha * g). */
+static void swiglu_oai(const float *gate, const float *up, int64_t n, float alpha, float limit, float *out) {
+    for (int64_t i = 0; i < n; i++) {
+        const float g = limit < gate[i] ? limit : gate[i];
+        const float u = up[i] < -limit ? -limit : (limit < up[i] ? limit : up[i]);
+        out[i] = g / (1.0f + expf(alpha * -g)) * (u + 1.0f);
     }
 }
 
@@ -236,7 +263,9 @@ const moe_ops_level moe_ops_level_scalar = {
     .rope_norm = rope_norm,
     .rope_neox = rope_neox,
     .softmax_row = softmax_row,
+    .softmax_sinks_row = softmax_sinks_row,
     .swiglu = swiglu,
+    .swiglu_oai = swiglu_oai,
     .add = add,
     .scale = scale,
     .axpy = axpy,

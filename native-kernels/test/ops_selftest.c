@@ -1,13 +1,30 @@
 /*
  * ops_selftest.c - C-side checks of the moe_op_* functions at every level this CPU runs: the accuracy of the SIMD exp
  * (through swiglu, over a dense sweep of inputs), special values (masks, NaN, infinities), top-k ordering rules, and
- * that bad arguments give MOE_ERR_INVALID_ARG instead of a crash. The random-input comparisons against the scalar
- * reference live in the Java test OpsKernelTest.
+ * that bad arguments give MOE_ERR_INVALID_ARG instead of a crash. The random-input comparisons of the older ops against
+ * the scalar reference live in the Java test OpsKernelTest.
+ *
+ * Softmax with sinks and the clamped SwiGLU (gpt-oss) are compared here, on fresh random inputs (the seed is printed;
+ * MOE4J_TEST_SEED=<seed> replays it):
+ *   - every level against the scalar level: |got - want| <= 1e-6 |want| + 1e-37. Both compute the same float
+ *     products, differences and clamps (the same IEEE operations in the same order); they differ in exp (libm's expf
+ *     against the polynomial of ops_internal.h, each within 1 ulp) and in the order of the double sums, then share one
+ *     to three roundings: a few ulp, below 1e-6. The 1e-37 is for results in the subnormal range, which carry no
+ *     relative precision;
+ *   - every level against the formula in double, on the same float inputs: relative 1e-6 + 2^-24 |a|, where a is the
+ *     exponent (alpha * g for the SwiGLU): ggml rounds that exponent to float before exp, an absolute error of up to
+ *     2^-24 |a| in it and so a relative error of up to that much in the result; 1e-6 covers the exp and the 3-4
+ *     further roundings as above. The SwiGLU also gets |g (u + 1)| 2^-127 absolute: where e^(-alpha g) overflows the
+ *     float exp (beyond e^88.72) ggml's formula gives 0, and the exact result is below that;
+ *   - exact properties: a -inf sink is no sink (bit-identical to moe_op_softmax at the same level), a masked entry gives
+ *     exactly 0, a row of -inf with a finite sink gives zeros, a NaN or +inf sink gives a NaN row; gate and up beyond
+ *     +-limit give exactly the results of +-limit; out may alias gate or up (bit-identical).
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "moe4j.h"
 
@@ -122,6 +139,248 @@ static void check_topk(moe_ctx *ctx, const char *name) {
           "%s: topk k=3 without values: %d %d %d", name, idx[0], idx[1], idx[2]);
 }
 
+/* ---- softmax with sinks, clamped SwiGLU ------------------------------------------------------------------------ */
+
+static uint64_t seed, rng;
+
+static uint64_t rnd(void) { /* xorshift64* */
+    rng ^= rng >> 12;
+    rng ^= rng << 25;
+    rng ^= rng >> 27;
+    return rng * 0x2545F4914F6CDD1Dull;
+}
+
+static double rnd_unit(void) { /* uniform in [0, 1) */
+    return (double) (rnd() >> 11) * 0x1p-53;
+}
+
+static float rnd_gauss(void) { /* Box-Muller */
+    const double u = 1.0 - rnd_unit(), v = rnd_unit();
+    return (float) (sqrt(-2.0 * log(u)) * cos(6.283185307179586 * v));
+}
+
+static uint32_t bits_of(float f) {
+    uint32_t b;
+    memcpy(&b, &f, sizeof b);
+    return b;
+}
+
+/* |got - want| <= rel |want| + abs, NaN only against NaN. */
+static int close_abs(float got, double want, double rel, double abs) {
+    if (isnan(want) || isnan(got)) {
+        return isnan(want) && isnan(got);
+    }
+    return got == want || fabs((double) got - want) <= rel * fabs(want) + abs;
+}
+
+/* |got - want| <= rel |want| + 1e-37 (results in the subnormal range carry no relative precision). */
+static int close_to(float got, float want, double rel) {
+    return close_abs(got, want, rel, 1e-37);
+}
+
+static const int64_t OAI_SIZES[] = {1, 7, 8, 15, 16, 17, 64, 127, 576, 4097};
+#define N_OAI_SIZES ((int) (sizeof OAI_SIZES / sizeof OAI_SIZES[0]))
+
+/* n_rows rows of n scores (Gaussian, spread 0.1 to 30), some masked, and one sink per row of each kind: near the scores,
+ * above every scaled score, far below, -inf, and a random large one. */
+static void make_sink_case(float *x, float *sinks, int64_t n, int64_t n_rows, float scale) {
+    const float spread = (float) (0.1 * pow(300.0, rnd_unit()));
+    for (int64_t r = 0; r < n_rows; r++) {
+        float max = -INFINITY;
+        for (int64_t i = 0; i < n; i++) {
+            float v = rnd_gauss() * spread;
+            if (i > 0 && rnd() % 5 == 0) {
+                v = -INFINITY; /* a mask; entry 0 stays live */
+            }
+            x[r * n + i] = v;
+            max = v * scale > max ? v * scale : max;
+        }
+        switch (r % 5) {
+        case 0: sinks[r] = max + rnd_gauss() * 2.0f; break;               /* among the scores */
+        case 1: sinks[r] = max + 0.5f + (float) rnd_unit() * 60.0f; break; /* above every score */
+        case 2: sinks[r] = -1e4f * (float) (1.0 + rnd_unit()); break;      /* far below: exp underflows to 0 */
+        case 3: sinks[r] = -INFINITY; break;                                /* no sink */
+        default: sinks[r] = rnd_gauss() * 40.0f; break;
+        }
+    }
+}
+
+static void check_softmax_sinks(moe_ctx *ctx, moe_ctx *scalar, const char *name) {
+    enum { ROWS = 10 };
+    double worst_scalar = 0.0, worst_exact = 0.0;
+    for (int si = 0; si < N_OAI_SIZES; si++) {
+        const int64_t n = OAI_SIZES[si];
+        float *x = malloc((size_t) (n * ROWS) * sizeof(float)), *want = malloc((size_t) (n * ROWS) * sizeof(float));
+        float *got = malloc((size_t) (n * ROWS) * sizeof(float)), *plain = malloc((size_t) (n * ROWS) * sizeof(float));
+        float sinks[ROWS];
+        for (int rep = 0; rep < 4; rep++) {
+            const float scale = (float) (0.02 + rnd_unit() * 2.0);
+            make_sink_case(x, sinks, n, ROWS, scale);
+            memcpy(want, x, (size_t) (n * ROWS) * sizeof(float));
+            memcpy(got, x, (size_t) (n * ROWS) * sizeof(float));
+            CHECK(moe_op_softmax_sinks(scalar, want, n, ROWS, scale, sinks) == MOE_OK, "scalar softmax_sinks");
+            CHECK(moe_op_softmax_sinks(ctx, got, n, ROWS, scale, sinks) == MOE_OK, "%s: softmax_sinks", name);
+            for (int64_t r = 0; r < ROWS; r++) {
+                /* the formula in double on the same floats: m over the scaled scores (rounded to float as the kernel
+                 * does) and the sink, the sink's term in the denominator */
+                double m = sinks[r];
+                for (int64_t i = 0; i < n; i++) {
+                    const double t = (double) (x[r * n + i] * scale);
+                    m = t > m ? t : m;
+                }
+                double sum = exp((double) sinks[r] - m);
+                for (int64_t i = 0; i < n; i++) {
+                    sum += exp((double) (x[r * n + i] * scale) - m);
+                }
+                double mass = 0.0;
+                for (int64_t i = 0; i < n; i++) {
+                    const int64_t k = r * n + i;
+                    const double a = (double) (x[k] * scale) - m;
+                    const float exact = (float) (exp(a) / sum);
+                    const double e1 = fabs((double) got[k] - want[k]) / (fabs((double) want[k]) + 1e-300);
+                    const double e2 = fabs((double) got[k] - exact) / (fabs((double) exact) + 1e-300);
+                    CHECK(close_to(got[k], want[k], 1e-6), "%s: softmax_sinks n=%lld row %lld (sink %g) [%lld] = %.9g, scalar %.9g (seed %llu)",
+                          name, (long long) n, (long long) r, sinks[r], (long long) i, got[k], want[k],
+                          (unsigned long long) seed);
+                    CHECK(close_to(got[k], exact, 1e-6 + 0x1p-24 * fabs(a)),
+                          "%s: softmax_sinks n=%lld row %lld (sink %g) [%lld] = %.9g, exact %.9g (seed %llu)", name,
+                          (long long) n, (long long) r, sinks[r], (long long) i, got[k], exact,
+                          (unsigned long long) seed);
+                    if (x[k] == -INFINITY) {
+                        CHECK(got[k] == 0.0f, "%s: masked entry %lld = %g", name, (long long) k, got[k]);
+                    }
+                    if (fabs(want[k]) > 1e-37 && e1 > worst_scalar) {
+                        worst_scalar = e1;
+                    }
+                    if (fabs(exact) > 1e-37 && e2 > worst_exact) {
+                        worst_exact = e2;
+                    }
+                    mass += got[k];
+                }
+                /* the row's share: 1 minus the sink's */
+                const double sink_share = exp((double) sinks[r] - m) / sum;
+                CHECK(fabs(mass + sink_share - 1.0) <= 1e-5, "%s: softmax_sinks row %lld mass %.9g + sink %.9g", name,
+                      (long long) r, mass, sink_share);
+            }
+            /* a -inf sink is no sink: bit for bit the plain softmax of this level */
+            for (int64_t r = 0; r < ROWS; r++) {
+                sinks[r] = -INFINITY;
+            }
+            memcpy(got, x, (size_t) (n * ROWS) * sizeof(float));
+            memcpy(plain, x, (size_t) (n * ROWS) * sizeof(float));
+            CHECK(moe_op_softmax_sinks(ctx, got, n, ROWS, scale, sinks) == MOE_OK, "%s: softmax_sinks -inf", name);
+            CHECK(moe_op_softmax(ctx, plain, n, ROWS, scale) == MOE_OK, "%s: softmax", name);
+            int differ = 0;
+            for (int64_t k = 0; k < n * ROWS; k++) {
+                differ += bits_of(got[k]) != bits_of(plain[k]);
+            }
+            CHECK(differ == 0, "%s: softmax_sinks with -inf sinks differs from softmax in %d of %lld (seed %llu)",
+                  name, differ, (long long) (n * ROWS), (unsigned long long) seed);
+        }
+        free(x);
+        free(want);
+        free(got);
+        free(plain);
+    }
+    fprintf(stderr, "%s: softmax_sinks worst relative error %.3g against scalar, %.3g against double\n", name,
+            worst_scalar, worst_exact);
+
+    /* special rows: fully masked with a finite sink (all the mass to the sink), with a -inf sink (zeros, NaN kept),
+     * a NaN sink and a +inf sink (NaN rows) */
+    enum { N = 19 };
+    float rows[5][N];
+    for (int i = 0; i < N; i++) {
+        rows[0][i] = rows[1][i] = -INFINITY;
+        rows[2][i] = rows[3][i] = rows[4][i] = 0.3f * (float) i - 2.0f;
+    }
+    rows[1][7] = NAN;
+    const float special_sinks[5] = {3.0f, -INFINITY, NAN, INFINITY, -INFINITY};
+    rows[4][5] = NAN;
+    CHECK(moe_op_softmax_sinks(ctx, &rows[0][0], N, 5, 0.5f, special_sinks) == MOE_OK, "%s: special sinks", name);
+    for (int i = 0; i < N; i++) {
+        CHECK(rows[0][i] == 0.0f, "%s: masked row with a finite sink [%d] = %g", name, i, rows[0][i]);
+        CHECK(i == 7 ? isnan(rows[1][i]) : rows[1][i] == 0.0f, "%s: masked row, -inf sink [%d] = %g", name, i,
+              rows[1][i]);
+        CHECK(isnan(rows[2][i]), "%s: NaN sink [%d] = %g", name, i, rows[2][i]);
+        CHECK(isnan(rows[3][i]), "%s: +inf sink [%d] = %g", name, i, rows[3][i]);
+        CHECK(isnan(rows[4][i]), "%s: NaN score with a sink [%d] = %g", name, i, rows[4][i]);
+    }
+}
+
+static void check_swiglu_oai(moe_ctx *ctx, moe_ctx *scalar, const char *name) {
+    double worst_scalar = 0.0, worst_exact = 0.0;
+    for (int si = 0; si < N_OAI_SIZES; si++) {
+        const int64_t n = OAI_SIZES[si];
+        float *g = malloc((size_t) n * sizeof(float)), *u = malloc((size_t) n * sizeof(float));
+        float *want = malloc((size_t) n * sizeof(float)), *got = malloc((size_t) n * sizeof(float));
+        float *alias = malloc((size_t) n * sizeof(float));
+        for (int rep = 0; rep < 6; rep++) {
+            /* gpt-oss's constants, then random ones (limit 0 included: everything clamped) */
+            const float alpha = rep == 0 ? 1.702f : (float) (rnd_unit() * 4.0 - 1.0);
+            const float limit = rep == 0 ? 7.0f : rep == 1 ? 0.0f : (float) (0.25 + rnd_unit() * 20.0);
+            for (int64_t i = 0; i < n; i++) {
+                /* mostly within a few limits, some far out on both sides (where exp overflows or vanishes) */
+                const float wide = (float) (rnd_unit() * 240.0 - 120.0);
+                g[i] = rnd() % 8 == 0 ? wide : rnd_gauss() * (limit + 1.0f) * 1.5f;
+                u[i] = rnd() % 8 == 0 ? wide : rnd_gauss() * (limit + 1.0f) * 1.5f;
+            }
+            CHECK(moe_op_swiglu_oai(scalar, g, u, n, alpha, limit, want) == MOE_OK, "scalar swiglu_oai");
+            CHECK(moe_op_swiglu_oai(ctx, g, u, n, alpha, limit, got) == MOE_OK, "%s: swiglu_oai", name);
+            for (int64_t i = 0; i < n; i++) {
+                const float gc = g[i] > limit ? limit : g[i];
+                const float uc = u[i] < -limit ? -limit : u[i] > limit ? limit : u[i];
+                const double a = (double) alpha * gc;
+                const double exact = gc / (1.0 + exp(-a)) * ((double) uc + 1.0);
+                /* ggml's exp(alpha * -g) is a float: beyond e^88.72 it overflows to +inf and the result is 0, where the
+                 * exact one is below |g (u + 1)| / FLT_MAX < |g (u + 1)| 2^-127, whence that absolute slack */
+                const double overflow_slack = fabs((double) gc * ((double) uc + 1.0)) * 0x1p-127;
+                CHECK(close_to(got[i], want[i], 1e-6),
+                      "%s: swiglu_oai n=%lld alpha=%g limit=%g gate %.9g up %.9g = %.9g, scalar %.9g (seed %llu)", name,
+                      (long long) n, alpha, limit, g[i], u[i], got[i], want[i], (unsigned long long) seed);
+                CHECK(close_abs(got[i], exact, 1e-6 + 0x1p-24 * fabs(a), 1e-37 + overflow_slack),
+                      "%s: swiglu_oai n=%lld alpha=%g limit=%g gate %.9g up %.9g = %.9g, exact %.9g (seed %llu)", name,
+                      (long long) n, alpha, limit, g[i], u[i], got[i], exact, (unsigned long long) seed);
+                const double e1 = fabs((double) got[i] - want[i]) / (fabs((double) want[i]) + 1e-300);
+                const double e2 = fabs((double) got[i] - exact) / (fabs(exact) + 1e-300);
+                if (fabs(want[i]) > 1e-37 && e1 > worst_scalar) {
+                    worst_scalar = e1;
+                }
+                if (fabs(exact) > 1e-37 + overflow_slack && e2 > worst_exact) {
+                    worst_exact = e2;
+                }
+            }
+            /* out = gate and out = up: the same floats */
+            memcpy(alias, g, (size_t) n * sizeof(float));
+            CHECK(moe_op_swiglu_oai(ctx, alias, u, n, alpha, limit, alias) == MOE_OK, "%s: alias gate", name);
+            CHECK(memcmp(alias, got, (size_t) n * sizeof(float)) == 0, "%s: swiglu_oai out = gate differs", name);
+            memcpy(alias, u, (size_t) n * sizeof(float));
+            CHECK(moe_op_swiglu_oai(ctx, g, alias, n, alpha, limit, alias) == MOE_OK, "%s: alias up", name);
+            CHECK(memcmp(alias, got, (size_t) n * sizeof(float)) == 0, "%s: swiglu_oai out = up differs", name);
+        }
+        free(g);
+        free(u);
+        free(want);
+        free(got);
+        free(alias);
+    }
+    fprintf(stderr, "%s: swiglu_oai worst relative error %.3g against scalar, %.3g against double\n", name,
+            worst_scalar, worst_exact);
+
+    /* beyond the limits: exactly the value at the limit; NaN passes through either input */
+    const float g[6] = {7.0f, 1e30f, INFINITY, 2.0f, NAN, 2.0f};
+    const float u[6] = {3.0f, 3.0f, 3.0f, -50.0f, 1.0f, NAN};
+    float out[6];
+    CHECK(moe_op_swiglu_oai(ctx, g, u, 6, 1.702f, 7.0f, out) == MOE_OK, "%s: swiglu_oai special", name);
+    CHECK(bits_of(out[1]) == bits_of(out[0]) && bits_of(out[2]) == bits_of(out[0]),
+          "%s: gate beyond the limit: %.9g %.9g, at the limit %.9g", name, out[1], out[2], out[0]);
+    const float g2[1] = {2.0f}, u2[1] = {-7.0f};
+    float at_limit[1];
+    CHECK(moe_op_swiglu_oai(ctx, g2, u2, 1, 1.702f, 7.0f, at_limit) == MOE_OK, "%s: swiglu_oai at -limit", name);
+    CHECK(bits_of(out[3]) == bits_of(at_limit[0]), "%s: up below -limit: %.9g, at -limit %.9g", name, out[3],
+          at_limit[0]);
+    CHECK(isnan(out[4]) && isnan(out[5]), "%s: NaN gate / up: %g %g", name, out[4], out[5]);
+}
+
 static void check_bad_arguments(moe_ctx *ctx) {
     float a[64] = {0}, b[64] = {0}, c[64] = {0};
     int32_t idx[8], pos[4] = {0, 1, 2, 3};
@@ -171,6 +430,36 @@ static void check_bad_arguments(moe_ctx *ctx) {
     CHECK(moe_op_softmax(ctx, a, 4, 1, -1.0f) == bad, "softmax scale < 0");
     CHECK(moe_op_softmax(ctx, a, 4, 1, NAN) == bad, "softmax scale NaN");
 
+    const float sinks[4] = {0};
+    CHECK(moe_op_softmax_sinks(NULL, a, 4, 1, 1.0f, sinks) == bad, "softmax_sinks NULL ctx");
+    CHECK(moe_op_softmax_sinks(ctx, NULL, 4, 1, 1.0f, sinks) == bad, "softmax_sinks NULL x");
+    CHECK(moe_op_softmax_sinks(ctx, a, 4, 1, 1.0f, NULL) == bad, "softmax_sinks NULL sinks");
+    CHECK(moe_op_softmax_sinks(ctx, a, 0, 1, 1.0f, sinks) == bad, "softmax_sinks n=0");
+    CHECK(moe_op_softmax_sinks(ctx, a, 4, 0, 1.0f, sinks) == bad, "softmax_sinks 0 rows");
+    CHECK(moe_op_softmax_sinks(ctx, a, 4, 1, 0.0f, sinks) == bad, "softmax_sinks scale 0");
+    CHECK(moe_op_softmax_sinks(ctx, a, 4, 1, -1.0f, sinks) == bad, "softmax_sinks scale < 0");
+    CHECK(moe_op_softmax_sinks(ctx, a, 4, 1, NAN, sinks) == bad, "softmax_sinks scale NaN");
+    CHECK(moe_op_softmax_sinks(ctx, a, 4, 1, INFINITY, sinks) == bad, "softmax_sinks scale inf");
+    CHECK(moe_op_softmax_sinks(ctx, a, 4, 4, 1.0f, a + 15) == bad, "softmax_sinks sinks overlap the end of x");
+    CHECK(moe_op_softmax_sinks(ctx, a + 4, 4, 4, 1.0f, a + 1) == bad, "softmax_sinks sinks overlap the start of x");
+    CHECK(moe_op_softmax_sinks(ctx, a, 4, 4, 1.0f, a + 16) == MOE_OK, "softmax_sinks sinks right after x");
+    CHECK(moe_op_softmax_sinks(ctx, a + 4, 4, 4, 1.0f, a) == MOE_OK, "softmax_sinks sinks right before x");
+    CHECK(moe_op_softmax_sinks(ctx, a, (int64_t) 1 << 40, (int64_t) 1 << 22, 1.0f, sinks) == bad,
+          "softmax_sinks 2^62 floats");
+
+    CHECK(moe_op_swiglu_oai(NULL, a, b, 4, 1.702f, 7.0f, c) == bad, "swiglu_oai NULL ctx");
+    CHECK(moe_op_swiglu_oai(ctx, NULL, b, 4, 1.702f, 7.0f, c) == bad, "swiglu_oai NULL gate");
+    CHECK(moe_op_swiglu_oai(ctx, a, NULL, 4, 1.702f, 7.0f, c) == bad, "swiglu_oai NULL up");
+    CHECK(moe_op_swiglu_oai(ctx, a, b, 4, 1.702f, 7.0f, NULL) == bad, "swiglu_oai NULL out");
+    CHECK(moe_op_swiglu_oai(ctx, a, b, 0, 1.702f, 7.0f, c) == bad, "swiglu_oai n=0");
+    CHECK(moe_op_swiglu_oai(ctx, a, b, (int64_t) 1 << 62, 1.702f, 7.0f, c) == bad, "swiglu_oai n=2^62");
+    CHECK(moe_op_swiglu_oai(ctx, a, b, 4, NAN, 7.0f, c) == bad, "swiglu_oai alpha NaN");
+    CHECK(moe_op_swiglu_oai(ctx, a, b, 4, -INFINITY, 7.0f, c) == bad, "swiglu_oai alpha -inf");
+    CHECK(moe_op_swiglu_oai(ctx, a, b, 4, 1.702f, -1.0f, c) == bad, "swiglu_oai limit < 0");
+    CHECK(moe_op_swiglu_oai(ctx, a, b, 4, 1.702f, NAN, c) == bad, "swiglu_oai limit NaN");
+    CHECK(moe_op_swiglu_oai(ctx, a, b, 4, 1.702f, INFINITY, c) == bad, "swiglu_oai limit inf");
+    CHECK(moe_op_swiglu_oai(ctx, a, b, 4, 1.702f, 0.0f, c) == MOE_OK, "swiglu_oai limit 0");
+
     CHECK(moe_op_swiglu(NULL, a, b, 4, c) == bad, "swiglu NULL ctx");
     CHECK(moe_op_swiglu(ctx, a, NULL, 4, c) == bad, "swiglu NULL up");
     CHECK(moe_op_swiglu(ctx, a, b, -4, c) == bad, "swiglu n<0");
@@ -201,6 +490,13 @@ static void check_bad_arguments(moe_ctx *ctx) {
 }
 
 int main(void) {
+    const char *replay = getenv("MOE4J_TEST_SEED");
+    seed = replay != NULL ? strtoull(replay, NULL, 10) : (uint64_t) time(NULL) * 0x9E3779B97F4A7C15ull;
+    rng = seed != 0 ? seed : 1;
+    fprintf(stderr, "ops_selftest: seed %llu (MOE4J_TEST_SEED=%llu replays it)\n", (unsigned long long) seed,
+            (unsigned long long) seed);
+    moe_ctx *scalar = NULL;
+    CHECK(moe_ctx_create(MOE_CPU_SCALAR, 1, &scalar) == MOE_OK, "scalar context");
     const int best = moe_cpu_detect();
     for (int level = MOE_CPU_SCALAR; level <= best; level++) {
         moe_ctx *ctx = NULL;
@@ -213,9 +509,14 @@ int main(void) {
         check_silu_accuracy(ctx, name);
         check_special_values(ctx, name);
         check_topk(ctx, name);
+        if (scalar != NULL) {
+            check_softmax_sinks(ctx, scalar, name);
+            check_swiglu_oai(ctx, scalar, name);
+        }
         check_bad_arguments(ctx);
         moe_ctx_destroy(ctx);
     }
+    moe_ctx_destroy(scalar);
     if (failures != 0) {
         fprintf(stderr, "ops_selftest: %d failure(s)\n", failures);
         return 1;

@@ -147,9 +147,19 @@ MOE_CUDA_API int moe_cuda_op_rope(moe_cuda_ctx *ctx, moe_cuda_buf *x, int64_t n_
 /* In-place softmax(x * scale) of n_rows rows of n (scale > 0; an all -inf row gives 0; NaN spreads over its row). */
 MOE_CUDA_API int moe_cuda_op_softmax(moe_cuda_ctx *ctx, moe_cuda_buf *x, int64_t n, int64_t n_rows, float scale);
 
+/* In-place softmax with attention sinks, as moe_op_softmax_sinks: row r also counts exp(sinks[r] - m) in its
+ * denominator, m = max(max_i x_i * scale, sinks[r]); sinks holds n_rows unscaled floats in a buffer disjoint from x. */
+MOE_CUDA_API int moe_cuda_op_softmax_sinks(moe_cuda_ctx *ctx, moe_cuda_buf *x, int64_t n, int64_t n_rows, float scale,
+                                           const moe_cuda_buf *sinks);
+
 /* out[i] = silu(gate[i]) * up[i]; out may alias gate or up. */
 MOE_CUDA_API int moe_cuda_op_swiglu(moe_cuda_ctx *ctx, const moe_cuda_buf *gate, const moe_cuda_buf *up, int64_t n,
                                     moe_cuda_buf *out);
+
+/* gpt-oss's clamped SwiGLU, as moe_op_swiglu_oai: g = min(gate, limit), u = clamp(up, -limit, limit),
+ * out = g / (1 + exp(alpha * -g)) * (u + 1); alpha finite, limit finite and >= 0; out may alias gate or up. */
+MOE_CUDA_API int moe_cuda_op_swiglu_oai(moe_cuda_ctx *ctx, const moe_cuda_buf *gate, const moe_cuda_buf *up, int64_t n,
+                                        float alpha, float limit, moe_cuda_buf *out);
 
 /* Routing: for each of n_rows rows of n scores, the k largest in descending order (ties: lower index first; NaN
  * below every number), indices into idx (int32, n_rows * k) and values into val (may be NULL). 1 <= k <= n. */

@@ -628,7 +628,25 @@ extern "C" MOE_CUDA_API int moe_cuda_op_softmax(moe_cuda_ctx *ctx, moe_cuda_buf 
     }
     RETURN_IF(moe_cuda_check_floats(fn, "x", x, 0, n * n_rows));
     RETURN_IF(on_device(fn, "x", ctx, x));
-    return moe_cuda_launch_softmax(ctx->stream, reinterpret_cast<float *>(x->ptr), n, n_rows, scale);
+    return moe_cuda_launch_softmax(ctx->stream, reinterpret_cast<float *>(x->ptr), n, n_rows, scale, nullptr);
+}
+
+extern "C" MOE_CUDA_API int moe_cuda_op_softmax_sinks(moe_cuda_ctx *ctx, moe_cuda_buf *x, int64_t n, int64_t n_rows,
+                                                      float scale, const moe_cuda_buf *sinks) {
+    static const char *fn = "moe_cuda_op_softmax_sinks";
+    RETURN_IF(enter(fn, ctx));
+    RETURN_IF(check_rows(fn, n, n_rows));
+    if (!isfinite(scale) || scale <= 0.0f) {
+        return moe_cuda_fail(MOE_CUDA_ERR_INVALID_ARG, "%s: scale %g is not finite and > 0", fn, (double)scale);
+    }
+    RETURN_IF(moe_cuda_check_floats(fn, "x", x, 0, n * n_rows));
+    RETURN_IF(moe_cuda_check_floats(fn, "sinks", sinks, 0, n_rows));
+    RETURN_IF(on_device(fn, "x", ctx, x));
+    RETURN_IF(on_device(fn, "sinks", ctx, sinks));
+    /* x is rewritten while the sinks are read: they must not share memory */
+    RETURN_IF(moe_cuda_check_alias(fn, "sinks", sinks, n_rows * 4, "x", x, n * n_rows * 4, 0));
+    return moe_cuda_launch_softmax(ctx->stream, reinterpret_cast<float *>(x->ptr), n, n_rows, scale,
+                                   reinterpret_cast<const float *>(sinks->ptr));
 }
 
 extern "C" MOE_CUDA_API int moe_cuda_op_swiglu(moe_cuda_ctx *ctx, const moe_cuda_buf *gate, const moe_cuda_buf *up,
@@ -646,6 +664,29 @@ extern "C" MOE_CUDA_API int moe_cuda_op_swiglu(moe_cuda_ctx *ctx, const moe_cuda
     RETURN_IF(moe_cuda_check_alias(fn, "up", up, n * 4, "out", out, n * 4, 1));
     return moe_cuda_launch_swiglu(ctx->stream, reinterpret_cast<const float *>(gate->ptr),
                                   reinterpret_cast<const float *>(up->ptr), n, reinterpret_cast<float *>(out->ptr));
+}
+
+extern "C" MOE_CUDA_API int moe_cuda_op_swiglu_oai(moe_cuda_ctx *ctx, const moe_cuda_buf *gate,
+                                                   const moe_cuda_buf *up, int64_t n, float alpha, float limit,
+                                                   moe_cuda_buf *out) {
+    static const char *fn = "moe_cuda_op_swiglu_oai";
+    RETURN_IF(enter(fn, ctx));
+    RETURN_IF(check_rows(fn, n, 1));
+    if (!isfinite(alpha) || !isfinite(limit) || limit < 0.0f) {
+        return moe_cuda_fail(MOE_CUDA_ERR_INVALID_ARG, "%s: alpha %g, limit %g (need both finite, limit >= 0)", fn,
+                             (double)alpha, (double)limit);
+    }
+    RETURN_IF(moe_cuda_check_floats(fn, "gate", gate, 0, n));
+    RETURN_IF(moe_cuda_check_floats(fn, "up", up, 0, n));
+    RETURN_IF(moe_cuda_check_floats(fn, "out", out, 0, n));
+    RETURN_IF(on_device(fn, "gate", ctx, gate));
+    RETURN_IF(on_device(fn, "up", ctx, up));
+    RETURN_IF(on_device(fn, "out", ctx, out));
+    RETURN_IF(moe_cuda_check_alias(fn, "gate", gate, n * 4, "out", out, n * 4, 1));
+    RETURN_IF(moe_cuda_check_alias(fn, "up", up, n * 4, "out", out, n * 4, 1));
+    return moe_cuda_launch_swiglu_oai(ctx->stream, reinterpret_cast<const float *>(gate->ptr),
+                                      reinterpret_cast<const float *>(up->ptr), n, alpha, limit,
+                                      reinterpret_cast<float *>(out->ptr));
 }
 
 extern "C" MOE_CUDA_API int moe_cuda_op_topk(moe_cuda_ctx *ctx, const moe_cuda_buf *x, int64_t n, int64_t n_rows,

@@ -123,8 +123,11 @@ int moe_cuda_launch_rmsnorm(void *stream, const float *x, const float *weight, i
 /* cs holds n_tokens rows of n_rot/2 (cos, sin) pairs, already scaled by mscale. */
 int moe_cuda_launch_rope(void *stream, float *x, int64_t n_tokens, int64_t token_stride, int64_t n_heads,
                          int64_t head_stride, int64_t n_rot, int mode, const float *cs);
-int moe_cuda_launch_softmax(void *stream, float *x, int64_t n, int64_t n_rows, float scale);
+/* sinks: NULL for the plain softmax, else n_rows floats (moe_cuda_op_softmax_sinks). */
+int moe_cuda_launch_softmax(void *stream, float *x, int64_t n, int64_t n_rows, float scale, const float *sinks);
 int moe_cuda_launch_swiglu(void *stream, const float *gate, const float *up, int64_t n, float *out);
+int moe_cuda_launch_swiglu_oai(void *stream, const float *gate, const float *up, int64_t n, float alpha, float limit,
+                               float *out);
 int moe_cuda_launch_topk(void *stream, const float *x, int64_t n, int64_t n_rows, int64_t k, int32_t *idx, float *val);
 /* MLA attention (moe_cuda_op_mla_attend), arguments checked. */
 #define MOE_CUDA_MLA_MAX_WIDTH 1024

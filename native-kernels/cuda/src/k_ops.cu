@@ -1,5 +1,6 @@
 /*
- * k_ops.cu - the row and element-wise ops: RMSNorm, RoPE, softmax, SwiGLU, top-k, add/scale/axpy.
+ * k_ops.cu - the row and element-wise ops: RMSNorm, RoPE, softmax (with or without sinks), SwiGLU (plain and gpt-oss's
+ * clamped one), top-k, add/scale/axpy.
  *
  * They follow the scalar level of the CPU ops (../../src/ops_scalar.c) operation by operation, with the _rn
  * intrinsics so that nothing is fused that the CPU rounds separately. What still differs, and why the tests give
@@ -79,7 +80,8 @@ __global__ void rope_kernel(float *x, int64_t n_tokens, int64_t token_stride, in
     }
 }
 
-__global__ void softmax_kernel(float *x, int64_t n, int64_t n_rows, float scale) {
+/* sinks: NULL for the plain softmax; else row r's sink logit (ggml_soft_max_ext with sinks, as ops_scalar.c). */
+__global__ void softmax_kernel(float *x, int64_t n, int64_t n_rows, float scale, const float *sinks) {
     for (int64_t row = blockIdx.x; row < n_rows; row += gridDim.x) {
         float *xr = x + row * n;
         float m = -INFINITY;
@@ -91,6 +93,10 @@ __global__ void softmax_kernel(float *x, int64_t n, int64_t n_rows, float scale)
             }
         }
         m = block_reduce(m, MaxF(), -INFINITY);
+        const float sink = sinks != nullptr ? sinks[row] : -INFINITY;
+        if (sinks != nullptr) {
+            m = m > sink ? m : sink; /* ggml's MAX(max, sink): a NaN sink makes m NaN, hence the row NaN */
+        }
         if (m == -INFINITY) { /* nothing to attend to: masked entries become 0, a NaN stays NaN */
             for (int64_t i = threadIdx.x; i < n; i += ROW_THREADS) {
                 xr[i] = isnan(xr[i]) ? xr[i] : 0.0f;
@@ -104,6 +110,9 @@ __global__ void softmax_kernel(float *x, int64_t n, int64_t n_rows, float scale)
             s += (double)e;
         }
         s = block_reduce(s, SumD(), 0.0);
+        if (sinks != nullptr) {
+            s += (double)expf(__fsub_rn(sink, m)); /* the sink's mass, added after the row's as ggml does */
+        }
         const float inv = (float)(1.0 / s); /* scaled by the float of 1/sum, as the CPU does */
         for (int64_t i = threadIdx.x; i < n; i += ROW_THREADS) {
             xr[i] = __fmul_rn(xr[i], inv);
@@ -190,6 +199,17 @@ __global__ void swiglu_kernel(const float *gate, const float *up, int64_t n, flo
     }
 }
 
+/* ggml_swiglu_oai as ops_scalar.c computes it: the comparisons of std::min / std::clamp (NaN passes through), the
+ * exponent alpha * -g rounded on its own, then _rn operations in the CPU's order. */
+__global__ void swiglu_oai_kernel(const float *gate, const float *up, int64_t n, float alpha, float limit, float *out) {
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (int64_t)gridDim.x * blockDim.x) {
+        const float g = limit < gate[i] ? limit : gate[i];
+        const float u = up[i] < -limit ? -limit : (limit < up[i] ? limit : up[i]);
+        const float glu = __fdiv_rn(g, __fadd_rn(1.0f, expf(__fmul_rn(alpha, -g))));
+        out[i] = __fmul_rn(glu, __fadd_rn(u, 1.0f));
+    }
+}
+
 __global__ void add_kernel(const float *a, const float *b, int64_t n, float *out) {
     for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (int64_t)gridDim.x * blockDim.x) {
         out[i] = __fadd_rn(a[i], b[i]);
@@ -241,14 +261,20 @@ int moe_cuda_launch_rope(void *stream, float *x, int64_t n_tokens, int64_t token
     return launched("rope kernel launch");
 }
 
-int moe_cuda_launch_softmax(void *stream, float *x, int64_t n, int64_t n_rows, float scale) {
-    MOE_CUDA_LAUNCH(softmax_kernel, row_grid(n_rows), ROW_THREADS, as_stream(stream), x, n, n_rows, scale);
-    return launched("softmax kernel launch");
+int moe_cuda_launch_softmax(void *stream, float *x, int64_t n, int64_t n_rows, float scale, const float *sinks) {
+    MOE_CUDA_LAUNCH(softmax_kernel, row_grid(n_rows), ROW_THREADS, as_stream(stream), x, n, n_rows, scale, sinks);
+    return launched(sinks != nullptr ? "softmax_sinks kernel launch" : "softmax kernel launch");
 }
 
 int moe_cuda_launch_swiglu(void *stream, const float *gate, const float *up, int64_t n, float *out) {
     MOE_CUDA_LAUNCH(swiglu_kernel, grid_for(n, 256), 256, as_stream(stream), gate, up, n, out);
     return launched("swiglu kernel launch");
+}
+
+int moe_cuda_launch_swiglu_oai(void *stream, const float *gate, const float *up, int64_t n, float alpha, float limit,
+                               float *out) {
+    MOE_CUDA_LAUNCH(swiglu_oai_kernel, grid_for(n, 256), 256, as_stream(stream), gate, up, n, alpha, limit, out);
+    return launched("swiglu_oai kernel launch");
 }
 
 int moe_cuda_launch_topk(void *stream, const float *x, int64_t n, int64_t n_rows, int64_t k, int32_t *idx, float *val) {

@@ -18,8 +18,9 @@
  *     1e-7 * sqrt(n) in its own test), and the gaps of strided outputs untouched;
  *   - RoPE (NORM/NEOX, with and without YaRN, partial rotation, large positions), add, scale, axpy, top-k: identical to
  *     the CPU's scalar level, bit for bit (same angle table code, same roundings);
- *   - RMSNorm, softmax, SwiGLU: |gpu - cpu| <= 1e-6 * |cpu| + 1e-30 (reduction order, and CUDA's expf within 2 ulp
- *     where glibc's is within 1); special rows (masked, fully masked, NaN) exactly as the CPU;
+ *   - RMSNorm, softmax (with and without sinks), SwiGLU (plain and gpt-oss's clamped one): |gpu - cpu| <= 1e-6 * |cpu|
+ *     + 1e-30 (reduction order, and CUDA's expf within 2 ulp where glibc's is within 1; every other operation is the
+ *     scalar level's, rounded alike); special rows (masked, fully masked, NaN, NaN/+inf/-inf sinks) exactly as the CPU;
  *   - MLA attention (decode and prefill, DeepSeek's 576/512 shape and odd ones): against an f64 reference,
  *     |o - ref| <= 1e-5 * sum_s p_s |c_s| + 1e-6 (moe4j's CPU path computes it from matmul + softmax, see MlaAttention);
  *   - buffers: round trips, views (offsets, views of views, a view outliving its parent), and the argument checks with
@@ -397,7 +398,9 @@ static void test_null_handles(void) {
     CHECK(moe_cuda_op_rope(NULL, NULL, 1, 4, 1, 4, 4, ids, 0, 10000, 1, 0, 1, 32, 1, 0) == MOE_CUDA_ERR_INVALID_ARG,
           "rope");
     CHECK(moe_cuda_op_softmax(NULL, NULL, 4, 1, 1) == MOE_CUDA_ERR_INVALID_ARG, "softmax");
+    CHECK(moe_cuda_op_softmax_sinks(NULL, NULL, 4, 1, 1, NULL) == MOE_CUDA_ERR_INVALID_ARG, "softmax_sinks");
     CHECK(moe_cuda_op_swiglu(NULL, NULL, NULL, 4, NULL) == MOE_CUDA_ERR_INVALID_ARG, "swiglu");
+    CHECK(moe_cuda_op_swiglu_oai(NULL, NULL, NULL, 4, 1.702f, 7, NULL) == MOE_CUDA_ERR_INVALID_ARG, "swiglu_oai");
     CHECK(moe_cuda_op_topk(NULL, NULL, 4, 1, 1, NULL, NULL) == MOE_CUDA_ERR_INVALID_ARG, "topk");
     CHECK(moe_cuda_op_add(NULL, NULL, NULL, 4, NULL) == MOE_CUDA_ERR_INVALID_ARG, "add");
     CHECK(moe_cuda_op_scale(NULL, NULL, 4, 2, NULL) == MOE_CUDA_ERR_INVALID_ARG, "scale");
@@ -880,6 +883,56 @@ static void test_softmax(void) {
     }
 }
 
+/* Sinks of every kind against the CPU's scalar level: among the scores, above them all, far below, -inf, NaN, +inf;
+ * rows fully masked with a finite and with a -inf sink; a masked entry and a NaN score. */
+static void test_softmax_sinks(void) {
+    const int64_t sizes[] = {1, 5, 256, 1000};
+    enum { ROWS = 9 };
+    for (int i = 0; i < 4; i++) {
+        const int64_t n = sizes[i];
+        float *x = rnd_floats(n * ROWS);
+        float sinks[ROWS];
+        for (int64_t k = 0; k < n * ROWS; k++) {
+            x[k] *= 20.0f;
+        }
+        const float among = 14.0f * rnd_float(), above = 20.0f * 0.7f + 3.0f + 40.0f * (rnd_float() + 1.0f);
+        const float row_sinks[ROWS] = {among, above, -2e4f, -INFINITY, NAN, INFINITY, 1.5f, -INFINITY, among};
+        memcpy(sinks, row_sinks, sizeof sinks);
+        for (int64_t k = 0; k < n; k++) {
+            x[6 * n + k] = -INFINITY; /* row 6: fully masked, finite sink: zeros */
+            x[7 * n + k] = -INFINITY; /* row 7: fully masked, -inf sink: zeros */
+        }
+        if (n > 1) {
+            x[1] = -INFINITY;         /* row 0: a masked entry */
+            x[8 * n + n / 2] = NAN;   /* row 8: a NaN score spreads */
+        }
+        float *want = (float *)xmalloc((size_t)(n * ROWS) * 4);
+        memcpy(want, x, (size_t)(n * ROWS) * 4);
+        CHECK(moe_op_softmax_sinks(cpu, want, n, ROWS, 0.7f, sinks) == 0, "cpu softmax_sinks");
+        moe_cuda_buf *dx = dev_copy(x, n * ROWS * 4), *ds = dev_copy(sinks, ROWS * 4);
+        OK(moe_cuda_op_softmax_sinks(gpu, dx, n, ROWS, 0.7f, ds));
+        float *got = dev_floats(dx, n * ROWS);
+        int bad = 0;
+        for (int64_t k = 0; k < n * ROWS; k++) {
+            bad += !close_rel(got[k], want[k], 1e-6);
+        }
+        CHECK(bad == 0, "softmax_sinks n=%lld: %d differ", (long long)n, bad);
+        CHECK(moe_cuda_op_softmax_sinks(gpu, dx, n, ROWS, 0.0f, ds) == MOE_CUDA_ERR_INVALID_ARG, "sinks: scale 0");
+        CHECK(moe_cuda_op_softmax_sinks(gpu, dx, n, ROWS + 1, 0.7f, ds) == MOE_CUDA_ERR_INVALID_ARG,
+              "sinks: too few sinks (and rows beyond x)");
+        moe_cuda_buf *inside = NULL;
+        OK(moe_cuda_buf_view(dx, (n * ROWS - ROWS) * 4, ROWS * 4, &inside));
+        CHECK(moe_cuda_op_softmax_sinks(gpu, dx, n, ROWS, 0.7f, inside) == MOE_CUDA_ERR_INVALID_ARG,
+              "sinks inside x");
+        moe_cuda_buf_free(inside);
+        free(got);
+        free(want);
+        free(x);
+        moe_cuda_buf_free(dx);
+        moe_cuda_buf_free(ds);
+    }
+}
+
 static void test_elementwise(void) {
     const int64_t n = 100003;
     float *g = rnd_floats(n), *u = rnd_floats(n);
@@ -898,6 +951,39 @@ static void test_elementwise(void) {
     }
     CHECK(bad == 0, "swiglu: %d differ", bad);
     free(got);
+
+    /* clamped SwiGLU: gate spans +-30 (beyond the limit, and far enough down that exp(alpha * -g) overflows), up spans
+     * +-1 scaled to +-10 (beyond +-limit); gpt-oss's constants, then an odd pair */
+    float *u10 = (float *)xmalloc((size_t)n * 4);
+    for (int64_t i = 0; i < n; i++) {
+        u10[i] = 10.0f * u[i];
+    }
+    moe_cuda_buf *du10 = dev_copy(u10, n * 4);
+    const float oai[2][2] = {{1.702f, 7.0f}, {-0.6f, 2.5f}};
+    for (int c = 0; c < 2; c++) {
+        CHECK(moe_op_swiglu_oai(cpu, g, u10, n, oai[c][0], oai[c][1], want) == 0, "cpu swiglu_oai");
+        OK(moe_cuda_op_swiglu_oai(gpu, dg, du10, n, oai[c][0], oai[c][1], dout));
+        got = dev_floats(dout, n);
+        bad = 0;
+        for (int64_t i = 0; i < n; i++) {
+            bad += !close_rel(got[i], want[i], 1e-6);
+        }
+        CHECK(bad == 0, "swiglu_oai alpha %g limit %g: %d differ", oai[c][0], oai[c][1], bad);
+        free(got);
+    }
+    CHECK(moe_cuda_op_swiglu_oai(gpu, dg, du10, n, 1.702f, -1.0f, dout) == MOE_CUDA_ERR_INVALID_ARG, "limit < 0");
+    CHECK(moe_cuda_op_swiglu_oai(gpu, dg, du10, n, NAN, 7.0f, dout) == MOE_CUDA_ERR_INVALID_ARG, "alpha NaN");
+    OK(moe_cuda_op_swiglu_oai(gpu, dg, du10, n, 1.702f, 7.0f, du10)); /* in place over up */
+    CHECK(moe_op_swiglu_oai(cpu, g, u10, n, 1.702f, 7.0f, want) == 0, "cpu swiglu_oai");
+    got = dev_floats(du10, n);
+    bad = 0;
+    for (int64_t i = 0; i < n; i++) {
+        bad += !close_rel(got[i], want[i], 1e-6);
+    }
+    CHECK(bad == 0, "swiglu_oai in place: %d differ", bad);
+    free(got);
+    free(u10);
+    moe_cuda_buf_free(du10);
 
     CHECK(moe_op_add(cpu, g, u, n, want) == 0, "cpu add");
     OK(moe_cuda_op_add(gpu, dg, du, n, dout));
@@ -1084,6 +1170,7 @@ int main(void) {
     test_rmsnorm();
     test_rope();
     test_softmax();
+    test_softmax_sinks();
     test_elementwise();
     test_topk();
     test_mla();

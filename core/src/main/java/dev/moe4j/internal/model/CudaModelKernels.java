@@ -209,6 +209,9 @@ final class CudaModelKernels implements ModelKernels {
         cpu.softmax(x, n, rows, scale);
     }
 
+    // Softmax with sinks and the clamped SwiGLU stay on the CPU like every element-wise op here (activations live in
+    // host memory between products); libmoe4j_cuda has them too (moe_cuda_op_softmax_sinks, moe_cuda_op_swiglu_oai)
+    // for when the residual stream stays on the device.
     @Override
     public void softmaxSinks(MemorySegment x, int n, int rows, float scale, MemorySegment sinks) {
         cpu.softmaxSinks(x, n, rows, scale, sinks);

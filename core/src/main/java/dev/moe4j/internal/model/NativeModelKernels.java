@@ -1,5 +1,6 @@
 package dev.moe4j.internal.model;
 
+import dev.moe4j.internal.nativeio.CpuLevel;
 import dev.moe4j.internal.nativeio.KernelContext;
 import dev.moe4j.internal.nativeio.RopeParams;
 import dev.moe4j.internal.quant.GgmlType;
@@ -24,7 +25,16 @@ final class NativeModelKernels implements ModelKernels {
     }
 
     NativeModelKernels(int threads, boolean ggmlActivations) {
-        this.ctx = KernelContext.create(threads);
+        this(KernelContext.create(threads), ggmlActivations);
+    }
+
+    /** At a given dispatch level rather than the configured one (tests compare every level). */
+    NativeModelKernels(CpuLevel level, int threads, boolean ggmlActivations) {
+        this(KernelContext.create(level, threads), ggmlActivations);
+    }
+
+    private NativeModelKernels(KernelContext ctx, boolean ggmlActivations) {
+        this.ctx = ctx;
         this.ggmlActivations = ggmlActivations;
     }
 
@@ -108,12 +118,12 @@ final class NativeModelKernels implements ModelKernels {
 
     @Override
     public void softmaxSinks(MemorySegment x, int n, int rows, float scale, MemorySegment sinks) {
-        ReferenceModelKernels.softmaxSinksJava(x, n, rows, scale, sinks);
+        ctx.softmaxSinks(x, n, rows, scale, sinks);
     }
 
     @Override
     public void swigluOai(MemorySegment gate, MemorySegment up, long n, float alpha, float limit, MemorySegment out) {
-        ReferenceModelKernels.swigluOaiJava(gate, up, n, alpha, limit, out);
+        ctx.swigluOai(gate, up, n, alpha, limit, out);
     }
 
     @Override

@@ -152,8 +152,8 @@ final class ReferenceModelKernels implements ModelKernels {
         softmaxSinksJava(x, n, rows, scale, sinks);
     }
 
-    /** The plain-Java softmax with sinks (double sums), shared by the kernels that have no native form yet. */
-    static void softmaxSinksJava(MemorySegment x, int n, int rows, float scale, MemorySegment sinks) {
+    /** The plain-Java softmax with sinks, in double: the yardstick of the native {@code moe_op_softmax_sinks}. */
+    private static void softmaxSinksJava(MemorySegment x, int n, int rows, float scale, MemorySegment sinks) {
         for (int r = 0; r < rows; r++) {
             long base = (long) r * n;
             double sink = sinks.getAtIndex(JAVA_FLOAT, r);
@@ -176,8 +176,8 @@ final class ReferenceModelKernels implements ModelKernels {
         swigluOaiJava(gate, up, n, alpha, limit, out);
     }
 
-    /** The plain-Java clamped SwiGLU, shared by the kernels that have no native form yet. */
-    static void swigluOaiJava(MemorySegment gate, MemorySegment up, long n, float alpha, float limit,
+    /** The plain-Java clamped SwiGLU, in double: the yardstick of the native {@code moe_op_swiglu_oai}. */
+    private static void swigluOaiJava(MemorySegment gate, MemorySegment up, long n, float alpha, float limit,
                               MemorySegment out) {
         for (long i = 0; i < n; i++) {
             double g = Math.min(gate.getAtIndex(JAVA_FLOAT, i), limit);

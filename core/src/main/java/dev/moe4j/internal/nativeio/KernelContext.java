@@ -171,8 +171,26 @@ public final class KernelContext implements AutoCloseable {
         NativeKernels.softmax(h(), x, n, rows, scale);
     }
 
+    /**
+     * In-place softmax with attention sinks (moe4j.h {@code moe_op_softmax_sinks}, ggml_soft_max_ext with sinks): row
+     * {@code r} of {@code rows} rows of {@code n} also counts {@code exp(sinks[r] − m)} in its denominator, with
+     * {@code m = max(max_i scale·x_i, sinks[r])}. {@code sinks}: {@code rows} unscaled f32 logits, not overlapping x.
+     */
+    public void softmaxSinks(MemorySegment x, long n, long rows, float scale, MemorySegment sinks) {
+        NativeKernels.softmaxSinks(h(), x, n, rows, scale, sinks);
+    }
+
     public void swiglu(MemorySegment gate, MemorySegment up, long n, MemorySegment out) {
         NativeKernels.swiglu(h(), gate, up, n, out);
+    }
+
+    /**
+     * gpt-oss's clamped SwiGLU (moe4j.h {@code moe_op_swiglu_oai}, ggml_swiglu_oai): {@code g = min(gate, limit)},
+     * {@code u = clamp(up, −limit, limit)}, {@code out = g·sigmoid(alpha·g)·(u + 1)}; alpha finite, limit finite and
+     * {@code >= 0}; out may alias gate or up.
+     */
+    public void swigluOai(MemorySegment gate, MemorySegment up, long n, float alpha, float limit, MemorySegment out) {
+        NativeKernels.swigluOai(h(), gate, up, n, alpha, limit, out);
     }
 
     /** {@code val} may be {@link MemorySegment#NULL}. */

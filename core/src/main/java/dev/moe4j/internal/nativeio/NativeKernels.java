@@ -75,8 +75,12 @@ public final class NativeKernels {
                     JAVA_INT, JAVA_FLOAT, JAVA_FLOAT, JAVA_FLOAT, JAVA_FLOAT, JAVA_FLOAT, JAVA_FLOAT, JAVA_INT), true);
     private static final MethodHandle SOFTMAX = bind("moe_op_softmax",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_FLOAT), true);
+    private static final MethodHandle SOFTMAX_SINKS = bind("moe_op_softmax_sinks",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_FLOAT, ADDRESS), true);
     private static final MethodHandle SWIGLU = bind("moe_op_swiglu",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS), true);
+    private static final MethodHandle SWIGLU_OAI = bind("moe_op_swiglu_oai",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, JAVA_FLOAT, JAVA_FLOAT, ADDRESS), true);
     private static final MethodHandle TOPK = bind("moe_op_topk",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS), true);
     private static final MethodHandle ADD = bind("moe_op_add",
@@ -448,6 +452,28 @@ public final class NativeKernels {
         need("softmax x", x, f32(n, rows));
         try {
             check("moe_op_softmax", (int) SOFTMAX.invokeExact(ctx, x, n, rows, scale));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static void softmaxSinks(MemorySegment ctx, MemorySegment x, long n, long rows, float scale, MemorySegment sinks) {
+        need("softmax_sinks x", x, f32(n, rows));
+        need("softmax_sinks sinks", sinks, f32(rows));
+        try {
+            check("moe_op_softmax_sinks", (int) SOFTMAX_SINKS.invokeExact(ctx, x, n, rows, scale, sinks));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static void swigluOai(MemorySegment ctx, MemorySegment gate, MemorySegment up, long n, float alpha, float limit,
+                          MemorySegment out) {
+        need("swiglu_oai gate", gate, f32(n));
+        need("swiglu_oai up", up, f32(n));
+        need("swiglu_oai out", out, f32(n));
+        try {
+            check("moe_op_swiglu_oai", (int) SWIGLU_OAI.invokeExact(ctx, gate, up, n, alpha, limit, out));
         } catch (Throwable t) {
             throw rethrow(t);
         }
