@@ -11,7 +11,7 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
  * <pre>
  * q = W_q·x (+ b_q),  k = W_k·x (+ b_k),  v = W_v·x (+ b_v)        H query heads, H_kv key/value heads of size dk / dv
  * q, k = RMSNorm(q), RMSNorm(k)    optional: per head (Qwen3, GLM-4.5) or over the whole projection (OLMoE)
- * q, k = RoPE(q), RoPE(k)          the first n_rot dims of each head (partial rotary when n_rot < dk)
+ * q, k = RoPE(q), RoPE(k)          the first n_rot dims of each head (partial rotary when n_rot &lt; dk)
  * o[h] = Σ_s p_s · V[s, g(h)],  p = softmax_s(scale · q[h]·K[s, g(h)]  [, sink_h])     g(h) = h / (H / H_kv)
  *        s runs over the token's own position and those before it, the last {@code window} of them in a
  *        sliding-window layer; a sink (gpt-oss) is one more logit per head that takes probability mass, no value
