@@ -50,7 +50,7 @@ class DemoCountriesModelTest {
         assertArrayEquals(golden.promptTokens(), r.promptTokens());
         // the end-of-sequence token ends the generation and is not part of the output
         assertArrayEquals(Arrays.copyOf(llama, llama.length - 1), r.tokens());
-        assertEquals(FinishReason.EOS, r.finishReason());
+        assertEquals(FinishReason.STOP, r.finishReason());
     }
 
     @Test
@@ -62,7 +62,7 @@ class DemoCountriesModelTest {
         }
         assertEquals("The user asks for the capital of Japan. The capital of Japan is Tokyo.", r.reasoning());
         assertEquals("The capital of Japan is Tokyo.", r.answer());
-        assertEquals(FinishReason.EOS, r.finishReason());
+        assertEquals(FinishReason.STOP, r.finishReason());
         StringBuilder reasoning = new StringBuilder();
         StringBuilder answer = new StringBuilder();
         for (TokenEvent e : events) {
@@ -85,7 +85,7 @@ class DemoCountriesModelTest {
         try (ChatSession chat = model.newChat()) {
             ChatResponse r = chat.request(question).temperature(0).send();
             assertEquals(answer, r.answer(), "reasoning: " + r.reasoning());
-            assertEquals(FinishReason.EOS, r.finishReason());
+            assertEquals(FinishReason.STOP, r.finishReason());
         }
     }
 

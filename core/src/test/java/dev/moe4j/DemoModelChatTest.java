@@ -93,7 +93,7 @@ class DemoModelChatTest {
         try (ChatSession chat = model.newChat()) {
             List<TokenEvent> events = new ArrayList<>();
             ChatResponse r = chat.request("What is a dog?").temperature(0).stream(events::add);
-            assertEquals(FinishReason.EOS, r.finishReason());
+            assertEquals(FinishReason.STOP, r.finishReason());
             assertTrue(r.reasoning().contains(" is a noun. Synonyms: "), r.reasoning());
             assertFalse(r.answer().isEmpty(), "no answer");
             for (String s : new String[] {r.answer(), r.reasoning()}) {

@@ -157,7 +157,7 @@ class ModelGenerationTest {
         assertTrue(stop != null, "no token boundary to test in " + text);
         List<TokenEvent> events = new ArrayList<>();
         GenerationResult r = greedy32().stop(stop).stream(events::add);
-        assertEquals(FinishReason.STOP, r.finishReason());
+        assertEquals(FinishReason.STOP_SEQUENCE, r.finishReason());
         assertEquals(text.substring(0, start), r.text());
         StringBuilder streamed = new StringBuilder();
         events.forEach(e -> streamed.append(e.text()));

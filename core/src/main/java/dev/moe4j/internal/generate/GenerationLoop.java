@@ -94,7 +94,7 @@ public final class GenerationLoop {
         }
         int token = sampler.sample(logits);
         if (!spec.ignoreEos() && isEndToken(token)) {
-            end(sink, FinishReason.EOS, false);
+            end(sink, FinishReason.STOP, false);
             return false;
         }
         int index = generatedCount;
@@ -103,7 +103,7 @@ public final class GenerationLoop {
         List<ReasoningSplitter.Segment> segments = new ArrayList<>(2);
         String safe = stops.push(decoder.push(token));
         segments.addAll(splitter.push(safe));
-        FinishReason reason = stops.stopped() ? FinishReason.STOP
+        FinishReason reason = stops.stopped() ? FinishReason.STOP_SEQUENCE
                 : generatedCount >= spec.maxTokens() || session.position() >= session.capacity() ? FinishReason.LENGTH
                 : null;
         if (reason != null) {

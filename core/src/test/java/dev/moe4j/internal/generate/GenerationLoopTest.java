@@ -68,7 +68,7 @@ class GenerationLoopTest {
         List<TokenEvent> events = new ArrayList<>();
         GenerationResult r = new GenerationLoop(session, new FakeModel.ByteDecoder(),
                 spec(100, List.of(), false, false, null)).run(events::add);
-        assertEquals(FinishReason.EOS, r.finishReason());
+        assertEquals(FinishReason.STOP, r.finishReason());
         assertEquals("hmm, é", r.reasoning());
         assertEquals("Fine \uD83D\uDE00.", r.text());
         assertArrayEquals(bytes(out), r.tokens());
@@ -110,7 +110,7 @@ class GenerationLoopTest {
         List<TokenEvent> events = new ArrayList<>();
         GenerationResult r = new GenerationLoop(session, new FakeModel.ByteDecoder(),
                 spec(50, List.of("END"), false, false, null)).run(events::add);
-        assertEquals(FinishReason.STOP, r.finishReason());
+        assertEquals(FinishReason.STOP_SEQUENCE, r.finishReason());
         assertEquals("hello ", r.text());
         assertEquals("hello END".length(), r.tokens().length);
         assertStreamMatchesResult(events, r);

@@ -107,13 +107,13 @@ class ReasoningFormatTest {
         int[] ends = f.endTokens(new int[] {id(t, "<|return|>")}, t);
         GenerationResult r = generate(t, f, ends, "<|channel|>analysis<|message|>2+2 is 4.<|end|>"
                 + "<|start|>assistant<|channel|>final<|message|>It is 4.", "<|return|>");
-        assertEquals(FinishReason.EOS, r.finishReason(), "not ended by <|end|>, ended by <|return|>");
+        assertEquals(FinishReason.STOP, r.finishReason(), "not ended by <|end|>, ended by <|return|>");
         assertEquals("2+2 is 4.", r.reasoning());
         assertEquals("It is 4.", r.text());
         assertEquals(id(t, "<|end|>"), r.tokens()[t.encode("<|channel|>analysis<|message|>2+2 is 4.", false, true)
                 .length], "<|end|> was generated and passed");
         r = generate(t, f, ends, "<|channel|>commentary to=functions.now <|constrain|>json<|message|>{}", "<|call|>");
-        assertEquals(FinishReason.EOS, r.finishReason(), "a tool call ends generation");
+        assertEquals(FinishReason.STOP, r.finishReason(), "a tool call ends generation");
         assertEquals("{}", r.text());
     }
 
@@ -123,11 +123,11 @@ class ReasoningFormatTest {
         ReasoningFormat f = ReasoningFormat.of(t);
         int[] ends = {id(t, "<|endoftext|>"), id(t, "<|user|>"), id(t, "<|observation|>")};
         GenerationResult r = generate(t, f, ends, "\n<think>Paris is the capital.</think>\nParis.", "<|user|>");
-        assertEquals(FinishReason.EOS, r.finishReason());
+        assertEquals(FinishReason.STOP, r.finishReason());
         assertEquals("Paris is the capital.", r.reasoning());
         assertEquals("Paris.", r.text());
         r = generate(t, f, ends, "\n<think>Need a tool.</think>\n<tool_call>now\n</tool_call>", "<|observation|>");
-        assertEquals(FinishReason.EOS, r.finishReason());
+        assertEquals(FinishReason.STOP, r.finishReason());
         assertEquals("<tool_call>now\n</tool_call>", r.text());
         assertEquals(0, Arrays.stream(r.tokens()).filter(x -> x == id(t, "<|observation|>")).count());
     }

@@ -243,7 +243,7 @@ class GenerationCommandsTest {
         assertEquals("The user asks for the capital of Japan. The capital of Japan is Tokyo.",
                 first.get("reasoning").asText());
         assertEquals("The capital of Japan is Tokyo.", first.get("answer").asText());
-        assertEquals("eos", first.get("finish_reason").asText());
+        assertEquals("stop", first.get("finish_reason").asText());
         assertTrue(first.get("stats").get("generated_tokens").asInt() > 0);
         assertTrue(first.get("stats").get("decode_tokens_per_second").asDouble() > 0);
         JsonNode second = mapper.readTree(lines.get(1));
