@@ -48,7 +48,8 @@ public interface LanguageModel extends AutoCloseable {
 
     /**
      * Runs several sequences (distinct states of this model) in one pass: each weight is read once for the rows of
-     * all of them, each sequence attends over its own cache. Per sequence equal to the separate calls.
+     * all of them, each sequence attends over its own cache. Per sequence the computation of the separate calls (the
+     * logits agree to float rounding: products may block rows differently in a batch of another size).
      *
      * @throws IllegalArgumentException if a state appears twice or a step is invalid as {@link #forward} defines;
      *                                  nothing is changed then

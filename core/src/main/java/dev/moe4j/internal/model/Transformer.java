@@ -157,8 +157,9 @@ public final class Transformer implements LanguageModel, MoeModel {
     /**
      * Runs several sequences' tokens through the model together: rows of all sequences share each weight read, each
      * sequence attends over its own cache. The first step's state runs the computation (its kernels and scratch);
-     * the steps run in chunks of at most its batch size, a sequence split over chunks in order. Equal, per sequence,
-     * to separate {@link #forward} / {@link #forwardAllLogits} calls (the same products on the same rows). Observers
+     * the steps run in chunks of at most its batch size, a sequence split over chunks in order. Per sequence the same
+     * computation as separate {@link #forward} / {@link #forwardAllLogits} calls; the logits agree to float rounding,
+     * not bit for bit, because products block rows differently in batches of other sizes. Observers
      * ({@link InferenceState#setObserver}) see only steps of one sequence.
      *
      * @throws IllegalArgumentException if a state appears twice, belongs to another model, or a step is invalid as
