@@ -17,19 +17,24 @@ import java.util.List;
  */
 public final class ExpertWiring {
     private final List<MoeFfn> layers = new ArrayList<>();
+    /** The layers in block order, fixed when the model is loaded; read without a lock on the hot path. */
+    private volatile MoeFfn[] sealed;
     private volatile ExpertStore store;
     private volatile boolean prefetch;
     private volatile RoutingListener listener;
 
     /** Called by each MoE layer's constructor, in block order; returns its MoE index. */
     synchronized int register(MoeFfn layer) {
+        if (sealed != null) {
+            throw new IllegalStateException("the model is loaded: no more MoE layers");
+        }
         layers.add(layer);
         return layers.size() - 1;
     }
 
-    /** MoE layers registered, in block order. */
-    synchronized List<MoeFfn> layers() {
-        return List.copyOf(layers);
+    /** Ends registration: called once by the loader after the last block is built. */
+    synchronized void seal() {
+        sealed = layers.toArray(new MoeFfn[0]);
     }
 
     /**
@@ -60,11 +65,10 @@ public final class ExpertWiring {
 
     /** The MoE layer after {@code moeIndex} whose experts to prefetch, or null. */
     MoeFfn prefetchAfter(int moeIndex) {
-        if (!prefetch || store == null) {
+        MoeFfn[] l = sealed;
+        if (!prefetch || store == null || l == null) {
             return null;
         }
-        synchronized (this) {
-            return moeIndex + 1 < layers.size() ? layers.get(moeIndex + 1) : null;
-        }
+        return moeIndex + 1 < l.length ? l[moeIndex + 1] : null;
     }
 }

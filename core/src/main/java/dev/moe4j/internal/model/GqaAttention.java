@@ -68,6 +68,7 @@ public final class GqaAttention implements Attention {
     final Weight out;             // attn_output [H·dv, D]
     final MemorySegment outBias;  // attn_output.bias [D] or null
     final MemorySegment sinks;    // attn_sinks  [H] or null
+    private final MemorySegment[] sinkGroup; // [g]: the sinks of KV head g's query heads, sliced once
 
     private GqaAttention(HyperParams c, RotaryEmbedding rope, Options opt, Weight q, Weight k, Weight v,
                          MemorySegment qBias, MemorySegment kBias, MemorySegment vBias, MemorySegment qNorm,
@@ -86,6 +87,11 @@ public final class GqaAttention implements Attention {
         this.out = out;
         this.outBias = outBias;
         this.sinks = sinks;
+        this.sinkGroup = new MemorySegment[c.headsKv()];
+        long groupBytes = (long) c.groupSize() * Float.BYTES;
+        for (int g = 0; sinks != null && g < sinkGroup.length; g++) {
+            sinkGroup[g] = sinks.asSlice(g * groupBytes, groupBytes);
+        }
     }
 
     /**
@@ -273,8 +279,7 @@ public final class GqaAttention implements Attention {
                     if (sinks == null) {
                         kern.softmax(s.scores, len, group, c.kqScale());
                     } else {
-                        kern.softmaxSinks(s.scores, len, group, c.kqScale(),
-                                sinks.asSlice((long) g * group * Float.BYTES, (long) group * Float.BYTES));
+                        kern.softmaxSinks(s.scores, len, group, c.kqScale(), sinkGroup[g]);
                     }
                     kern.matmul(GgmlType.F32, values, (long) ctx * Float.BYTES, dv, len, s.scores, len, group, og, dv);
                 }

@@ -12,6 +12,7 @@ public final class LayerLoad implements AutoCloseable {
     private final ExpertWiring experts;
     private final ModelOptions options;
     private ModelKernels kernels;
+    private final java.util.Map<Class<?>, Object> derived = new java.util.HashMap<>();
 
     LayerLoad(ModelTensors tensors, HyperParams params, RotaryEmbedding rope, ExpertWiring experts,
               ModelOptions options) {
@@ -44,6 +45,19 @@ public final class LayerLoad implements AutoCloseable {
             kernels = options.createKernels(1);
         }
         return kernels;
+    }
+
+    /**
+     * A value the family derives from the file once per load rather than once per block (its own reading of the
+     * metadata, say), made by {@code make} on first use and kept under {@code type}.
+     */
+    public <T> T once(Class<T> type, java.util.function.Supplier<T> make) {
+        Object v = derived.get(type);
+        if (v == null) {
+            v = make.get();
+            derived.put(type, v);
+        }
+        return type.cast(v);
     }
 
     /** {@code blk.<l>.}: the prefix of block {@code l}'s tensors. */

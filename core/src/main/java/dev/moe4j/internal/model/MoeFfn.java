@@ -236,15 +236,7 @@ public final class MoeFfn implements FeedForward {
         RoutingListener listener = wiring.listener();
         ExpertStore store = wiring.store();
 
-        router.apply(k, x, n, s.logits);
-        MemorySegment.copy(s.logits, JAVA_FLOAT, 0, s.logitsHeap, 0, n * e);
-        if (routerBias != null) {
-            for (int t = 0; t < n; t++) {
-                for (int i = 0; i < e; i++) {
-                    s.logitsHeap[t * e + i] += routerBias[i];
-                }
-            }
-        }
+        routerLogits(k, x, n, s);
         for (int t = 0; t < n; t++) {
             routing.route(s.logitsHeap, t * e, s.chosen, s.weights, t * used, s.work);
             if (listener != null) {
@@ -351,6 +343,20 @@ public final class MoeFfn implements FeedForward {
         }
     }
 
+    /** This layer's router logits of {@code n} rows of {@code x} (+ the router bias) into {@code s.logitsHeap}. */
+    private void routerLogits(ModelKernels k, MemorySegment x, int n, Scratch s) {
+        int e = routing.experts();
+        router.apply(k, x, n, s.logits);
+        MemorySegment.copy(s.logits, JAVA_FLOAT, 0, s.logitsHeap, 0, n * e);
+        if (routerBias != null) {
+            for (int t = 0; t < n; t++) {
+                for (int i = 0; i < e; i++) {
+                    s.logitsHeap[t * e + i] += routerBias[i];
+                }
+            }
+        }
+    }
+
     /** {@code gate = act(gate + b_gate, up + b_up)} for the {@code m} rows of expert {@code ex}. */
     private void activate(ModelKernels k, int ex, int m, Scratch s) {
         int f = width();
@@ -405,15 +411,7 @@ public final class MoeFfn implements FeedForward {
                                      ExpertStore.Cursor cursor) {
         int e = next.routing.experts();
         int used = next.routing.used();
-        next.router.apply(k, x, n, s.logits);
-        MemorySegment.copy(s.logits, JAVA_FLOAT, 0, s.logitsHeap, 0, n * e);
-        if (next.routerBias != null) {
-            for (int t = 0; t < n; t++) {
-                for (int i = 0; i < e; i++) {
-                    s.logitsHeap[t * e + i] += next.routerBias[i];
-                }
-            }
-        }
+        next.routerLogits(k, x, n, s);
         for (int t = 0; t < n; t++) {
             next.routing.route(s.logitsHeap, t * e, s.predicted, s.predictedWeight, t * used, s.work);
         }

@@ -5,7 +5,6 @@ import dev.moe4j.internal.gguf.GgufFile;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Objects;
 
@@ -99,6 +98,7 @@ public final class Transformer implements LanguageModel, MoeModel {
                 kvBytes += blocks[l].attn().cacheBytesPerToken();
             }
         }
+        experts.seal();
         ModelConfig config = new ModelConfig(arch.name(), hp.name(), vocab, hp.contextLength(), d, hp.layers(),
                 md.optInt("tokenizer.ggml.bos_token_id").orElse(-1), md.optInt("tokenizer.ggml.eos_token_id").orElse(-1),
                 kvBytes);
@@ -171,7 +171,6 @@ public final class Transformer implements LanguageModel, MoeModel {
         if (steps.isEmpty()) {
             throw new IllegalArgumentException("forwardBatch needs at least one sequence");
         }
-        IdentityHashMap<InferenceState, Boolean> seen = new IdentityHashMap<>();
         TransformerState[] states = new TransformerState[steps.size()];
         for (int i = 0; i < steps.size(); i++) {
             SequenceStep st = steps.get(i);
@@ -179,8 +178,10 @@ public final class Transformer implements LanguageModel, MoeModel {
             if (!(st.state() instanceof TransformerState s) || s.model != this) {
                 throw new IllegalArgumentException("the state was not created by this model");
             }
-            if (seen.put(s, Boolean.TRUE) != null) {
-                throw new IllegalArgumentException("a state appears twice in one batch");
+            for (int j = 0; j < i; j++) { // batches are small: no set needed
+                if (states[j] == s) {
+                    throw new IllegalArgumentException("a state appears twice in one batch");
+                }
             }
             s.checkOpen();
             ForwardArgs.check(config, s, st.tokens(), st.offset(), st.count(), st.logitsOut(),

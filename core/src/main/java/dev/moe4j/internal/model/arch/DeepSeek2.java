@@ -84,7 +84,7 @@ public final class DeepSeek2 implements Architecture {
     @Override
     public Block block(LayerLoad load, int l) {
         ModelTensors t = load.tensors();
-        Config c = read(t.metadata(), t.has("blk.0.attn_q_a.weight"), t.source());
+        Config c = load.once(Config.class, () -> read(t.metadata(), t.has("blk.0.attn_q_a.weight"), t.source()));
         HyperParams hp = c.hp();
         String p = LayerLoad.prefix(l);
         int d = hp.embd();
