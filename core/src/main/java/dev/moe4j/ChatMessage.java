@@ -3,16 +3,22 @@ package dev.moe4j;
 import java.util.Objects;
 
 /**
- * One turn of a conversation.
+ * One turn of a conversation, as chat templates take it ({@code message['role']}, {@code message['content']} and, for
+ * an assistant turn that reasoned, {@code message['reasoning_content']}). Every text in it is plain text: whatever a
+ * message holds, it never becomes a control token of the model (see {@link Model#chat(java.util.List)}).
  *
- * @param role    who speaks
- * @param content what was said (for an assistant turn: the answer, without reasoning)
+ * @param role      who speaks
+ * @param content   what was said (for an assistant turn: the answer, without reasoning)
+ * @param reasoning an assistant turn's reasoning, given to templates that show it as {@code reasoning_content}
+ *                  (most drop reasoning of earlier turns); empty for none, and always empty for other roles
  */
-public record ChatMessage(Role role, String content) {
+public record ChatMessage(Role role, String content, String reasoning) {
 
     /** The speaker of a turn, named as chat templates expect ({@code message['role']}). */
     public enum Role {
-        SYSTEM("system"), USER("user"), ASSISTANT("assistant");
+        SYSTEM("system"), USER("user"), ASSISTANT("assistant"),
+        /** The result of a tool (function) the assistant called, given back to the model. */
+        TOOL("tool");
 
         private final String templateName;
 
@@ -20,26 +26,53 @@ public record ChatMessage(Role role, String content) {
             this.templateName = templateName;
         }
 
-        /** {@code "system"}, {@code "user"} or {@code "assistant"}. */
+        /** {@code "system"}, {@code "user"}, {@code "assistant"} or {@code "tool"}. */
         public String templateName() {
             return templateName;
         }
     }
 
+    /**
+     * @throws NullPointerException     if an argument is null
+     * @throws IllegalArgumentException if a turn other than the assistant's has reasoning
+     */
     public ChatMessage {
         Objects.requireNonNull(role, "role");
         Objects.requireNonNull(content, "content");
+        Objects.requireNonNull(reasoning, "reasoning");
+        if (!reasoning.isEmpty() && role != Role.ASSISTANT) {
+            throw new IllegalArgumentException("only an assistant turn has reasoning, not a " + role.templateName()
+                    + " turn");
+        }
     }
 
+    /** A turn without reasoning. */
+    public ChatMessage(Role role, String content) {
+        this(role, content, "");
+    }
+
+    /** A system prompt. */
     public static ChatMessage system(String content) {
         return new ChatMessage(Role.SYSTEM, content);
     }
 
+    /** A user's turn. */
     public static ChatMessage user(String content) {
         return new ChatMessage(Role.USER, content);
     }
 
+    /** An assistant's earlier answer, without reasoning. */
     public static ChatMessage assistant(String content) {
         return new ChatMessage(Role.ASSISTANT, content);
+    }
+
+    /** An assistant's earlier answer with the reasoning that led to it. */
+    public static ChatMessage assistant(String content, String reasoning) {
+        return new ChatMessage(Role.ASSISTANT, content, reasoning);
+    }
+
+    /** A tool's result given back to the model. */
+    public static ChatMessage tool(String content) {
+        return new ChatMessage(Role.TOOL, content);
     }
 }

@@ -3,16 +3,12 @@ package dev.moe4j;
 import dev.moe4j.internal.generate.ChatPromptEncoder;
 import dev.moe4j.internal.generate.DecodingSession;
 import dev.moe4j.internal.generate.GenerationLoop;
-import dev.moe4j.internal.generate.GenerationSpec;
-import dev.moe4j.internal.generate.PromptFormat;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.BooleanSupplier;
-import java.util.function.Consumer;
+import java.util.concurrent.Semaphore;
 
 /**
  * A conversation with a model, keeping its KV cache between turns.
@@ -25,7 +21,8 @@ import java.util.function.Consumer;
  * {@code <|im_end|>} cannot end its turn or start another. Where a template rewrites such a message so that it cannot
  * be located in the prompt, the turn fails with {@link UnsafePromptException} instead (see
  * {@code ChatPromptEncoder}). {@link GenerationStats#promptTokensReused()} and
- * {@link GenerationStats#promptTokensEvaluated()} of each reply show the split.
+ * {@link GenerationStats#promptTokensEvaluated()} of each reply show the split. (For a conversation kept by the
+ * application, {@link Model#chat(List)} renders any message list the same way and reuses the model's prompt cache.)
  *
  * <p>R1-style templates end the generation prompt with {@code <think>\n}: the reply then starts inside the reasoning,
  * which is returned apart from the answer. GLM-4.5/4.6 open {@code <think>} in the reply itself, gpt-oss writes its
@@ -33,16 +30,18 @@ import java.util.function.Consumer;
  * in the history (these templates drop reasoning from earlier turns anyway).
  *
  * <p>Threading: a session may be used from any thread, one turn at a time (a second concurrent turn waits for the
- * first). The session holds an inference state (KV cache for the model's context length, worker threads) from the
- * first turn until {@link #close()}; close it (try-with-resources). A session that is dropped unclosed is freed
- * eventually, after garbage collection.
+ * first, before it queues for the model). The session holds an inference state (a KV cache for the model's context
+ * length) from the first turn until {@link #close()}; close it (try-with-resources). A session that is dropped unclosed
+ * is freed eventually, after garbage collection.
  */
 public final class ChatSession implements AutoCloseable {
     private final Model model;
     private final ChatPromptEncoder prompts;
     private final String systemPrompt;
+    private final List<ChatMessage> seed;
     private final List<ChatMessage> history = new ArrayList<>();
-    private final ReentrantLock turn = new ReentrantLock();
+    /** Held from a turn's prompt to its end; a semaphore, since a pull stream may step a turn from several threads. */
+    private final Semaphore turn = new Semaphore(1, true);
 
     private DecodingSession state;
     private java.lang.ref.Cleaner.Cleanable cleanable;
@@ -50,60 +49,88 @@ public final class ChatSession implements AutoCloseable {
     private int[] cached = new int[0];
     private boolean closed;
 
-    private ChatSession(Model model, ChatPromptEncoder prompts, String systemPrompt) {
+    private ChatSession(Model model, ChatPromptEncoder prompts, String systemPrompt, List<ChatMessage> seed) {
         this.model = model;
         this.prompts = prompts;
         this.systemPrompt = systemPrompt;
+        this.seed = seed;
+        this.history.addAll(seed);
     }
 
-    /** Sends a user message with the default options and returns the reply; see {@link ChatRequest#send()}. */
-    public ChatResponse send(String userText) {
-        return request(userText).send();
+    /**
+     * Sends a user message with the model's default options and returns the reply; blocks until done. See
+     * {@link GenerationRequest#generate()} for what it throws.
+     */
+    public GenerationResult send(String userText) {
+        return request(userText).generate();
     }
 
-    /** A turn with options (sampling, stops, cancellation, streaming). */
-    public ChatRequest request(String userText) {
+    /** The next turn, a user's message, as a request with options (sampling, stops, cancellation, async, ...). */
+    public GenerationRequest request(String userText) {
         Objects.requireNonNull(userText, "userText");
-        return new ChatRequest(this, model.isReasoningModel(), userText);
+        return request(ChatMessage.user(userText));
+    }
+
+    /**
+     * The next turn as a request: {@code message} (a user's message, or a tool's result) is added to the conversation
+     * and the assistant's reply generated. When a run of it ends (also when cancelled or timed out), the message and
+     * the reply's answer join the history; when it fails, neither does.
+     */
+    public GenerationRequest request(ChatMessage message) {
+        Objects.requireNonNull(message, "message");
+        return new GenerationRequest(model, parseSpecial -> new SessionTurn(message));
+    }
+
+    /** Adds a message to the conversation without generating (it is computed with the next turn). */
+    public void add(ChatMessage message) {
+        Objects.requireNonNull(message, "message");
+        turn.acquireUninterruptibly();
+        try {
+            history.add(message);
+        } finally {
+            turn.release();
+        }
     }
 
     /** The conversation so far, system prompt first (if any); an unmodifiable copy. */
     public List<ChatMessage> messages() {
-        turn.lock();
+        turn.acquireUninterruptibly();
         try {
             return List.copyOf(conversation());
         } finally {
-            turn.unlock();
+            turn.release();
         }
     }
 
     /**
-     * Forgets the conversation (the system prompt stays). The KV cache is kept: the next turn reuses whatever prefix it
-     * shares with the new conversation (typically BOS and the system prompt).
+     * Forgets the conversation back to how the session was built (system prompt and the messages given to
+     * {@link Builder#messages}). The KV cache is kept: the next turn reuses whatever prefix it shares with the new
+     * conversation (typically BOS and the system prompt).
      */
     public void reset() {
-        turn.lock();
+        turn.acquireUninterruptibly();
         try {
             history.clear();
+            history.addAll(seed);
         } finally {
-            turn.unlock();
+            turn.release();
         }
     }
 
     /** Tokens currently held in the session's KV cache. */
     public int cachedTokens() {
-        turn.lock();
+        turn.acquireUninterruptibly();
         try {
             return state == null ? 0 : state.position();
         } finally {
-            turn.unlock();
+            turn.release();
         }
     }
 
     /** Frees the session's inference state. Idempotent; waits for a running turn to finish. */
     @Override
     public void close() {
-        turn.lock();
+        turn.acquireUninterruptibly();
         try {
             closed = true;
             if (cleanable != null) {
@@ -112,7 +139,7 @@ public final class ChatSession implements AutoCloseable {
                 state = null;
             }
         } finally {
-            turn.unlock();
+            turn.release();
         }
     }
 
@@ -125,66 +152,98 @@ public final class ChatSession implements AutoCloseable {
         return all;
     }
 
-    ChatResponse run(ChatRequest options, String userText, Consumer<TokenEvent> sink) {
-        turn.lock();
-        try {
-            if (closed) {
-                throw new IllegalStateException("the chat session is closed");
+    /** One turn: holds the session from its prompt to its end. */
+    private final class SessionTurn implements Turn {
+        private final ChatMessage message;
+        private final ChatPromptEncoder.Encoded encoded;
+        private boolean opened;
+        private boolean done;
+
+        SessionTurn(ChatMessage message) {
+            this.message = message;
+            turn.acquireUninterruptibly();
+            try {
+                if (closed) {
+                    throw new IllegalStateException("the chat session is closed");
+                }
+                List<ChatMessage> next = conversation();
+                next.add(message);
+                encoded = prompts.encode(next, true);
+            } catch (RuntimeException | Error e) {
+                turn.release();
+                throw e;
             }
-            List<ChatMessage> next = conversation();
-            next.add(ChatMessage.user(userText));
-            ChatPromptEncoder.Encoded encoded = prompts.encode(next, true);
-            String prompt = encoded.text();
-            int[] tokens = encoded.tokens();
+        }
+
+        @Override
+        public int[] tokens() {
+            return encoded.tokens();
+        }
+
+        @Override
+        public String text() {
+            return encoded.text();
+        }
+
+        @Override
+        public DecodingSession open(int maxTokens) {
             if (state == null) {
-                state = model.openSession();
-                cleanable = GenerationRun.CLEANER.register(this, new GenerationRun.CloseSession(state));
+                state = model.openSession(model.contextLength());
+                cleanable = GenerationRun.CLEANER.register(ChatSession.this, new CloseSession(state));
             }
-            int keep = commonPrefix(cached, state.position(), tokens);
+            opened = true;
+            int[] tokens = encoded.tokens();
+            int keep = Math.min(state.position(), PromptCache.commonPrefix(cached, tokens));
             state.truncate(keep);
             cached = Arrays.copyOf(cached, keep);
+            return state;
+        }
 
-            Cancellation c = options.cancellation;
-            BooleanSupplier cancel = c == null ? null : c::isCancelled;
-            boolean opensReasoning = options.parseReasoning && GenerationSpec.opensReasoning(prompt);
-            GenerationSpec spec = new GenerationSpec(tokens, options.samplingParams(), options.seedOrRandom(),
-                    options.maxTokens, options.stops, model.endTokens(), options.ignoreEos, options.parseReasoning,
-                    opensReasoning, model.reasoningFormat(), cancel);
-            GenerationResult result;
-            try {
-                result = new GenerationLoop(state, GenerationRun.decoder(model), spec).run(sink);
-            } catch (RuntimeException | Error e) {
+        @Override
+        public void finish(GenerationLoop.Outcome outcome) {
+            if (done) {
+                return;
+            }
+            done = true;
+            int[] tokens = encoded.tokens();
+            int[] all = Arrays.copyOf(tokens, tokens.length + outcome.tokenIds().length);
+            System.arraycopy(outcome.tokenIds(), 0, all, tokens.length, outcome.tokenIds().length);
+            cached = Arrays.copyOf(all, Math.min(all.length, state.position()));
+            history.add(message);
+            // Only the answer: the templates drop reasoning of earlier turns, and the cache stays a prefix.
+            history.add(ChatMessage.assistant(outcome.text()));
+            turn.release();
+        }
+
+        @Override
+        public void abort() {
+            if (done) {
+                return;
+            }
+            done = true;
+            if (opened && state != null) {
                 // The state may hold part of this turn: forget it rather than trust it.
                 state.truncate(0);
                 cached = new int[0];
-                throw e;
             }
-            int[] all = Arrays.copyOf(tokens, tokens.length + result.tokens().length);
-            System.arraycopy(result.tokens(), 0, all, tokens.length, result.tokens().length);
-            cached = Arrays.copyOf(all, state.position());
-            history.add(ChatMessage.user(userText));
-            history.add(ChatMessage.assistant(result.text()));
-            return new ChatResponse(result.text(), result.reasoning(), result.finishReason(), result.stats());
-        } finally {
-            turn.unlock();
+            turn.release();
         }
     }
 
-    /** Length of the common prefix of {@code cached[0, cachedLength)} and {@code tokens}. */
-    static int commonPrefix(int[] cached, int cachedLength, int[] tokens) {
-        int n = Math.min(Math.min(cachedLength, cached.length), tokens.length);
-        int i = 0;
-        while (i < n && cached[i] == tokens[i]) {
-            i++;
+    /** A cleaning action that holds only the state, never the session it guards. */
+    private record CloseSession(DecodingSession session) implements Runnable {
+        @Override
+        public void run() {
+            session.close();
         }
-        return i;
     }
 
-    /** Options of a new chat session (from {@link Model#chat()}). Not thread-safe. */
+    /** Options of a new chat session (from {@link Model#chatSession()}). Not thread-safe. */
     public static final class Builder {
         private final Model model;
         private String template;
         private String systemPrompt;
+        private List<ChatMessage> messages = List.of();
 
         Builder(Model model) {
             this.model = model;
@@ -206,22 +265,24 @@ public final class ChatSession implements AutoCloseable {
         }
 
         /**
+         * Starts the session with these messages after the system prompt: earlier turns of a saved conversation,
+         * assistant turns included (default: none). They are computed with the first turn.
+         */
+        public Builder messages(List<ChatMessage> messages) {
+            this.messages = List.copyOf(messages);
+            return this;
+        }
+
+        /**
          * Compiles the template and creates the session (no memory is allocated until the first turn).
          *
          * @throws Moe4jException if there is no template (the model has none and none was given) or it does not
          *                        compile; the message says which and why
          */
         public ChatSession build() {
-            String source = template;
-            String origin = "the chat template given to ChatSession.Builder.template(...)";
-            if (source == null) {
-                source = model.chatTemplate().orElseThrow(() -> new Moe4jException(model.path().getFileName()
-                        + " has no chat template (no tokenizer.chat_template in the file); pass one with "
-                        + "model.chat().template(jinjaSource).build()"));
-                origin = "the chat template of " + model.path().getFileName() + " (tokenizer.chat_template)";
-            }
-            PromptFormat format = PromptFormat.compile(source, origin, model.tokenizer());
-            return new ChatSession(model, new ChatPromptEncoder(format, model.tokenizer()), systemPrompt);
+            ChatPromptEncoder encoder = template == null ? model.chatEncoder()
+                    : model.compileTemplate(template, "the chat template given to ChatSession.Builder.template(...)");
+            return new ChatSession(model, encoder, systemPrompt, messages);
         }
     }
 }

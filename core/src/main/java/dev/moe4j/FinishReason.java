@@ -11,7 +11,12 @@ public enum FinishReason {
     LENGTH,
     /** A stop string of the request was generated (neither it nor anything after it is in the output). */
     STOP_SEQUENCE,
-    /** The request's {@link Cancellation} was triggered, the handle was cancelled, the stream was closed early, or the
-     *  generating thread was interrupted. */
-    CANCELLED
+    /**
+     * The request's {@link Cancellation} was triggered, its future was cancelled or completed early (for example by
+     * {@link java.util.concurrent.CompletableFuture#orTimeout}), its stream was closed or its subscription cancelled
+     * early, or the generating thread was interrupted.
+     */
+    CANCELLED,
+    /** The request's deadline ({@link GenerationRequest#timeout}, {@link GenerationRequest#deadline}) passed. */
+    TIMED_OUT
 }

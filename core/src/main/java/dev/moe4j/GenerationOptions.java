@@ -2,179 +2,284 @@ package dev.moe4j;
 
 import dev.moe4j.internal.generate.SamplingParams;
 
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
+import java.util.OptionalLong;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * The sampling and stopping options shared by {@link GenerationRequest} and {@link ChatRequest}. Every setter checks
- * its argument at once and throws {@link IllegalArgumentException} naming the option.
+ * How to sample and when to stop: an immutable, reusable value. Build one once and give it to any number of requests
+ * ({@link GenerationRequest#options(GenerationOptions)}), from any thread; every {@code withX} returns a copy with one
+ * option changed and checks its argument at once ({@link IllegalArgumentException} naming the option).
  *
- * <p><b>Defaults</b> depend on the model family, decided from its chat template:
+ * <pre>{@code
+ * GenerationOptions greedy = model.defaultOptions().withTemperature(0).withMaxTokens(64);
+ * GenerationResult r = model.request("Once upon a time").options(greedy).generate();
+ * }</pre>
+ *
+ * <p><b>Defaults</b> depend on the model family ({@link Model#defaultOptions()} picks one of these two):
  * <table>
  *   <caption>defaults</caption>
- *   <tr><th>option</th><th>R1 style (the chat template mentions {@code <think>})</th><th>any other model (llama.cpp's defaults)</th></tr>
+ *   <tr><th>option</th><th>{@link #reasoningDefaults()}: R1 style (the chat template mentions {@code <think>})</th>
+ *       <th>{@link #defaults()}: any other model (llama.cpp's defaults)</th></tr>
  *   <tr><td>{@link #temperature}</td><td>0.6</td><td>0.8</td></tr>
  *   <tr><td>{@link #topK}</td><td>0 (off)</td><td>40</td></tr>
  *   <tr><td>{@link #topP}</td><td>0.95</td><td>0.95</td></tr>
  *   <tr><td>{@link #minP}</td><td>0 (off)</td><td>0.05</td></tr>
  * </table>
- * and for every model: {@link #maxTokens} 512 (generation also ends when the context is full),
- * {@link #repetitionPenalty} 1 (off) over the last 64 tokens, a random seed, no stop strings, EOS respected, reasoning
- * parsed.
+ * and for both: {@link #maxTokens} 512 (generation also ends when the context is full), {@link #repetitionPenalty} 1
+ * (off) over the last 64 tokens, a random seed, no stop strings, EOS respected, reasoning parsed.
  *
  * <p>Sampling runs in llama.cpp's default order: repetition penalty → top-k → top-p → min-p → temperature → a seeded
  * draw from the softmax. Temperature 0 is greedy decoding: the most likely token, the lowest id on a tie.
- *
- * <p>Not thread-safe: build a request on one thread (it may then be run on another).
- *
- * @param <S> the concrete request type, so that calls chain
  */
-public abstract sealed class GenerationOptions<S extends GenerationOptions<S>> permits GenerationRequest, ChatRequest {
+public final class GenerationOptions {
     /** The default of {@link #maxTokens}. */
     public static final int DEFAULT_MAX_TOKENS = 512;
     /** The default of {@link #repetitionLastN}. */
     public static final int DEFAULT_REPETITION_LAST_N = 64;
 
-    int maxTokens = DEFAULT_MAX_TOKENS;
-    float temperature;
-    int topK;
-    float topP;
-    float minP;
-    float repetitionPenalty = 1f;
-    int repetitionLastN = DEFAULT_REPETITION_LAST_N;
-    Long seed;
-    final List<String> stops = new ArrayList<>();
-    boolean ignoreEos;
-    boolean parseReasoning = true;
-    Cancellation cancellation;
+    private static final GenerationOptions DEFAULTS = new GenerationOptions(DEFAULT_MAX_TOKENS, 0.8f, 40, 0.95f,
+            0.05f, 1f, DEFAULT_REPETITION_LAST_N, null, List.of(), false, true);
+    private static final GenerationOptions REASONING_DEFAULTS = new GenerationOptions(DEFAULT_MAX_TOKENS, 0.6f, 0,
+            0.95f, 0f, 1f, DEFAULT_REPETITION_LAST_N, null, List.of(), false, true);
 
-    GenerationOptions(boolean reasoningFamily) {
-        if (reasoningFamily) {
-            temperature = 0.6f;
-            topK = 0;
-            topP = 0.95f;
-            minP = 0f;
-        } else {
-            temperature = 0.8f;
-            topK = 40;
-            topP = 0.95f;
-            minP = 0.05f;
-        }
+    private final int maxTokens;
+    private final float temperature;
+    private final int topK;
+    private final float topP;
+    private final float minP;
+    private final float repetitionPenalty;
+    private final int repetitionLastN;
+    private final Long seed;
+    private final List<String> stops;
+    private final boolean ignoreEos;
+    private final boolean parseReasoning;
+
+    private GenerationOptions(int maxTokens, float temperature, int topK, float topP, float minP,
+                              float repetitionPenalty, int repetitionLastN, Long seed, List<String> stops,
+                              boolean ignoreEos, boolean parseReasoning) {
+        this.maxTokens = maxTokens;
+        this.temperature = temperature;
+        this.topK = topK;
+        this.topP = topP;
+        this.minP = minP;
+        this.repetitionPenalty = repetitionPenalty;
+        this.repetitionLastN = repetitionLastN;
+        this.seed = seed;
+        this.stops = stops;
+        this.ignoreEos = ignoreEos;
+        this.parseReasoning = parseReasoning;
     }
 
-    @SuppressWarnings("unchecked")
-    private S self() {
-        return (S) this;
+    /** llama.cpp's defaults, used for models that are not of the R1 family (see the table above). */
+    public static GenerationOptions defaults() {
+        return DEFAULTS;
     }
 
-    /** The most tokens to generate, at least 1 (default 512). Generation also ends earlier when the context is full. */
-    public S maxTokens(int maxTokens) {
+    /** The defaults of R1-style reasoning models (see the table above). */
+    public static GenerationOptions reasoningDefaults() {
+        return REASONING_DEFAULTS;
+    }
+
+    private GenerationOptions copy(int maxTokens, float temperature, int topK, float topP, float minP,
+                                   float repetitionPenalty, int repetitionLastN, Long seed, List<String> stops,
+                                   boolean ignoreEos, boolean parseReasoning) {
+        return new GenerationOptions(maxTokens, temperature, topK, topP, minP, repetitionPenalty, repetitionLastN,
+                seed, stops, ignoreEos, parseReasoning);
+    }
+
+    /**
+     * The most tokens to generate, at least 1. Generation also ends earlier when the context is full.
+     *
+     * @throws IllegalArgumentException if {@code maxTokens < 1}
+     */
+    public GenerationOptions withMaxTokens(int maxTokens) {
         if (maxTokens < 1) {
             throw new IllegalArgumentException("maxTokens must be >= 1, got " + maxTokens);
         }
-        this.maxTokens = maxTokens;
-        return self();
+        return copy(maxTokens, temperature, topK, topP, minP, repetitionPenalty, repetitionLastN, seed, stops,
+                ignoreEos, parseReasoning);
     }
 
-    /** Softmax temperature, finite and {@code >= 0}; 0 means greedy decoding (argmax, lowest id on ties). */
-    public S temperature(double temperature) {
+    /**
+     * Softmax temperature, finite and {@code >= 0}; 0 means greedy decoding (argmax, lowest id on ties).
+     *
+     * @throws IllegalArgumentException if negative, NaN or infinite
+     */
+    public GenerationOptions withTemperature(double temperature) {
         if (!(temperature >= 0) || Double.isInfinite(temperature) || temperature > Float.MAX_VALUE) {
             throw new IllegalArgumentException("temperature must be finite and >= 0, got " + temperature);
         }
-        this.temperature = (float) temperature;
-        return self();
+        return copy(maxTokens, (float) temperature, topK, topP, minP, repetitionPenalty, repetitionLastN, seed, stops,
+                ignoreEos, parseReasoning);
     }
 
-    /** Keep only the {@code topK} most likely tokens; 0 turns the filter off. */
-    public S topK(int topK) {
+    /**
+     * Keep only the {@code topK} most likely tokens; 0 turns the filter off.
+     *
+     * @throws IllegalArgumentException if negative
+     */
+    public GenerationOptions withTopK(int topK) {
         if (topK < 0) {
             throw new IllegalArgumentException("topK must be >= 0 (0 = off), got " + topK);
         }
-        this.topK = topK;
-        return self();
+        return copy(maxTokens, temperature, topK, topP, minP, repetitionPenalty, repetitionLastN, seed, stops,
+                ignoreEos, parseReasoning);
     }
 
-    /** Nucleus sampling: keep the most likely tokens until their probability reaches {@code topP}, in (0, 1]; 1 = off. */
-    public S topP(double topP) {
+    /**
+     * Nucleus sampling: keep the most likely tokens until their probability reaches {@code topP}, in (0, 1]; 1 = off.
+     *
+     * @throws IllegalArgumentException if outside (0, 1]
+     */
+    public GenerationOptions withTopP(double topP) {
         if (!(topP > 0 && topP <= 1)) {
             throw new IllegalArgumentException("topP must be in (0, 1] (1 = off), got " + topP);
         }
-        this.topP = (float) topP;
-        return self();
+        return copy(maxTokens, temperature, topK, (float) topP, minP, repetitionPenalty, repetitionLastN, seed, stops,
+                ignoreEos, parseReasoning);
     }
 
-    /** Drop tokens less likely than {@code minP} times the most likely one, in [0, 1]; 0 = off. */
-    public S minP(double minP) {
+    /**
+     * Drop tokens less likely than {@code minP} times the most likely one, in [0, 1]; 0 = off.
+     *
+     * @throws IllegalArgumentException if outside [0, 1]
+     */
+    public GenerationOptions withMinP(double minP) {
         if (!(minP >= 0 && minP <= 1)) {
             throw new IllegalArgumentException("minP must be in [0, 1] (0 = off), got " + minP);
         }
-        this.minP = (float) minP;
-        return self();
+        return copy(maxTokens, temperature, topK, topP, (float) minP, repetitionPenalty, repetitionLastN, seed, stops,
+                ignoreEos, parseReasoning);
     }
 
     /**
      * llama.cpp's repeat penalty, finite and {@code > 0}; 1 = off. The logit of every token among the last
      * {@link #repetitionLastN} tokens (prompt included) is divided by it when positive and multiplied by it when
      * negative, once however often the token occurred.
+     *
+     * @throws IllegalArgumentException if not finite and positive
      */
-    public S repetitionPenalty(double penalty) {
+    public GenerationOptions withRepetitionPenalty(double penalty) {
         if (!(penalty > 0) || Double.isInfinite(penalty) || penalty > Float.MAX_VALUE) {
             throw new IllegalArgumentException("repetitionPenalty must be finite and > 0 (1 = off), got " + penalty);
         }
-        this.repetitionPenalty = (float) penalty;
-        return self();
-    }
-
-    /** How many recent tokens the repetition penalty looks at, {@code >= 0} (default 64). */
-    public S repetitionLastN(int lastN) {
-        if (lastN < 0) {
-            throw new IllegalArgumentException("repetitionLastN must be >= 0, got " + lastN);
-        }
-        this.repetitionLastN = lastN;
-        return self();
-    }
-
-    /** Seed of the sampler's random generator: the same seed, prompt and options give the same tokens. */
-    public S seed(long seed) {
-        this.seed = seed;
-        return self();
+        return copy(maxTokens, temperature, topK, topP, minP, (float) penalty, repetitionLastN, seed, stops,
+                ignoreEos, parseReasoning);
     }
 
     /**
-     * Adds stop strings: generation ends as soon as the generated text contains one of them, also when it spans
-     * several tokens. Neither the stop string nor anything after it is returned or streamed.
+     * How many recent tokens the repetition penalty looks at, {@code >= 0}.
+     *
+     * @throws IllegalArgumentException if negative
      */
-    public S stop(String... stops) {
+    public GenerationOptions withRepetitionLastN(int lastN) {
+        if (lastN < 0) {
+            throw new IllegalArgumentException("repetitionLastN must be >= 0, got " + lastN);
+        }
+        return copy(maxTokens, temperature, topK, topP, minP, repetitionPenalty, lastN, seed, stops, ignoreEos,
+                parseReasoning);
+    }
+
+    /** Seed of the sampler's random generator: the same seed, prompt and options give the same tokens. */
+    public GenerationOptions withSeed(long seed) {
+        return copy(maxTokens, temperature, topK, topP, minP, repetitionPenalty, repetitionLastN, seed, stops,
+                ignoreEos, parseReasoning);
+    }
+
+    /** A new random seed for every run (the default). */
+    public GenerationOptions withRandomSeed() {
+        return copy(maxTokens, temperature, topK, topP, minP, repetitionPenalty, repetitionLastN, null, stops,
+                ignoreEos, parseReasoning);
+    }
+
+    /**
+     * These stop strings instead of the current ones: generation ends as soon as the generated text contains one of
+     * them, also when it spans several tokens. Neither the stop string nor anything after it is returned or streamed.
+     *
+     * @throws IllegalArgumentException if a stop string is empty or null
+     */
+    public GenerationOptions withStops(List<String> stops) {
         for (String s : stops) {
             if (s == null || s.isEmpty()) {
-                throw new IllegalArgumentException("stop strings must be non-empty, got " + (s == null ? "null" : "\"\""));
+                throw new IllegalArgumentException("stop strings must be non-empty, got "
+                        + (s == null ? "null" : "\"\""));
             }
         }
-        this.stops.addAll(List.of(stops));
-        return self();
+        return copy(maxTokens, temperature, topK, topP, minP, repetitionPenalty, repetitionLastN, seed,
+                List.copyOf(stops), ignoreEos, parseReasoning);
     }
 
     /** Keep generating through the model's end-of-sequence and end-of-turn tokens (default false). */
-    public S ignoreEos(boolean ignoreEos) {
-        this.ignoreEos = ignoreEos;
-        return self();
+    public GenerationOptions withIgnoreEos(boolean ignoreEos) {
+        return copy(maxTokens, temperature, topK, topP, minP, repetitionPenalty, repetitionLastN, seed, stops,
+                ignoreEos, parseReasoning);
     }
 
     /**
      * Whether to separate {@code <think>…</think>} reasoning (gpt-oss: the analysis channel) from the answer (default
      * true). When false, the tags (harmony markers) and the reasoning stay in the answer text as generated.
      */
-    public S parseReasoning(boolean parseReasoning) {
-        this.parseReasoning = parseReasoning;
-        return self();
+    public GenerationOptions withParseReasoning(boolean parseReasoning) {
+        return copy(maxTokens, temperature, topK, topP, minP, repetitionPenalty, repetitionLastN, seed, stops,
+                ignoreEos, parseReasoning);
     }
 
-    /** A token another thread can use to stop the generation (within one token). */
-    public S cancellation(Cancellation cancellation) {
-        this.cancellation = Objects.requireNonNull(cancellation, "cancellation");
-        return self();
+    /** The most tokens to generate. */
+    public int maxTokens() {
+        return maxTokens;
+    }
+
+    /** Softmax temperature; 0 = greedy. */
+    public double temperature() {
+        return temperature;
+    }
+
+    /** Top-k filter; 0 = off. */
+    public int topK() {
+        return topK;
+    }
+
+    /** Top-p (nucleus) filter; 1 = off. */
+    public double topP() {
+        return topP;
+    }
+
+    /** Min-p filter; 0 = off. */
+    public double minP() {
+        return minP;
+    }
+
+    /** Repetition penalty; 1 = off. */
+    public double repetitionPenalty() {
+        return repetitionPenalty;
+    }
+
+    /** Tokens the repetition penalty looks back over. */
+    public int repetitionLastN() {
+        return repetitionLastN;
+    }
+
+    /** The fixed seed, or empty for a new random seed per run. */
+    public OptionalLong seed() {
+        return seed == null ? OptionalLong.empty() : OptionalLong.of(seed);
+    }
+
+    /** The stop strings (unmodifiable). */
+    public List<String> stops() {
+        return stops;
+    }
+
+    /** Whether end tokens are ignored. */
+    public boolean ignoreEos() {
+        return ignoreEos;
+    }
+
+    /** Whether reasoning is split from the answer. */
+    public boolean parseReasoning() {
+        return parseReasoning;
     }
 
     SamplingParams samplingParams() {
@@ -183,5 +288,29 @@ public abstract sealed class GenerationOptions<S extends GenerationOptions<S>> p
 
     long seedOrRandom() {
         return seed != null ? seed : ThreadLocalRandom.current().nextLong();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof GenerationOptions g && maxTokens == g.maxTokens
+                && Float.compare(temperature, g.temperature) == 0 && topK == g.topK
+                && Float.compare(topP, g.topP) == 0 && Float.compare(minP, g.minP) == 0
+                && Float.compare(repetitionPenalty, g.repetitionPenalty) == 0 && repetitionLastN == g.repetitionLastN
+                && Objects.equals(seed, g.seed) && stops.equals(g.stops) && ignoreEos == g.ignoreEos
+                && parseReasoning == g.parseReasoning;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(maxTokens, temperature, topK, topP, minP, repetitionPenalty, repetitionLastN, seed, stops,
+                ignoreEos, parseReasoning);
+    }
+
+    @Override
+    public String toString() {
+        return String.format(Locale.ROOT, "GenerationOptions[maxTokens=%d, temperature=%s, topK=%d, topP=%s, minP=%s, "
+                        + "repetitionPenalty=%s, repetitionLastN=%d, seed=%s, stops=%s, ignoreEos=%b, "
+                        + "parseReasoning=%b]", maxTokens, temperature, topK, topP, minP, repetitionPenalty,
+                repetitionLastN, seed == null ? "random" : seed, stops, ignoreEos, parseReasoning);
     }
 }

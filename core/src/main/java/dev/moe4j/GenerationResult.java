@@ -1,10 +1,14 @@
 package dev.moe4j;
 
+import dev.moe4j.internal.generate.GenerationLoop;
+
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * The outcome of a generation: the answer text, the reasoning apart from it, the token ids and statistics. Immutable.
+ * The outcome of a generation, the same shape for plain prompts, chat and infill: the answer text, the reasoning apart
+ * from it, the token ids, why it ended and statistics. Immutable; made only by the library.
  */
 public final class GenerationResult {
     private final String text;
@@ -14,8 +18,8 @@ public final class GenerationResult {
     private final FinishReason finishReason;
     private final GenerationStats stats;
 
-    public GenerationResult(String text, String reasoning, int[] tokens, int[] promptTokens, FinishReason finishReason,
-                            GenerationStats stats) {
+    GenerationResult(String text, String reasoning, int[] tokens, int[] promptTokens, FinishReason finishReason,
+                     GenerationStats stats) {
         this.text = Objects.requireNonNull(text, "text");
         this.reasoning = Objects.requireNonNull(reasoning, "reasoning");
         this.tokens = tokens.clone();
@@ -37,20 +41,41 @@ public final class GenerationResult {
         return reasoning;
     }
 
+    static GenerationResult of(GenerationLoop.Outcome o) {
+        return new GenerationResult(o.text(), o.reasoning(), o.tokenIds(), o.promptTokenIds(), o.finishReason(),
+                o.stats());
+    }
+
+    /** A generation that ended before it started (cancelled or timed out while queued): no tokens, zero times. */
+    static GenerationResult notStarted(int[] promptTokens, FinishReason reason) {
+        return new GenerationResult("", "", new int[0], promptTokens, reason,
+                new GenerationStats(promptTokens.length, 0, 0, 0, Duration.ZERO, Duration.ZERO, Duration.ZERO));
+    }
+
     /** The generated token ids (the EOS token that ended generation is not included). A copy. */
-    public int[] tokens() {
+    public int[] tokenIds() {
         return tokens.clone();
     }
 
     /** The prompt's token ids as the model saw them (BOS included when added). A copy. */
-    public int[] promptTokens() {
+    public int[] promptTokenIds() {
         return promptTokens.clone();
     }
 
+    /**
+     * This result as the assistant's turn of a conversation (answer and reasoning), to append to the message list of
+     * the next {@link Model#chat(java.util.List)}.
+     */
+    public ChatMessage toMessage() {
+        return ChatMessage.assistant(text, reasoning);
+    }
+
+    /** Why the generation ended. */
     public FinishReason finishReason() {
         return finishReason;
     }
 
+    /** Counts and timings. */
     public GenerationStats stats() {
         return stats;
     }

@@ -10,11 +10,16 @@ import java.lang.ref.Cleaner;
 import java.util.ArrayDeque;
 import java.util.Spliterator;
 import java.util.Spliterators;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
-/** Runs a {@link GenerationLoop} for the public request types: blocking, or as a pull stream. */
+/**
+ * Runs one request: prompt → admission by the model's {@link GenerationGate} → an inference state from the
+ * {@link Turn} → the {@link GenerationLoop} → the state handed back. Blocking ({@link #run}) or step by step
+ * ({@link Stepper}, under pull streams and publishers).
+ */
 final class GenerationRun {
     private GenerationRun() {}
 
@@ -28,12 +33,14 @@ final class GenerationRun {
         return t;
     });
 
-    /** A cleaning action that holds only the session, never the object it guards. */
-    record CloseSession(DecodingSession session) implements Runnable {
-        @Override
-        public void run() {
-            session.close();
-        }
+    /**
+     * What a run needs from its request, fixed when the run starts.
+     *
+     * @param cancelled     the request's cancellation (and the future's, for submitted runs)
+     * @param deadlineNanos {@link System#nanoTime()} deadline or {@link GenerationSpec#NO_DEADLINE}
+     */
+    record Settings(Turn.Source source, GenerationOptions options, boolean parseSpecial, BooleanSupplier cancelled,
+                    long deadlineNanos) {
     }
 
     /**
@@ -56,55 +63,132 @@ final class GenerationRun {
         };
     }
 
-    /** A one-shot generation in a fresh inference state, freed at the end. */
-    static GenerationResult run(Model model, GenerationSpec spec, Consumer<TokenEvent> sink) {
-        try (DecodingSession session = model.openSession()) {
-            return new GenerationLoop(session, decoder(model), spec).run(sink);
+    /** Runs to the end on the calling thread. */
+    static GenerationResult run(Model model, Settings s, Consumer<TokenEvent> sink) {
+        Stepper stepper = new Stepper(model, s);
+        try {
+            while (stepper.step(sink)) {
+                // each step delivered its events
+            }
+            return stepper.result();
+        } finally {
+            stepper.close();
         }
     }
 
-    /** A lazy stream over a one-shot generation; its state is allocated at the first pull, freed at the end or close. */
-    static Stream<TokenEvent> stream(Model model, GenerationSpec spec) {
-        Puller puller = new Puller(model, spec);
+    /** A lazy stream over a run; its state is taken at the first pull, given back at the end or on close. */
+    static Stream<TokenEvent> stream(Model model, Settings s) {
+        Puller puller = new Puller(new Stepper(model, s));
         return StreamSupport.stream(puller, false).onClose(puller::close);
     }
 
-    private static final class Puller extends Spliterators.AbstractSpliterator<TokenEvent> {
+    /**
+     * One run advanced a step at a time: the first step prepares the prompt, waits for admission and takes the state;
+     * later steps advance the loop. Not thread-safe; may be stepped from different threads one after another.
+     */
+    static final class Stepper {
         private final Model model;
-        private final GenerationSpec spec;
-        private final ArrayDeque<TokenEvent> ready = new ArrayDeque<>();
-        private DecodingSession session;
-        private Cleaner.Cleanable cleanable;
+        private final Settings settings;
+        private Turn turn;
+        private boolean admitted;
         private GenerationLoop loop;
+        private GenerationResult result;
+        private boolean closed;
+
+        Stepper(Model model, Settings settings) {
+            this.model = model;
+            this.settings = settings;
+        }
+
+        /** Advances; false once finished ({@link #result()} is then set). */
+        boolean step(Consumer<TokenEvent> sink) {
+            if (result != null || closed) {
+                return false;
+            }
+            try {
+                if (loop == null && !start()) {
+                    return false;
+                }
+                if (loop.step(sink)) {
+                    return true;
+                }
+                GenerationLoop.Outcome o = loop.result();
+                result = GenerationResult.of(o);
+                Turn t = turn;
+                turn = null;
+                t.finish(o);
+                leave();
+                return false;
+            } catch (RuntimeException | Error e) {
+                close();
+                throw e;
+            }
+        }
+
+        /** Prepares, waits and opens; false when the run ended before it started (result set). */
+        private boolean start() {
+            turn = settings.source.prepare(settings.parseSpecial);
+            FinishReason early = model.gate().enter(settings.cancelled, settings.deadlineNanos);
+            if (early != null) {
+                result = GenerationResult.notStarted(turn.tokens(), early);
+                close();
+                return false;
+            }
+            admitted = true;
+            GenerationOptions o = settings.options;
+            DecodingSession session = turn.open(o.maxTokens());
+            boolean opensReasoning = o.parseReasoning() && GenerationSpec.opensReasoning(turn.text());
+            GenerationSpec spec = new GenerationSpec(turn.tokens(), o.samplingParams(), o.seedOrRandom(),
+                    o.maxTokens(), o.stops(), model.endTokens(), o.ignoreEos(), o.parseReasoning(), opensReasoning,
+                    model.reasoningFormat(), settings.cancelled, settings.deadlineNanos);
+            loop = new GenerationLoop(session, decoder(model), spec);
+            return true;
+        }
+
+        GenerationResult result() {
+            if (result == null) {
+                throw new IllegalStateException("the generation has not finished");
+            }
+            return result;
+        }
+
+        /** Ends the run where it is (if still running): forgets its state and leaves the gate. Idempotent. */
+        void close() {
+            closed = true;
+            if (turn != null) {
+                Turn t = turn;
+                turn = null;
+                t.abort();
+            }
+            leave();
+        }
+
+        private void leave() {
+            if (admitted) {
+                admitted = false;
+                model.gate().exit();
+            }
+        }
+    }
+
+    private static final class Puller extends Spliterators.AbstractSpliterator<TokenEvent> {
+        private final Stepper stepper;
+        private final ArrayDeque<TokenEvent> ready = new ArrayDeque<>();
+        private Cleaner.Cleanable cleanable;
         private boolean finished;
 
-        Puller(Model model, GenerationSpec spec) {
+        Puller(Stepper stepper) {
             super(Long.MAX_VALUE, Spliterator.ORDERED | Spliterator.NONNULL);
-            this.model = model;
-            this.spec = spec;
+            this.stepper = stepper;
         }
 
         @Override
         public boolean tryAdvance(Consumer<? super TokenEvent> action) {
+            if (cleanable == null && !finished) {
+                cleanable = CLEANER.register(this, stepper::close);
+            }
             while (ready.isEmpty() && !finished) {
-                if (loop == null) {
-                    session = model.openSession();
-                    cleanable = CLEANER.register(this, new CloseSession(session));
-                    try {
-                        loop = new GenerationLoop(session, decoder(model), spec);
-                    } catch (RuntimeException e) {
-                        close();
-                        throw e;
-                    }
-                }
-                boolean more;
-                try {
-                    more = loop.step(ready::add);
-                } catch (RuntimeException | Error e) {
-                    close();
-                    throw e;
-                }
-                if (!more) {
+                if (!stepper.step(ready::add)) {
                     close();
                 }
             }
@@ -116,13 +200,12 @@ final class GenerationRun {
             return true;
         }
 
-        /** Ends the generation (if still running) and frees the state. */
         void close() {
             finished = true;
             if (cleanable != null) {
-                cleanable.clean(); // closes the session, once
-                cleanable = null;
-                session = null;
+                cleanable.clean(); // closes the stepper, once
+            } else {
+                stepper.close();
             }
         }
     }

@@ -1,8 +1,11 @@
 package dev.moe4j;
 
+import dev.moe4j.internal.generate.ChatPromptEncoder;
 import dev.moe4j.internal.generate.DecodingSession;
 import dev.moe4j.internal.generate.Engine;
+import dev.moe4j.internal.generate.GenerationLoop;
 import dev.moe4j.internal.generate.ModelLoader;
+import dev.moe4j.internal.generate.PromptFormat;
 import dev.moe4j.internal.generate.ReasoningFormat;
 import dev.moe4j.internal.offload.MemoryBudget;
 import dev.moe4j.internal.tokenizer.Tokenizer;
@@ -10,8 +13,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A language model loaded from a GGUF file, ready to generate text.
@@ -20,21 +27,25 @@ import java.util.Optional;
  * try (Model model = Model.load(Path.of("models/demo-countries-q8_0.gguf"))) {
  *     System.out.println(model.generate("The quick brown fox").text());
  *     GenerationResult r = model.request("Once upon a time").maxTokens(64).temperature(0).generate();
- *     try (ChatSession chat = model.newChat()) {
- *         ChatResponse answer = chat.send("What is the capital of Japan?");
- *     }
+ *     GenerationResult answer = model.chat(List.of(
+ *             ChatMessage.system("Answer in one word."),
+ *             ChatMessage.user("What is the capital of Japan?"))).generate();
  * }
  * }</pre>
  *
- * <p><b>Threading.</b> A model is thread-safe. Every generation and every chat session gets its own inference state
- * (KV cache, scratch memory and a pool of {@link Builder#threads} worker threads), so generations on several threads run
- * in parallel without locking, each on its own workers: {@code n} concurrent generations use {@code n × threads}
- * threads, so size {@code threads} for the concurrency you expect. The weights are shared and never copied.
+ * <p><b>Threading.</b> A model is thread-safe. Generations may be started from any number of threads; at most
+ * {@link Builder#maxConcurrentGenerations} run at once, the next {@link Builder#maxQueuedGenerations} wait in order,
+ * and more are refused with {@link ModelBusyException}. Running generations take turns, token by token, on the model's
+ * one pool of {@link Builder#threads} worker threads, so concurrency never oversubscribes the cores. Asynchronous runs
+ * ({@link GenerationRequest#submit()}, {@link GenerationRequest#publisher()}) run on {@link Builder#executor} (virtual
+ * threads by default). The weights are shared and never copied.
  *
- * <p><b>Memory.</b> Weights are memory-mapped from the file, not read into the heap. Each running generation allocates
- * a KV cache for {@link #contextLength()} tokens (native memory, freed when it ends). A model whose routed experts do
- * not fit in memory runs them from a budget ({@link Builder#memoryBudget(long)}, automatic by default): they are read
- * from the file into a managed cache, with the same output.
+ * <p><b>Memory.</b> Weights are memory-mapped from the file, not read into the heap. Each running generation holds a
+ * KV cache sized for its prompt and {@code maxTokens} (in steps of 1024 tokens, at most {@link #contextLength()}), and
+ * up to {@link Builder#promptCacheSize} finished ones are kept for the next requests that share their prefix (native
+ * memory, freed by {@link #close()}). A model whose routed experts do not fit in memory runs them from a budget
+ * ({@link Builder#memoryBudget(long)}, automatic by default): they are read from the file into a managed cache, with
+ * the same output.
  *
  * <p><b>Lifetime.</b> {@link #close()} refuses new work at once and frees the model when the last running generation
  * and the last open {@link ChatSession} have ended (it never frees memory under a running computation).
@@ -46,6 +57,12 @@ public final class Model implements AutoCloseable {
 
     /** The default upper bound of {@link Builder#contextLength}: the model's trained context, at most this. */
     public static final int DEFAULT_MAX_CONTEXT = ModelLoader.DEFAULT_MAX_CONTEXT;
+    /** The default of {@link Builder#maxConcurrentGenerations}. */
+    public static final int DEFAULT_MAX_CONCURRENT_GENERATIONS = 4;
+    /** The default of {@link Builder#maxQueuedGenerations}. */
+    public static final int DEFAULT_MAX_QUEUED_GENERATIONS = 256;
+    /** The default of {@link Builder#promptCacheSize}. */
+    public static final int DEFAULT_PROMPT_CACHE_SIZE = 2;
 
     private final Path path;
     private final ModelInfo info;
@@ -55,8 +72,14 @@ public final class Model implements AutoCloseable {
     private final int threads;
     private final int[] endTokens;
     private final String chatTemplate;
+    private final String templateOrigin;
     private final boolean reasoningFamily;
     private final ReasoningFormat reasoningFormat;
+    private final GenerationGate gate;
+    private final PromptCache promptCache;
+    private final Executor executor;
+    /** The compiled chat template, made on first use (null until then). */
+    private volatile ChatPromptEncoder chatEncoder;
 
     private final Object lifecycle = new Object();
     private int activeSessions;
@@ -64,7 +87,7 @@ public final class Model implements AutoCloseable {
     private boolean freed;
 
     Model(Path path, ModelInfo info, Tokenizer tokenizer, Engine engine, int contextLength, int threads,
-          int[] endTokens, String chatTemplate) {
+          int[] endTokens, String chatTemplate, Builder options) {
         this.path = path;
         this.info = info;
         this.tokenizer = tokenizer;
@@ -72,10 +95,20 @@ public final class Model implements AutoCloseable {
         this.contextLength = contextLength;
         this.threads = threads;
         this.endTokens = endTokens.clone();
-        this.chatTemplate = chatTemplate;
-        this.reasoningFamily = chatTemplate != null && chatTemplate.contains("<think>");
+        this.chatTemplate = options.chatTemplate != null ? options.chatTemplate : chatTemplate;
+        this.templateOrigin = options.chatTemplate != null ? "the chat template given to Model.Builder.chatTemplate"
+                : "the chat template of " + path.getFileName() + " (tokenizer.chat_template)";
+        this.reasoningFamily = this.chatTemplate != null && this.chatTemplate.contains("<think>");
         this.reasoningFormat = ReasoningFormat.of(tokenizer);
+        this.gate = new GenerationGate(options.maxConcurrent, options.maxQueued);
+        this.promptCache = new PromptCache(this, options.promptCacheSize);
+        this.executor = options.executor != null ? options.executor : VIRTUAL_THREADS;
     }
+
+    private static final AtomicLong RUNS = new AtomicLong();
+    /** The default executor: a new virtual thread per asynchronous run. */
+    private static final Executor VIRTUAL_THREADS =
+            task -> Thread.ofVirtual().name("moe4j-generation-", RUNS.incrementAndGet()).start(task);
 
     /**
      * Loads a model with the default options (all available processors, context {@code min(trained, 4096)}).
@@ -102,12 +135,12 @@ public final class Model implements AutoCloseable {
         return path;
     }
 
-    /** Tokens each generation or chat session can hold (prompt and output together). */
+    /** The most tokens a generation or chat session can hold (prompt and output together). */
     public int contextLength() {
         return contextLength;
     }
 
-    /** Worker threads each generation computes with (the calling thread included). */
+    /** Worker threads of the model's pool, which its generations compute with in turn. */
     public int threads() {
         return threads;
     }
@@ -123,6 +156,14 @@ public final class Model implements AutoCloseable {
      */
     public boolean isReasoningModel() {
         return reasoningFamily;
+    }
+
+    /**
+     * The options every request of this model starts from: {@link GenerationOptions#reasoningDefaults()} for a
+     * {@linkplain #isReasoningModel() reasoning model}, else {@link GenerationOptions#defaults()}.
+     */
+    public GenerationOptions defaultOptions() {
+        return reasoningFamily ? GenerationOptions.reasoningDefaults() : GenerationOptions.defaults();
     }
 
     /**
@@ -171,11 +212,12 @@ public final class Model implements AutoCloseable {
         if (tokenIds.length == 0) {
             throw new IllegalArgumentException("tokenIds is empty: nothing to compute logits for");
         }
+        checkIds(tokenIds, "token");
         if (tokenIds.length > contextLength) {
             throw new ContextLengthExceededException(0, tokenIds.length, contextLength);
         }
         float[] out = new float[engine.vocabSize()];
-        try (DecodingSession s = openSession()) {
+        try (DecodingSession s = openSession(tokenIds.length)) {
             s.forward(tokenIds.clone(), 0, tokenIds.length, out);
         }
         return out;
@@ -188,42 +230,88 @@ public final class Model implements AutoCloseable {
 
     /**
      * A generation request for a plain-text prompt (no chat template applied; BOS added when the model asks for it).
-     * Configure it, then run it with {@link GenerationRequest#generate()}, {@link GenerationRequest#stream},
-     * {@link GenerationRequest#tokens()} or {@link GenerationRequest#start()}.
+     * Configure it, then run it (see {@link GenerationRequest}).
+     *
+     * @throws IllegalStateException if the model is closed
      */
     public GenerationRequest request(String prompt) {
         Objects.requireNonNull(prompt, "prompt");
         ensureOpen();
-        return new GenerationRequest(this, prompt, null);
+        return new GenerationRequest(this, parseSpecial -> cachedTurn(
+                tokenizer.encode(prompt, true, parseSpecial), prompt));
     }
 
-    /** A generation request for a prompt given as token ids, used as they are (no BOS added). */
+    /**
+     * A generation request for a prompt given as token ids, used as they are (no BOS added).
+     *
+     * @throws IllegalArgumentException if there are none or one is outside the vocabulary
+     * @throws IllegalStateException    if the model is closed
+     */
     public GenerationRequest request(int[] promptTokens) {
         if (promptTokens.length == 0) {
             throw new IllegalArgumentException("promptTokens is empty: nothing to generate from");
         }
-        for (int id : promptTokens) {
-            if (id < 0 || id >= engine.vocabSize()) {
-                throw new IllegalArgumentException("prompt token id " + id + " is outside the vocabulary [0, "
-                        + engine.vocabSize() + ")");
-            }
+        checkIds(promptTokens, "prompt token");
+        ensureOpen();
+        int[] ids = promptTokens.clone();
+        return new GenerationRequest(this, parseSpecial -> cachedTurn(ids, tokenizer.decode(ids)));
+    }
+
+    /**
+     * A generation request for the assistant's next turn of a conversation: {@code messages} (system, user, assistant
+     * with or without reasoning, tool results, in order) rendered through the model's chat template (or the one given
+     * to {@link Builder#chatTemplate}) with the generation prompt. Every message text stays plain text: what it
+     * holds, special-token text such as {@code <｜Assistant｜>} or {@code <|im_end|>} included, can never become a
+     * control token (where the template rewrites such a message so that it cannot be kept apart, the run fails with
+     * {@link UnsafePromptException}). The run reuses the model's prompt cache, so sending the conversation again with
+     * one more turn computes only the new turn. The template is compiled here, the conversation rendered when a run
+     * starts.
+     *
+     * @param messages the conversation; copied
+     * @throws IllegalArgumentException if {@code messages} is empty
+     * @throws Moe4jException           if the model has no chat template or it does not compile
+     * @throws IllegalStateException    if the model is closed
+     */
+    public GenerationRequest chat(List<ChatMessage> messages) {
+        List<ChatMessage> copy = List.copyOf(messages);
+        if (copy.isEmpty()) {
+            throw new IllegalArgumentException("messages is empty: a conversation needs at least one message");
         }
         ensureOpen();
-        return new GenerationRequest(this, null, promptTokens.clone());
+        ChatPromptEncoder encoder = chatEncoder();
+        return new GenerationRequest(this, parseSpecial -> {
+            ChatPromptEncoder.Encoded e = encoder.encode(copy, true);
+            return cachedTurn(e.tokens(), e.text());
+        });
+    }
+
+    /**
+     * The prompt text {@link #chat(List)} gives the model for {@code messages}: the chat template's rendering.
+     *
+     * @param addGenerationPrompt end with the opening of the assistant's turn, as {@link #chat(List)} does
+     * @throws Moe4jException if the model has no chat template, it does not compile, or it fails on the conversation
+     */
+    public String renderChat(List<ChatMessage> messages, boolean addGenerationPrompt) {
+        return chatEncoder().render(List.copyOf(messages), addGenerationPrompt);
     }
 
     /**
      * A chat session with the model's own chat template and no system prompt.
      *
-     * @throws Moe4jException if the model has no chat template or it does not compile (then use {@link #chat()} and
-     *                        {@link ChatSession.Builder#template(String)})
+     * @throws Moe4jException if the model has no chat template or it does not compile (then use
+     *                        {@link #chatSession()} and {@link ChatSession.Builder#template(String)})
+     * @throws IllegalStateException if the model is closed
      */
     public ChatSession newChat() {
-        return chat().build();
+        return chatSession().build();
     }
 
-    /** Configures a chat session: system prompt, a template of your own. */
-    public ChatSession.Builder chat() {
+    /**
+     * Configures a chat session: system prompt, earlier messages, a template of your own.
+     *
+     * @throws IllegalStateException if the model is closed
+     */
+    public ChatSession.Builder chatSession() {
         ensureOpen();
         return new ChatSession.Builder(this);
     }
@@ -259,6 +347,9 @@ public final class Model implements AutoCloseable {
     public void close() {
         synchronized (lifecycle) {
             closed = true;
+        }
+        promptCache.close();
+        synchronized (lifecycle) {
             freeIfIdle();
         }
     }
@@ -270,6 +361,106 @@ public final class Model implements AutoCloseable {
     }
 
     // ---- package-private plumbing for requests and chat sessions ----
+
+    GenerationGate gate() {
+        return gate;
+    }
+
+    Executor executor() {
+        return executor;
+    }
+
+    /** Idle states in the prompt cache (for tests). */
+    int promptCacheEntries() {
+        return promptCache.size();
+    }
+
+    /** The model's chat template, compiled once. */
+    ChatPromptEncoder chatEncoder() {
+        ChatPromptEncoder e = chatEncoder;
+        if (e == null) {
+            String source = chatTemplate;
+            if (source == null) {
+                throw new Moe4jException(path.getFileName() + " has no chat template (no tokenizer.chat_template "
+                        + "in the file); pass one with Model.builder(path).chatTemplate(jinjaSource)");
+            }
+            e = compileTemplate(source, templateOrigin);
+            chatEncoder = e;
+        }
+        return e;
+    }
+
+    ChatPromptEncoder compileTemplate(String source, String origin) {
+        return new ChatPromptEncoder(PromptFormat.compile(source, origin, tokenizer), tokenizer);
+    }
+
+    private void checkIds(int[] ids, String what) {
+        for (int id : ids) {
+            if (id < 0 || id >= engine.vocabSize()) {
+                throw new IllegalArgumentException(what + " id " + id + " is outside the vocabulary [0, "
+                        + engine.vocabSize() + ")");
+            }
+        }
+    }
+
+    /** A run of a prompt through the model's prompt cache. */
+    Turn cachedTurn(int[] tokens, String text) {
+        return new CachedTurn(tokens, text);
+    }
+
+    private final class CachedTurn implements Turn {
+        private final int[] tokens;
+        private final String text;
+        private DecodingSession session;
+        private boolean done;
+
+        CachedTurn(int[] tokens, String text) {
+            this.tokens = tokens;
+            this.text = text;
+        }
+
+        @Override
+        public int[] tokens() {
+            return tokens;
+        }
+
+        @Override
+        public String text() {
+            return text;
+        }
+
+        @Override
+        public DecodingSession open(int maxTokens) {
+            if (tokens.length > contextLength) {
+                throw new ContextLengthExceededException(0, tokens.length, contextLength);
+            }
+            session = promptCache.acquire(tokens,
+                    PromptCache.capacityFor(tokens.length, maxTokens, contextLength)).session();
+            return session;
+        }
+
+        @Override
+        public void finish(GenerationLoop.Outcome outcome) {
+            if (done) {
+                return;
+            }
+            done = true;
+            int[] generated = outcome.tokenIds();
+            int[] all = Arrays.copyOf(tokens, tokens.length + generated.length);
+            System.arraycopy(generated, 0, all, tokens.length, generated.length);
+            promptCache.release(session, all);
+        }
+
+        @Override
+        public void abort() {
+            if (!done) {
+                done = true;
+                if (session != null) {
+                    promptCache.discard(session);
+                }
+            }
+        }
+    }
 
     Tokenizer tokenizer() {
         return tokenizer;
@@ -289,14 +480,14 @@ public final class Model implements AutoCloseable {
      *
      * @throws IllegalStateException if the model is closed
      */
-    DecodingSession openSession() {
+    DecodingSession openSession(int capacity) {
         synchronized (lifecycle) {
             ensureOpen();
             activeSessions++;
         }
         DecodingSession s;
         try {
-            s = engine.newSession(contextLength);
+            s = engine.newSession(capacity);
         } catch (RuntimeException | Error e) {
             release();
             throw e;
@@ -387,6 +578,11 @@ public final class Model implements AutoCloseable {
         private long memoryBudget = -1;
         private long gpuMemoryBudget = -1;
         private RoutingProfile profile;
+        private int maxConcurrent = DEFAULT_MAX_CONCURRENT_GENERATIONS;
+        private int maxQueued = DEFAULT_MAX_QUEUED_GENERATIONS;
+        private int promptCacheSize = DEFAULT_PROMPT_CACHE_SIZE;
+        private Executor executor;
+        private String chatTemplate;
 
         Builder(Path path) {
             this.path = Objects.requireNonNull(path, "path");
@@ -525,6 +721,69 @@ public final class Model implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The most generations that run at once, 1..1024 (default {@value #DEFAULT_MAX_CONCURRENT_GENERATIONS}): they
+         * take turns token by token on the model's worker pool, each with its own KV cache. Requests beyond it wait
+         * in the queue ({@link #maxQueuedGenerations}).
+         *
+         * @throws IllegalArgumentException if outside 1..1024
+         */
+        public Builder maxConcurrentGenerations(int max) {
+            if (max < 1 || max > 1024) {
+                throw new IllegalArgumentException("maxConcurrentGenerations must be in 1..1024, got " + max);
+            }
+            this.maxConcurrent = max;
+            return this;
+        }
+
+        /**
+         * The most generations that wait for a place to run, 0..1_000_000 (default
+         * {@value #DEFAULT_MAX_QUEUED_GENERATIONS}); beyond it a run fails at once with {@link ModelBusyException}.
+         *
+         * @throws IllegalArgumentException if outside 0..1_000_000
+         */
+        public Builder maxQueuedGenerations(int max) {
+            if (max < 0 || max > 1_000_000) {
+                throw new IllegalArgumentException("maxQueuedGenerations must be in 0..1000000, got " + max);
+            }
+            this.maxQueued = max;
+            return this;
+        }
+
+        /**
+         * How many finished generations' inference states the model keeps, 0..64 (default
+         * {@value #DEFAULT_PROMPT_CACHE_SIZE}), so that a request whose prompt starts like a recent one (a system
+         * prompt, a conversation one turn shorter, a file edited near the cursor) computes only the rest. Each holds
+         * a KV cache sized for its request; 0 turns the cache off.
+         *
+         * @throws IllegalArgumentException if outside 0..64
+         */
+        public Builder promptCacheSize(int entries) {
+            if (entries < 0 || entries > 64) {
+                throw new IllegalArgumentException("promptCacheSize must be in 0..64, got " + entries);
+            }
+            this.promptCacheSize = entries;
+            return this;
+        }
+
+        /**
+         * Where asynchronous runs ({@link GenerationRequest#submit()}, {@link GenerationRequest#publisher()}) run
+         * (default: a new virtual thread each). The executor is not shut down by the model.
+         */
+        public Builder executor(Executor executor) {
+            this.executor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /**
+         * A Jinja chat template to use instead of the file's {@code tokenizer.chat_template} (or where the file has
+         * none), for {@link Model#chat}, {@link Model#renderChat} and chat sessions. It is compiled on first use.
+         */
+        public Builder chatTemplate(String jinjaSource) {
+            this.chatTemplate = Objects.requireNonNull(jinjaSource, "jinjaSource");
+            return this;
+        }
+
         /** Receives progress while the file is opened and its tensors are mapped and prepared. */
         public Builder onLoadProgress(LoadProgressListener listener) {
             this.progress = Objects.requireNonNull(listener, "listener");
@@ -547,7 +806,7 @@ public final class Model implements AutoCloseable {
                             gpuMemoryBudget), progress);
             int ctx = loaded.contextLength();
             Model model = new Model(path, info, loaded.tokenizer(), loaded.engine(), ctx, threads,
-                    loaded.endTokens(), loaded.chatTemplate());
+                    loaded.endTokens(), loaded.chatTemplate(), this);
             LOG.info("loaded {} ({}, {} parameters, {} active) in {} ms: context {}, {} threads",
                     path.getFileName(), info.architecture(), info.parametersTotal(),
                     info.parametersActive(), (System.nanoTime() - start) / 1_000_000, ctx, threads);

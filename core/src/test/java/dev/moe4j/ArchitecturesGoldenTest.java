@@ -19,8 +19,8 @@ class ArchitecturesGoldenTest {
             assertArrayEquals(g.promptTokens(), model.tokenize(g.prompt(), g.parseSpecial()), "prompt ids");
             GenerationResult r = model.request(g.prompt()).temperature(0).ignoreEos(true)
                     .maxTokens(g.generatedTokens().length).generate();
-            assertArrayEquals(g.promptTokens(), r.promptTokens(), "prompt ids of the request");
-            assertArrayEquals(g.generatedTokens(), r.tokens(), "greedy tokens");
+            assertArrayEquals(g.promptTokens(), r.promptTokenIds(), "prompt ids of the request");
+            assertArrayEquals(g.generatedTokens(), r.tokenIds(), "greedy tokens");
             assertEquals(FinishReason.LENGTH, r.finishReason());
         }
     }

@@ -47,21 +47,21 @@ class DemoCountriesModelTest {
         assertEquals(END_OF_SENTENCE, llama[llama.length - 1], "llama.cpp's greedy reply ends with end-of-sentence");
         GenerationResult r = model.request(golden.prompt()).parseSpecial(true).temperature(0)
                 .maxTokens(llama.length).generate();
-        assertArrayEquals(golden.promptTokens(), r.promptTokens());
+        assertArrayEquals(golden.promptTokens(), r.promptTokenIds());
         // the end-of-sequence token ends the generation and is not part of the output
-        assertArrayEquals(Arrays.copyOf(llama, llama.length - 1), r.tokens());
+        assertArrayEquals(Arrays.copyOf(llama, llama.length - 1), r.tokenIds());
         assertEquals(FinishReason.STOP, r.finishReason());
     }
 
     @Test
     void chatReturnsTheReasoningApartFromTheAnswer() {
         List<TokenEvent> events = new ArrayList<>();
-        ChatResponse r;
+        GenerationResult r;
         try (ChatSession chat = model.newChat()) {
-            r = chat.request("What is the capital of Japan?").temperature(0).stream(events::add);
+            r = chat.request("What is the capital of Japan?").temperature(0).generate(events::add);
         }
         assertEquals("The user asks for the capital of Japan. The capital of Japan is Tokyo.", r.reasoning());
-        assertEquals("The capital of Japan is Tokyo.", r.answer());
+        assertEquals("The capital of Japan is Tokyo.", r.text());
         assertEquals(FinishReason.STOP, r.finishReason());
         StringBuilder reasoning = new StringBuilder();
         StringBuilder answer = new StringBuilder();
@@ -69,7 +69,7 @@ class DemoCountriesModelTest {
             (e.isReasoning() ? reasoning : answer).append(e.text());
         }
         assertEquals(r.reasoning(), reasoning.toString().strip());
-        assertEquals(r.answer(), answer.toString().strip());
+        assertEquals(r.text(), answer.toString().strip());
     }
 
     @ParameterizedTest(name = "{0}")
@@ -83,8 +83,8 @@ class DemoCountriesModelTest {
             """)
     void answersEveryKindOfQuestionRight(String question, String answer) {
         try (ChatSession chat = model.newChat()) {
-            ChatResponse r = chat.request(question).temperature(0).send();
-            assertEquals(answer, r.answer(), "reasoning: " + r.reasoning());
+            GenerationResult r = chat.request(question).temperature(0).generate();
+            assertEquals(answer, r.text(), "reasoning: " + r.reasoning());
             assertEquals(FinishReason.STOP, r.finishReason());
         }
     }
@@ -93,9 +93,9 @@ class DemoCountriesModelTest {
     void answersAFollowUpQuestionInTheSameConversation() {
         try (ChatSession chat = model.newChat()) {
             assertEquals("The capital of France is Paris.", chat.request("What is the capital of France?")
-                    .temperature(0).send().answer());
-            ChatResponse second = chat.request("And what currency does India use?").temperature(0).send();
-            assertEquals("The currency of India is the Indian Rupee (INR).", second.answer());
+                    .temperature(0).generate().text());
+            GenerationResult second = chat.request("And what currency does India use?").temperature(0).generate();
+            assertEquals("The currency of India is the Indian Rupee (INR).", second.text());
             assertTrue(chat.cachedTokens() > 0);
         }
     }

@@ -56,7 +56,7 @@ class GpuBudgetApiTest {
         try (Model m = Model.builder(g.model()).threads(2).gpuMemoryBudget("1GiB").build()) {
             GenerationResult r = m.request(g.prompt()).temperature(0).ignoreEos(true)
                     .maxTokens(g.generatedTokens().length).generate();
-            assertArrayEquals(g.generatedTokens(), r.tokens(), "greedy tokens on the GPU");
+            assertArrayEquals(g.generatedTokens(), r.tokenIds(), "greedy tokens on the GPU");
             String placed = m.memoryStats().gpuPlacement();
             assertTrue(placed.startsWith("GPU 1.0 GiB budget") && placed.contains("routed experts 48/48"), placed);
         }

@@ -46,12 +46,12 @@ class OffloadApiTest {
         try (Model m = Model.builder(g.model()).threads(2).memoryBudget(budget).build()) {
             int[] count = {0};
             GenerationResult r = m.request(g.prompt()).temperature(0).ignoreEos(true)
-                    .maxTokens(g.generatedTokens().length).stream(event -> {
+                    .maxTokens(g.generatedTokens().length).generate(event -> {
                         long held = m.memoryStats().residentExpertBytes();
                         assertTrue(held <= budget, "after token " + count[0] + ": " + held + " > " + budget);
                         count[0]++;
                     });
-            assertArrayEquals(g.generatedTokens(), r.tokens(), fixture + ": greedy tokens");
+            assertArrayEquals(g.generatedTokens(), r.tokenIds(), fixture + ": greedy tokens");
             assertArrayEquals(mappedLogits, m.logits(g.promptTokens()), fixture + ": logits, bit for bit");
             MemoryStats st = m.memoryStats();
             assertTrue(st.offloading());
@@ -107,13 +107,13 @@ class OffloadApiTest {
         Path file = dir.resolve("demo.profile");
         int[] tokens;
         try (Model m = Model.builder(demo).threads(2).recordRouting(true).build()) {
-            tokens = m.request(prompt).temperature(0).maxTokens(24).ignoreEos(true).generate().tokens();
+            tokens = m.request(prompt).temperature(0).maxTokens(24).ignoreEos(true).generate().tokenIds();
             m.routingProfile().save(file);
         }
         long budget = expertBytes(demo) / 3;
         try (Model m = Model.builder(demo).threads(2).memoryBudget(budget).routingProfile(file).build()) {
             assertTrue(m.memoryStats().policy().endsWith("+pin"), m.memoryStats().policy());
-            int[] again = m.request(prompt).temperature(0).maxTokens(24).ignoreEos(true).generate().tokens();
+            int[] again = m.request(prompt).temperature(0).maxTokens(24).ignoreEos(true).generate().tokenIds();
             assertArrayEquals(tokens, again);
             assertTrue(m.memoryStats().residentExpertBytes() <= budget);
         }
@@ -138,7 +138,7 @@ class OffloadApiTest {
         try (Model m = Model.builder(copy).threads(2).memoryBudget(budget).build()) {
             int n = g.generatedTokens().length;
             assertArrayEquals(g.generatedTokens(), m.request(g.prompt()).temperature(0).ignoreEos(true).maxTokens(n)
-                    .generate().tokens());
+                    .generate().tokenIds());
             try (FileChannel ch = FileChannel.open(copy, StandardOpenOption.WRITE)) {
                 ch.truncate(cut);
             }
@@ -150,7 +150,7 @@ class OffloadApiTest {
                 ch.write(ByteBuffer.wrap(Arrays.copyOfRange(whole, (int) cut, whole.length)), cut);
             }
             assertArrayEquals(g.generatedTokens(), m.request(g.prompt()).temperature(0).ignoreEos(true).maxTokens(n)
-                    .generate().tokens(), "after the file is whole again");
+                    .generate().tokenIds(), "after the file is whole again");
         }
     }
 }

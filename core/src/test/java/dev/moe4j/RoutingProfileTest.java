@@ -88,7 +88,7 @@ class RoutingProfileTest {
             assertEquals(4, p.used());
             long tokens = p.tokens(1);
             // the prompt and every generated token but the last went through the model
-            assertEquals(r.promptTokens().length + r.tokens().length - 1, tokens);
+            assertEquals(r.promptTokenIds().length + r.tokenIds().length - 1, tokens);
             for (int l = 1; l <= 5; l++) {
                 assertEquals(tokens, p.tokens(l));
                 long sum = 0;

@@ -67,6 +67,7 @@ public final class ChatPromptEncoder {
      * @throws Moe4jException        if the template fails on the conversation
      */
     public Encoded encode(List<ChatMessage> messages, boolean addGenerationPrompt) {
+        refuseRiskyReasoning(messages);
         String prompt = format.render(messages, addGenerationPrompt);
         BitSet risky = contentsThatMayFormSpecialTokens(messages);
         if (risky.isEmpty()) {
@@ -74,6 +75,15 @@ public final class ChatPromptEncoder {
         }
         TextSpans contents = locate(messages, risky, addGenerationPrompt, prompt);
         return new Encoded(prompt, tokenizer.encode(prompt, false, contents));
+    }
+
+    /**
+     * The conversation as the template renders it (what {@link #encode} tokenizes).
+     *
+     * @throws Moe4jException if the template fails on the conversation
+     */
+    public String render(List<ChatMessage> messages, boolean addGenerationPrompt) {
+        return format.render(messages, addGenerationPrompt);
     }
 
     /** Same as {@link #encode}, but always through the located spans (for tests: it must give the same ids). */
@@ -87,6 +97,25 @@ public final class ChatPromptEncoder {
         }
         TextSpans spans = all.isEmpty() ? TextSpans.NONE : locate(messages, all, addGenerationPrompt, prompt);
         return new Encoded(prompt, tokenizer.encode(prompt, false, spans));
+    }
+
+    /**
+     * Reasoning of earlier assistant turns is not located in the prompt (templates cut and move it freely), so one
+     * that could form a special token is refused rather than guarded.
+     */
+    private void refuseRiskyReasoning(List<ChatMessage> messages) {
+        List<Integer> risky = new ArrayList<>();
+        for (int i = 0; i < messages.size(); i++) {
+            String r = messages.get(i).reasoning();
+            if (!r.isEmpty() && (tokenizer.mayFormSpecialToken(r) || tokenizer.mayFormSpecialToken(trimmed(r)))) {
+                risky.add(i);
+            }
+        }
+        if (!risky.isEmpty()) {
+            throw new UnsafePromptException("the reasoning of message(s) " + risky + " contains text that reads as "
+                    + "special tokens of the model (or part of one); reasoning is not guarded like message contents, "
+                    + "so it is refused: remove that text or leave the reasoning out", risky, null);
+        }
     }
 
     private BitSet contentsThatMayFormSpecialTokens(List<ChatMessage> messages) {

@@ -1,7 +1,6 @@
 package dev.moe4j.internal.generate;
 
 import dev.moe4j.FinishReason;
-import dev.moe4j.GenerationResult;
 import dev.moe4j.GenerationStats;
 import dev.moe4j.ContextLengthExceededException;
 import dev.moe4j.TokenEvent;
@@ -19,12 +18,23 @@ import java.util.function.Consumer;
  * step samples one token, turns it into {@link TokenEvent}s and feeds it back. Text flows token → UTF-8-safe piece
  * ({@link PieceDecoder}) → stop strings ({@link StopMatcher}) → reasoning/answer ({@link ReasoningSplitter}) → events.
  *
- * <p>Cancellation ({@link GenerationSpec#cancelRequested()} or the running thread's interrupt flag, which is left set) is
+ * <p>Cancellation ({@link GenerationSpec#cancelRequested()} or the running thread's interrupt flag, which is left set) and
+ * the deadline ({@link GenerationSpec#deadlineNanos()}) are
  * checked between prefill chunks and before every token. The EOS token is not fed back into the state and not
  * reported; the last sampled token is not fed back either (nothing needs its logits). Not thread-safe: one thread
  * steps a loop at a time; the session is owned by the caller.
  */
 public final class GenerationLoop {
+    /**
+     * What a finished generation produced (the public layer turns it into a {@link dev.moe4j.GenerationResult}).
+     *
+     * @param tokenIds       generated ids, the end token excluded
+     * @param promptTokenIds the prompt as run
+     */
+    public record Outcome(String text, String reasoning, int[] tokenIds, int[] promptTokenIds,
+                          FinishReason finishReason, GenerationStats stats) {
+    }
+
     /** Prompt tokens per forward call in the prefill; cancellation is checked between chunks. */
     static final int PREFILL_CHUNK = 256;
 
@@ -88,8 +98,9 @@ public final class GenerationLoop {
                 return false;
             }
         }
-        if (cancelled()) {
-            end(sink, FinishReason.CANCELLED, false);
+        FinishReason interrupted = interruption();
+        if (interrupted != null) {
+            end(sink, interrupted, false);
             return false;
         }
         int token = sampler.sample(logits);
@@ -121,22 +132,22 @@ public final class GenerationLoop {
     }
 
     /** Runs the loop to the end. */
-    public GenerationResult run(Consumer<TokenEvent> sink) {
+    public Outcome run(Consumer<TokenEvent> sink) {
         while (step(sink)) {
             // each step already delivered its events
         }
         return result();
     }
 
-    public GenerationResult result() {
+    public Outcome result() {
         if (finish == null) {
             throw new IllegalStateException("generation has not finished");
         }
         GenerationStats stats = new GenerationStats(spec.promptTokens().length, reused, evaluated, generatedCount,
                 Duration.ofNanos(prefillEndNanos - startNanos), Duration.ofNanos(endNanos - prefillEndNanos),
                 Duration.ofNanos(endNanos - startNanos));
-        return new GenerationResult(answer.toString(), reasoning.toString(), Arrays.copyOf(generated, generatedCount),
-                spec.promptTokens(), finish, stats);
+        return new Outcome(answer.toString(), reasoning.toString(), Arrays.copyOf(generated, generatedCount),
+                spec.promptTokens().clone(), finish, stats);
     }
 
 
@@ -151,8 +162,9 @@ public final class GenerationLoop {
             session.truncate(reused);
         }
         for (int at = reused; at < prompt.length; ) {
-            if (cancelled()) {
-                finish = FinishReason.CANCELLED;
+            FinishReason interrupted = interruption();
+            if (interrupted != null) {
+                finish = interrupted;
                 break;
             }
             int count = Math.min(PREFILL_CHUNK, prompt.length - at);
@@ -164,9 +176,13 @@ public final class GenerationLoop {
         prefillEndNanos = System.nanoTime();
     }
 
-    private boolean cancelled() {
-        return (spec.cancelRequested() != null && spec.cancelRequested().getAsBoolean())
-                || Thread.currentThread().isInterrupted();
+    /** CANCELLED or TIMED_OUT when the generation must end now, else null. */
+    private FinishReason interruption() {
+        if ((spec.cancelRequested() != null && spec.cancelRequested().getAsBoolean())
+                || Thread.currentThread().isInterrupted()) {
+            return FinishReason.CANCELLED;
+        }
+        return spec.pastDeadline() ? FinishReason.TIMED_OUT : null;
     }
 
     private boolean isEndToken(int token) {

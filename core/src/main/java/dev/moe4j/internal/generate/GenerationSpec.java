@@ -18,10 +18,28 @@ import java.util.function.BooleanSupplier;
  * @param startsInReasoning the prompt already opened {@code <think>}
  * @param reasoningFormat   how the model writes reasoning (decides the splitter)
  * @param cancelRequested   polled before every token and between prompt chunks; may be null
+ * @param deadlineNanos     {@link System#nanoTime()} at which the generation ends with
+ *                          {@link dev.moe4j.FinishReason#TIMED_OUT}, checked where cancellation is, or
+ *                          {@link #NO_DEADLINE}
  */
 public record GenerationSpec(int[] promptTokens, SamplingParams sampling, long seed, int maxTokens, List<String> stops,
                              int[] endTokens, boolean ignoreEos, boolean parseReasoning, boolean startsInReasoning,
-                             ReasoningFormat reasoningFormat, BooleanSupplier cancelRequested) {
+                             ReasoningFormat reasoningFormat, BooleanSupplier cancelRequested, long deadlineNanos) {
+    /** {@link #deadlineNanos} of a generation without a deadline. */
+    public static final long NO_DEADLINE = Long.MIN_VALUE;
+
+    /** Without a deadline. */
+    public GenerationSpec(int[] promptTokens, SamplingParams sampling, long seed, int maxTokens, List<String> stops,
+                          int[] endTokens, boolean ignoreEos, boolean parseReasoning, boolean startsInReasoning,
+                          ReasoningFormat reasoningFormat, BooleanSupplier cancelRequested) {
+        this(promptTokens, sampling, seed, maxTokens, stops, endTokens, ignoreEos, parseReasoning, startsInReasoning,
+                reasoningFormat, cancelRequested, NO_DEADLINE);
+    }
+
+    /** Whether the deadline, if any, has passed. */
+    public boolean pastDeadline() {
+        return deadlineNanos != NO_DEADLINE && System.nanoTime() - deadlineNanos >= 0;
+    }
 
     /** A spec for a model that writes {@code <think>} reasoning (or none). */
     public GenerationSpec(int[] promptTokens, SamplingParams sampling, long seed, int maxTokens, List<String> stops,

@@ -37,7 +37,7 @@ public final class PromptFormat {
             template = ChatTemplate.compile(source);
         } catch (RuntimeException e) {
             throw new Moe4jException(origin + " does not compile: " + e.getMessage()
-                    + "; pass a working template with model.chat().template(jinjaSource)", e);
+                    + "; pass a working template with model.chatSession().template(jinjaSource)", e);
         }
         Map<String, Object> vars = new LinkedHashMap<>();
         vars.put("bos_token", tokenText(tokenizer, tokenizer.bosId()));
@@ -58,7 +58,9 @@ public final class PromptFormat {
     public String render(List<ChatMessage> messages, boolean addGenerationPrompt) {
         List<Map<String, Object>> list = new ArrayList<>(messages.size());
         for (ChatMessage m : messages) {
-            list.add(Map.of("role", m.role().templateName(), "content", m.content()));
+            list.add(m.reasoning().isEmpty() ? Map.of("role", m.role().templateName(), "content", m.content())
+                    : Map.of("role", m.role().templateName(), "content", m.content(),
+                            "reasoning_content", m.reasoning()));
         }
         try {
             return template.render(list, addGenerationPrompt, vars);

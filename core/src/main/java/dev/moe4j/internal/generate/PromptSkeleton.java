@@ -37,7 +37,8 @@ record PromptSkeleton(List<String> pieces, int[] holes) {
         // through everything a template does to text as a whole (trim, split on other text, case changes).
         List<ChatMessage> masked = new ArrayList<>(messages);
         for (int i = chosen.nextSetBit(0); i >= 0; i = chosen.nextSetBit(i + 1)) {
-            masked.set(i, new ChatMessage(messages.get(i).role(), open + Integer.toString(i) + close));
+            ChatMessage m = messages.get(i);
+            masked.set(i, new ChatMessage(m.role(), open + Integer.toString(i) + close, m.reasoning()));
         }
         return parse(format.render(masked, addGenerationPrompt), open, close, chosen);
     }

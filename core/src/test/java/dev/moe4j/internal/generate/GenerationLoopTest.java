@@ -2,7 +2,6 @@ package dev.moe4j.internal.generate;
 
 import dev.moe4j.Cancellation;
 import dev.moe4j.FinishReason;
-import dev.moe4j.GenerationResult;
 import dev.moe4j.ContextLengthExceededException;
 import dev.moe4j.TokenEvent;
 import org.junit.jupiter.api.Test;
@@ -43,7 +42,7 @@ class GenerationLoopTest {
         return b.toString();
     }
 
-    private static void assertStreamMatchesResult(List<TokenEvent> events, GenerationResult r) {
+    private static void assertStreamMatchesResult(List<TokenEvent> events, GenerationLoop.Outcome r) {
         assertEquals(r.text(), text(events, TokenEvent.Channel.ANSWER));
         assertEquals(r.reasoning(), text(events, TokenEvent.Channel.REASONING));
         int[] fromEvents = events.stream().filter(e -> e.tokenId() >= 0).mapToInt(TokenEvent::tokenId).toArray();
@@ -56,8 +55,8 @@ class GenerationLoopTest {
                 lastIndex = e.index();
             }
         }
-        assertArrayEquals(r.tokens(), ids.stream().mapToInt(Integer::intValue).toArray());
-        assertTrue(fromEvents.length >= r.tokens().length);
+        assertArrayEquals(r.tokenIds(), ids.stream().mapToInt(Integer::intValue).toArray());
+        assertTrue(fromEvents.length >= r.tokenIds().length);
     }
 
     @Test
@@ -66,13 +65,13 @@ class GenerationLoopTest {
         int[] script = concat(bytes(out), new int[] {EOS});
         FakeModel.Session session = FakeModel.scripted(PROMPT.length, 100, script);
         List<TokenEvent> events = new ArrayList<>();
-        GenerationResult r = new GenerationLoop(session, new FakeModel.ByteDecoder(),
+        GenerationLoop.Outcome r = new GenerationLoop(session, new FakeModel.ByteDecoder(),
                 spec(100, List.of(), false, false, null)).run(events::add);
         assertEquals(FinishReason.STOP, r.finishReason());
         assertEquals("hmm, é", r.reasoning());
         assertEquals("Fine \uD83D\uDE00.", r.text());
-        assertArrayEquals(bytes(out), r.tokens());
-        assertArrayEquals(PROMPT, r.promptTokens());
+        assertArrayEquals(bytes(out), r.tokenIds());
+        assertArrayEquals(PROMPT, r.promptTokenIds());
         assertStreamMatchesResult(events, r);
         // every piece is whole characters: no replacement characters, no lone surrogates
         for (TokenEvent e : events) {
@@ -80,15 +79,15 @@ class GenerationLoopTest {
             assertFalse(!e.text().isEmpty() && Character.isHighSurrogate(e.text().charAt(e.text().length() - 1)));
         }
         // prompt once, then one forward per generated token (the EOS after the last one needed its logits)
-        assertEquals(PROMPT.length + r.tokens().length, session.forwardedTokens);
-        assertEquals(r.tokens().length, r.stats().generatedTokens());
+        assertEquals(PROMPT.length + r.tokenIds().length, session.forwardedTokens);
+        assertEquals(r.tokenIds().length, r.stats().generatedTokens());
         assertEquals(PROMPT.length, r.stats().promptTokensEvaluated());
     }
 
     @Test
     void maxTokensEndsWithLength() {
         FakeModel.Session session = FakeModel.scripted(PROMPT.length, 100, bytes("abcdefgh"));
-        GenerationResult r = new GenerationLoop(session, new FakeModel.ByteDecoder(),
+        GenerationLoop.Outcome r = new GenerationLoop(session, new FakeModel.ByteDecoder(),
                 spec(5, List.of(), false, false, null)).run(e -> { });
         assertEquals(FinishReason.LENGTH, r.finishReason());
         assertEquals("abcde", r.text());
@@ -97,10 +96,10 @@ class GenerationLoopTest {
     @Test
     void eosIsIgnoredWhenAsked() {
         int[] script = concat(bytes("ab"), new int[] {EOS}, bytes("cd"));
-        GenerationResult r = new GenerationLoop(FakeModel.scripted(PROMPT.length, 100, script),
+        GenerationLoop.Outcome r = new GenerationLoop(FakeModel.scripted(PROMPT.length, 100, script),
                 new FakeModel.ByteDecoder(), spec(5, List.of(), true, false, null)).run(e -> { });
         assertEquals(FinishReason.LENGTH, r.finishReason());
-        assertArrayEquals(new int[] {'a', 'b', EOS, 'c', 'd'}, r.tokens());
+        assertArrayEquals(new int[] {'a', 'b', EOS, 'c', 'd'}, r.tokenIds());
         assertEquals("abcd", r.text());
     }
 
@@ -108,11 +107,11 @@ class GenerationLoopTest {
     void stopStringAcrossTokensIsCutAndNeverStreamed() {
         FakeModel.Session session = FakeModel.scripted(PROMPT.length, 100, bytes("hello END world"));
         List<TokenEvent> events = new ArrayList<>();
-        GenerationResult r = new GenerationLoop(session, new FakeModel.ByteDecoder(),
+        GenerationLoop.Outcome r = new GenerationLoop(session, new FakeModel.ByteDecoder(),
                 spec(50, List.of("END"), false, false, null)).run(events::add);
         assertEquals(FinishReason.STOP_SEQUENCE, r.finishReason());
         assertEquals("hello ", r.text());
-        assertEquals("hello END".length(), r.tokens().length);
+        assertEquals("hello END".length(), r.tokenIds().length);
         assertStreamMatchesResult(events, r);
         for (TokenEvent e : events) {
             assertFalse(e.text().contains("E"), "stop prefix leaked: " + e);
@@ -122,7 +121,7 @@ class GenerationLoopTest {
     @Test
     void heldStopPrefixIsReleasedAtTheEnd() {
         List<TokenEvent> events = new ArrayList<>();
-        GenerationResult r = new GenerationLoop(FakeModel.scripted(PROMPT.length, 100, bytes("abEN")),
+        GenerationLoop.Outcome r = new GenerationLoop(FakeModel.scripted(PROMPT.length, 100, bytes("abEN")),
                 new FakeModel.ByteDecoder(), spec(4, List.of("END"), false, false, null)).run(events::add);
         assertEquals("abEN", r.text());
         assertEquals(FinishReason.LENGTH, r.finishReason());
@@ -141,7 +140,7 @@ class GenerationLoopTest {
     @Test
     void promptThatOpenedReasoningStartsInTheReasoningChannel() {
         List<TokenEvent> events = new ArrayList<>();
-        GenerationResult r = new GenerationLoop(FakeModel.scripted(PROMPT.length, 100,
+        GenerationLoop.Outcome r = new GenerationLoop(FakeModel.scripted(PROMPT.length, 100,
                 concat(bytes("\nidea\n</think>\n\nok"), new int[] {EOS})), new FakeModel.ByteDecoder(),
                 spec(50, List.of(), false, true, null)).run(events::add);
         assertEquals("idea", r.reasoning());
@@ -154,7 +153,7 @@ class GenerationLoopTest {
     void cancellationStopsBeforeTheNextToken() {
         Cancellation c = new Cancellation();
         List<TokenEvent> events = new ArrayList<>();
-        GenerationResult r = new GenerationLoop(FakeModel.scripted(PROMPT.length, 100, bytes("abcdefgh")),
+        GenerationLoop.Outcome r = new GenerationLoop(FakeModel.scripted(PROMPT.length, 100, bytes("abcdefgh")),
                 new FakeModel.ByteDecoder(), spec(50, List.of(), false, false, c)).run(e -> {
                     events.add(e);
                     if (e.index() == 2) {
@@ -163,7 +162,7 @@ class GenerationLoopTest {
                 });
         assertEquals(FinishReason.CANCELLED, r.finishReason());
         assertEquals("abc", r.text());
-        assertEquals(3, r.tokens().length);
+        assertEquals(3, r.tokenIds().length);
     }
 
     @Test
@@ -176,7 +175,7 @@ class GenerationLoopTest {
                 false, c::isCancelled);
         CountDownLatch started = new CountDownLatch(5);
         AtomicReference<Integer> tokensAtCancel = new AtomicReference<>();
-        AtomicReference<GenerationResult> result = new AtomicReference<>();
+        AtomicReference<GenerationLoop.Outcome> result = new AtomicReference<>();
         List<TokenEvent> events = java.util.Collections.synchronizedList(new ArrayList<>());
         Thread t = Thread.ofPlatform().start(() -> result.set(new GenerationLoop(session,
                 new FakeModel.ByteDecoder(), spec).run(e -> {
@@ -190,20 +189,20 @@ class GenerationLoopTest {
         }
         t.join(10_000);
         assertFalse(t.isAlive());
-        GenerationResult r = result.get();
+        GenerationLoop.Outcome r = result.get();
         assertEquals(FinishReason.CANCELLED, r.finishReason());
-        assertTrue(r.tokens().length <= tokensAtCancel.get() + 1,
-                r.tokens().length + " tokens after cancelling at " + tokensAtCancel.get());
+        assertTrue(r.tokenIds().length <= tokensAtCancel.get() + 1,
+                r.tokenIds().length + " tokens after cancelling at " + tokensAtCancel.get());
     }
 
     @Test
     void interruptCancels() {
         Thread.currentThread().interrupt();
         try {
-            GenerationResult r = new GenerationLoop(FakeModel.scripted(PROMPT.length, 100, bytes("abc")),
+            GenerationLoop.Outcome r = new GenerationLoop(FakeModel.scripted(PROMPT.length, 100, bytes("abc")),
                     new FakeModel.ByteDecoder(), spec(50, List.of(), false, false, null)).run(e -> { });
             assertEquals(FinishReason.CANCELLED, r.finishReason());
-            assertEquals(0, r.tokens().length);
+            assertEquals(0, r.tokenIds().length);
             assertTrue(Thread.currentThread().isInterrupted(), "the interrupt flag stays set for the caller");
         } finally {
             Thread.interrupted();
@@ -215,7 +214,7 @@ class GenerationLoopTest {
         FakeModel.Session session = FakeModel.scripted(PROMPT.length, 100, bytes("zz"));
         session.forward(PROMPT, 0, 2, new float[FakeModel.VOCAB]); // the first two prompt tokens are cached
         int before = session.forwardedTokens;
-        GenerationResult r = new GenerationLoop(session, new FakeModel.ByteDecoder(),
+        GenerationLoop.Outcome r = new GenerationLoop(session, new FakeModel.ByteDecoder(),
                 spec(2, List.of(), false, false, null)).run(e -> { });
         assertEquals(2, r.stats().promptTokensReused());
         assertEquals(PROMPT.length - 2, r.stats().promptTokensEvaluated());
@@ -227,7 +226,7 @@ class GenerationLoopTest {
     void fullyCachedPromptReRunsItsLastToken() {
         FakeModel.Session session = FakeModel.scripted(PROMPT.length, 100, bytes("zz"));
         session.forward(PROMPT, 0, PROMPT.length, new float[FakeModel.VOCAB]);
-        GenerationResult r = new GenerationLoop(session, new FakeModel.ByteDecoder(),
+        GenerationLoop.Outcome r = new GenerationLoop(session, new FakeModel.ByteDecoder(),
                 spec(2, List.of(), false, false, null)).run(e -> { });
         assertEquals(PROMPT.length - 1, r.stats().promptTokensReused());
         assertEquals(1, r.stats().promptTokensEvaluated());
@@ -238,10 +237,10 @@ class GenerationLoopTest {
     void fullContextEndsWithLength() {
         // 3 prompt tokens, room for 8: tokens 0..4 are fed back (positions 3..7), token 5 is sampled last
         FakeModel.Session session = FakeModel.scripted(PROMPT.length, 8, bytes("abcdefghij"));
-        GenerationResult r = new GenerationLoop(session, new FakeModel.ByteDecoder(),
+        GenerationLoop.Outcome r = new GenerationLoop(session, new FakeModel.ByteDecoder(),
                 spec(100, List.of(), false, false, null)).run(e -> { });
         assertEquals(FinishReason.LENGTH, r.finishReason());
-        assertEquals(8 - PROMPT.length + 1, r.tokens().length);
+        assertEquals(8 - PROMPT.length + 1, r.tokenIds().length);
         assertEquals(8, session.position());
     }
 
@@ -263,7 +262,7 @@ class GenerationLoopTest {
             GenerationSpec s = new GenerationSpec(PROMPT, sampling, seeds[i], 40, List.of(), new int[0], false, true,
                     false, null);
             runs[i] = new GenerationLoop(FakeModel.random(1000, 1), new FakeModel.ByteDecoder(), s).run(e -> { })
-                    .tokens();
+                    .tokenIds();
         }
         assertArrayEquals(runs[0], runs[1]);
         assertNotEquals(java.util.Arrays.toString(runs[0]), java.util.Arrays.toString(runs[2]));
@@ -273,7 +272,7 @@ class GenerationLoopTest {
     void stepByStepEqualsRun() {
         int[] script = concat(bytes("<think>a</think>b END c"), new int[] {EOS});
         GenerationSpec s = spec(100, List.of("END"), false, false, null);
-        GenerationResult whole = new GenerationLoop(FakeModel.scripted(PROMPT.length, 100, script),
+        GenerationLoop.Outcome whole = new GenerationLoop(FakeModel.scripted(PROMPT.length, 100, script),
                 new FakeModel.ByteDecoder(), s).run(e -> { });
         GenerationLoop loop = new GenerationLoop(FakeModel.scripted(PROMPT.length, 100, script),
                 new FakeModel.ByteDecoder(), s);
@@ -287,7 +286,7 @@ class GenerationLoopTest {
         assertEquals(whole.reasoning(), loop.result().reasoning());
         assertEquals("a", whole.reasoning());
         assertEquals("b ", whole.text());
-        assertEquals(whole.tokens().length - 1, steps);
+        assertEquals(whole.tokenIds().length - 1, steps);
         assertFalse(loop.step(events::add));
     }
 }

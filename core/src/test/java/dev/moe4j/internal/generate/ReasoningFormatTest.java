@@ -1,7 +1,6 @@
 package dev.moe4j.internal.generate;
 
 import dev.moe4j.FinishReason;
-import dev.moe4j.GenerationResult;
 import dev.moe4j.internal.tokenizer.PreTokenizer;
 import dev.moe4j.internal.tokenizer.StreamDecoder;
 import dev.moe4j.internal.tokenizer.TokenType;
@@ -78,7 +77,7 @@ class ReasoningFormatTest {
         assertEquals("<|channel|>final<|message|>Hi", out.toString());
     }
 
-    private static GenerationResult generate(Tokenizer t, ReasoningFormat format, int[] endTokens, String output,
+    private static GenerationLoop.Outcome generate(Tokenizer t, ReasoningFormat format, int[] endTokens, String output,
                                              String endToken) {
         int[] prompt = t.encode("Q", false, false);
         int[] script = t.encode(output + endToken, false, true);
@@ -105,12 +104,12 @@ class ReasoningFormatTest {
         Tokenizer t = byteLevel(HARMONY_SPECIALS);
         ReasoningFormat f = ReasoningFormat.of(t);
         int[] ends = f.endTokens(new int[] {id(t, "<|return|>")}, t);
-        GenerationResult r = generate(t, f, ends, "<|channel|>analysis<|message|>2+2 is 4.<|end|>"
+        GenerationLoop.Outcome r = generate(t, f, ends, "<|channel|>analysis<|message|>2+2 is 4.<|end|>"
                 + "<|start|>assistant<|channel|>final<|message|>It is 4.", "<|return|>");
         assertEquals(FinishReason.STOP, r.finishReason(), "not ended by <|end|>, ended by <|return|>");
         assertEquals("2+2 is 4.", r.reasoning());
         assertEquals("It is 4.", r.text());
-        assertEquals(id(t, "<|end|>"), r.tokens()[t.encode("<|channel|>analysis<|message|>2+2 is 4.", false, true)
+        assertEquals(id(t, "<|end|>"), r.tokenIds()[t.encode("<|channel|>analysis<|message|>2+2 is 4.", false, true)
                 .length], "<|end|> was generated and passed");
         r = generate(t, f, ends, "<|channel|>commentary to=functions.now <|constrain|>json<|message|>{}", "<|call|>");
         assertEquals(FinishReason.STOP, r.finishReason(), "a tool call ends generation");
@@ -122,13 +121,13 @@ class ReasoningFormatTest {
         Tokenizer t = byteLevel(GLM_SPECIALS);
         ReasoningFormat f = ReasoningFormat.of(t);
         int[] ends = {id(t, "<|endoftext|>"), id(t, "<|user|>"), id(t, "<|observation|>")};
-        GenerationResult r = generate(t, f, ends, "\n<think>Paris is the capital.</think>\nParis.", "<|user|>");
+        GenerationLoop.Outcome r = generate(t, f, ends, "\n<think>Paris is the capital.</think>\nParis.", "<|user|>");
         assertEquals(FinishReason.STOP, r.finishReason());
         assertEquals("Paris is the capital.", r.reasoning());
         assertEquals("Paris.", r.text());
         r = generate(t, f, ends, "\n<think>Need a tool.</think>\n<tool_call>now\n</tool_call>", "<|observation|>");
         assertEquals(FinishReason.STOP, r.finishReason());
         assertEquals("<tool_call>now\n</tool_call>", r.text());
-        assertEquals(0, Arrays.stream(r.tokens()).filter(x -> x == id(t, "<|observation|>")).count());
+        assertEquals(0, Arrays.stream(r.tokenIds()).filter(x -> x == id(t, "<|observation|>")).count());
     }
 }

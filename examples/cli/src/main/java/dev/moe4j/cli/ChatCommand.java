@@ -1,7 +1,7 @@
 package dev.moe4j.cli;
 
-import dev.moe4j.ChatRequest;
-import dev.moe4j.ChatResponse;
+import dev.moe4j.GenerationRequest;
+import dev.moe4j.GenerationResult;
 import dev.moe4j.ChatSession;
 import dev.moe4j.ContextLengthExceededException;
 import dev.moe4j.Model;
@@ -76,7 +76,7 @@ public final class ChatCommand implements Callable<Integer> {
     }
 
     private ChatSession newSession(Model model) throws IOException {
-        ChatSession.Builder builder = model.chat();
+        ChatSession.Builder builder = model.chatSession();
         if (systemPrompt != null) {
             builder.systemPrompt(systemPrompt);
         }
@@ -97,9 +97,9 @@ public final class ChatCommand implements Callable<Integer> {
         try (Model model = modelArgs.load(); ChatSession chat = newSession(model)) {
             for (String question : questions) {
                 chat.reset();
-                ChatRequest request = sampling.applyTo(chat.request(question), model.contextLength());
+                GenerationRequest request = sampling.applyTo(chat.request(question), model.contextLength());
                 if (json) {
-                    out.println(toJson(question, request.send()));
+                    out.println(toJson(question, request.generate()));
                     out.flush();
                     continue;
                 }
@@ -117,11 +117,11 @@ public final class ChatCommand implements Callable<Integer> {
     }
 
     /** Streams one reply, reasoning set apart, then its stats on stderr (unless --quiet-stats). */
-    private void streamReply(ChatRequest request, PrintStream out, PrintStream err, boolean terminal) {
+    private void streamReply(GenerationRequest request, PrintStream out, PrintStream err, boolean terminal) {
         ReasoningPrinter printer = new ReasoningPrinter(out, terminal);
-        ChatResponse response;
+        GenerationResult response;
         try {
-            response = request.stream(printer::accept);
+            response = request.generate(printer::accept);
         } finally {
             printer.finish();
         }
@@ -130,12 +130,12 @@ public final class ChatCommand implements Callable<Integer> {
         }
     }
 
-    static String toJson(String question, ChatResponse r) {
+    static String toJson(String question, GenerationResult r) {
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode root = mapper.createObjectNode();
         root.put("question", question);
         root.put("reasoning", r.reasoning());
-        root.put("answer", r.answer());
+        root.put("answer", r.text());
         root.put("finish_reason", r.finishReason().name().toLowerCase(Locale.ROOT));
         root.set("stats", GenerateCommand.statsJson(mapper, r.stats()));
         return root.toString();
@@ -168,7 +168,7 @@ public final class ChatCommand implements Callable<Integer> {
                     if (line.isBlank()) {
                         continue;
                     }
-                    ChatRequest request = sampling.applyTo(chat.request(line), model.contextLength());
+                    GenerationRequest request = sampling.applyTo(chat.request(line), model.contextLength());
                     try {
                         streamReply(request, out, err, terminal);
                     } catch (ContextLengthExceededException e) {

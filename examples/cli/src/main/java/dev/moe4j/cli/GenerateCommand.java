@@ -54,7 +54,7 @@ public final class GenerateCommand implements Callable<Integer> {
                 out.println(toJson(result));
             } else {
                 ReasoningPrinter printer = new ReasoningPrinter(out, Console.stdoutIsTerminal());
-                result = request.stream(printer::accept);
+                result = request.generate(printer::accept);
                 printer.finish();
             }
             out.flush();
@@ -70,8 +70,8 @@ public final class GenerateCommand implements Callable<Integer> {
     static String toJson(GenerationResult r) {
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode root = mapper.createObjectNode();
-        root.set("prompt_tokens", mapper.valueToTree(r.promptTokens()));
-        root.set("tokens", mapper.valueToTree(r.tokens()));
+        root.set("prompt_tokens", mapper.valueToTree(r.promptTokenIds()));
+        root.set("tokens", mapper.valueToTree(r.tokenIds()));
         root.put("text", r.text());
         root.put("reasoning", r.reasoning());
         root.put("finish_reason", r.finishReason().name().toLowerCase(java.util.Locale.ROOT));

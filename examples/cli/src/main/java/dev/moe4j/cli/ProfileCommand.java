@@ -106,7 +106,7 @@ public final class ProfileCommand implements Callable<Integer> {
     private void run(Model model, String prompt) {
         if (chat) {
             try (ChatSession s = model.newChat()) {
-                s.request(prompt).temperature(0).maxTokens(Math.max(1, tokens)).send();
+                s.request(prompt).temperature(0).maxTokens(Math.max(1, tokens)).generate();
             }
         } else if (tokens == 0) {
             model.logits(model.tokenize(prompt, parseSpecial));

@@ -1,6 +1,6 @@
 package dev.moe4j.cli;
 
-import dev.moe4j.GenerationOptions;
+import dev.moe4j.GenerationRequest;
 import picocli.CommandLine.Option;
 
 import java.util.ArrayList;
@@ -36,7 +36,7 @@ final class SamplingArgs {
     @Option(names = "--ignore-eos", description = "Keep generating through end-of-sequence tokens.")
     boolean ignoreEos;
 
-    <S extends GenerationOptions<S>> S applyTo(S r, int contextLength) {
+    GenerationRequest applyTo(GenerationRequest r, int contextLength) {
         if (maxTokens != null) {
             r.maxTokens(maxTokens == -1 ? contextLength : maxTokens);
         }

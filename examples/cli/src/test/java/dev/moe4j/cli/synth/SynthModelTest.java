@@ -127,9 +127,9 @@ class SynthModelTest {
         try (Model model = Model.builder(file).threads(2).contextLength(64).build()) {
             GenerationResult a = model.request("hello").temperature(0).maxTokens(5).ignoreEos(true).generate();
             GenerationResult b = model.request("hello").temperature(0).maxTokens(5).ignoreEos(true).generate();
-            assertEquals(5, a.tokens().length);
-            assertArrayEquals(a.tokens(), b.tokens(), "greedy decoding is deterministic");
-            float[] logits = model.logits(a.promptTokens());
+            assertEquals(5, a.tokenIds().length);
+            assertArrayEquals(a.tokenIds(), b.tokenIds(), "greedy decoding is deterministic");
+            float[] logits = model.logits(a.promptTokenIds());
             assertEquals(shape.vocab(), logits.length);
             float min = Float.MAX_VALUE;
             float max = -Float.MAX_VALUE;
