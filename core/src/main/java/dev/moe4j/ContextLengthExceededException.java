@@ -5,14 +5,14 @@ package dev.moe4j;
  * capacity. Nothing was computed or changed; the session is still usable (e.g. after truncating it or with fewer
  * tokens).
  */
-public class ContextLengthExceededException extends Moe4jException {
+public final class ContextLengthExceededException extends Moe4jException {
     private static final long serialVersionUID = 1L;
 
     private final int position;
     private final int requested;
     private final int capacity;
 
-    public ContextLengthExceededException(int position, int requested, int capacity) {
+    ContextLengthExceededException(int position, int requested, int capacity) {
         super("context length exceeded: " + requested + " token(s) at position " + position + " need "
                 + ((long) position + requested) + " slots, the context holds " + capacity);
         this.position = position;

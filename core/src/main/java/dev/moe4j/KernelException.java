@@ -1,12 +1,12 @@
 package dev.moe4j;
 
 /** A native kernel returned an error status. The message names the call and the status. */
-public class KernelException extends Moe4jException {
+public final class KernelException extends Moe4jException {
     private static final long serialVersionUID = 1L;
 
     private final int status;
 
-    public KernelException(String call, int status, String statusName) {
+    KernelException(String call, int status, String statusName) {
         super(call + " failed: " + statusName + " (status " + status + ")");
         this.status = status;
     }

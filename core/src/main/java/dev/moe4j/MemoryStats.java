@@ -2,6 +2,7 @@ package dev.moe4j;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.Locale;
 
 /**
@@ -10,57 +11,185 @@ import java.util.Locale;
  * computation waited for reads. When the model runs without offloading (its experts fit in memory and stay
  * memory-mapped) {@link #offloading()} is false and the counters are 0.
  *
- * @param offloading          whether routed experts run from a budget (else they are memory-mapped)
- * @param budgetBytes         the budget for expert memory (0 when not offloading)
- * @param expertBytes         bytes of all routed experts in the model file
- * @param residentExpertBytes bytes held for experts now; never above the budget
- * @param policy              the cache policy, e.g. {@code layered} ({@code +pin} when a routing profile pins experts)
- * @param layers              per MoE layer, in block order
- * @param bytesRead           bytes read from the model file for experts (on demand, prefetched and pinned)
- * @param reads               expert reads done
- * @param ioStall             time computing threads waited for experts, summed over threads
- * @param readTime            time the I/O threads spent reading, summed over threads
- * @param evictions           experts dropped from memory to make room
- * @param prefetchReads       reads started by prefetch
- * @param prefetchUnused      prefetched experts dropped before any use
- * @param prefetchRecall      share of the experts used at a layer that prefetch had predicted for it (0..1)
- * @param failedReads         reads that failed (each surfaced as an exception to the generation that needed it)
- * @param gpuPlacement        what runs on the GPU ({@link Model.Builder#gpuMemoryBudget(long)}): one line saying the
- *                            budget, the bytes used and how many weights, KV-cache layers and routed experts were
- *                            placed there; empty when the model runs on the CPU alone
+ * <p>Immutable and thread-safe; made only by the library, so fields can be added without breaking callers.
  */
-public record MemoryStats(boolean offloading, long budgetBytes, long expertBytes, long residentExpertBytes,
-                          String policy, List<LayerStats> layers, long bytesRead, long reads, Duration ioStall,
-                          Duration readTime, long evictions, long prefetchReads, long prefetchUnused,
-                          double prefetchRecall, long failedReads, String gpuPlacement) {
+public final class MemoryStats {
+    private final boolean offloading;
+    private final long budgetBytes;
+    private final long expertBytes;
+    private final long residentExpertBytes;
+    private final String policy;
+    private final List<LayerStats> layers;
+    private final long bytesRead;
+    private final long reads;
+    private final Duration ioStall;
+    private final Duration readTime;
+    private final long evictions;
+    private final long prefetchReads;
+    private final long prefetchUnused;
+    private final double prefetchRecall;
+    private final long failedReads;
+    private final String gpuPlacement;
 
-    public MemoryStats {
-        layers = List.copyOf(layers);
-        gpuPlacement = gpuPlacement == null ? "" : gpuPlacement;
+    MemoryStats(boolean offloading, long budgetBytes, long expertBytes, long residentExpertBytes, String policy,
+                List<LayerStats> layers, long bytesRead, long reads, Duration ioStall, Duration readTime,
+                long evictions, long prefetchReads, long prefetchUnused, double prefetchRecall, long failedReads,
+                String gpuPlacement) {
+        this.offloading = offloading;
+        this.budgetBytes = budgetBytes;
+        this.expertBytes = expertBytes;
+        this.residentExpertBytes = residentExpertBytes;
+        this.policy = policy;
+        this.layers = List.copyOf(layers);
+        this.bytesRead = bytesRead;
+        this.reads = reads;
+        this.ioStall = ioStall;
+        this.readTime = readTime;
+        this.evictions = evictions;
+        this.prefetchReads = prefetchReads;
+        this.prefetchUnused = prefetchUnused;
+        this.prefetchRecall = prefetchRecall;
+        this.failedReads = failedReads;
+        this.gpuPlacement = gpuPlacement == null ? "" : gpuPlacement;
     }
 
-    /** Statistics of a model that runs on the CPU alone (no {@link #gpuPlacement()}). */
-    public MemoryStats(boolean offloading, long budgetBytes, long expertBytes, long residentExpertBytes,
-                       String policy, List<LayerStats> layers, long bytesRead, long reads, Duration ioStall,
-                       Duration readTime, long evictions, long prefetchReads, long prefetchUnused,
-                       double prefetchRecall, long failedReads) {
-        this(offloading, budgetBytes, expertBytes, residentExpertBytes, policy, layers, bytesRead, reads, ioStall,
-                readTime, evictions, prefetchReads, prefetchUnused, prefetchRecall, failedReads, "");
+    /** Whether routed experts run from a budget (else they are memory-mapped). */
+    public boolean offloading() {
+        return offloading;
+    }
+
+    /** The budget for expert memory (0 when not offloading). */
+    public long budgetBytes() {
+        return budgetBytes;
+    }
+
+    /** Bytes of all routed experts in the model file. */
+    public long expertBytes() {
+        return expertBytes;
+    }
+
+    /** Bytes held for experts now; never above the budget. */
+    public long residentExpertBytes() {
+        return residentExpertBytes;
+    }
+
+    /** The cache policy, e.g. {@code layered} ({@code +pin} when a routing profile pins experts). */
+    public String policy() {
+        return policy;
+    }
+
+    /** Per MoE layer, in block order. */
+    public List<LayerStats> layers() {
+        return layers;
+    }
+
+    /** Bytes read from the model file for experts (on demand, prefetched and pinned). */
+    public long bytesRead() {
+        return bytesRead;
+    }
+
+    /** Expert reads done. */
+    public long reads() {
+        return reads;
+    }
+
+    /** Time computing threads waited for experts, summed over threads. */
+    public Duration ioStall() {
+        return ioStall;
+    }
+
+    /** Time the I/O threads spent reading, summed over threads. */
+    public Duration readTime() {
+        return readTime;
+    }
+
+    /** Experts dropped from memory to make room. */
+    public long evictions() {
+        return evictions;
+    }
+
+    /** Reads started by prefetch. */
+    public long prefetchReads() {
+        return prefetchReads;
+    }
+
+    /** Prefetched experts dropped before any use. */
+    public long prefetchUnused() {
+        return prefetchUnused;
+    }
+
+    /** Share of the experts used at a layer that prefetch had predicted for it (0..1). */
+    public double prefetchRecall() {
+        return prefetchRecall;
+    }
+
+    /** Reads that failed (each surfaced as an exception to the generation that needed it). */
+    public long failedReads() {
+        return failedReads;
+    }
+
+    /** What runs on the GPU ({@link Model.Builder#gpuMemoryBudget(long)}): one line saying the * budget, the bytes used and how many weights, KV-cache layers and routed experts were * placed there; empty when the model runs on the CPU alone. */
+    public String gpuPlacement() {
+        return gpuPlacement;
     }
 
     /**
-     * One MoE layer's uses of experts.
-     *
-     * @param block        the model block ({@code blk.N})
-     * @param hits         uses of an expert that was in memory (or already being read)
-     * @param misses       uses that had to wait for a read started on demand
-     * @param prefetchHits uses of an expert that prefetch had read or started reading: misses it hid, fully or partly
+     * One MoE layer's uses of experts. Immutable; made only by the library.
      */
-    public record LayerStats(int block, long hits, long misses, long prefetchHits) {
+    public static final class LayerStats {
+        private final int block;
+        private final long hits;
+        private final long misses;
+        private final long prefetchHits;
+
+        LayerStats(int block, long hits, long misses, long prefetchHits) {
+            this.block = block;
+            this.hits = hits;
+            this.misses = misses;
+            this.prefetchHits = prefetchHits;
+        }
+
+        /** The model block ({@code blk.N}). */
+        public int block() {
+            return block;
+        }
+
+        /** Uses of an expert that was in memory (or already being read). */
+        public long hits() {
+            return hits;
+        }
+
+        /** Uses that had to wait for a read started on demand. */
+        public long misses() {
+            return misses;
+        }
+
+        /** Uses of an expert that prefetch had read or started reading: misses it hid, fully or partly. */
+        public long prefetchHits() {
+            return prefetchHits;
+        }
+
         /** Uses found in memory or prefetched, over all uses; 0 without uses. */
         public double hitRate() {
             long n = hits + misses + prefetchHits;
             return n == 0 ? 0 : (double) (hits + prefetchHits) / n;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof LayerStats l && block == l.block && hits == l.hits && misses == l.misses
+                    && prefetchHits == l.prefetchHits;
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(block, hits, misses, prefetchHits);
+        }
+
+        @Override
+        public String toString() {
+            return "LayerStats[block=" + block + ", hits=" + hits + ", misses=" + misses + ", prefetchHits="
+                    + prefetchHits + "]";
         }
     }
 
@@ -120,5 +249,28 @@ public record MemoryStats(boolean offloading, long budgetBytes, long expertBytes
             u++;
         }
         return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof MemoryStats m && offloading == m.offloading && budgetBytes == m.budgetBytes
+                && expertBytes == m.expertBytes && residentExpertBytes == m.residentExpertBytes
+                && policy.equals(m.policy) && layers.equals(m.layers) && bytesRead == m.bytesRead && reads == m.reads
+                && ioStall.equals(m.ioStall) && readTime.equals(m.readTime) && evictions == m.evictions
+                && prefetchReads == m.prefetchReads && prefetchUnused == m.prefetchUnused
+                && Double.compare(prefetchRecall, m.prefetchRecall) == 0 && failedReads == m.failedReads
+                && gpuPlacement.equals(m.gpuPlacement);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(offloading, budgetBytes, expertBytes, residentExpertBytes, policy, layers, bytesRead,
+                reads, ioStall, readTime, evictions, prefetchReads, prefetchUnused, prefetchRecall, failedReads,
+                gpuPlacement);
+    }
+
+    @Override
+    public String toString() {
+        return "MemoryStats[" + summary() + "]";
     }
 }

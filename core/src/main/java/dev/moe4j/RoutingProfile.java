@@ -46,7 +46,7 @@ public final class RoutingProfile {
      * @throws IllegalArgumentException if the arrays do not fit together (sizes, order, negative counts, counts that
      *                                  do not add up to {@code used · tokens})
      */
-    public RoutingProfile(int blocks, int experts, int used, int[] moeLayers, long[] tokens, long[][] counts) {
+    RoutingProfile(int blocks, int experts, int used, int[] moeLayers, long[] tokens, long[][] counts) {
         if (blocks < 1 || experts < 1 || used < 1 || used > experts) {
             throw new IllegalArgumentException("a routing profile needs blocks >= 1, experts >= 1 and 1 <= used <= "
                     + "experts, got blocks=" + blocks + " experts=" + experts + " used=" + used);

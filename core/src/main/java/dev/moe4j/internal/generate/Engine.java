@@ -29,8 +29,8 @@ public interface Engine extends AutoCloseable {
 
     /** What the expert memory manager did so far; not offloading (all zeros) by default. Thread-safe. */
     default dev.moe4j.MemoryStats memoryStats() {
-        return new dev.moe4j.MemoryStats(false, 0, 0, 0, "none", java.util.List.of(), 0, 0, java.time.Duration.ZERO,
-                java.time.Duration.ZERO, 0, 0, 0, 0, 0);
+        return dev.moe4j.internal.ApiValues.get().memoryStats(false, 0, 0, 0, "none", java.util.List.of(), 0, 0,
+                java.time.Duration.ZERO, java.time.Duration.ZERO, 0, 0, 0, 0, 0, "");
     }
 
     /** Frees the model; sessions must be closed first. Idempotent. */

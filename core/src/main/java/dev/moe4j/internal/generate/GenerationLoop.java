@@ -70,7 +70,7 @@ public final class GenerationLoop {
         this.logits = new float[session.vocabSize()];
         int promptLength = spec.promptTokens().length;
         if (promptLength > session.capacity()) {
-            throw new ContextLengthExceededException(0, promptLength, session.capacity());
+            throw dev.moe4j.internal.ApiValues.get().contextLengthExceeded(0, promptLength, session.capacity());
         }
         if (session.position() > promptLength) {
             throw new IllegalStateException("the state holds " + session.position()

@@ -332,16 +332,17 @@ public final class ModelLoader {
         @Override
         public MemoryStats memoryStats() {
             if (store == null) {
-                return new MemoryStats(false, 0, expertBytes, 0, "none", List.of(), 0, 0, Duration.ZERO,
-                        Duration.ZERO, 0, 0, 0, 0, 0, gpuPlacement);
+                return dev.moe4j.internal.ApiValues.get().memoryStats(false, 0, expertBytes, 0, "none", List.of(), 0, 0,
+                        Duration.ZERO, Duration.ZERO, 0, 0, 0, 0, 0, gpuPlacement);
             }
             StoreStats s = store.stats();
             int[] blocks = RoutedExperts.moeLayers(model);
             List<MemoryStats.LayerStats> layers = new ArrayList<>();
             for (int i = 0; i < blocks.length; i++) {
-                layers.add(new MemoryStats.LayerStats(blocks[i], s.hits()[i], s.misses()[i], s.prefetchHits()[i]));
+                layers.add(dev.moe4j.internal.ApiValues.get().layerStats(blocks[i], s.hits()[i], s.misses()[i], s.prefetchHits()[i]));
             }
-            return new MemoryStats(true, s.budgetBytes(), expertBytes, s.residentBytes(), s.policy(), layers,
+            return dev.moe4j.internal.ApiValues.get().memoryStats(true, s.budgetBytes(), expertBytes,
+                    s.residentBytes(), s.policy(), layers,
                     s.bytesRead(), s.reads(), Duration.ofNanos(s.stallNanos()), Duration.ofNanos(s.readNanos()),
                     s.evictions(), s.prefetchReads(), s.prefetchUnused(), s.prefetchRecall(), s.failedReads(),
                     gpuPlacement);

@@ -31,7 +31,7 @@ final class ForwardArgs {
             }
         }
         if ((long) state.position() + count > state.contextLength()) {
-            throw new ContextLengthExceededException(state.position(), count, state.contextLength());
+            throw dev.moe4j.internal.ApiValues.get().contextLengthExceeded(state.position(), count, state.contextLength());
         }
     }
 }

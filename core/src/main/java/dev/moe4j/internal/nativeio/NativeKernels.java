@@ -120,7 +120,7 @@ public final class NativeKernels {
 
     static void check(String call, int status) {
         if (status != 0) {
-            throw new KernelException(call, status, statusString(status));
+            throw dev.moe4j.internal.ApiValues.get().kernelException(call, status, statusString(status));
         }
     }
 
@@ -297,7 +297,7 @@ public final class NativeKernels {
     private static long needQ8Rows(int type, long cols, long nTokens) {
         long row = q8RowBytes(type, cols);
         if (row < 0) {
-            throw new KernelException("type " + type + " has no quantized-activation products", -2, statusString(-2));
+            throw dev.moe4j.internal.ApiValues.get().kernelException("type " + type + " has no quantized-activation products", -2, statusString(-2));
         }
         if (nTokens < 1) {
             throw new IllegalArgumentException("nTokens=" + nTokens);
@@ -539,7 +539,7 @@ public final class NativeKernels {
     private static long bytesFor(int type, long n) {
         long[] blk = cachedBlock(type);
         if (blk == null) {
-            throw new KernelException("type " + type, -2, statusString(-2));
+            throw dev.moe4j.internal.ApiValues.get().kernelException("type " + type, -2, statusString(-2));
         }
         if (n < 0 || n % blk[0] != 0) {
             throw new IllegalArgumentException(n + " elements is not a multiple of the block size " + blk[0]

@@ -71,6 +71,6 @@ public final class RoutingCounts implements RoutingListener {
         } finally {
             gate.writeLock().unlock();
         }
-        return new RoutingProfile(blocks, space.experts(), space.used(), moeLayers, t, c);
+        return dev.moe4j.internal.ApiValues.get().routingProfile(blocks, space.experts(), space.used(), moeLayers, t, c);
     }
 }

@@ -155,7 +155,7 @@ class PlacementPlannerTest {
     @Test
     void badInputsAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> PlacementPlanner.plan(model(), -1, null));
-        RoutingProfile small = new RoutingProfile(2, 8, 1, new int[] {1}, new long[] {0}, new long[][] {new long[8]});
+        RoutingProfile small = dev.moe4j.internal.ApiValues.get().routingProfile(2, 8, 1, new int[] {1}, new long[] {0}, new long[][] {new long[8]});
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> PlacementPlanner.plan(model(), 1000, small));
         assertTrue(e.getMessage().contains("blk.2 expert"), e.getMessage());
@@ -172,6 +172,6 @@ class PlacementPlannerTest {
                 tokens[i] += c;
             }
         }
-        return new RoutingProfile(3, 8, 1, new int[] {1, 2}, tokens, counts);
+        return dev.moe4j.internal.ApiValues.get().routingProfile(3, 8, 1, new int[] {1, 2}, tokens, counts);
     }
 }

@@ -117,7 +117,7 @@ class TraceSimulatorTest {
         long[][] c = first.counts();
         long[] tokens = new long[c.length];
         Arrays.fill(tokens, half);
-        RoutingProfile profile = new RoutingProfile(trace.layers()[trace.layers().length - 1] + 1,
+        RoutingProfile profile = dev.moe4j.internal.ApiValues.get().routingProfile(trace.layers()[trace.layers().length - 1] + 1,
                 trace.space().experts(), trace.space().used(), trace.layers(), tokens, c);
         ExpertSpace sp = trace.space();
         List<TraceSimulator.Result> rs = new ArrayList<>();
