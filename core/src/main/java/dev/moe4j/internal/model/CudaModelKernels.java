@@ -15,14 +15,15 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
  * through libmoe4j_cuda, with the activations uploaded and the result downloaded; everything else (products on weights
  * left on the CPU, on the expert cache's slots, on the KV cache, and every element-wise op) runs on the CPU kernels
  * this wraps. Simple and correct rather than fast: each GPU product is one upload, one kernel and one waiting download
- * on this state's own CUDA context, so the state's data never lives on the device between calls.
+ * on this kernel set's own CUDA context, so no state's data lives on the device between calls (which is what lets the
+ * model lend one set to any of its states).
  *
  * <p>Numerics: with llama.cpp's activation rounding ({@code ggmlActivations}) the activations of a product with a
  * quantized or half-precision weight are rounded to the weight's ggml {@code vec_dot_type} on the host first
  * ({@link GgmlActivationRounding}), so the GPU's f32 dot products compute what the CPU's integer products compute, up to
  * the order of summation.
  *
- * <p>Not thread-safe, like every {@link ModelKernels}: one state, one thread at a time.
+ * <p>Not thread-safe, like every {@link ModelKernels}: leased to one forward call at a time.
  */
 final class CudaModelKernels implements ModelKernels {
     private final NativeModelKernels cpu;

@@ -3,11 +3,11 @@ package dev.moe4j.internal.model;
 import dev.moe4j.internal.gpu.GpuWeights;
 
 /**
- * Where a model's states find the weights placed on the GPU, set once after the model is loaded (the placement plan
- * needs the loaded model's sizes) and before the first state is created. A model loaded with a binding that stays
- * empty runs on the CPU as without one.
+ * Where a model's kernel sets find the weights placed on the GPU, set once after the model is loaded (the placement
+ * plan needs the loaded model's sizes) and before its first forward step (when the model makes its first kernel set).
+ * A model loaded with a binding that stays empty runs on the CPU as without one.
  *
- * <p>Thread-safe: set once, read by every new state.
+ * <p>Thread-safe: set once, read by every new kernel set.
  */
 public final class GpuBinding {
     private volatile GpuWeights weights;

@@ -1,11 +1,12 @@
 package dev.moe4j.internal.model;
 
 /**
- * One session's mutable part of inference: the KV cache, the scratch activations of the forward pass and a kernel
- * worker pool. Created by {@link LanguageModel#newState}; usable only with that model. Everything is allocated up front,
- * so a forward pass allocates nothing per token.
+ * One session's mutable part of inference: the KV cache and the scratch activations of the forward pass. Created by
+ * {@link LanguageModel#newState}; usable only with that model. Everything is allocated up front, so a forward pass
+ * allocates nothing per token. The kernels and their worker threads are not the state's but the model's, lent to each
+ * forward call.
  *
- * <p>Not thread-safe: one thread at a time. {@link #close()} frees the native memory and joins the workers.
+ * <p>Not thread-safe: one thread at a time. {@link #close()} frees the native memory.
  */
 public interface InferenceState extends AutoCloseable {
 

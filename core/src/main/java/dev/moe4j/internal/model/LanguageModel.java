@@ -4,8 +4,10 @@ package dev.moe4j.internal.model;
  * A loaded causal language model: immutable weights (views of the mapped GGUF file plus a few tensors derived at load)
  * and a forward pass that appends tokens to an {@link InferenceState} and produces next-token logits.
  *
- * <p>Threading: the model itself is immutable and may be shared; each {@link InferenceState} (KV cache, scratch, kernel
- * worker pool) is driven by one thread at a time. Two states may run {@code forward} concurrently.
+ * <p>Threading: the model may be shared; each {@link InferenceState} (KV cache, scratch) is driven by one thread at a
+ * time. Several states may run {@code forward} concurrently: each call borrows one of the model's kernel sets (worker
+ * thread pools) for its duration and waits its turn, first come first served, while all are busy. Concurrent calls
+ * compute what the same calls one after the other would, bit for bit.
  *
  * <p>Lifetime: the weights point into the {@link dev.moe4j.internal.gguf.GgufFile} the model was loaded from, which must
  * stay open until the model is closed; {@link #close()} frees what the model allocated, not the file.
@@ -57,7 +59,10 @@ public interface LanguageModel extends AutoCloseable {
      */
     void forwardBatch(java.util.List<SequenceStep> steps);
 
-    /** Frees memory the model allocated at load (derived tensors); the GGUF file stays open. Idempotent. */
+    /**
+     * Frees memory the model allocated at load (derived tensors) and its kernel sets (worker threads); the GGUF file
+     * stays open. Close the states first. Idempotent.
+     */
     @Override
     void close();
 }

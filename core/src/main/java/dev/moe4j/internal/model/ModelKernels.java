@@ -15,7 +15,8 @@ import java.lang.foreign.MemorySegment;
  * (plain Java, slow, the yardstick for tests). Models only talk to this interface, so a whole forward pass can be
  * checked against the reference.
  *
- * <p>Not thread-safe: an instance belongs to one {@link InferenceState} and is driven by one thread at a time.
+ * <p>Not thread-safe: an instance belongs to one model's pool of kernel sets and is leased to one forward call at a
+ * time.
  */
 public interface ModelKernels extends AutoCloseable {
 

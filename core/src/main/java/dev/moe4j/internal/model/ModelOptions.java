@@ -5,15 +5,23 @@ import dev.moe4j.internal.quant.GgmlType;
 /**
  * How a model is loaded and how its states compute.
  *
- * @param threads  threads each state's kernels use (the calling thread included), 1..256
- * @param maxBatch most tokens one internal forward step takes; longer inputs run in chunks. Scratch memory grows
- *                 linearly with it.
- * @param backend  which kernels run the math
- * @param rounding what happens to activations before a product with a quantized or half-precision weight
- * @param gpu      with the native backend: where states find weights placed on the GPU ({@link CudaModelKernels});
- *                 null, or a binding left empty, for the CPU alone
+ * @param threads      threads each kernel set uses (the calling thread included), 1..256
+ * @param maxBatch     most tokens one internal forward step takes; longer inputs run in chunks. Scratch memory grows
+ *                     linearly with it.
+ * @param backend      which kernels run the math
+ * @param rounding     what happens to activations before a product with a quantized or half-precision weight
+ * @param gpu          with the native backend: where the kernel sets find weights placed on the GPU
+ *                     ({@link CudaModelKernels}); null, or a binding left empty, for the CPU alone
+ * @param workerGroups kernel sets ("worker groups") the model keeps for all its states, 1..64: at most this many
+ *                     forward steps compute at once, each on {@code threads} threads, the others wait their turn. So
+ *                     concurrent generations share the cores rather than each bringing {@code threads} threads of its
+ *                     own; more than {@code cores / threads} only oversubscribes them.
  */
-public record ModelOptions(int threads, int maxBatch, Backend backend, ActivationRounding rounding, GpuBinding gpu) {
+public record ModelOptions(int threads, int maxBatch, Backend backend, ActivationRounding rounding, GpuBinding gpu,
+                           int workerGroups) {
+
+    /** The most kernel sets a model may keep. */
+    public static final int MAX_WORKER_GROUPS = 64;
 
     /** The implementation behind {@link ModelKernels}. */
     public enum Backend {
@@ -36,9 +44,14 @@ public record ModelOptions(int threads, int maxBatch, Backend backend, Activatio
         NONE
     }
 
-    /** Without a GPU. */
+    /** Without a GPU, one worker group. */
     public ModelOptions(int threads, int maxBatch, Backend backend, ActivationRounding rounding) {
-        this(threads, maxBatch, backend, rounding, null);
+        this(threads, maxBatch, backend, rounding, null, 1);
+    }
+
+    /** One worker group. */
+    public ModelOptions(int threads, int maxBatch, Backend backend, ActivationRounding rounding, GpuBinding gpu) {
+        this(threads, maxBatch, backend, rounding, gpu, 1);
     }
 
     public ModelOptions {
@@ -51,28 +64,40 @@ public record ModelOptions(int threads, int maxBatch, Backend backend, Activatio
         if (backend == null || rounding == null) {
             throw new IllegalArgumentException("backend and rounding must not be null");
         }
+        if (workerGroups < 1 || workerGroups > MAX_WORKER_GROUPS) {
+            throw new IllegalArgumentException("workerGroups must be in 1.." + MAX_WORKER_GROUPS + ", got "
+                    + workerGroups);
+        }
     }
 
-    /** Native kernels on {@code threads} threads, batches of up to 64 tokens, llama.cpp's activation rounding. */
+    /**
+     * Native kernels on {@code threads} threads, batches of up to 64 tokens, llama.cpp's activation rounding, one
+     * worker group.
+     */
     public static ModelOptions defaults(int threads) {
         return new ModelOptions(threads, 64, Backend.NATIVE, ActivationRounding.GGML);
     }
 
     public ModelOptions withMaxBatch(int n) {
-        return new ModelOptions(threads, n, backend, rounding, gpu);
+        return new ModelOptions(threads, n, backend, rounding, gpu, workerGroups);
     }
 
     public ModelOptions withBackend(Backend b) {
-        return new ModelOptions(threads, maxBatch, b, rounding, gpu);
+        return new ModelOptions(threads, maxBatch, b, rounding, gpu, workerGroups);
     }
 
     public ModelOptions withRounding(ActivationRounding r) {
-        return new ModelOptions(threads, maxBatch, backend, r, gpu);
+        return new ModelOptions(threads, maxBatch, backend, r, gpu, workerGroups);
     }
 
-    /** These options with states that run the products on GPU-placed weights through {@code binding}. */
+    /** These options with kernel sets that run the products on GPU-placed weights through {@code binding}. */
     public ModelOptions withGpu(GpuBinding binding) {
-        return new ModelOptions(threads, maxBatch, backend, rounding, binding);
+        return new ModelOptions(threads, maxBatch, backend, rounding, binding, workerGroups);
+    }
+
+    /** These options with {@code n} kernel sets shared by the model's states. */
+    public ModelOptions withWorkerGroups(int n) {
+        return new ModelOptions(threads, maxBatch, backend, rounding, gpu, n);
     }
 
     /**
@@ -84,7 +109,10 @@ public record ModelOptions(int threads, int maxBatch, Backend backend, Activatio
         return backend == Backend.NATIVE ? type.kernels() : type.referenceDequant();
     }
 
-    /** A fresh set of kernels as these options describe (owned by the caller). */
+    /**
+     * A fresh set of kernels as these options describe (owned by the caller). With a GPU binding, what is bound at
+     * this moment decides: the model makes its kernel sets at the first forward step, after the loader has bound.
+     */
     ModelKernels createKernels(int threadCount) {
         if (backend == Backend.NATIVE) { // the C kernels quantize activations themselves
             NativeModelKernels cpu = new NativeModelKernels(threadCount, rounding == ActivationRounding.GGML);

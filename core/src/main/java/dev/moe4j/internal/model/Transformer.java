@@ -21,6 +21,10 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
  * {@link DenseFfn}, {@link MoeFfn}) are built by the family's {@link Architecture}. A step runs a {@link Batch} of
  * rows that may belong to several sequences, each with its own positions and cache: products and experts run over all
  * rows at once, attention per sequence. Shapes are GGUF {@code ne}, innermost first; D = hidden, V = vocabulary.
+ *
+ * <p>Threading: the states hold what is per sequence (caches and scratch); the kernels, with their worker threads, are
+ * the model's: {@link ModelOptions#workerGroups} sets in a {@link KernelPool}, one leased by each forward call for its
+ * duration. Several threads may run their own states at once; beyond that many sets they wait their turn.
  */
 public final class Transformer implements LanguageModel, MoeModel {
 
@@ -33,6 +37,7 @@ public final class Transformer implements LanguageModel, MoeModel {
     private final Weight output;            // output      [D, V], or token_embd
     private final Block[] blocks;
     private final ExpertWiring experts;
+    private final KernelPool kernelSets;
     private volatile boolean closed;
 
     private Transformer(HyperParams hp, ModelConfig config, ModelOptions options, Arena arena, Weight tokenEmbd,
@@ -46,6 +51,7 @@ public final class Transformer implements LanguageModel, MoeModel {
         this.output = output;
         this.blocks = blocks;
         this.experts = experts;
+        this.kernelSets = new KernelPool(options.workerGroups(), () -> options.createKernels(options.threads()));
     }
 
     // ---- loading ------------------------------------------------------------------------------------------------
@@ -139,8 +145,17 @@ public final class Transformer implements LanguageModel, MoeModel {
             throw new IllegalArgumentException("context length must be in 1.." + hp.contextLength() + ", got "
                     + contextLength);
         }
-        return new TransformerState(this, contextLength, Math.min(options.maxBatch(), contextLength),
-                options.createKernels(options.threads()));
+        return new TransformerState(this, contextLength, Math.min(options.maxBatch(), contextLength));
+    }
+
+    /** Kernel sets this model has made so far: at most {@link ModelOptions#workerGroups}. */
+    int kernelSetsCreated() {
+        return kernelSets.created();
+    }
+
+    /** The kernel sets made so far (tests read their counters). */
+    List<ModelKernels> kernelSets() {
+        return kernelSets.sets();
     }
 
     @Override
@@ -156,8 +171,10 @@ public final class Transformer implements LanguageModel, MoeModel {
 
     /**
      * Runs several sequences' tokens through the model together: rows of all sequences share each weight read, each
-     * sequence attends over its own cache. The first step's state runs the computation (its kernels and scratch);
-     * the steps run in chunks of at most its batch size, a sequence split over chunks in order. Per sequence the same
+     * sequence attends over its own cache. The computation runs on a kernel set leased from the model for the whole
+     * call (waiting, in turn, while all {@link ModelOptions#workerGroups} are busy) and in the first step's state's
+     * scratch; the steps run in chunks of at most its batch size, a sequence split over chunks in order. The states
+     * must not be used by another thread meanwhile. Per sequence the same
      * computation as separate {@link #forward} / {@link #forwardAllLogits} calls; the logits agree to float rounding,
      * not bit for bit, because products block rows differently in batches of other sizes. Observers
      * ({@link InferenceState#setObserver}) see only steps of one sequence.
@@ -188,7 +205,17 @@ public final class Transformer implements LanguageModel, MoeModel {
                     st.allLogits() ? st.count() : 1);
             states[i] = s;
         }
-        TransformerState ws = states[0]; // the workspace: kernels and scratch
+        ModelKernels k = kernelSets.acquire();
+        try {
+            run(steps, states, k);
+        } finally {
+            kernelSets.release(k);
+        }
+    }
+
+    /** The checked steps of {@link #forwardBatch} in chunks of the first state's batch, on kernels {@code k}. */
+    private void run(List<SequenceStep> steps, TransformerState[] states, ModelKernels k) {
+        TransformerState ws = states[0]; // the workspace: scratch
         Batch b = ws.batch;
         int seq = 0;
         int done = 0; // tokens of steps[seq] already run
@@ -211,15 +238,14 @@ public final class Transformer implements LanguageModel, MoeModel {
                     done = 0;
                 }
             }
-            step(ws, b);
+            step(k, ws, b);
         }
     }
 
     // ---- forward pass ---------------------------------------------------------------------------------------------
 
     /** Runs the batch's rows through the model, advances each sequence and writes the logits its rows ask for. */
-    private void step(TransformerState ws, Batch b) {
-        ModelKernels k = ws.kernels;
+    private void step(ModelKernels k, TransformerState ws, Batch b) {
         Trace trace = b.single() ? b.seq[0].trace : null;
         int n = b.rows;
         int pos0 = b.pos0[0];
@@ -286,11 +312,16 @@ public final class Transformer implements LanguageModel, MoeModel {
         }
     }
 
+    /** Closes the kernel sets (the states using them are closed by now), then frees the derived tensors. */
     @Override
     public void close() {
         if (!closed) {
             closed = true;
-            arena.close();
+            try {
+                kernelSets.close();
+            } finally {
+                arena.close();
+            }
         }
     }
 

@@ -8,12 +8,12 @@ import java.util.Map;
 /**
  * A {@link Transformer} session: one sequence's caches (each block's attention part owns the layout of its own) and
  * the workspace a forward step runs in (the residual stream, the parts' scratch, a batch of up to {@code maxBatch}
- * rows and the kernels' worker pool), all allocated once off-heap, so a step allocates nothing per token. Parts of the
- * same kind and size share one scratch.
+ * rows), all allocated once off-heap, so a step allocates nothing per token. Parts of the same kind and size share one
+ * scratch. No kernels: those, with their worker threads, belong to the model and are leased per step, so that
+ * concurrent sessions do not each bring a thread pool.
  */
 final class TransformerState implements InferenceState {
     final Transformer model;
-    final ModelKernels kernels;
     private final Arena arena = Arena.ofShared();
     private final int contextLength;
     private final long allocated;
@@ -33,9 +33,8 @@ final class TransformerState implements InferenceState {
     final Object[] ffnScratch;   // [layer]
     final Object[] cacheArgs;    // [B] the batch's sequences' caches of the running layer
 
-    TransformerState(Transformer model, int contextLength, int maxBatch, ModelKernels kernels) {
+    TransformerState(Transformer model, int contextLength, int maxBatch) {
         this.model = model;
-        this.kernels = kernels;
         this.contextLength = contextLength;
         this.maxBatch = maxBatch;
         StateMemory mem = new StateMemory(arena);
@@ -61,7 +60,6 @@ final class TransformerState implements InferenceState {
             logits = mem.floats(model.config().vocabSize());
         } catch (RuntimeException | OutOfMemoryError e) {
             arena.close();
-            kernels.close();
             throw e;
         }
         cacheArgs = new Object[maxBatch];
@@ -112,7 +110,6 @@ final class TransformerState implements InferenceState {
     public void close() {
         if (!closed) {
             closed = true;
-            kernels.close();
             arena.close();
         }
     }
