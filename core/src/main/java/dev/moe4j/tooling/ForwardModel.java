@@ -3,7 +3,8 @@ package dev.moe4j.tooling;
 /**
  * A model's bare forward pass: token ids in, logits out, no tokenizer and no sampling. {@link RawModel} loads one
  * from a GGUF file; tools that measure or wrap the forward pass (benchmarks, tests counting calls) take this
- * interface. Implementations are thread-safe for {@link #newSession}; each session is used by one thread at a time.
+ * interface. Implementations are thread-safe for {@link #newSession}; each session is used by one thread at a time, and
+ * sessions may run forward calls concurrently (sharing the model's worker threads).
  */
 public interface ForwardModel extends AutoCloseable {
     /** Size of a row of logits. */

@@ -1,8 +1,8 @@
 package dev.moe4j.tooling;
 
 /**
- * One sequence's state in a {@link ForwardModel}: its KV cache for up to {@link #capacity()} tokens and its worker
- * threads. Not thread-safe: one call at a time.
+ * One sequence's state in a {@link ForwardModel}: its KV cache for up to {@link #capacity()} tokens. The worker threads
+ * are the model's, lent to each forward call. Not thread-safe: one call at a time.
  */
 public interface ForwardSession extends AutoCloseable {
     /** Tokens the cache holds at most. */
@@ -26,7 +26,7 @@ public interface ForwardSession extends AutoCloseable {
      */
     void forward(int[] tokens, int offset, int count, float[] logitsOut);
 
-    /** Frees the cache and the worker threads. */
+    /** Frees the cache. */
     @Override
     void close();
 }

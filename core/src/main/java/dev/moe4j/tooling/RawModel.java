@@ -145,6 +145,7 @@ public final class RawModel implements ForwardModel {
     public static final class Builder {
         private final Path path;
         private int threads = Runtime.getRuntime().availableProcessors();
+        private int workerGroups = 1;
         private int maxBatch = ModelOptions.defaults(1).maxBatch();
         private int sessionLength;
         private long memoryBudget = -1;
@@ -157,12 +158,29 @@ public final class RawModel implements ForwardModel {
             this.path = Objects.requireNonNull(path, "path");
         }
 
-        /** Worker threads per session, the calling thread included: 1..256 (default: the available processors). */
+        /**
+         * Worker threads of each worker group, the calling thread included: 1..256 (default: the available
+         * processors).
+         */
         public Builder threads(int threads) {
             if (threads < 1 || threads > 256) {
                 throw new IllegalArgumentException("threads must be in 1..256, got " + threads);
             }
             this.threads = threads;
+            return this;
+        }
+
+        /**
+         * Worker groups (pools of {@link #threads} threads) the model keeps for all its sessions: 1..64 (default 1).
+         * A forward call borrows one for its duration, so at most this many sessions compute at once and the others
+         * wait their turn.
+         */
+        public Builder workerGroups(int groups) {
+            if (groups < 1 || groups > ModelOptions.MAX_WORKER_GROUPS) {
+                throw new IllegalArgumentException("workerGroups must be in 1.." + ModelOptions.MAX_WORKER_GROUPS
+                        + ", got " + groups);
+            }
+            this.workerGroups = groups;
             return this;
         }
 
@@ -271,7 +289,8 @@ public final class RawModel implements ForwardModel {
             try {
                 GpuBinding binding = gpuMemoryBudget < 0 ? null : new GpuBinding();
                 ModelOptions options = ModelOptions.defaults(threads).withMaxBatch(maxBatch).withGpu(binding)
-                        .withBackend(referenceKernels ? ModelOptions.Backend.REFERENCE : ModelOptions.Backend.NATIVE);
+                        .withBackend(referenceKernels ? ModelOptions.Backend.REFERENCE : ModelOptions.Backend.NATIVE)
+                        .withWorkerGroups(workerGroups);
                 model = LanguageModels.load(file, options);
                 int trained = model.config().contextLength();
                 int ctx = sessionLength > 0 ? sessionLength : Math.min(trained, ModelLoader.DEFAULT_MAX_CONTEXT);

@@ -56,8 +56,10 @@ public final class ModelLoader {
     static final String TEMPLATE_KEY = "tokenizer.chat_template";
 
     /**
-     * The context a load gives when none is asked for: the model's trained context, at most this many tokens
-     * ({@link dev.moe4j.Model#DEFAULT_MAX_CONTEXT} publishes it).
+     * Was the cap of the context a load gives when none is asked for; now the least such context while memory holds it
+     * ({@link ContextDefault}: the default is the trained context as far as memory allows). Kept because
+     * {@link dev.moe4j.Model#DEFAULT_MAX_CONTEXT} publishes it and the tooling's {@code RawModel} still defaults its
+     * session length to {@code min(trained, DEFAULT_MAX_CONTEXT)}.
      */
     public static final int DEFAULT_MAX_CONTEXT = 4096;
 
@@ -75,18 +77,56 @@ public final class ModelLoader {
     /**
      * How to load.
      *
-     * @param threads       worker threads per session
-     * @param contextLength requested context, or 0 for {@code min(trained, DEFAULT_MAX_CONTEXT)}
-     * @param recordRouting count every token's routing for {@link Engine#routingProfile()}
-     * @param memoryBudget  bytes for routed experts in memory, or a negative value for automatic
-     * @param profile       routing profile whose hottest experts stay in memory when offloading (and go to the GPU
-     *                      first), or null
+     * <p>The offload knobs ({@code offloadPolicy}, {@code ioThreads}, {@code prefetch}, {@code directIo}) may be
+     * absent (null, or 0 for {@code ioThreads}); only then is their system property read ({@link OffloadTuning}), so a
+     * setting given here wins over the command line's {@code -Dmoe4j.offload.*}.
+     *
+     * @param threads         worker threads of each worker group (the calling thread included)
+     * @param contextLength   requested context, or 0 for the default: the trained context as far as the KV caches of
+     *                        {@code maxSessions} sessions fit in a share of memory ({@link ContextDefault})
+     * @param recordRouting   count every token's routing for {@link Engine#routingProfile()}
+     * @param memoryBudget    bytes for routed experts in memory, or a negative value for automatic
+     * @param profile         routing profile whose hottest experts stay in memory when offloading (and go to the GPU
+     *                        first), or null
      * @param gpuMemoryBudget device bytes for weights and the KV cache when the CUDA backend is chosen, or a negative
-     *                      value for automatic ({@link #AUTO_GPU_SHARE} of the device's memory)
+     *                        value for automatic ({@link #AUTO_GPU_SHARE} of the device's memory)
+     * @param workerGroups    kernel sets the model keeps for all its sessions, 1..64
+     *                        ({@link ModelOptions#workerGroups}): how many sessions compute at once; the others wait
+     *                        their turn
+     * @param maxSessions     sessions expected at once, at least 1: the default context and the automatic memory
+     *                        budget count the KV caches of this many
+     * @param offloadPolicy   the expert cache's policy ({@link Policies}: layered, tinylfu, lru), or null:
+     *                        {@value OffloadTuning#POLICY_PROPERTY}, else layered
+     * @param ioThreads       threads reading offloaded experts, or 0: {@value OffloadTuning#IO_THREADS_PROPERTY}, else 4
+     * @param prefetch        read the next layer's predicted experts early, or null:
+     *                        {@value OffloadTuning#PREFETCH_PROPERTY}, else true
+     * @param directIo        read offloaded experts with direct I/O where the file system allows, or null:
+     *                        {@code moe4j.offload.directIo}, else true
      */
     public record Settings(int threads, int contextLength, boolean recordRouting, long memoryBudget,
-                           RoutingProfile profile, long gpuMemoryBudget) {
-        /** Without a GPU budget (automatic). */
+                           RoutingProfile profile, long gpuMemoryBudget, int workerGroups, int maxSessions,
+                           String offloadPolicy, int ioThreads, Boolean prefetch, Boolean directIo) {
+        public Settings {
+            if (workerGroups < 1 || workerGroups > ModelOptions.MAX_WORKER_GROUPS) {
+                throw new IllegalArgumentException("workerGroups must be in 1.." + ModelOptions.MAX_WORKER_GROUPS
+                        + ", got " + workerGroups);
+            }
+            if (maxSessions < 1) {
+                throw new IllegalArgumentException("maxSessions must be >= 1, got " + maxSessions);
+            }
+            if (ioThreads < 0) {
+                throw new IllegalArgumentException("ioThreads must be >= 0 (0: the default), got " + ioThreads);
+            }
+        }
+
+        /** One worker group, one session, the offload knobs absent. */
+        public Settings(int threads, int contextLength, boolean recordRouting, long memoryBudget,
+                        RoutingProfile profile, long gpuMemoryBudget) {
+            this(threads, contextLength, recordRouting, memoryBudget, profile, gpuMemoryBudget, 1, 1, null, 0, null,
+                    null);
+        }
+
+        /** Without a GPU budget (automatic), one worker group, one session, the offload knobs absent. */
         public Settings(int threads, int contextLength, boolean recordRouting, long memoryBudget,
                         RoutingProfile profile) {
             this(threads, contextLength, recordRouting, memoryBudget, profile, -1);
@@ -94,6 +134,41 @@ public final class ModelLoader {
 
         public static Settings of(int threads, int contextLength) {
             return new Settings(threads, contextLength, false, -1, null, -1);
+        }
+
+        public Settings withWorkerGroups(int n) {
+            return new Settings(threads, contextLength, recordRouting, memoryBudget, profile, gpuMemoryBudget, n,
+                    maxSessions, offloadPolicy, ioThreads, prefetch, directIo);
+        }
+
+        public Settings withMaxSessions(int n) {
+            return new Settings(threads, contextLength, recordRouting, memoryBudget, profile, gpuMemoryBudget,
+                    workerGroups, n, offloadPolicy, ioThreads, prefetch, directIo);
+        }
+
+        public Settings withOffloadPolicy(String policy) {
+            return new Settings(threads, contextLength, recordRouting, memoryBudget, profile, gpuMemoryBudget,
+                    workerGroups, maxSessions, policy, ioThreads, prefetch, directIo);
+        }
+
+        public Settings withIoThreads(int n) {
+            return new Settings(threads, contextLength, recordRouting, memoryBudget, profile, gpuMemoryBudget,
+                    workerGroups, maxSessions, offloadPolicy, n, prefetch, directIo);
+        }
+
+        public Settings withPrefetch(Boolean on) {
+            return new Settings(threads, contextLength, recordRouting, memoryBudget, profile, gpuMemoryBudget,
+                    workerGroups, maxSessions, offloadPolicy, ioThreads, on, directIo);
+        }
+
+        public Settings withDirectIo(Boolean on) {
+            return new Settings(threads, contextLength, recordRouting, memoryBudget, profile, gpuMemoryBudget,
+                    workerGroups, maxSessions, offloadPolicy, ioThreads, prefetch, on);
+        }
+
+        /** The offload knobs as given (absent ones resolved when the store is made). */
+        public OffloadTuning offloadTuning() {
+            return new OffloadTuning(offloadPolicy, ioThreads, prefetch, directIo);
         }
     }
 
@@ -110,13 +185,8 @@ public final class ModelLoader {
      */
     record GpuTarget(CudaApi api, int device, long deviceBytes, String describe) {}
 
-    /** Internal tuning of offloading (system properties, not API): cache policy, I/O threads, prefetch. */
-    static final String POLICY_PROPERTY = "moe4j.offload.policy";
-    static final String IO_THREADS_PROPERTY = "moe4j.offload.ioThreads";
-    static final String PREFETCH_PROPERTY = "moe4j.offload.prefetch";
-
     /**
-     * @param contextLength requested context, or 0 for {@code min(trained, DEFAULT_MAX_CONTEXT)}
+     * @param contextLength requested context, or 0 for the default ({@link ContextDefault})
      * @throws IllegalArgumentException if {@code contextLength} exceeds the model's trained context
      */
     public static Loaded load(Path path, int threads, int contextLength, LoadProgressListener progress) {
@@ -172,16 +242,22 @@ public final class ModelLoader {
             Tokenizer tokenizer = GgufTokenizerLoader.fromMetadata(md);
             progress.onProgress(0.2, "loading " + file.tensors().size() + " tensors");
             GpuBinding binding = gpu == null ? null : new GpuBinding();
-            ModelOptions options = ModelOptions.defaults(threads).withGpu(binding);
+            ModelOptions options = ModelOptions.defaults(threads).withGpu(binding)
+                    .withWorkerGroups(settings.workerGroups());
             model = LanguageModels.load(file, options);
             int trained = model.config().contextLength();
-            int ctx = contextLength == 0 ? Math.min(trained, DEFAULT_MAX_CONTEXT) : contextLength;
-            if (ctx > trained) {
+            if (contextLength > trained) {
                 throw new IllegalArgumentException("contextLength " + contextLength + " exceeds the context "
                         + trained + " that " + path.getFileName() + " was trained for ("
                         + md.getString("general.architecture") + ".context_length)");
             }
             ExpertLayout[] layouts = ExpertOffload.layouts(model, file);
+            int ctx = contextLength;
+            if (ctx == 0) {
+                ContextDefault.Choice c = defaultContext(file, model, layouts, settings);
+                LOG.info("{}: {}", path.getFileName(), c.reason());
+                ctx = c.contextLength();
+            }
             store = offload(file, model, layouts, settings, ctx);
             if (gpu != null) {
                 progress.onProgress(0.9, "uploading weights to " + gpu.describe());
@@ -219,14 +295,38 @@ public final class ModelLoader {
     }
 
     /**
+     * {@link ContextDefault#choose} with this machine's memory and the weights that will stay resident: all of them
+     * when a budget holds the experts or, without a budget, when they fit beside the heap and overhead (the experts
+     * stay memory-mapped); otherwise the weights other than the routed experts plus the experts' budget, if one was
+     * given (automatic offloading gives the experts what the sessions leave).
+     */
+    private static ContextDefault.Choice defaultContext(GgufFile file, LanguageModel model, ExpertLayout[] layouts,
+                                                        Settings settings) {
+        long available = MemoryBudget.available();
+        long heap = Runtime.getRuntime().maxMemory();
+        long experts = ExpertOffload.expertBytes(layouts);
+        long weights = file.fileSize();
+        long other = weights - experts;
+        long resident;
+        if (settings.memoryBudget() >= 0) {
+            resident = other + Math.min(settings.memoryBudget(), experts);
+        } else {
+            resident = weights <= available - heap - MemoryBudget.OVERHEAD ? weights : other;
+        }
+        return ContextDefault.choose(model.config().contextLength(), model.config().kvBytesPerToken(),
+                settings.maxSessions(), available, heap, resident);
+    }
+
+    /**
      * Puts the routed experts in an {@link ExpertStore} when the budget asks for it (or, without one, when they do not
-     * fit in the memory the process may use); null when they stay memory-mapped.
+     * fit in the memory the process may use beside {@code maxSessions} sessions); null when they stay memory-mapped.
      *
      * @throws IllegalArgumentException if the budget cannot hold one expert, or the profile is not of this model
      */
     private static ExpertStore offload(GgufFile file, LanguageModel model, ExpertLayout[] layouts, Settings settings,
                                        int ctx) {
-        return offloadExperts(file, model, layouts, settings.memoryBudget(), settings.profile(), ctx, null);
+        return offloadExperts(file, model, layouts, settings.memoryBudget(), settings.profile(), ctx,
+                settings.maxSessions(), settings.offloadTuning());
     }
 
     /**
@@ -238,12 +338,25 @@ public final class ModelLoader {
      * @param layouts       {@link ExpertOffload#layouts} of the model
      * @param contextLength tokens of one session (its KV cache counts against the automatic budget)
      * @param policy        cache policy name ({@link Policies}), or null for the default (system property
-     *                      {@code moe4j.offload.policy}, else layer-aware)
+     *                      {@code moe4j.offload.policy}, else layer-aware); the other knobs as {@link OffloadTuning}'s
+     *                      defaults
      * @throws IllegalArgumentException if the budget cannot hold one expert, or the profile is not of this model
      */
     public static ExpertStore offloadExperts(GgufFile file, LanguageModel model, ExpertLayout[] layouts,
                                              long memoryBudget, RoutingProfile profile, int contextLength,
                                              String policy) {
+        return offloadExperts(file, model, layouts, memoryBudget, profile, contextLength, 1,
+                new OffloadTuning(policy, 0, null, null));
+    }
+
+    /**
+     * {@link #offloadExperts(GgufFile, LanguageModel, ExpertLayout[], long, RoutingProfile, int, String)} for
+     * {@code sessions} sessions at once (their KV caches count against the automatic budget), with the store tuned as
+     * {@code tuning} says (absent knobs from the system properties, else the defaults).
+     */
+    public static ExpertStore offloadExperts(GgufFile file, LanguageModel model, ExpertLayout[] layouts,
+                                             long memoryBudget, RoutingProfile profile, int contextLength,
+                                             int sessions, OffloadTuning tuning) {
         int ctx = contextLength;
         if (layouts.length == 0) {
             if (memoryBudget >= 0) {
@@ -257,20 +370,16 @@ public final class ModelLoader {
             Policies.hottest(profile, space, blocks, 0); // checks it is this model's
         }
         long experts = ExpertOffload.expertBytes(layouts);
-        long session = model.config().kvBytesPerToken() * ctx;
+        long sessionsKv = model.config().kvBytesPerToken() * ctx * Math.max(1, sessions);
         MemoryBudget.Plan plan = MemoryBudget.plan(memoryBudget, experts, file.fileSize() - experts,
-                session, MemoryBudget.available(), Runtime.getRuntime().maxMemory(), ExpertStore.slotBytes(layouts));
+                sessionsKv, MemoryBudget.available(), Runtime.getRuntime().maxMemory(), ExpertStore.slotBytes(layouts));
         if (!plan.offload()) {
             LOG.debug("{}: {}", file.path().getFileName(), plan.reason());
             return null;
         }
         LOG.info("{}: {}", file.path().getFileName(), plan.reason());
         prefaultResident(file);
-        ExpertOffload.Settings s = new ExpertOffload.Settings(plan.budget(),
-                policy != null ? policy : System.getProperty(POLICY_PROPERTY, Policies.LAYERED), profile, 0.25,
-                Integer.getInteger(IO_THREADS_PROPERTY, 4),
-                Boolean.parseBoolean(System.getProperty(PREFETCH_PROPERTY, "true")));
-        return ExpertOffload.attach(model, file, layouts, s);
+        return ExpertOffload.attach(model, file, layouts, tuning.settings(plan.budget(), profile));
     }
 
 
@@ -409,7 +518,7 @@ public final class ModelLoader {
                     }
                     model.close();
                     if (gpu != null) {
-                        gpu.close(); // the sessions, whose contexts used these buffers, are closed by now
+                        gpu.close(); // the model's kernel sets, whose CUDA contexts used these buffers, are closed
                     }
                 } finally {
                     file.close();

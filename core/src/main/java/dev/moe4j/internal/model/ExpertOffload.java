@@ -31,14 +31,22 @@ public final class ExpertOffload {
      * @param pinShare  share of the cache the pinned experts may take, 0..1
      * @param ioThreads threads reading experts
      * @param prefetch  predict the next layer's experts and read them early
+     * @param directIo  read with direct I/O where the file system allows ({@link ExpertReader#open(java.util.List,
+     *                  boolean)}), bypassing the page cache
      */
     public record Settings(long budget, String policy, RoutingProfile profile, double pinShare, int ioThreads,
-                           boolean prefetch) {
+                           boolean prefetch, boolean directIo) {
         public Settings {
             if (budget < 1 || pinShare < 0 || pinShare > 1 || ioThreads < 1) {
                 throw new IllegalArgumentException("budget " + budget + ", pin share " + pinShare + ", I/O threads "
                         + ioThreads);
             }
+        }
+
+        /** Direct I/O as {@link ExpertReader#directIoDefault()} says. */
+        public Settings(long budget, String policy, RoutingProfile profile, double pinShare, int ioThreads,
+                        boolean prefetch) {
+            this(budget, policy, profile, pinShare, ioThreads, prefetch, ExpertReader.directIoDefault());
         }
 
         /** The defaults for a budget: the layer-aware policy, pins up to a quarter of the cache, 4 I/O threads. */
@@ -96,11 +104,14 @@ public final class ExpertOffload {
         return sum;
     }
 
-    /** Opens a reader of the model's files and {@link #attach(LanguageModel, ExpertLayout[], ExpertReader, Settings)}. */
+    /**
+     * Opens a reader of the model's files (direct I/O as the settings say) and
+     * {@link #attach(LanguageModel, ExpertLayout[], ExpertReader, Settings)}.
+     */
     public static ExpertStore attach(LanguageModel model, GgufFile file, ExpertLayout[] layouts, Settings settings) {
         ExpertReader reader;
         try {
-            reader = ExpertReader.open(file.shardPaths());
+            reader = ExpertReader.open(file.shardPaths(), settings.directIo());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open " + file.path() + " for reading experts: " + e.getMessage(), e);
         }

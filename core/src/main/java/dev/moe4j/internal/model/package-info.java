@@ -3,8 +3,9 @@
  *
  * <p>{@link dev.moe4j.internal.model.LanguageModels#load} reads {@code general.architecture}, finds the family in
  * {@link dev.moe4j.internal.model.arch.Architectures} and loads a {@link dev.moe4j.internal.model.Transformer}; a caller
- * makes one {@link dev.moe4j.internal.model.InferenceState} per sequence (its caches, a workspace, kernel workers) and
- * calls {@code forward} with token ids, or {@code forwardBatch} with the steps of several sequences at once.
+ * makes one {@link dev.moe4j.internal.model.InferenceState} per sequence (its caches and a workspace) and calls
+ * {@code forward} with token ids, or {@code forwardBatch} with the steps of several sequences at once; each call borrows
+ * one of the model's kernel sets (worker thread pools, {@code ModelOptions.workerGroups} of them) for its duration.
  *
  * <p>The forward pass ({@code Transformer}) is written once: embed, then per {@link dev.moe4j.internal.model.Block}
  * {@code h += attn(RMSNorm(h)); h += ffn(RMSNorm(h))}, then the output head. A family (one file in {@code arch/})

@@ -28,17 +28,31 @@ public interface ExpertReader extends AutoCloseable {
     void close();
 
     /**
-     * Whether {@link #open} tries direct I/O first (system property {@code moe4j.offload.directIo}, default true).
+     * The system property that gives {@link #directIoDefault()}: whether a reader tries direct I/O first when its
+     * opener does not say.
      */
     String DIRECT_IO_PROPERTY = "moe4j.offload.directIo";
 
     /**
-     * A reader of the given files (the shards of a split model, in order), opened now: {@link DirectReader} where the
-     * file system supports direct I/O (and {@value #DIRECT_IO_PROPERTY} is not false), else positional reads through
-     * the page cache.
+     * Whether to try direct I/O when nobody said: system property {@value #DIRECT_IO_PROPERTY}, else true. Only a
+     * default: a load's settings say so explicitly ({@link #open(List, boolean)}).
      */
+    static boolean directIoDefault() {
+        return Boolean.parseBoolean(System.getProperty(DIRECT_IO_PROPERTY, "true"));
+    }
+
+    /** {@link #open(List, boolean)} with {@link #directIoDefault()}. */
     static ExpertReader open(List<Path> shards) throws IOException {
-        if (Boolean.parseBoolean(System.getProperty(DIRECT_IO_PROPERTY, "true"))) {
+        return open(shards, directIoDefault());
+    }
+
+    /**
+     * A reader of the given files (the shards of a split model, in order), opened now: with {@code directIo},
+     * {@link DirectReader} where the file system supports direct I/O; otherwise, or where it does not, positional
+     * reads through the page cache.
+     */
+    static ExpertReader open(List<Path> shards, boolean directIo) throws IOException {
+        if (directIo) {
             try {
                 return DirectReader.open(shards);
             } catch (IOException | UnsupportedOperationException e) {

@@ -170,7 +170,7 @@ public final class MemoryBudget {
      * @param requested   the budget the user set, or a negative value for automatic
      * @param expertBytes bytes of all routed experts in the file
      * @param otherBytes  bytes of every other weight (resident)
-     * @param sessionBytes memory one session needs (KV cache, scratch)
+     * @param sessionBytes memory the sessions need (their KV caches)
      * @param available   memory the process may use ({@link #available()})
      * @param heapMax     the JVM's maximum heap
      * @param minimum     the smallest workable budget (one expert slot)
@@ -187,7 +187,7 @@ public final class MemoryBudget {
         }
         long free = available - heapMax - OVERHEAD - otherBytes - sessionBytes;
         String sum = format(available) + " available − heap " + format(heapMax) + " − overhead " + format(OVERHEAD)
-                + " − other weights " + format(otherBytes) + " − one session " + format(sessionBytes);
+                + " − other weights " + format(otherBytes) + " − sessions' KV " + format(sessionBytes);
         if (expertBytes <= free) {
             return new Plan(false, 0, "routed experts (" + format(expertBytes) + ") fit in " + sum + " = "
                     + format(free) + ": they stay memory-mapped");

@@ -101,6 +101,34 @@ class ExpertReaderTest {
         }
     }
 
+    /** The opener's word wins over the system property, which is only the default of {@link ExpertReader#open(List)}. */
+    @Test
+    void anExplicitChoiceWinsOverTheProperty() throws IOException {
+        Path p = randomFile(new byte[8192]);
+        directOrSkip(p).close();
+        String old = System.getProperty(ExpertReader.DIRECT_IO_PROPERTY);
+        System.setProperty(ExpertReader.DIRECT_IO_PROPERTY, "true");
+        try (ExpertReader r = ExpertReader.open(List.of(p), false)) {
+            assertTrue(!(r instanceof DirectReader), r.getClass().getName());
+        } finally {
+            if (old == null) {
+                System.clearProperty(ExpertReader.DIRECT_IO_PROPERTY);
+            } else {
+                System.setProperty(ExpertReader.DIRECT_IO_PROPERTY, old);
+            }
+        }
+        System.setProperty(ExpertReader.DIRECT_IO_PROPERTY, "false");
+        try (ExpertReader r = ExpertReader.open(List.of(p), true)) {
+            assertTrue(r instanceof DirectReader, r.getClass().getName());
+        } finally {
+            if (old == null) {
+                System.clearProperty(ExpertReader.DIRECT_IO_PROPERTY);
+            } else {
+                System.setProperty(ExpertReader.DIRECT_IO_PROPERTY, old);
+            }
+        }
+    }
+
     @Test
     void openPrefersDirectIoUnlessTurnedOff() throws IOException {
         Path p = randomFile(new byte[8192]);
