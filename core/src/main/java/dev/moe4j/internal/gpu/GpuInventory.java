@@ -164,8 +164,9 @@ public final class GpuInventory {
     }
 
     /**
-     * One session's device scratch: the activations in and the products out of the widest matrix for a full batch,
-     * what {@code CudaModelKernels} allocates at most.
+     * One kernel set's device scratch: the activations in and the products out of the widest matrix for a full batch,
+     * what {@code CudaModelKernels} allocates at most. Planned once: a model with several worker groups makes one such
+     * scratch per set it uses, beyond the plan.
      */
     static long workspaceBytes(long widest, int maxBatch) {
         return 2 * widest * maxBatch * Float.BYTES;
