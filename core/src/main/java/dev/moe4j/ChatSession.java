@@ -78,7 +78,7 @@ public final class ChatSession implements AutoCloseable {
      */
     public GenerationRequest request(ChatMessage message) {
         Objects.requireNonNull(message, "message");
-        return new GenerationRequest(model, parseSpecial -> new SessionTurn(message));
+        return new GenerationRequest(model, (parseSpecial, maxTokens) -> new SessionTurn(message));
     }
 
     /** Adds a message to the conversation without generating (it is computed with the next turn). */

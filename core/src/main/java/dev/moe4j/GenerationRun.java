@@ -127,7 +127,7 @@ final class GenerationRun {
 
         /** Prepares, waits and opens; false when the run ended before it started (result set). */
         private boolean start() {
-            turn = settings.source.prepare(settings.parseSpecial);
+            turn = settings.source.prepare(settings.parseSpecial, settings.options.maxTokens());
             FinishReason early = model.gate().enter(settings.cancelled, settings.deadlineNanos);
             if (early != null) {
                 result = GenerationResult.notStarted(turn.tokens(), early);
@@ -139,10 +139,15 @@ final class GenerationRun {
             DecodingSession session = turn.open(o.maxTokens());
             boolean opensReasoning = o.parseReasoning() && GenerationSpec.opensReasoning(turn.text());
             GenerationSpec spec = new GenerationSpec(turn.tokens(), o.samplingParams(), o.seedOrRandom(),
-                    o.maxTokens(), o.stops(), model.endTokens(), o.ignoreEos(), o.parseReasoning(), opensReasoning,
+                    o.maxTokens(), o.stops(), endTokens(model.endTokens(), turn.extraEndTokens()), o.ignoreEos(), o.parseReasoning(), opensReasoning,
                     model.reasoningFormat(), settings.cancelled, settings.deadlineNanos);
             loop = new GenerationLoop(session, decoder(model), spec);
             return true;
+        }
+
+        private static int[] endTokens(int[] model, int[] extra) {
+            return extra.length == 0 ? model : java.util.stream.IntStream.concat(java.util.Arrays.stream(model),
+                    java.util.Arrays.stream(extra)).distinct().toArray();
         }
 
         GenerationResult result() {

@@ -237,7 +237,7 @@ public final class Model implements AutoCloseable {
     public GenerationRequest request(String prompt) {
         Objects.requireNonNull(prompt, "prompt");
         ensureOpen();
-        return new GenerationRequest(this, parseSpecial -> cachedTurn(
+        return new GenerationRequest(this, (parseSpecial, maxTokens) -> cachedTurn(
                 tokenizer.encode(prompt, true, parseSpecial), prompt));
     }
 
@@ -254,7 +254,7 @@ public final class Model implements AutoCloseable {
         checkIds(promptTokens, "prompt token");
         ensureOpen();
         int[] ids = promptTokens.clone();
-        return new GenerationRequest(this, parseSpecial -> cachedTurn(ids, tokenizer.decode(ids)));
+        return new GenerationRequest(this, (parseSpecial, maxTokens) -> cachedTurn(ids, tokenizer.decode(ids)));
     }
 
     /**
@@ -279,7 +279,7 @@ public final class Model implements AutoCloseable {
         }
         ensureOpen();
         ChatPromptEncoder encoder = chatEncoder();
-        return new GenerationRequest(this, parseSpecial -> {
+        return new GenerationRequest(this, (parseSpecial, maxTokens) -> {
             ChatPromptEncoder.Encoded e = encoder.encode(copy, true);
             return cachedTurn(e.tokens(), e.text());
         });

@@ -23,6 +23,11 @@ interface Turn {
      */
     DecodingSession open(int maxTokens);
 
+    /** Tokens that end this run besides the model's end tokens (an infill's FIM end tokens); none by default. */
+    default int[] extraEndTokens() {
+        return new int[0];
+    }
+
     /** The run ended with this outcome; its state holds the prompt and output up to its position. */
     void finish(GenerationLoop.Outcome outcome);
 
@@ -35,7 +40,8 @@ interface Turn {
          * Tokenizes (renders) the prompt on the calling thread.
          *
          * @param parseSpecial whether special-token text in a plain prompt string is recognised
+         * @param maxTokens    the most tokens the run generates (an infill prompt leaves room for them)
          */
-        Turn prepare(boolean parseSpecial);
+        Turn prepare(boolean parseSpecial, int maxTokens);
     }
 }

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         description = "Run and inspect Mixture-of-Experts models.",
         subcommands = {CommandLine.HelpCommand.class, InspectCommand.class, GenerateCommand.class,
                 LogitsCommand.class, TokenizeCommand.class, ChatCommand.class, RenderCommand.class,
-                ProfileCommand.class, SynthCommand.class, BenchCommand.class})
+                ProfileCommand.class, SynthCommand.class, BenchCommand.class, InfillBenchCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
