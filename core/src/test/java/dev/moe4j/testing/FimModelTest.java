@@ -47,6 +47,11 @@ class FimModelTest {
         Path p = FimModel.write(dir);
         try (Model model = Model.load(p)) {
             assertArrayEquals(new int[] {FimModel.BOS, FimModel.PRE}, model.tokenize("<｜fim▁begin｜>", true));
+            // llama.cpp's llama-tokenize on this file, with and without --no-parse-special
+            assertArrayEquals(new int[] {399, 402, 100, 101, 102, 403},
+                    model.tokenize("<｜fim▁begin｜>def<｜fim▁hole｜>", true));
+            assertArrayEquals(new int[] {399, 60, 239, 189, 156, 102, 105, 109, 226, 150, 129, 98, 101, 103, 267, 239,
+                    189, 156, 62, 100, 101, 102}, model.tokenize("<｜fim▁begin｜>def", false));
             int[] plain = model.tokenize("<｜fim▁begin｜>x", false);
             assertTrue(Arrays.stream(plain).noneMatch(id -> id == FimModel.PRE), Arrays.toString(plain));
             assertEquals("<｜fim▁begin｜>x", model.detokenize(Arrays.copyOfRange(plain, 1, plain.length)));

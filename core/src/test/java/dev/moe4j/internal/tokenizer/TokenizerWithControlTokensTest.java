@@ -34,6 +34,14 @@ class TokenizerWithControlTokensTest {
         assertArrayEquals(t.encode(other, false, false), c.encode(other, false, false));
     }
 
+    /** llama.cpp's llama-tokenize on ggml-vocab-deepseek-coder.gguf with --no-parse-special gives these ids. */
+    @Test
+    void sameIdsAsLlamaCpp() {
+        Tokenizer c = TokenizerFixtures.gguf("deepseek-coder").withControlTokens(32015, 32016, 32017);
+        assertArrayEquals(new int[] {32013, 64, 27, 169, 121, 237, 69, 308, 11028, 210, 19496, 169, 121, 237, 29, 65,
+                32019}, c.encode("a<｜fim▁hole｜>b<|User|>", true, false));
+    }
+
     @Test
     void nothingToRetypeGivesTheSameTokenizer() {
         Tokenizer t = TokenizerFixtures.gguf("deepseek-coder");
