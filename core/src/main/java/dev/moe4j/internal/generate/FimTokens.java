@@ -8,6 +8,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -165,8 +166,8 @@ public record FimTokens(int pre, int suf, int mid, int pad, int rep, int sep, St
         for (Role r : Role.values()) {
             Found f = found[r.ordinal()];
             if (f.id() >= 0) {
-                parts.add(r.name().toLowerCase(java.util.Locale.ROOT) + " " + f.id() + " '" + tokenizer.tokenText(f.id())
-                        + "'" + (f.key() == null ? "" : " (" + f.key() + ")"));
+                parts.add(r.name().toLowerCase(Locale.ROOT) + " " + f.id() + " '" + tokenizer.tokenText(f.id()) + "'"
+                        + (f.key() == null ? "" : " (" + f.key() + ")"));
             }
         }
         return "FIM tokens " + String.join(", ", parts);

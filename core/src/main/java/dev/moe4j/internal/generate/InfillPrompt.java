@@ -39,7 +39,7 @@ public final class InfillPrompt {
     static final String PROJECT = "myproject\n";
     /** llama.cpp's placeholder name of the file being edited (its TODO: "current filename"). */
     static final String CURRENT_FILE = "filename\n";
-    /** llama.cpp's separator of chunks for a model without FIM_SEP (written as bytes there, "to avoid confusing the AI"). */
+    /** llama.cpp's chunk separator for a model without FIM_SEP (written as bytes there "to avoid confusing the AI"). */
     static final String SNIPPET = "\n\n--- snippet ---\n\n";
 
     private final Tokenizer plain;

@@ -108,7 +108,8 @@ class InfillPromptFuzzTest {
                         : IntStream.of(fim.pre(), fim.suf(), fim.mid())).toArray();
         assertTrue(structural.length >= tail.length, () -> Arrays.toString(r.ids()));
         int head = structural.length - tail.length;
-        assertArrayEquals(tail, Arrays.copyOfRange(structural, head, structural.length), () -> Arrays.toString(r.ids()));
+        assertArrayEquals(tail, Arrays.copyOfRange(structural, head, structural.length),
+                () -> Arrays.toString(r.ids()));
         // before them only what the extra context's layout writes: FIM_REP first, then a FIM_SEP per chunk and one more
         int seps = 0;
         for (int i = 0; i < head; i++) {
