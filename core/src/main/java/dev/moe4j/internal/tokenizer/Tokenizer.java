@@ -129,6 +129,25 @@ public final class Tokenizer {
         }
     }
 
+    /** A copy of {@code base} with other token types; see {@link #withControlTokens}. */
+    private Tokenizer(Tokenizer base, TokenType[] types) {
+        this.source = base.source;
+        this.kind = base.kind;
+        this.tokens = base.tokens;
+        this.types = types;
+        // USER_DEFINED and CONTROL tokens both decode to their literal text and neither is BPE output, so the
+        // decoding table, the text index and the encoder stay valid; only the special-token matcher changes.
+        this.tokenBytes = base.tokenBytes;
+        this.idByText = base.idByText;
+        this.encoder = base.encoder;
+        this.specials = new SpecialTokenMatcher(java.util.Arrays.asList(tokens), types);
+        this.bosId = base.bosId;
+        this.eosId = base.eosId;
+        this.addBos = base.addBos;
+        this.addEos = base.addEos;
+        this.stripLeadingSpace = base.stripLeadingSpace;
+    }
+
     /** How a NORMAL or BYTE token turns into bytes, per kind. */
     @FunctionalInterface
     private interface TokenDecoding {
@@ -270,6 +289,31 @@ public final class Tokenizer {
             out.add(eosId);
         }
         return out.toArray();
+    }
+
+    /**
+     * This tokenizer with the USER_DEFINED tokens among {@code ids} typed CONTROL, so that text encoded with
+     * {@code parseSpecial = false} can no longer produce them. llama.cpp's vocabulary load does this to the
+     * fill-in-the-middle and end-of-turn tokens it recognises by their text ({@code llama-vocab.cpp}: "control-looking
+     * token ... its type will be overridden"): DeepSeek-Coder's GGUF types {@code <｜fim▁begin｜>} USER_DEFINED, yet a
+     * user's code that contains that string must not open a FIM prompt. Tokens of other types keep theirs (a NORMAL
+     * token is BPE output of the text itself; CONTROL, UNKNOWN and UNUSED ones are never matched in plain text).
+     *
+     * @return this tokenizer when none of {@code ids} is USER_DEFINED; otherwise a new one sharing this one's tables
+     * @throws IllegalArgumentException for an id outside the vocabulary
+     */
+    public Tokenizer withControlTokens(int... ids) {
+        TokenType[] retyped = null;
+        for (int id : ids) {
+            checkRange(id);
+            if (types[id] == TokenType.USER_DEFINED) {
+                if (retyped == null) {
+                    retyped = types.clone();
+                }
+                retyped[id] = TokenType.CONTROL;
+            }
+        }
+        return retyped == null ? this : new Tokenizer(this, retyped);
     }
 
     /** Decodes ids to text, rendering special (CONTROL) tokens as their text. */

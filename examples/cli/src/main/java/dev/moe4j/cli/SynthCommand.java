@@ -78,7 +78,8 @@ public final class SynthCommand implements Callable<Integer> {
             + "llama: the expert width).")
     Integer ffn;
 
-    @Option(names = "--vocab", paramLabel = "V", description = "Vocabulary size (at least 258).")
+    @Option(names = "--vocab", paramLabel = "V", description = "Vocabulary size (at least 261: BOS, EOS, 256 bytes, "
+            + "3 FIM tokens).")
     Integer vocab;
 
     @Option(names = "--context", paramLabel = "N", description = "Trained context length.")

@@ -48,8 +48,8 @@ public record ModelShape(String arch, String name, int layers, int denseLayers, 
     public static final String GLM4MOE = "glm4moe";
     public static final String GPT_OSS = "gpt-oss";
 
-    /** The byte-level vocabulary needs the 256 byte tokens plus BOS and EOS. */
-    public static final int MIN_VOCAB = 258;
+    /** The byte-level vocabulary needs the 256 byte tokens, BOS, EOS and three FIM tokens. */
+    public static final int MIN_VOCAB = ByteVocabulary.SIZE;
 
     /** What a tensor is, which decides its type and its random values. */
     public enum Role {
@@ -101,8 +101,8 @@ public record ModelShape(String arch, String name, int layers, int denseLayers, 
             throw new IllegalArgumentException("experts used (" + expertsUsed + ") > experts (" + experts + ")");
         }
         if (vocab < MIN_VOCAB) {
-            throw new IllegalArgumentException("vocab must be at least " + MIN_VOCAB + " (256 bytes + BOS + EOS), got "
-                    + vocab);
+            throw new IllegalArgumentException("vocab must be at least " + MIN_VOCAB
+                    + " (256 bytes + BOS + EOS + 3 FIM tokens), got " + vocab);
         }
         if (arch.equals(DEEPSEEK2)) {
             denseAndShared(layers, denseLayers, ffn, sharedExperts);

@@ -5,7 +5,6 @@ import dev.moe4j.cli.synth.ModelShape.TensorSpec;
 import dev.moe4j.tooling.GgufFileWriter;
 import dev.moe4j.tooling.TensorType;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +15,8 @@ import java.util.regex.PatternSyntaxException;
 
 /**
  * A random-weight GGUF model of a {@link ModelShape}: complete metadata (so llama.cpp and moe4j load it), a small
- * byte-level BPE vocabulary, and tensors whose bytes are generated while the file is written.
+ * byte-level BPE vocabulary with DeepSeek-Coder's fill-in-the-middle tokens ({@link ByteVocabulary}), and tensors whose
+ * bytes are generated while the file is written.
  *
  * <p>Types: norms, the router ({@code ffn_gate_inp}), {@code exp_probs_b}, biases and gpt-oss's attention sinks are
  * F32 (llama.cpp's quantizer keeps them so); a matrix whose name one of {@code rules} finds gets the type of the first
@@ -376,63 +376,4 @@ public record SynthModel(ModelShape shape, TensorType matrixType, TensorType exp
             Map.entry(TensorType.IQ2_XS, 20), Map.entry(TensorType.IQ3_XXS, 23), Map.entry(TensorType.IQ1_S, 24),
             Map.entry(TensorType.IQ3_S, 26), Map.entry(TensorType.IQ2_S, 28), Map.entry(TensorType.IQ1_M, 31),
             Map.entry(TensorType.TQ1_0, 36), Map.entry(TensorType.TQ2_0, 37), Map.entry(TensorType.MXFP4, 38));
-
-    /**
-     * The tokenizer: GPT-2 byte-level BPE with BOS, EOS, one token per byte and unused placeholders up to the
-     * vocabulary size; no merges (text encodes byte by byte), pre-tokenizer {@code default}.
-     */
-    static final class ByteVocabulary {
-        static final int BOS = 0;
-        static final int EOS = 1;
-        static final int FIRST_BYTE = 2;
-
-        private ByteVocabulary() {}
-
-        static void put(GgufFileWriter w, int vocab) {
-            List<String> tokens = new ArrayList<>(vocab);
-            int[] types = new int[vocab];
-            tokens.add("<|bos|>");
-            types[BOS] = 3; // CONTROL
-            tokens.add("<|eos|>");
-            types[EOS] = 3;
-            for (int b = 0; b < 256; b++) {
-                tokens.add(String.valueOf(byteChar(b)));
-                types[FIRST_BYTE + b] = 1; // NORMAL
-            }
-            for (int i = tokens.size(); i < vocab; i++) {
-                tokens.add("<|unused_" + i + "|>");
-                types[i] = 5; // UNUSED
-            }
-            w.putString("tokenizer.ggml.model", "gpt2");
-            w.putString("tokenizer.ggml.pre", "default");
-            w.putStringArray("tokenizer.ggml.tokens", tokens);
-            w.putInt32Array("tokenizer.ggml.token_type", types);
-            w.putStringArray("tokenizer.ggml.merges", List.of());
-            w.putUInt32("tokenizer.ggml.bos_token_id", BOS);
-            w.putUInt32("tokenizer.ggml.eos_token_id", EOS);
-            w.putBool("tokenizer.ggml.add_bos_token", true);
-            w.putBool("tokenizer.ggml.add_eos_token", false);
-        }
-
-        /**
-         * GPT-2's printable stand-in for a byte: printable Latin-1 bytes stand for themselves, the other 68 take
-         * U+0100 onwards in byte order.
-         */
-        static char byteChar(int b) {
-            if (printable(b)) {
-                return (char) b;
-            }
-            int before = 0;
-            for (int x = 0; x < b; x++) {
-                if (!printable(x)) {
-                    before++;
-                }
-            }
-            return (char) (0x100 + before);
-        }
-
-        private static boolean printable(int b) {
-            return (b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
-        }
-    }
 }

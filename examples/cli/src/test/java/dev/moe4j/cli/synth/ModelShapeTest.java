@@ -109,7 +109,7 @@ class ModelShapeTest {
         b.groups(1, 1).expertsUsed(2);
         assertMessage("dense layers must be in 0..1", () -> b.denseLayers(2).build());
         b.denseLayers(1);
-        assertMessage("vocab must be at least 258", () -> b.vocab(100).build());
+        assertMessage("vocab must be at least 261", () -> b.vocab(100).build());
         assertMessage("heads (6) must be a multiple of kv heads (4)",
                 () -> ModelShape.builder(ModelShape.QWEN3MOE).heads(6).kvHeads(4).build());
         assertMessage("cannot be synthesised", () -> ModelShape.builder("gpt2").build());

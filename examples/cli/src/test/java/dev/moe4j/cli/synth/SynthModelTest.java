@@ -142,6 +142,38 @@ class SynthModelTest {
         }
     }
 
+    /**
+     * The vocabulary has DeepSeek-Coder's three FIM tokens after the bytes, CONTROL and named by the
+     * {@code tokenizer.ggml.fim_*_token_id} keys, so a synthetic model infills (in moe4j and in llama-server); text
+     * written like them stays text unless special tokens are parsed.
+     */
+    @Test
+    void vocabularyHasFimTokens() throws Exception {
+        Path file = synth("deepseek-v2-lite");
+        try (GgufReader f = GgufReader.open(file)) {
+            List<String> tokens = f.getStringArray("tokenizer.ggml.tokens");
+            List<?> types = (List<?>) f.value("tokenizer.ggml.token_type");
+            String[] texts = {"<｜fim▁begin｜>", "<｜fim▁hole｜>", "<｜fim▁end｜>"};
+            String[] keys = {"tokenizer.ggml.fim_pre_token_id", "tokenizer.ggml.fim_suf_token_id",
+                    "tokenizer.ggml.fim_mid_token_id"};
+            for (int i = 0; i < 3; i++) {
+                int id = ByteVocabulary.FIM_PRE + i;
+                assertEquals(id, f.getInt(keys[i]));
+                assertEquals(texts[i], tokens.get(id));
+                assertEquals(3L, types.get(id), "CONTROL");
+            }
+            assertEquals(5L, types.get(ByteVocabulary.SIZE), "unused placeholders follow");
+        }
+        try (Model model = Model.builder(file).threads(2).contextLength(64).build()) {
+            int x = ByteVocabulary.FIRST_BYTE + 'x';
+            assertArrayEquals(new int[] {ByteVocabulary.BOS, 258, x, 259, 260},
+                    model.tokenize("<｜fim▁begin｜>x<｜fim▁hole｜><｜fim▁end｜>", true));
+            int[] plain = model.tokenize("<｜fim▁begin｜>", false, false);
+            assertEquals("<｜fim▁begin｜>".getBytes(java.nio.charset.StandardCharsets.UTF_8).length, plain.length);
+            assertEquals("<｜fim▁begin｜>", model.detokenize(plain));
+        }
+    }
+
     /** The architecture's own keys (those under {@code <arch>.}) of a file, with their values. */
     private static Map<String, Object> archKeys(GgufReader f, String arch) {
         Map<String, Object> keys = new java.util.TreeMap<>();
