@@ -30,8 +30,9 @@ import java.util.concurrent.Semaphore;
  * in the history (these templates drop reasoning from earlier turns anyway).
  *
  * <p>Threading: a session may be used from any thread, one turn at a time (a second concurrent turn waits for the
- * first, before it queues for the model). The session holds an inference state (a KV cache for the model's context
- * length) from the first turn until {@link #close()}; close it (try-with-resources). A session that is dropped unclosed
+ * first, before it queues for the model). The session holds an inference state from the first turn until
+ * {@link #close()} (a KV cache sized for the conversation and the reply's {@code maxTokens}, in steps of 1024 tokens,
+ * doubled when outgrown, at most the model's context); close it (try-with-resources). A session that is dropped unclosed
  * is freed eventually, after garbage collection.
  */
 public final class ChatSession implements AutoCloseable {
@@ -45,6 +46,9 @@ public final class ChatSession implements AutoCloseable {
 
     private DecodingSession state;
     private java.lang.ref.Cleaner.Cleanable cleanable;
+    /** The capacity of the last state made (0 before the first): a state that is outgrown is replaced by one twice
+     *  as large. */
+    private int grownFrom;
     /** The tokens in {@link #state}, in order. */
     private int[] cached = new int[0];
     private boolean closed;
@@ -187,12 +191,27 @@ public final class ChatSession implements AutoCloseable {
 
         @Override
         public DecodingSession open(int maxTokens) {
+            if (encoded.tokens().length > model.contextLength()) {
+                throw new ContextLengthExceededException(0, encoded.tokens().length, model.contextLength());
+            }
+            int[] tokens = encoded.tokens();
+            int ctx = model.contextLength();
+            int need = (int) Math.min(ctx, (long) tokens.length + maxTokens);
+            if (state != null && state.capacity() < need) {
+                // Outgrown: a larger state computes the conversation again (sizes double, so this stays rare).
+                cleanable.clean();
+                cleanable = null;
+                state = null;
+                cached = new int[0];
+            }
             if (state == null) {
-                state = model.openSession(model.contextLength());
+                int capacity = Math.max(PromptCache.capacityFor(tokens.length, maxTokens, ctx),
+                        (int) Math.min(ctx, 2L * grownFrom));
+                state = model.openSession(capacity);
+                grownFrom = capacity;
                 cleanable = GenerationRun.CLEANER.register(ChatSession.this, new CloseSession(state));
             }
             opened = true;
-            int[] tokens = encoded.tokens();
             int keep = Math.min(state.position(), PromptCache.commonPrefix(cached, tokens));
             state.truncate(keep);
             cached = Arrays.copyOf(cached, keep);

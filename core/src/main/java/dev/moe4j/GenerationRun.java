@@ -137,9 +137,11 @@ final class GenerationRun {
             admitted = true;
             GenerationOptions o = settings.options;
             DecodingSession session = turn.open(o.maxTokens());
-            boolean opensReasoning = o.parseReasoning() && GenerationSpec.opensReasoning(turn.text());
+            boolean parseReasoning = o.parseReasoning() && turn.allowsReasoning();
+            boolean opensReasoning = parseReasoning && GenerationSpec.opensReasoning(turn.text());
             GenerationSpec spec = new GenerationSpec(turn.tokens(), o.samplingParams(), o.seedOrRandom(),
-                    o.maxTokens(), o.stops(), endTokens(model.endTokens(), turn.extraEndTokens()), o.ignoreEos(), o.parseReasoning(), opensReasoning,
+                    o.maxTokens(), o.stops(), endTokens(model.endTokens(), turn.extraEndTokens()), o.ignoreEos(),
+                    parseReasoning, opensReasoning,
                     model.reasoningFormat(), settings.cancelled, settings.deadlineNanos);
             loop = new GenerationLoop(session, decoder(model), spec);
             return true;

@@ -3,6 +3,9 @@ package dev.moe4j;
 import dev.moe4j.internal.generate.ChatPromptEncoder;
 import dev.moe4j.internal.generate.DecodingSession;
 import dev.moe4j.internal.generate.Engine;
+import dev.moe4j.internal.generate.FimTokens;
+import dev.moe4j.internal.generate.InfillPrompt;
+import dev.moe4j.internal.generate.InfillRequest;
 import dev.moe4j.internal.generate.GenerationLoop;
 import dev.moe4j.internal.generate.ModelLoader;
 import dev.moe4j.internal.generate.PromptFormat;
@@ -55,7 +58,10 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Model implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Model.class);
 
-    /** The default upper bound of {@link Builder#contextLength}: the model's trained context, at most this. */
+    /**
+     * The least default context, memory allowing: {@link Builder#contextLength}'s default is the trained context, bounded
+     * by memory but not below {@code min(trained, DEFAULT_MAX_CONTEXT)} while that fits.
+     */
     public static final int DEFAULT_MAX_CONTEXT = ModelLoader.DEFAULT_MAX_CONTEXT;
     /** The default of {@link Builder#maxConcurrentGenerations}. */
     public static final int DEFAULT_MAX_CONCURRENT_GENERATIONS = 4;
@@ -78,6 +84,8 @@ public final class Model implements AutoCloseable {
     private final GenerationGate gate;
     private final PromptCache promptCache;
     private final Executor executor;
+    /** The model's FIM tokens and prompt layout, or null when it has none. */
+    private final InfillPrompt infillPrompt;
     /** The compiled chat template, made on first use (null until then). */
     private volatile ChatPromptEncoder chatEncoder;
 
@@ -87,7 +95,7 @@ public final class Model implements AutoCloseable {
     private boolean freed;
 
     Model(Path path, ModelInfo info, Tokenizer tokenizer, Engine engine, int contextLength, int threads,
-          int[] endTokens, String chatTemplate, Builder options) {
+          int[] endTokens, String chatTemplate, Optional<FimTokens> fim, Builder options) {
         this.path = path;
         this.info = info;
         this.tokenizer = tokenizer;
@@ -100,6 +108,7 @@ public final class Model implements AutoCloseable {
                 : "the chat template of " + path.getFileName() + " (tokenizer.chat_template)";
         this.reasoningFamily = this.chatTemplate != null && this.chatTemplate.contains("<think>");
         this.reasoningFormat = ReasoningFormat.of(tokenizer);
+        this.infillPrompt = fim.map(f -> new InfillPrompt(tokenizer, f)).orElse(null);
         this.gate = new GenerationGate(options.maxConcurrent, options.maxQueued);
         this.promptCache = new PromptCache(this, options.promptCacheSize);
         this.executor = options.executor != null ? options.executor : VIRTUAL_THREADS;
@@ -111,7 +120,8 @@ public final class Model implements AutoCloseable {
             task -> Thread.ofVirtual().name("moe4j-generation-", RUNS.incrementAndGet()).start(task);
 
     /**
-     * Loads a model with the default options (all available processors, context {@code min(trained, 4096)}).
+     * Loads a model with the default options (all available processors, the context of
+     * {@link Builder#contextLength}'s default).
      *
      * @throws ModelFormatException if the file is not a GGUF model moe4j can run
      * @throws java.io.UncheckedIOException if the file cannot be read
@@ -286,6 +296,62 @@ public final class Model implements AutoCloseable {
     }
 
     /**
+     * Whether the model has fill-in-the-middle tokens ({@link #infill}): the GGUF file's
+     * {@code tokenizer.ggml.fim_*_token_id} keys, or the FIM token texts of DeepSeek-Coder(-V2), Qwen2.5-Coder,
+     * StarCoder, CodeLlama, Codestral and the other sets llama.cpp knows.
+     */
+    public boolean supportsInfill() {
+        return infillPrompt != null;
+    }
+
+    /**
+     * A code completion at a cursor: {@code infill(InfillInput.of(prefix, suffix))}.
+     *
+     * @throws UnsupportedOperationException if the model has no FIM tokens ({@link #supportsInfill()})
+     * @throws IllegalStateException         if the model is closed
+     */
+    public GenerationRequest infill(String prefix, String suffix) {
+        return infill(InfillInput.of(prefix, suffix));
+    }
+
+    /**
+     * A code completion request (fill-in-the-middle), for IDE plugins: the model's own FIM tokens around the code
+     * before and after the cursor, with other files as extra context, laid out as llama.cpp's {@code /infill} does
+     * (extra context first, then prefix and suffix: the prefix keeps its last 1536 tokens, the suffix its first
+     * 510), and {@link InfillInput#middle()} after the FIM middle token. Every text is plain text: code that contains
+     * FIM or other special-token text cannot produce those tokens. Generation ends at the model's end tokens and its
+     * FIM end tokens (pad, repository and file separators); the output is all answer (no reasoning is split off).
+     * Runs reuse the model's prompt cache: a request after an edit computes only the prompt from the edit on, so with
+     * {@link InfillInput#atCursor} typing on a line costs a few tokens (see {@code docs/PERFORMANCE.md}).
+     *
+     * @throws UnsupportedOperationException if the model has no FIM tokens ({@link #supportsInfill()})
+     * @throws IllegalStateException         if the model is closed
+     */
+    public GenerationRequest infill(InfillInput input) {
+        Objects.requireNonNull(input, "input");
+        ensureOpen();
+        InfillPrompt layout = infillPrompt;
+        if (layout == null) {
+            throw new UnsupportedOperationException(path.getFileName() + " has no fill-in-the-middle tokens (neither "
+                    + "tokenizer.ggml.fim_pre/suf/mid_token_id keys nor the FIM token texts of a code model such as "
+                    + "DeepSeek-Coder or Qwen2.5-Coder): it cannot do infill");
+        }
+        List<InfillRequest.Chunk> chunks = input.extraFiles().stream()
+                .map(f -> new InfillRequest.Chunk(f.name(), f.text())).toList();
+        int[] fimEnd = layout.fimTokens().endTokens();
+        return new GenerationRequest(this, (parseSpecial, maxTokens) -> {
+            InfillRequest request = new InfillRequest(input.prefix(), input.suffix(), "", chunks,
+                    input.suffixFirst(), new InfillRequest.Budget(InfillRequest.Budget.DEFAULT_BATCH, contextLength,
+                    maxTokens));
+            int[] layoutIds = layout.build(request).ids();
+            int[] middle = tokenizer.encode(input.middle(), false, false);
+            int[] ids = Arrays.copyOf(layoutIds, layoutIds.length + middle.length);
+            System.arraycopy(middle, 0, ids, layoutIds.length, middle.length);
+            return new CachedTurn(ids, "", fimEnd, false);
+        });
+    }
+
+    /**
      * The prompt text {@link #chat(List)} gives the model for {@code messages}: the chat template's rendering.
      *
      * @param addGenerationPrompt end with the opening of the assistant's turn, as {@link #chat(List)} does
@@ -405,18 +471,32 @@ public final class Model implements AutoCloseable {
 
     /** A run of a prompt through the model's prompt cache. */
     Turn cachedTurn(int[] tokens, String text) {
-        return new CachedTurn(tokens, text);
+        return new CachedTurn(tokens, text, new int[0], true);
     }
 
     private final class CachedTurn implements Turn {
         private final int[] tokens;
         private final String text;
+        private final int[] extraEndTokens;
+        private final boolean allowsReasoning;
         private DecodingSession session;
         private boolean done;
 
-        CachedTurn(int[] tokens, String text) {
+        CachedTurn(int[] tokens, String text, int[] extraEndTokens, boolean allowsReasoning) {
             this.tokens = tokens;
             this.text = text;
+            this.extraEndTokens = extraEndTokens;
+            this.allowsReasoning = allowsReasoning;
+        }
+
+        @Override
+        public int[] extraEndTokens() {
+            return extraEndTokens;
+        }
+
+        @Override
+        public boolean allowsReasoning() {
+            return allowsReasoning;
         }
 
         @Override
@@ -579,6 +659,11 @@ public final class Model implements AutoCloseable {
         private long gpuMemoryBudget = -1;
         private RoutingProfile profile;
         private int maxConcurrent = DEFAULT_MAX_CONCURRENT_GENERATIONS;
+        private int workerGroups = 1;
+        private ExpertCachePolicy expertCachePolicy;
+        private int expertIoThreads;
+        private Boolean expertPrefetch;
+        private Boolean directIo;
         private int maxQueued = DEFAULT_MAX_QUEUED_GENERATIONS;
         private int promptCacheSize = DEFAULT_PROMPT_CACHE_SIZE;
         private Executor executor;
@@ -602,7 +687,10 @@ public final class Model implements AutoCloseable {
 
         /**
          * Tokens each generation or chat session can hold, prompt included, at least 1 and at most the model's trained
-         * context (checked by {@link #build()}). Default: {@code min(trained context, 4096)}.
+         * context (checked by {@link #build()}). Default: the trained context, bounded so that the KV caches of
+         * {@link #maxConcurrentGenerations} full-length generations take at most a quarter of the memory left after
+         * the weights (never below {@code min(trained, 4096)} while that fits); the INFO log says which and why.
+         * Generations allocate KV caches for what they need, not for the whole context.
          */
         public Builder contextLength(int contextLength) {
             if (contextLength < 1) {
@@ -634,9 +722,8 @@ public final class Model implements AutoCloseable {
          * otherwise the experts get what is left, so a plain {@link Model#load} does not overcommit. The decision is
          * logged at INFO; {@link Model#memoryStats()} shows the result.
          *
-         * <p>Tuning (system properties, not API, for experiments): {@code moe4j.offload.policy} = {@code layered}
-         * (default), {@code tinylfu} or {@code lru}; {@code moe4j.offload.ioThreads} (default 4);
-         * {@code moe4j.offload.prefetch} = {@code true} (default) or {@code false}.
+         * <p>Tuning: {@link #expertCachePolicy}, {@link #expertIoThreads}, {@link #expertPrefetch},
+         * {@link #directIo}.
          *
          * @param bytes at least 1; {@link #build()} refuses a budget smaller than one expert of the model
          * @throws IllegalArgumentException if {@code bytes < 1}
@@ -784,6 +871,62 @@ public final class Model implements AutoCloseable {
             return this;
         }
 
+        /**
+         * How many sets of {@link #threads} workers the model's running generations share, 1..64 (default 1): with 1,
+         * generations take turns on one pool, token by token, which suits a CPU whose cores one generation already
+         * fills; more let that many compute at the same time (for machines with cores to spare, or a GPU).
+         *
+         * @throws IllegalArgumentException if outside 1..64
+         */
+        public Builder workerGroups(int groups) {
+            if (groups < 1 || groups > 64) {
+                throw new IllegalArgumentException("workerGroups must be in 1..64, got " + groups);
+            }
+            this.workerGroups = groups;
+            return this;
+        }
+
+        /**
+         * The expert cache's policy under a {@link #memoryBudget} (default: {@code -Dmoe4j.offload.policy} if set,
+         * else {@link ExpertCachePolicy#LAYERED}).
+         */
+        public Builder expertCachePolicy(ExpertCachePolicy policy) {
+            this.expertCachePolicy = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /**
+         * Threads reading offloaded experts from the file, 1..256 (default: {@code -Dmoe4j.offload.ioThreads} if set,
+         * else 4).
+         *
+         * @throws IllegalArgumentException if outside 1..256
+         */
+        public Builder expertIoThreads(int threads) {
+            if (threads < 1 || threads > 256) {
+                throw new IllegalArgumentException("expertIoThreads must be in 1..256, got " + threads);
+            }
+            this.expertIoThreads = threads;
+            return this;
+        }
+
+        /**
+         * Whether offloaded experts the next layer is predicted to route to are read ahead (default:
+         * {@code -Dmoe4j.offload.prefetch} if set, else true).
+         */
+        public Builder expertPrefetch(boolean prefetch) {
+            this.expertPrefetch = prefetch;
+            return this;
+        }
+
+        /**
+         * Whether offloaded experts are read with direct I/O, bypassing the page cache where the file system allows
+         * (default: {@code -Dmoe4j.offload.directIo} if set, else true).
+         */
+        public Builder directIo(boolean directIo) {
+            this.directIo = directIo;
+            return this;
+        }
+
         /** Receives progress while the file is opened and its tensors are mapped and prepared. */
         public Builder onLoadProgress(LoadProgressListener listener) {
             this.progress = Objects.requireNonNull(listener, "listener");
@@ -803,10 +946,12 @@ public final class Model implements AutoCloseable {
             ModelInfo info = ModelInfo.read(path);
             ModelLoader.Loaded loaded = ModelLoader.load(path,
                     new ModelLoader.Settings(threads, contextLength, recordRouting, memoryBudget, profile,
-                            gpuMemoryBudget), progress);
+                            gpuMemoryBudget, workerGroups, maxConcurrent,
+                            expertCachePolicy == null ? null : expertCachePolicy.id(), expertIoThreads,
+                            expertPrefetch, directIo), progress);
             int ctx = loaded.contextLength();
             Model model = new Model(path, info, loaded.tokenizer(), loaded.engine(), ctx, threads,
-                    loaded.endTokens(), loaded.chatTemplate(), this);
+                    loaded.endTokens(), loaded.chatTemplate(), loaded.fim(), this);
             LOG.info("loaded {} ({}, {} parameters, {} active) in {} ms: context {}, {} threads",
                     path.getFileName(), info.architecture(), info.parametersTotal(),
                     info.parametersActive(), (System.nanoTime() - start) / 1_000_000, ctx, threads);

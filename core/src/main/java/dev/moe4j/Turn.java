@@ -28,6 +28,11 @@ interface Turn {
         return new int[0];
     }
 
+    /** Whether reasoning may be split from the output (not for code: an infill's output is all answer). */
+    default boolean allowsReasoning() {
+        return true;
+    }
+
     /** The run ended with this outcome; its state holds the prompt and output up to its position. */
     void finish(GenerationLoop.Outcome outcome);
 

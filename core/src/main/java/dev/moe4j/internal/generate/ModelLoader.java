@@ -72,7 +72,8 @@ public final class ModelLoader {
      *                     when the file has them, adjusted for the model's {@link ReasoningFormat}
      * @param chatTemplate {@code tokenizer.chat_template}, or null
      */
-    public record Loaded(Tokenizer tokenizer, Engine engine, int contextLength, int[] endTokens, String chatTemplate) {}
+    public record Loaded(Tokenizer tokenizer, Engine engine, int contextLength, int[] endTokens, String chatTemplate,
+                         Optional<FimTokens> fim) {}
 
     /**
      * How to load.
@@ -239,7 +240,11 @@ public final class ModelLoader {
         try {
             GgufMetadata md = file.metadata();
             progress.onProgress(0.1, "reading the tokenizer");
-            Tokenizer tokenizer = GgufTokenizerLoader.fromMetadata(md);
+            Tokenizer parsed = GgufTokenizerLoader.fromMetadata(md);
+            Optional<FimTokens> fim = FimTokens.find(md, parsed);
+            // As llama.cpp does at load: FIM tokens found by their text (DeepSeek-Coder types them USER_DEFINED)
+            // become CONTROL, so no text (a pasted file, a chat message) can produce them.
+            Tokenizer tokenizer = fim.map(f -> parsed.withControlTokens(f.ids())).orElse(parsed);
             progress.onProgress(0.2, "loading " + file.tensors().size() + " tensors");
             GpuBinding binding = gpu == null ? null : new GpuBinding();
             ModelOptions options = ModelOptions.defaults(threads).withGpu(binding)
@@ -278,7 +283,7 @@ public final class ModelLoader {
             Engine engine = new LanguageModelEngine(file, model, counts, store,
                     ExpertOffload.expertBytes(layouts), gpuWeights);
             progress.onProgress(1.0, "ready");
-            return new Loaded(tokenizer, engine, ctx, endTokens, template);
+            return new Loaded(tokenizer, engine, ctx, endTokens, template, fim);
         } catch (RuntimeException | Error e) {
             if (gpuWeights != null) {
                 gpuWeights.close();
