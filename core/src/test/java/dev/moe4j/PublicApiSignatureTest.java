@@ -19,7 +19,6 @@ import java.lang.classfile.TypeAnnotation;
 import java.lang.classfile.attribute.InnerClassInfo;
 import java.lang.classfile.attribute.ModuleAttribute;
 import java.lang.classfile.attribute.ModuleExportInfo;
-import java.lang.classfile.attribute.ModuleRequireInfo;
 import java.lang.classfile.attribute.RecordComponentInfo;
 import java.lang.classfile.constantpool.ClassEntry;
 import java.lang.classfile.constantpool.ConstantValueEntry;
@@ -131,8 +130,9 @@ class PublicApiSignatureTest {
         for (String p : exported) {
             out.append("  exports ").append(p.replace('/', '.')).append('\n');
         }
-        module.requires().stream().filter(r -> r.has(AccessFlag.TRANSITIVE))
-                .map(r -> "  requires transitive " + r.requires().name().stringValue() + "\n")
+        module.requires().stream().filter(r -> r.has(AccessFlag.TRANSITIVE)) // the modules API users read too
+                .map(r -> "  requires " + (r.has(AccessFlag.STATIC_PHASE) ? "static " : "") + "transitive "
+                        + r.requires().name().stringValue() + "\n")
                 .sorted().forEach(out::append);
 
         Map<String, ClassModel> classes = new TreeMap<>(); // internal name -> class, of the exported packages
@@ -635,9 +635,17 @@ class PublicApiSignatureTest {
                     };
                     case Signature.TypeVarSig v -> take(prefix + path) + v.identifier();
                     case Signature.ArrayTypeSig a -> {
-                        String component = render(a.componentSignature(), prefix, path + "[");
-                        String own = take(prefix + path);
-                        yield component + (own.isEmpty() ? "[]" : " " + own + "[]");
+                        // as Java writes it: String @A [] @B [] is an @A array of @B arrays of String
+                        StringBuilder dims = new StringBuilder();
+                        Signature element = a;
+                        String elementPath = path;
+                        while (element instanceof Signature.ArrayTypeSig level) {
+                            String own = take(prefix + elementPath);
+                            dims.append(own.isEmpty() ? "[]" : " " + own + "[]");
+                            element = level.componentSignature();
+                            elementPath += "[";
+                        }
+                        yield render(element, prefix, elementPath) + dims;
                     }
                     case Signature.ClassTypeSig ct -> {
                         StringBuilder b = new StringBuilder();
