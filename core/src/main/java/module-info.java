@@ -12,6 +12,9 @@
  */
 module dev.moe4j {
     requires org.slf4j;
+    // nullness annotations (@NullMarked, @Nullable) in the API's signatures: static, as nothing needs them at run time;
+    // transitive, so that modules compiling against this one read them (as JUnit's modules do)
+    requires static transitive org.jspecify;
     requires jdk.management; // container-aware physical memory, for the automatic memory budget
     requires jdk.unsupported; // com.sun.nio.file.ExtendedOpenOption.DIRECT: expert reads that bypass the page cache
 

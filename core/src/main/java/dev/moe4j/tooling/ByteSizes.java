@@ -13,6 +13,9 @@ public final class ByteSizes {
     /**
      * The bytes {@code size} stands for, at least 1.
      *
+     * @param size a number (a fraction only with a unit larger than a byte) and an optional unit, e.g.
+     *             {@code "6GiB"}; surrounding blanks are ignored
+     * @return the size in bytes
      * @throws IllegalArgumentException if {@code size} is not such a size, is 0 or exceeds {@link Long#MAX_VALUE}
      *                                  (the message says what is wrong)
      */

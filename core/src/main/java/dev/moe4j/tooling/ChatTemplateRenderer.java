@@ -3,6 +3,8 @@ package dev.moe4j.tooling;
 import dev.moe4j.internal.template.ChatTemplate;
 import dev.moe4j.internal.template.TemplateException;
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -21,6 +23,8 @@ public final class ChatTemplateRenderer {
     /**
      * Parses a template with transformers' environment options ({@code trim_blocks} and {@code lstrip_blocks} on).
      *
+     * @param source the template's Jinja source, e.g. a GGUF file's {@code tokenizer.chat_template}
+     * @return the compiled template
      * @throws ChatTemplateException on a syntax error or an unsupported construct, naming its line and column
      */
     public static ChatTemplateRenderer compile(String source) {
@@ -40,13 +44,15 @@ public final class ChatTemplateRenderer {
      * @param messages  maps with {@code role}, {@code content} (a string or null) and optional fields such as
      *                  {@code reasoning_content} or {@code tool_calls}; JSON-like values (maps, lists, strings,
      *                  numbers, booleans, null)
+     * @param addGenerationPrompt whether the template should end with the opening of the assistant's turn (its
+     *                  {@code add_generation_prompt} variable)
      * @param variables more variables, or null; may not redefine {@code messages} or {@code add_generation_prompt}
      * @return the prompt text
      * @throws ChatTemplateException    when the template raises (its {@code raise_exception}, a type error, a limit)
      * @throws IllegalArgumentException when a value has a type templates cannot use, or a variable is given twice
      */
-    public String render(List<Map<String, Object>> messages, boolean addGenerationPrompt,
-                         Map<String, Object> variables) {
+    public String render(List<Map<String, @Nullable Object>> messages, boolean addGenerationPrompt,
+                         @Nullable Map<String, @Nullable Object> variables) {
         try {
             return template.render(messages, addGenerationPrompt, variables);
         } catch (TemplateException e) {

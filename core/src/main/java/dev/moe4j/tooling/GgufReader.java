@@ -42,6 +42,8 @@ public final class GgufReader implements AutoCloseable {
      * Maps and validates a GGUF file (for a split model, its first shard {@code *-00001-of-0000N.gguf} and the
      * siblings).
      *
+     * @param path the GGUF file, or the first shard of a split model
+     * @return the reader; the caller closes it
      * @throws ModelFormatException if a shard is malformed, truncated, inconsistent or missing
      * @throws IOException          if a file cannot be opened or mapped
      */
@@ -49,17 +51,30 @@ public final class GgufReader implements AutoCloseable {
         return new GgufReader(GgufFile.open(path));
     }
 
-    /** The file opened (the first shard of a split model). */
+    /**
+     * The file opened (the first shard of a split model).
+     *
+     * @return the path given to {@link #open}
+     */
     public Path path() {
         return file.path();
     }
 
-    /** Bytes of the file, all shards together. */
+    /**
+     * Bytes of the file, all shards together.
+     *
+     * @return the size in bytes
+     */
     public long fileSize() {
         return file.fileSize();
     }
 
-    /** Whether the metadata has {@code key}. */
+    /**
+     * Whether the metadata has {@code key}.
+     *
+     * @param key a metadata key, e.g. {@code general.architecture}
+     * @return true if the file has a value for the key
+     */
     public boolean has(String key) {
         return metadata.has(key);
     }
@@ -67,6 +82,8 @@ public final class GgufReader implements AutoCloseable {
     /**
      * The string value of {@code key}, if the file has the key.
      *
+     * @param key a metadata key
+     * @return the value, or empty if the file has no such key
      * @throws ModelFormatException if the value is not a string
      */
     public Optional<String> optString(String key) {
@@ -76,6 +93,8 @@ public final class GgufReader implements AutoCloseable {
     /**
      * The value of {@code key}, of any integer type, as an int.
      *
+     * @param key a metadata key, e.g. {@code deepseek2.block_count}
+     * @return the value
      * @throws ModelFormatException if the key is missing, not an integer or out of the int range
      */
     public int getInt(String key) {
@@ -85,21 +104,30 @@ public final class GgufReader implements AutoCloseable {
     /**
      * The value of {@code key}, of any float type, as a float.
      *
+     * @param key a metadata key, e.g. {@code deepseek2.rope.freq_base}
+     * @return the value
      * @throws ModelFormatException if the key is missing or not a float
      */
     public float getFloat(String key) {
         return metadata.getFloat(key);
     }
 
-    /** Every metadata key, in file order; unmodifiable. */
+    /**
+     * Every metadata key, in file order; unmodifiable.
+     *
+     * @return the keys
+     */
     public java.util.Set<String> keys() {
         return metadata.keys();
     }
 
     /**
-     * The value of {@code key} as a plain Java value: {@code Long} for integers, {@code Float}/{@code Double}, {@code
-     * Boolean}, {@code String}, or a {@code List} of those for arrays.
+     * The value of {@code key} as a plain Java value: {@code Long} for integers ({@code BigInteger} for a UINT64 above
+     * {@link Long#MAX_VALUE}), {@code Float}/{@code Double}, {@code Boolean}, {@code String}, or an unmodifiable
+     * {@code List} of those for arrays. The value is copied: it stays usable after {@link #close()}.
      *
+     * @param key a metadata key
+     * @return the value
      * @throws ModelFormatException if the key is missing
      */
     public Object value(String key) {
@@ -110,6 +138,8 @@ public final class GgufReader implements AutoCloseable {
      * The value of {@code key}, an array of strings, as a read-only list decoded as it is read (valid until
      * {@link #close()}).
      *
+     * @param key a metadata key, e.g. {@code tokenizer.ggml.tokens}
+     * @return the strings, in file order
      * @throws ModelFormatException if the key is missing or not an array of strings
      */
     public List<String> getStringArray(String key) {
@@ -119,18 +149,29 @@ public final class GgufReader implements AutoCloseable {
     /**
      * The file offset of the value of {@code key}, for {@link ModelFormatException#offset()}.
      *
+     * @param key a metadata key
+     * @return the offset of the value's first byte in the file
      * @throws ModelFormatException if the key is missing
      */
     public long offset(String key) {
         return metadata.offset(key);
     }
 
-    /** Every tensor, in file order (all shards); unmodifiable. */
+    /**
+     * Every tensor, in file order (all shards); unmodifiable.
+     *
+     * @return the tensor infos
+     */
     public List<TensorInfo> tensors() {
         return tensors;
     }
 
-    /** The tensor called {@code name}, if there is one. */
+    /**
+     * The tensor called {@code name}, if there is one.
+     *
+     * @param name a tensor name, e.g. {@code token_embd.weight}
+     * @return the tensor's info, or empty if the file has no such tensor
+     */
     public Optional<TensorInfo> tensor(String name) {
         return file.tensor(name).map(GgufReader::info);
     }
@@ -138,6 +179,8 @@ public final class GgufReader implements AutoCloseable {
     /**
      * The values of an F32 tensor, copied (small tensors: norms, biases, sinks).
      *
+     * @param name a tensor name, e.g. {@code output_norm.weight}
+     * @return the tensor's values, in file order (innermost dimension first)
      * @throws IllegalArgumentException if there is no such tensor, it is not F32, or it has more than 2^31 - 1 values
      */
     public float[] f32(String name) {

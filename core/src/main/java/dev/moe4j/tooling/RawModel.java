@@ -19,6 +19,7 @@ import dev.moe4j.internal.nativeio.CudaLibrary;
 import dev.moe4j.internal.offload.ExpertStore;
 import dev.moe4j.internal.offload.MemoryBudget;
 import dev.moe4j.internal.offload.StoreStats;
+import org.jspecify.annotations.Nullable;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -38,12 +39,13 @@ import java.util.Optional;
 public final class RawModel implements ForwardModel {
     private final GgufFile file;
     private final LanguageModel model;
-    private final ExpertStore store;
-    private final GpuWeights gpu;
-    private final String gpuPlacement;
+    private final @Nullable ExpertStore store;
+    private final @Nullable GpuWeights gpu;
+    private final @Nullable String gpuPlacement;
     private boolean closed;
 
-    private RawModel(GgufFile file, LanguageModel model, ExpertStore store, GpuWeights gpu, String gpuPlacement) {
+    private RawModel(GgufFile file, LanguageModel model, @Nullable ExpertStore store, @Nullable GpuWeights gpu,
+                     @Nullable String gpuPlacement) {
         this.file = file;
         this.model = model;
         this.store = store;
@@ -51,12 +53,21 @@ public final class RawModel implements ForwardModel {
         this.gpuPlacement = gpuPlacement;
     }
 
-    /** Starts configuring the loading of the model at {@code gguf}. */
+    /**
+     * Starts configuring the loading of the model at {@code gguf}.
+     *
+     * @param gguf the GGUF model file (the first shard of a split model)
+     * @return a builder with the defaults
+     */
     public static Builder builder(Path gguf) {
         return new Builder(gguf);
     }
 
-    /** The {@code general.architecture} values this build of moe4j loads, e.g. {@code deepseek2}, {@code qwen3moe}. */
+    /**
+     * The {@code general.architecture} values this build of moe4j loads, e.g. {@code deepseek2}, {@code qwen3moe}.
+     *
+     * @return the architecture names
+     */
     public static List<String> supportedArchitectures() {
         return LanguageModels.supportedArchitectures();
     }
@@ -76,7 +87,11 @@ public final class RawModel implements ForwardModel {
         return new Session(model, model.newState(capacity));
     }
 
-    /** The expert cache's counters so far; empty when the routed experts stay memory-mapped (or the model is dense). */
+    /**
+     * The expert cache's counters so far; empty when the routed experts stay memory-mapped (or the model is dense).
+     *
+     * @return a snapshot of the counters, or empty without an expert cache
+     */
     public Optional<ExpertCacheStats> expertCache() {
         if (store == null) {
             return Optional.empty();
@@ -89,6 +104,8 @@ public final class RawModel implements ForwardModel {
     /**
      * What the GPU holds ({@code "<device>: <placement summary>"}) or why there is none ({@code "none (<reason>)"},
      * e.g. no CUDA library); empty when {@link Builder#gpuMemoryBudget(long)} was not called.
+     *
+     * @return the placement summary, or empty when no GPU was asked for
      */
     public Optional<String> gpuPlacement() {
         return Optional.ofNullable(gpuPlacement);
@@ -131,7 +148,7 @@ public final class RawModel implements ForwardModel {
         }
 
         @Override
-        public void forward(int[] tokens, int offset, int count, float[] logitsOut) {
+        public void forward(int[] tokens, int offset, int count, float @Nullable [] logitsOut) {
             model.forward(state, tokens, offset, count, logitsOut);
         }
 
@@ -149,7 +166,7 @@ public final class RawModel implements ForwardModel {
         private int maxBatch = ModelOptions.defaults(1).maxBatch();
         private int sessionLength;
         private long memoryBudget = -1;
-        private String cachePolicy;
+        private @Nullable String cachePolicy;
         private long gpuMemoryBudget = -1;
         private boolean referenceKernels;
         private boolean prefault;
@@ -161,6 +178,10 @@ public final class RawModel implements ForwardModel {
         /**
          * Worker threads of each worker group, the calling thread included: 1..256 (default: the available
          * processors).
+         *
+         * @param threads the thread count
+         * @return this builder
+         * @throws IllegalArgumentException if {@code threads} is not in 1..256
          */
         public Builder threads(int threads) {
             if (threads < 1 || threads > 256) {
@@ -174,6 +195,10 @@ public final class RawModel implements ForwardModel {
          * Worker groups (pools of {@link #threads} threads) the model keeps for all its sessions: 1..64 (default 1).
          * A forward call borrows one for its duration, so at most this many sessions compute at once and the others
          * wait their turn.
+         *
+         * @param groups the number of worker groups
+         * @return this builder
+         * @throws IllegalArgumentException if {@code groups} is not in 1..64
          */
         public Builder workerGroups(int groups) {
             if (groups < 1 || groups > ModelOptions.MAX_WORKER_GROUPS) {
@@ -184,7 +209,13 @@ public final class RawModel implements ForwardModel {
             return this;
         }
 
-        /** Most tokens one internal forward step takes, 1..65536 (default 64); longer inputs run in steps. */
+        /**
+         * Most tokens one internal forward step takes, 1..65536 (default 64); longer inputs run in steps.
+         *
+         * @param tokens the largest step, in tokens
+         * @return this builder
+         * @throws IllegalArgumentException if {@code tokens} is not in 1..65536
+         */
         public Builder maxBatch(int tokens) {
             if (tokens < 1 || tokens > 65536) {
                 throw new IllegalArgumentException("maxBatch must be in 1..65536, got " + tokens);
@@ -197,6 +228,10 @@ public final class RawModel implements ForwardModel {
          * Tokens the sessions will hold (default: the trained context, at most
          * {@link dev.moe4j.Model#DEFAULT_MAX_CONTEXT}): one session's KV cache counts against the automatic memory
          * budget and is what the GPU plan reserves. {@link #build()} refuses more than the trained context.
+         *
+         * @param tokens the session length, in tokens
+         * @return this builder
+         * @throws IllegalArgumentException if {@code tokens} is less than 1
          */
         public Builder sessionLength(int tokens) {
             if (tokens < 1) {
@@ -210,6 +245,10 @@ public final class RawModel implements ForwardModel {
          * Bytes of memory for the routed experts, as {@link dev.moe4j.Model.Builder#memoryBudget(long)}: below the
          * experts' size they are read from the file into a cache of that size. Default: automatic (offloads only when
          * the experts do not fit in the memory the process may use).
+         *
+         * @param bytes the budget in bytes
+         * @return this builder
+         * @throws IllegalArgumentException if {@code bytes} is less than 1
          */
         public Builder memoryBudget(long bytes) {
             if (bytes < 1) {
@@ -219,7 +258,13 @@ public final class RawModel implements ForwardModel {
             return this;
         }
 
-        /** {@link #memoryBudget(long)} from a size such as {@code "3GiB"}, in the units of {@link ByteSizes}. */
+        /**
+         * {@link #memoryBudget(long)} from a size such as {@code "3GiB"}, in the units of {@link ByteSizes}.
+         *
+         * @param size the budget with its unit
+         * @return this builder
+         * @throws IllegalArgumentException if {@code size} is not a size ({@link ByteSizes#parse})
+         */
         public Builder memoryBudget(String size) {
             return memoryBudget(ByteSizes.parse(size));
         }
@@ -227,6 +272,9 @@ public final class RawModel implements ForwardModel {
         /**
          * The expert cache's policy when the experts are offloaded: {@code layered} (default), {@code tinylfu} or
          * {@code lru}; {@link #build()} refuses another name when it offloads.
+         *
+         * @param name the policy's name
+         * @return this builder
          */
         public Builder cachePolicy(String name) {
             this.cachePolicy = Objects.requireNonNull(name, "name");
@@ -239,6 +287,10 @@ public final class RawModel implements ForwardModel {
          * (no expert cache). Without a usable GPU the model runs on the CPU and {@link RawModel#gpuPlacement()} says
          * why.
          * Default: the CPU alone, whatever the backend.
+         *
+         * @param bytes the GPU memory for weights, in bytes
+         * @return this builder
+         * @throws IllegalArgumentException if {@code bytes} is negative
          */
         public Builder gpuMemoryBudget(long bytes) {
             if (bytes < 0) {
@@ -248,7 +300,13 @@ public final class RawModel implements ForwardModel {
             return this;
         }
 
-        /** {@link #gpuMemoryBudget(long)} from a size such as {@code "60GiB"}, in the units of {@link ByteSizes}. */
+        /**
+         * {@link #gpuMemoryBudget(long)} from a size such as {@code "60GiB"}, in the units of {@link ByteSizes}.
+         *
+         * @param size the GPU memory for weights, with its unit
+         * @return this builder
+         * @throws IllegalArgumentException if {@code size} is not a size ({@link ByteSizes#parse})
+         */
         public Builder gpuMemoryBudget(String size) {
             return gpuMemoryBudget(ByteSizes.parse(size));
         }
@@ -256,6 +314,9 @@ public final class RawModel implements ForwardModel {
         /**
          * Computes with the plain-Java reference kernels instead of the native ones (default false): single-threaded
          * and slow, but they decode every weight type moe4j reads, for checking numerics.
+         *
+         * @param reference true for the reference kernels
+         * @return this builder
          */
         public Builder referenceKernels(boolean reference) {
             this.referenceKernels = reference;
@@ -266,6 +327,9 @@ public final class RawModel implements ForwardModel {
          * Reads every page of the memory-mapped weights once at load (default false), so that page faults of a
          * freshly mapped file do not land in the first timed forward pass (llama.cpp reads its weights at load for the
          * same effect). With an expert cache, the weights other than the routed experts are read in at load anyway.
+         *
+         * @param prefault true to read the mapped weights at load
+         * @return this builder
          */
         public Builder prefault(boolean prefault) {
             this.prefault = prefault;
@@ -275,6 +339,7 @@ public final class RawModel implements ForwardModel {
         /**
          * Opens the file and loads the model.
          *
+         * @return the loaded model; the caller closes it
          * @throws IllegalArgumentException if the session length exceeds the trained context (the message says
          *                                  {@code "N tokens exceed the model's context of M"}), the budget cannot hold
          *                                  one expert or the cache policy is unknown (both when offloading)

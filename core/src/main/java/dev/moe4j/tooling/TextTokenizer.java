@@ -24,6 +24,8 @@ public final class TextTokenizer {
     /**
      * The tokenizer of a GGUF model; the file is closed again.
      *
+     * @param gguf the GGUF model file (the first shard of a split model)
+     * @return the tokenizer
      * @throws ModelFormatException if the file or its tokenizer metadata is malformed or unsupported
      * @throws IOException          if the file cannot be read
      */
@@ -35,6 +37,8 @@ public final class TextTokenizer {
      * A Hugging Face {@code tokenizer.json}, with {@code tokenizer_config.json} from the same directory if it exists
      * (which says whether BOS/EOS are added).
      *
+     * @param tokenizerJson the {@code tokenizer.json} file
+     * @return the tokenizer
      * @throws ModelFormatException         if a file is malformed or uses an unsupported feature
      * @throws java.io.UncheckedIOException if a file cannot be read
      */
@@ -45,15 +49,21 @@ public final class TextTokenizer {
     /**
      * Token ids of {@code text}.
      *
+     * @param text         the text to encode
      * @param addSpecial   prepend BOS / append EOS as the vocabulary asks
      * @param parseSpecial recognise control-token strings (e.g. {@code <|im_start|>}) written in the text; off, they
      *                     are encoded as plain text (llama.cpp's default)
+     * @return the token ids
      */
     public int[] encode(String text, boolean addSpecial, boolean parseSpecial) {
         return tokenizer.encode(Objects.requireNonNull(text, "text"), addSpecial, parseSpecial);
     }
 
-    /** Number of token ids. */
+    /**
+     * Number of token ids.
+     *
+     * @return the vocabulary's size
+     */
     public int vocabSize() {
         return tokenizer.vocabSize();
     }

@@ -12,5 +12,11 @@
  * <p>Errors are reported with the public exception types ({@link dev.moe4j.ModelFormatException} for a malformed
  * file, {@link dev.moe4j.Moe4jException} and its subclasses otherwise) and {@link IllegalArgumentException} for bad
  * arguments, as in {@code dev.moe4j}.
+ *
+ * <p><b>Nullness.</b> The package is {@link NullMarked}: parameters, return values and type arguments are never null
+ * unless marked {@link org.jspecify.annotations.Nullable} (JSpecify).
  */
+@NullMarked
 package dev.moe4j.tooling;
+
+import org.jspecify.annotations.NullMarked;
