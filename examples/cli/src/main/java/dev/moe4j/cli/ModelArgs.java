@@ -15,7 +15,7 @@ final class ModelArgs {
     Integer threads;
 
     @Option(names = {"-c", "--ctx-size"}, paramLabel = "CTX",
-            description = "Context length in tokens (default: the model's trained context, at most 4096).")
+            description = "Context length in tokens (default: the model's trained context, bounded by memory).")
     Integer contextLength;
 
     @Option(names = "--no-progress", description = "Do not show the load progress bar (shown only on a terminal).")
