@@ -1,6 +1,7 @@
 package dev.moe4j;
 
 import dev.moe4j.internal.ApiValues;
+import org.jspecify.annotations.Nullable;
 
 import java.time.Duration;
 import java.util.List;
@@ -40,7 +41,7 @@ final class ApiValuesImpl extends ApiValues {
                                    String policy, List<MemoryStats.LayerStats> layers, long bytesRead, long reads,
                                    Duration ioStall, Duration readTime, long evictions, long prefetchReads,
                                    long prefetchUnused, double prefetchRecall, long failedReads,
-                                   String gpuPlacement) {
+                                   @Nullable String gpuPlacement) {
         return new MemoryStats(offloading, budgetBytes, expertBytes, residentExpertBytes, policy, layers, bytesRead,
                 reads, ioStall, readTime, evictions, prefetchReads, prefetchUnused, prefetchRecall, failedReads,
                 gpuPlacement);

@@ -18,6 +18,11 @@ public final class Cancellation {
         cancelled = true;
     }
 
+    /**
+     * Whether {@link #cancel()} was called.
+     *
+     * @return {@code true} once cancelled, for good
+     */
     public boolean isCancelled() {
         return cancelled;
     }

@@ -16,7 +16,12 @@ public record ChatMessage(Role role, String content, String reasoning) {
 
     /** The speaker of a turn, named as chat templates expect ({@code message['role']}). */
     public enum Role {
-        SYSTEM("system"), USER("user"), ASSISTANT("assistant"),
+        /** The system prompt: instructions that frame the conversation. */
+        SYSTEM("system"),
+        /** The user's turn. */
+        USER("user"),
+        /** The model's turn: its answer (and reasoning). */
+        ASSISTANT("assistant"),
         /** The result of a tool (function) the assistant called, given back to the model. */
         TOOL("tool");
 
@@ -26,13 +31,19 @@ public record ChatMessage(Role role, String content, String reasoning) {
             this.templateName = templateName;
         }
 
-        /** {@code "system"}, {@code "user"}, {@code "assistant"} or {@code "tool"}. */
+        /**
+         * The role's name in chat templates.
+         *
+         * @return {@code "system"}, {@code "user"}, {@code "assistant"} or {@code "tool"}
+         */
         public String templateName() {
             return templateName;
         }
     }
 
     /**
+     * Checks the components.
+     *
      * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if a turn other than the assistant's has reasoning
      */
@@ -46,32 +57,69 @@ public record ChatMessage(Role role, String content, String reasoning) {
         }
     }
 
-    /** A turn without reasoning. */
+    /**
+     * A turn without reasoning.
+     *
+     * @param role    who speaks
+     * @param content what was said
+     * @throws NullPointerException if an argument is null
+     */
     public ChatMessage(Role role, String content) {
         this(role, content, "");
     }
 
-    /** A system prompt. */
+    /**
+     * A system prompt.
+     *
+     * @param content the instructions
+     * @return a {@link Role#SYSTEM} message
+     * @throws NullPointerException if {@code content} is null
+     */
     public static ChatMessage system(String content) {
         return new ChatMessage(Role.SYSTEM, content);
     }
 
-    /** A user's turn. */
+    /**
+     * A user's turn.
+     *
+     * @param content what the user said
+     * @return a {@link Role#USER} message
+     * @throws NullPointerException if {@code content} is null
+     */
     public static ChatMessage user(String content) {
         return new ChatMessage(Role.USER, content);
     }
 
-    /** An assistant's earlier answer, without reasoning. */
+    /**
+     * An assistant's earlier answer, without reasoning.
+     *
+     * @param content the answer
+     * @return a {@link Role#ASSISTANT} message with empty reasoning
+     * @throws NullPointerException if {@code content} is null
+     */
     public static ChatMessage assistant(String content) {
         return new ChatMessage(Role.ASSISTANT, content);
     }
 
-    /** An assistant's earlier answer with the reasoning that led to it. */
+    /**
+     * An assistant's earlier answer with the reasoning that led to it.
+     *
+     * @param content   the answer, without reasoning
+     * @param reasoning the reasoning; empty for none
+     * @return a {@link Role#ASSISTANT} message
+     * @throws NullPointerException if an argument is null
+     */
     public static ChatMessage assistant(String content, String reasoning) {
         return new ChatMessage(Role.ASSISTANT, content, reasoning);
     }
 
-    /** A tool's result given back to the model. */
+    /**
+     * A tool's result given back to the model.
+     *
+     * @param content the tool's result
+     * @return a {@link Role#TOOL} message
+     * @throws NullPointerException if {@code content} is null
+     */
     public static ChatMessage tool(String content) {
         return new ChatMessage(Role.TOOL, content);
     }

@@ -3,6 +3,7 @@ package dev.moe4j;
 import dev.moe4j.internal.generate.ChatPromptEncoder;
 import dev.moe4j.internal.generate.DecodingSession;
 import dev.moe4j.internal.generate.GenerationLoop;
+import org.jspecify.annotations.Nullable;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -38,14 +39,14 @@ import java.util.concurrent.Semaphore;
 public final class ChatSession implements AutoCloseable {
     private final Model model;
     private final ChatPromptEncoder prompts;
-    private final String systemPrompt;
+    private final @Nullable String systemPrompt;
     private final List<ChatMessage> seed;
     private final List<ChatMessage> history = new ArrayList<>();
     /** Held from a turn's prompt to its end; a semaphore, since a pull stream may step a turn from several threads. */
     private final Semaphore turn = new Semaphore(1, true);
 
-    private DecodingSession state;
-    private java.lang.ref.Cleaner.Cleanable cleanable;
+    private @Nullable DecodingSession state;
+    private java.lang.ref.Cleaner.@Nullable Cleanable cleanable;
     /** The capacity of the last state made (0 before the first): a state that is outgrown is replaced by one twice
      *  as large. */
     private int grownFrom;
@@ -53,7 +54,8 @@ public final class ChatSession implements AutoCloseable {
     private int[] cached = new int[0];
     private boolean closed;
 
-    private ChatSession(Model model, ChatPromptEncoder prompts, String systemPrompt, List<ChatMessage> seed) {
+    private ChatSession(Model model, ChatPromptEncoder prompts, @Nullable String systemPrompt,
+                        List<ChatMessage> seed) {
         this.model = model;
         this.prompts = prompts;
         this.systemPrompt = systemPrompt;
@@ -64,12 +66,23 @@ public final class ChatSession implements AutoCloseable {
     /**
      * Sends a user message with the model's default options and returns the reply; blocks until done. See
      * {@link GenerationRequest#generate()} for what it throws.
+     *
+     * @param userText the user's message, plain text
+     * @return the assistant's reply
+     * @throws NullPointerException  if {@code userText} is null
+     * @throws IllegalStateException if the session or the model is closed
      */
     public GenerationResult send(String userText) {
         return request(userText).generate();
     }
 
-    /** The next turn, a user's message, as a request with options (sampling, stops, cancellation, async, ...). */
+    /**
+     * The next turn, a user's message, as a request with options (sampling, stops, cancellation, async, ...).
+     *
+     * @param userText the user's message, plain text
+     * @return a request for the assistant's reply; see {@link #request(ChatMessage)}
+     * @throws NullPointerException if {@code userText} is null
+     */
     public GenerationRequest request(String userText) {
         Objects.requireNonNull(userText, "userText");
         return request(ChatMessage.user(userText));
@@ -78,14 +91,25 @@ public final class ChatSession implements AutoCloseable {
     /**
      * The next turn as a request: {@code message} (a user's message, or a tool's result) is added to the conversation
      * and the assistant's reply generated. When a run of it ends (also when cancelled or timed out), the message and
-     * the reply's answer join the history; when it fails, neither does.
+     * the reply's answer join the history; when it fails, neither does. A run fails with
+     * {@link IllegalStateException} if the session is closed when it starts.
+     *
+     * @param message the message to add
+     * @return a request for the assistant's reply
+     * @throws NullPointerException if {@code message} is null
      */
     public GenerationRequest request(ChatMessage message) {
         Objects.requireNonNull(message, "message");
         return new GenerationRequest(model, (parseSpecial, maxTokens) -> new SessionTurn(message));
     }
 
-    /** Adds a message to the conversation without generating (it is computed with the next turn). */
+    /**
+     * Adds a message to the conversation without generating (it is computed with the next turn). Waits for a running
+     * turn to end.
+     *
+     * @param message the message to append
+     * @throws NullPointerException if {@code message} is null
+     */
     public void add(ChatMessage message) {
         Objects.requireNonNull(message, "message");
         turn.acquireUninterruptibly();
@@ -96,7 +120,11 @@ public final class ChatSession implements AutoCloseable {
         }
     }
 
-    /** The conversation so far, system prompt first (if any); an unmodifiable copy. */
+    /**
+     * The conversation so far, system prompt first (if any); an unmodifiable copy. Waits for a running turn to end.
+     *
+     * @return the messages, in order
+     */
     public List<ChatMessage> messages() {
         turn.acquireUninterruptibly();
         try {
@@ -109,7 +137,7 @@ public final class ChatSession implements AutoCloseable {
     /**
      * Forgets the conversation back to how the session was built (system prompt and the messages given to
      * {@link Builder#messages}). The KV cache is kept: the next turn reuses whatever prefix it shares with the new
-     * conversation (typically BOS and the system prompt).
+     * conversation (typically BOS and the system prompt). Waits for a running turn to end.
      */
     public void reset() {
         turn.acquireUninterruptibly();
@@ -121,7 +149,11 @@ public final class ChatSession implements AutoCloseable {
         }
     }
 
-    /** Tokens currently held in the session's KV cache. */
+    /**
+     * Tokens currently held in the session's KV cache. Waits for a running turn to end.
+     *
+     * @return the number of tokens; 0 before the first turn and after {@link #close()}
+     */
     public int cachedTokens() {
         turn.acquireUninterruptibly();
         try {
@@ -260,8 +292,8 @@ public final class ChatSession implements AutoCloseable {
     /** Options of a new chat session (from {@link Model#chatSession()}). Not thread-safe. */
     public static final class Builder {
         private final Model model;
-        private String template;
-        private String systemPrompt;
+        private @Nullable String template;
+        private @Nullable String systemPrompt;
         private List<ChatMessage> messages = List.of();
 
         Builder(Model model) {
@@ -271,13 +303,23 @@ public final class ChatSession implements AutoCloseable {
         /**
          * Uses this Jinja chat template instead of the model's own (needed when the file has none). It is rendered
          * with {@code messages}, {@code add_generation_prompt}, {@code bos_token} and {@code eos_token}.
+         *
+         * @param jinjaSource the template's source; compiled by {@link #build()}
+         * @return this builder
+         * @throws NullPointerException if {@code jinjaSource} is null
          */
         public Builder template(String jinjaSource) {
             this.template = Objects.requireNonNull(jinjaSource, "jinjaSource");
             return this;
         }
 
-        /** A system message placed before every turn (default: none). */
+        /**
+         * A system message placed before every turn (default: none).
+         *
+         * @param systemPrompt the system message's content
+         * @return this builder
+         * @throws NullPointerException if {@code systemPrompt} is null
+         */
         public Builder systemPrompt(String systemPrompt) {
             this.systemPrompt = Objects.requireNonNull(systemPrompt, "systemPrompt");
             return this;
@@ -286,6 +328,10 @@ public final class ChatSession implements AutoCloseable {
         /**
          * Starts the session with these messages after the system prompt: earlier turns of a saved conversation,
          * assistant turns included (default: none). They are computed with the first turn.
+         *
+         * @param messages the earlier messages, in order; copied
+         * @return this builder
+         * @throws NullPointerException if {@code messages} is null or holds null
          */
         public Builder messages(List<ChatMessage> messages) {
             this.messages = List.copyOf(messages);
@@ -297,6 +343,7 @@ public final class ChatSession implements AutoCloseable {
          *
          * @throws Moe4jException if there is no template (the model has none and none was given) or it does not
          *                        compile; the message says which and why
+         * @return a new session, with no turn yet; the caller closes it
          */
         public ChatSession build() {
             ChatPromptEncoder encoder = template == null ? model.chatEncoder()

@@ -8,8 +8,11 @@ package dev.moe4j;
 public final class ContextLengthExceededException extends Moe4jException {
     private static final long serialVersionUID = 1L;
 
+    /** Tokens already in the context. */
     private final int position;
+    /** Tokens that were to be added. */
     private final int requested;
+    /** Tokens the context holds. */
     private final int capacity;
 
     ContextLengthExceededException(int position, int requested, int capacity) {
@@ -20,17 +23,29 @@ public final class ContextLengthExceededException extends Moe4jException {
         this.capacity = capacity;
     }
 
-    /** Tokens already in the context. */
+    /**
+     * Tokens already in the context.
+     *
+     * @return the session's position, in tokens
+     */
     public int position() {
         return position;
     }
 
-    /** Tokens that were to be added. */
+    /**
+     * Tokens that were to be added.
+     *
+     * @return the number of tokens asked for
+     */
     public int requested() {
         return requested;
     }
 
-    /** Tokens the context holds. */
+    /**
+     * Tokens the context holds.
+     *
+     * @return the context's capacity, in tokens
+     */
     public int capacity() {
         return capacity;
     }

@@ -1,5 +1,7 @@
 package dev.moe4j;
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.concurrent.Executor;
@@ -43,7 +45,7 @@ final class EventPublisher implements Flow.Publisher<TokenEvent> {
         private final Condition changed = lock.newCondition();
         private long demand;
         private volatile boolean cancelled;
-        private Throwable badRequest;
+        private @Nullable Throwable badRequest;
 
         RunSubscription(Flow.Subscriber<? super TokenEvent> subscriber) {
             this.subscriber = subscriber;

@@ -21,7 +21,11 @@ public enum ExpertCachePolicy {
         this.id = id;
     }
 
-    /** The name {@link MemoryStats#policy()} reports and {@code -Dmoe4j.offload.policy} takes. */
+    /**
+     * The name {@link MemoryStats#policy()} reports and {@code -Dmoe4j.offload.policy} takes.
+     *
+     * @return {@code "layered"}, {@code "tinylfu"} or {@code "lru"}
+     */
     public String id() {
         return id;
     }

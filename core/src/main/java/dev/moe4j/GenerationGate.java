@@ -1,5 +1,7 @@
 package dev.moe4j;
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -34,7 +36,7 @@ final class GenerationGate {
      * @return null when admitted (then call {@link #exit()} once done), else why it ended while queued
      * @throws ModelBusyException if the queue is full
      */
-    FinishReason enter(BooleanSupplier cancelled, long deadlineNanos) {
+    @Nullable FinishReason enter(BooleanSupplier cancelled, long deadlineNanos) {
         if (running.tryAcquire()) {
             return null;
         }

@@ -1,6 +1,7 @@
 package dev.moe4j;
 
 import dev.moe4j.internal.generate.SamplingParams;
+import org.jspecify.annotations.Nullable;
 
 import java.util.List;
 import java.util.Locale;
@@ -52,13 +53,13 @@ public final class GenerationOptions {
     private final float minP;
     private final float repetitionPenalty;
     private final int repetitionLastN;
-    private final Long seed;
+    private final @Nullable Long seed;
     private final List<String> stops;
     private final boolean ignoreEos;
     private final boolean parseReasoning;
 
     private GenerationOptions(int maxTokens, float temperature, int topK, float topP, float minP,
-                              float repetitionPenalty, int repetitionLastN, Long seed, List<String> stops,
+                              float repetitionPenalty, int repetitionLastN, @Nullable Long seed, List<String> stops,
                               boolean ignoreEos, boolean parseReasoning) {
         this.maxTokens = maxTokens;
         this.temperature = temperature;
@@ -73,19 +74,27 @@ public final class GenerationOptions {
         this.parseReasoning = parseReasoning;
     }
 
-    /** llama.cpp's defaults, used for models that are not of the R1 family (see the table above). */
+    /**
+     * llama.cpp's defaults, used for models that are not of the R1 family (see the table above).
+     *
+     * @return the shared default options
+     */
     public static GenerationOptions defaults() {
         return DEFAULTS;
     }
 
-    /** The defaults of R1-style reasoning models (see the table above). */
+    /**
+     * The defaults of R1-style reasoning models (see the table above).
+     *
+     * @return the shared reasoning-model options
+     */
     public static GenerationOptions reasoningDefaults() {
         return REASONING_DEFAULTS;
     }
 
     private GenerationOptions copy(int maxTokens, float temperature, int topK, float topP, float minP,
-                                   float repetitionPenalty, int repetitionLastN, Long seed, List<String> stops,
-                                   boolean ignoreEos, boolean parseReasoning) {
+                                   float repetitionPenalty, int repetitionLastN, @Nullable Long seed,
+                                   List<String> stops, boolean ignoreEos, boolean parseReasoning) {
         return new GenerationOptions(maxTokens, temperature, topK, topP, minP, repetitionPenalty, repetitionLastN,
                 seed, stops, ignoreEos, parseReasoning);
     }
@@ -93,6 +102,8 @@ public final class GenerationOptions {
     /**
      * The most tokens to generate, at least 1. Generation also ends earlier when the context is full.
      *
+     * @param maxTokens the most tokens to generate, {@code >= 1}
+     * @return a copy with {@code maxTokens} changed
      * @throws IllegalArgumentException if {@code maxTokens < 1}
      */
     public GenerationOptions withMaxTokens(int maxTokens) {
@@ -106,7 +117,9 @@ public final class GenerationOptions {
     /**
      * Softmax temperature, finite and {@code >= 0}; 0 means greedy decoding (argmax, lowest id on ties).
      *
-     * @throws IllegalArgumentException if negative, NaN or infinite
+     * @param temperature the temperature, {@code >= 0} and at most {@link Float#MAX_VALUE}
+     * @return a copy with {@code temperature} changed
+     * @throws IllegalArgumentException if negative, NaN, infinite or above {@link Float#MAX_VALUE}
      */
     public GenerationOptions withTemperature(double temperature) {
         if (!(temperature >= 0) || Double.isInfinite(temperature) || temperature > Float.MAX_VALUE) {
@@ -119,6 +132,8 @@ public final class GenerationOptions {
     /**
      * Keep only the {@code topK} most likely tokens; 0 turns the filter off.
      *
+     * @param topK how many tokens to keep, {@code >= 0}
+     * @return a copy with {@code topK} changed
      * @throws IllegalArgumentException if negative
      */
     public GenerationOptions withTopK(int topK) {
@@ -132,6 +147,8 @@ public final class GenerationOptions {
     /**
      * Nucleus sampling: keep the most likely tokens until their probability reaches {@code topP}, in (0, 1]; 1 = off.
      *
+     * @param topP the cumulative probability to keep, in (0, 1]
+     * @return a copy with {@code topP} changed
      * @throws IllegalArgumentException if outside (0, 1]
      */
     public GenerationOptions withTopP(double topP) {
@@ -145,6 +162,8 @@ public final class GenerationOptions {
     /**
      * Drop tokens less likely than {@code minP} times the most likely one, in [0, 1]; 0 = off.
      *
+     * @param minP the fraction of the top token's probability below which tokens are dropped, in [0, 1]
+     * @return a copy with {@code minP} changed
      * @throws IllegalArgumentException if outside [0, 1]
      */
     public GenerationOptions withMinP(double minP) {
@@ -160,7 +179,9 @@ public final class GenerationOptions {
      * {@link #repetitionLastN} tokens (prompt included) is divided by it when positive and multiplied by it when
      * negative, once however often the token occurred.
      *
-     * @throws IllegalArgumentException if not finite and positive
+     * @param penalty the penalty, {@code > 0} and at most {@link Float#MAX_VALUE}
+     * @return a copy with {@code repetitionPenalty} changed
+     * @throws IllegalArgumentException if not finite and positive, or above {@link Float#MAX_VALUE}
      */
     public GenerationOptions withRepetitionPenalty(double penalty) {
         if (!(penalty > 0) || Double.isInfinite(penalty) || penalty > Float.MAX_VALUE) {
@@ -173,6 +194,8 @@ public final class GenerationOptions {
     /**
      * How many recent tokens the repetition penalty looks at, {@code >= 0}.
      *
+     * @param lastN the number of most recent tokens, {@code >= 0}
+     * @return a copy with {@code repetitionLastN} changed
      * @throws IllegalArgumentException if negative
      */
     public GenerationOptions withRepetitionLastN(int lastN) {
@@ -183,13 +206,22 @@ public final class GenerationOptions {
                 parseReasoning);
     }
 
-    /** Seed of the sampler's random generator: the same seed, prompt and options give the same tokens. */
+    /**
+     * Seed of the sampler's random generator: the same seed, prompt and options give the same tokens.
+     *
+     * @param seed any value
+     * @return a copy with this fixed seed
+     */
     public GenerationOptions withSeed(long seed) {
         return copy(maxTokens, temperature, topK, topP, minP, repetitionPenalty, repetitionLastN, seed, stops,
                 ignoreEos, parseReasoning);
     }
 
-    /** A new random seed for every run (the default). */
+    /**
+     * A new random seed for every run (the default).
+     *
+     * @return a copy without a fixed seed
+     */
     public GenerationOptions withRandomSeed() {
         return copy(maxTokens, temperature, topK, topP, minP, repetitionPenalty, repetitionLastN, null, stops,
                 ignoreEos, parseReasoning);
@@ -199,7 +231,10 @@ public final class GenerationOptions {
      * These stop strings instead of the current ones: generation ends as soon as the generated text contains one of
      * them, also when it spans several tokens. Neither the stop string nor anything after it is returned or streamed.
      *
+     * @param stops the stop strings, each non-empty; copied (an empty list removes every stop string)
+     * @return a copy with {@code stops} changed
      * @throws IllegalArgumentException if a stop string is empty or null
+     * @throws NullPointerException     if {@code stops} is null
      */
     public GenerationOptions withStops(List<String> stops) {
         for (String s : stops) {
@@ -212,7 +247,12 @@ public final class GenerationOptions {
                 List.copyOf(stops), ignoreEos, parseReasoning);
     }
 
-    /** Keep generating through the model's end-of-sequence and end-of-turn tokens (default false). */
+    /**
+     * Keep generating through the model's end-of-sequence and end-of-turn tokens (default false).
+     *
+     * @param ignoreEos {@code true} to generate through end tokens
+     * @return a copy with {@code ignoreEos} changed
+     */
     public GenerationOptions withIgnoreEos(boolean ignoreEos) {
         return copy(maxTokens, temperature, topK, topP, minP, repetitionPenalty, repetitionLastN, seed, stops,
                 ignoreEos, parseReasoning);
@@ -221,63 +261,110 @@ public final class GenerationOptions {
     /**
      * Whether to separate {@code <think>…</think>} reasoning (gpt-oss: the analysis channel) from the answer (default
      * true). When false, the tags (harmony markers) and the reasoning stay in the answer text as generated.
+     *
+     * @param parseReasoning {@code true} to return reasoning apart from the answer
+     * @return a copy with {@code parseReasoning} changed
      */
     public GenerationOptions withParseReasoning(boolean parseReasoning) {
         return copy(maxTokens, temperature, topK, topP, minP, repetitionPenalty, repetitionLastN, seed, stops,
                 ignoreEos, parseReasoning);
     }
 
-    /** The most tokens to generate. */
+    /**
+     * The most tokens to generate.
+     *
+     * @return the limit in tokens, {@code >= 1}
+     */
     public int maxTokens() {
         return maxTokens;
     }
 
-    /** Softmax temperature; 0 = greedy. */
+    /**
+     * Softmax temperature; 0 = greedy.
+     *
+     * @return the temperature, {@code >= 0}
+     */
     public double temperature() {
         return temperature;
     }
 
-    /** Top-k filter; 0 = off. */
+    /**
+     * Top-k filter; 0 = off.
+     *
+     * @return how many tokens the filter keeps, {@code >= 0}
+     */
     public int topK() {
         return topK;
     }
 
-    /** Top-p (nucleus) filter; 1 = off. */
+    /**
+     * Top-p (nucleus) filter; 1 = off.
+     *
+     * @return the cumulative probability kept, in (0, 1]
+     */
     public double topP() {
         return topP;
     }
 
-    /** Min-p filter; 0 = off. */
+    /**
+     * Min-p filter; 0 = off.
+     *
+     * @return the fraction of the top token's probability, in [0, 1]
+     */
     public double minP() {
         return minP;
     }
 
-    /** Repetition penalty; 1 = off. */
+    /**
+     * Repetition penalty; 1 = off.
+     *
+     * @return the penalty, {@code > 0}
+     */
     public double repetitionPenalty() {
         return repetitionPenalty;
     }
 
-    /** Tokens the repetition penalty looks back over. */
+    /**
+     * Tokens the repetition penalty looks back over.
+     *
+     * @return the number of most recent tokens, {@code >= 0}
+     */
     public int repetitionLastN() {
         return repetitionLastN;
     }
 
-    /** The fixed seed, or empty for a new random seed per run. */
+    /**
+     * The fixed seed, or empty for a new random seed per run.
+     *
+     * @return the seed, or an empty optional
+     */
     public OptionalLong seed() {
         return seed == null ? OptionalLong.empty() : OptionalLong.of(seed);
     }
 
-    /** The stop strings (unmodifiable). */
+    /**
+     * The stop strings (unmodifiable).
+     *
+     * @return the stop strings; empty for none
+     */
     public List<String> stops() {
         return stops;
     }
 
-    /** Whether end tokens are ignored. */
+    /**
+     * Whether end tokens are ignored.
+     *
+     * @return {@code true} if generation goes on through end-of-sequence and end-of-turn tokens
+     */
     public boolean ignoreEos() {
         return ignoreEos;
     }
 
-    /** Whether reasoning is split from the answer. */
+    /**
+     * Whether reasoning is split from the answer.
+     *
+     * @return {@code true} if reasoning is returned apart from the answer
+     */
     public boolean parseReasoning() {
         return parseReasoning;
     }
@@ -291,7 +378,7 @@ public final class GenerationOptions {
     }
 
     @Override
-    public boolean equals(Object o) {
+    public boolean equals(@Nullable Object o) {
         return o instanceof GenerationOptions g && maxTokens == g.maxTokens
                 && Float.compare(temperature, g.temperature) == 0 && topK == g.topK
                 && Float.compare(topP, g.topP) == 0 && Float.compare(minP, g.minP) == 0

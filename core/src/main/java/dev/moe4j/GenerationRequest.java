@@ -1,6 +1,7 @@
 package dev.moe4j;
 
 import dev.moe4j.internal.generate.GenerationSpec;
+import org.jspecify.annotations.Nullable;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -47,9 +48,9 @@ public final class GenerationRequest {
     private final Turn.Source source;
     private GenerationOptions options;
     private boolean parseSpecial;
-    private Cancellation cancellation;
-    private Duration timeout;
-    private Instant deadline;
+    private @Nullable Cancellation cancellation;
+    private @Nullable Duration timeout;
+    private @Nullable Instant deadline;
 
     GenerationRequest(Model model, Turn.Source source) {
         this.model = model;
@@ -59,60 +60,117 @@ public final class GenerationRequest {
 
     // ---- options ----
 
-    /** Replaces every sampling and stopping option with {@code options} (the model's defaults until called). */
+    /**
+     * Replaces every sampling and stopping option with {@code options} (the model's defaults until called).
+     *
+     * @param options the options
+     * @return this request
+     * @throws NullPointerException if {@code options} is null
+     */
     public GenerationRequest options(GenerationOptions options) {
         this.options = Objects.requireNonNull(options, "options");
         return this;
     }
 
-    /** The options a run started now would use. */
+    /**
+     * The options a run started now would use.
+     *
+     * @return the current options
+     */
     public GenerationOptions options() {
         return options;
     }
 
-    /** See {@link GenerationOptions#withMaxTokens}. */
+    /**
+     * See {@link GenerationOptions#withMaxTokens}.
+     *
+     * @param maxTokens the most tokens to generate, {@code >= 1}
+     * @return this request
+     * @throws IllegalArgumentException if {@code maxTokens < 1}
+     */
     public GenerationRequest maxTokens(int maxTokens) {
         options = options.withMaxTokens(maxTokens);
         return this;
     }
 
-    /** See {@link GenerationOptions#withTemperature}. */
+    /**
+     * See {@link GenerationOptions#withTemperature}.
+     *
+     * @param temperature the temperature, {@code >= 0} and at most {@link Float#MAX_VALUE}; 0 = greedy
+     * @return this request
+     * @throws IllegalArgumentException if negative, NaN, infinite or above {@link Float#MAX_VALUE}
+     */
     public GenerationRequest temperature(double temperature) {
         options = options.withTemperature(temperature);
         return this;
     }
 
-    /** See {@link GenerationOptions#withTopK}. */
+    /**
+     * See {@link GenerationOptions#withTopK}.
+     *
+     * @param topK how many tokens to keep, {@code >= 0}; 0 = off
+     * @return this request
+     * @throws IllegalArgumentException if negative
+     */
     public GenerationRequest topK(int topK) {
         options = options.withTopK(topK);
         return this;
     }
 
-    /** See {@link GenerationOptions#withTopP}. */
+    /**
+     * See {@link GenerationOptions#withTopP}.
+     *
+     * @param topP the cumulative probability to keep, in (0, 1]; 1 = off
+     * @return this request
+     * @throws IllegalArgumentException if outside (0, 1]
+     */
     public GenerationRequest topP(double topP) {
         options = options.withTopP(topP);
         return this;
     }
 
-    /** See {@link GenerationOptions#withMinP}. */
+    /**
+     * See {@link GenerationOptions#withMinP}.
+     *
+     * @param minP the fraction of the top token's probability below which tokens are dropped, in [0, 1]; 0 = off
+     * @return this request
+     * @throws IllegalArgumentException if outside [0, 1]
+     */
     public GenerationRequest minP(double minP) {
         options = options.withMinP(minP);
         return this;
     }
 
-    /** See {@link GenerationOptions#withRepetitionPenalty}. */
+    /**
+     * See {@link GenerationOptions#withRepetitionPenalty}.
+     *
+     * @param penalty the penalty, {@code > 0} and at most {@link Float#MAX_VALUE}; 1 = off
+     * @return this request
+     * @throws IllegalArgumentException if not finite and positive, or above {@link Float#MAX_VALUE}
+     */
     public GenerationRequest repetitionPenalty(double penalty) {
         options = options.withRepetitionPenalty(penalty);
         return this;
     }
 
-    /** See {@link GenerationOptions#withRepetitionLastN}. */
+    /**
+     * See {@link GenerationOptions#withRepetitionLastN}.
+     *
+     * @param lastN the number of most recent tokens the penalty looks at, {@code >= 0}
+     * @return this request
+     * @throws IllegalArgumentException if negative
+     */
     public GenerationRequest repetitionLastN(int lastN) {
         options = options.withRepetitionLastN(lastN);
         return this;
     }
 
-    /** See {@link GenerationOptions#withSeed}. */
+    /**
+     * See {@link GenerationOptions#withSeed}.
+     *
+     * @param seed any value
+     * @return this request
+     */
     public GenerationRequest seed(long seed) {
         options = options.withSeed(seed);
         return this;
@@ -121,6 +179,8 @@ public final class GenerationRequest {
     /**
      * Adds stop strings to those already set; see {@link GenerationOptions#withStops}.
      *
+     * @param stops the stop strings to add, each non-empty
+     * @return this request
      * @throws IllegalArgumentException if one is empty or null
      */
     public GenerationRequest stop(String... stops) {
@@ -130,13 +190,23 @@ public final class GenerationRequest {
         return this;
     }
 
-    /** See {@link GenerationOptions#withIgnoreEos}. */
+    /**
+     * See {@link GenerationOptions#withIgnoreEos}.
+     *
+     * @param ignoreEos {@code true} to generate through end tokens
+     * @return this request
+     */
     public GenerationRequest ignoreEos(boolean ignoreEos) {
         options = options.withIgnoreEos(ignoreEos);
         return this;
     }
 
-    /** See {@link GenerationOptions#withParseReasoning}. */
+    /**
+     * See {@link GenerationOptions#withParseReasoning}.
+     *
+     * @param parseReasoning {@code true} to return reasoning apart from the answer
+     * @return this request
+     */
     public GenerationRequest parseReasoning(boolean parseReasoning) {
         options = options.withParseReasoning(parseReasoning);
         return this;
@@ -146,13 +216,22 @@ public final class GenerationRequest {
      * Recognise special-token strings such as {@code <｜User｜>} in a plain-text prompt (default false: they are
      * encoded as plain text, which is what untrusted input needs). No effect on token ids, conversations or infill,
      * whose texts are always plain text.
+     *
+     * @param parseSpecial {@code true} to recognise special-token strings
+     * @return this request
      */
     public GenerationRequest parseSpecial(boolean parseSpecial) {
         this.parseSpecial = parseSpecial;
         return this;
     }
 
-    /** A token another thread can use to stop runs of this request (within one token). */
+    /**
+     * A token another thread can use to stop runs of this request (within one token).
+     *
+     * @param cancellation the token; it replaces one set before
+     * @return this request
+     * @throws NullPointerException if {@code cancellation} is null
+     */
     public GenerationRequest cancellation(Cancellation cancellation) {
         this.cancellation = Objects.requireNonNull(cancellation, "cancellation");
         return this;
@@ -162,6 +241,8 @@ public final class GenerationRequest {
      * The longest a run may take, from when it starts (queueing included); then it ends with
      * {@link FinishReason#TIMED_OUT} and the text so far. Replaces a {@link #deadline}.
      *
+     * @param timeout the time limit, positive
+     * @return this request
      * @throws IllegalArgumentException if not positive
      */
     public GenerationRequest timeout(Duration timeout) {
@@ -176,6 +257,10 @@ public final class GenerationRequest {
     /**
      * The instant by which a run must end ({@link FinishReason#TIMED_OUT} then, with the text so far). Replaces a
      * {@link #timeout}.
+     *
+     * @param deadline the instant by which a run must end
+     * @return this request
+     * @throws NullPointerException if {@code deadline} is null
      */
     public GenerationRequest deadline(Instant deadline) {
         this.deadline = Objects.requireNonNull(deadline, "deadline");
@@ -188,6 +273,7 @@ public final class GenerationRequest {
     /**
      * Generates and returns the result; blocks until done.
      *
+     * @return the result, also when the run was cancelled or timed out
      * @throws ContextLengthExceededException if the prompt does not fit in the model's context
      * @throws ModelBusyException             if the model's queue of waiting generations is full
      * @throws UnsafePromptException          if a message of a conversation cannot be kept plain text
@@ -202,6 +288,10 @@ public final class GenerationRequest {
      * Generates, handing every {@link TokenEvent} to {@code onEvent} on the calling thread as soon as it is known, and
      * returns the result; blocks until done. An exception thrown by {@code onEvent} stops the generation and
      * propagates. Throws what {@link #generate()} throws.
+     *
+     * @param onEvent receives each event, on the calling thread
+     * @return the result, also when the run was cancelled or timed out
+     * @throws NullPointerException if {@code onEvent} is null
      */
     public GenerationResult generate(Consumer<? super TokenEvent> onEvent) {
         Objects.requireNonNull(onEvent, "onEvent");
@@ -215,12 +305,19 @@ public final class GenerationRequest {
      * stops the run and frees its state. A stream dropped half-way without being closed is freed only after garbage
      * collection, so close it. Sequential only; the first pull may block while the run is queued, and throws what
      * {@link #generate()} throws.
+     *
+     * @return a sequential stream of the run's events
      */
     public Stream<TokenEvent> events() {
         return GenerationRun.stream(model, settings(null));
     }
 
-    /** Starts the run on the model's executor; see {@link #submit(Consumer)}. */
+    /**
+     * Starts the run on the model's executor; see {@link #submit(Consumer)}.
+     *
+     * @return a future of the result
+     * @throws java.util.concurrent.RejectedExecutionException if the executor refuses the task
+     */
     public CompletableFuture<GenerationResult> submit() {
         return submit(e -> { });
     }
@@ -230,7 +327,10 @@ public final class GenerationRequest {
      * for every event. The future completes with the result, or exceptionally with what {@link #generate()} would
      * throw. Completing the future early (cancel, {@code orTimeout}, ...) stops the run within one token.
      *
+     * @param onEvent receives each event, on the executor's thread
+     * @return a future of the result
      * @throws java.util.concurrent.RejectedExecutionException if the executor refuses the task
+     * @throws NullPointerException if {@code onEvent} is null
      */
     public CompletableFuture<GenerationResult> submit(Consumer<? super TokenEvent> onEvent) {
         Objects.requireNonNull(onEvent, "onEvent");
@@ -254,13 +354,15 @@ public final class GenerationRequest {
      * generates only as far as the subscriber has requested events and stops within one token when the subscription
      * is cancelled. Completes after the last event, or signals {@code onError} with what {@link #generate()} would
      * throw.
+     *
+     * @return a publisher of the run's events
      */
     public Flow.Publisher<TokenEvent> publisher() {
         return new EventPublisher(model, this, model.executor());
     }
 
     /** The settings of a run starting now. */
-    GenerationRun.Settings settings(BooleanSupplier extraCancel) {
+    GenerationRun.Settings settings(@Nullable BooleanSupplier extraCancel) {
         Cancellation c = cancellation;
         BooleanSupplier cancelled = () -> (c != null && c.isCancelled())
                 || (extraCancel != null && extraCancel.getAsBoolean());

@@ -1,6 +1,7 @@
 package dev.moe4j;
 
 import dev.moe4j.internal.generate.GenerationLoop;
+import org.jspecify.annotations.Nullable;
 
 import java.time.Duration;
 import java.util.Arrays;
@@ -28,7 +29,11 @@ public final class GenerationResult {
         this.stats = Objects.requireNonNull(stats, "stats");
     }
 
-    /** The generated answer: reasoning removed, cut before a stop string. */
+    /**
+     * The generated answer: reasoning removed, cut before a stop string.
+     *
+     * @return the answer text; empty when nothing was generated
+     */
     public String text() {
         return text;
     }
@@ -36,6 +41,8 @@ public final class GenerationResult {
     /**
      * The model's reasoning: the text inside {@code <think>…</think>}, whitespace-trimmed, or for gpt-oss the analysis
      * channel as written; empty when the model did not reason.
+     *
+     * @return the reasoning text, or an empty string
      */
     public String reasoning() {
         return reasoning;
@@ -52,12 +59,20 @@ public final class GenerationResult {
                 new GenerationStats(promptTokens.length, 0, 0, 0, Duration.ZERO, Duration.ZERO, Duration.ZERO));
     }
 
-    /** The generated token ids (the EOS token that ended generation is not included). A copy. */
+    /**
+     * The generated token ids (the EOS token that ended generation is not included). A copy.
+     *
+     * @return a new array of the generated token ids, in order
+     */
     public int[] tokenIds() {
         return tokens.clone();
     }
 
-    /** The prompt's token ids as the model saw them (BOS included when added). A copy. */
+    /**
+     * The prompt's token ids as the model saw them (BOS included when added). A copy.
+     *
+     * @return a new array of the prompt's token ids, in order
+     */
     public int[] promptTokenIds() {
         return promptTokens.clone();
     }
@@ -65,17 +80,27 @@ public final class GenerationResult {
     /**
      * This result as the assistant's turn of a conversation (answer and reasoning), to append to the message list of
      * the next {@link Model#chat(java.util.List)}.
+     *
+     * @return an assistant message with {@link #text()} and {@link #reasoning()}
      */
     public ChatMessage toMessage() {
         return ChatMessage.assistant(text, reasoning);
     }
 
-    /** Why the generation ended. */
+    /**
+     * Why the generation ended.
+     *
+     * @return the finish reason
+     */
     public FinishReason finishReason() {
         return finishReason;
     }
 
-    /** Counts and timings. */
+    /**
+     * Counts and timings.
+     *
+     * @return the generation's statistics
+     */
     public GenerationStats stats() {
         return stats;
     }
@@ -87,7 +112,7 @@ public final class GenerationResult {
     }
 
     @Override
-    public boolean equals(Object o) {
+    public boolean equals(@Nullable Object o) {
         return o instanceof GenerationResult r && text.equals(r.text) && reasoning.equals(r.reasoning)
                 && Arrays.equals(tokens, r.tokens) && Arrays.equals(promptTokens, r.promptTokens)
                 && finishReason == r.finishReason && stats.equals(r.stats);

@@ -5,6 +5,7 @@ import dev.moe4j.internal.generate.GenerationLoop;
 import dev.moe4j.internal.generate.GenerationSpec;
 import dev.moe4j.internal.generate.PieceDecoder;
 import dev.moe4j.internal.tokenizer.StreamDecoder;
+import org.jspecify.annotations.Nullable;
 
 import java.lang.ref.Cleaner;
 import java.util.ArrayDeque;
@@ -89,10 +90,10 @@ final class GenerationRun {
     static final class Stepper {
         private final Model model;
         private final Settings settings;
-        private Turn turn;
+        private @Nullable Turn turn;
         private boolean admitted;
-        private GenerationLoop loop;
-        private GenerationResult result;
+        private @Nullable GenerationLoop loop;
+        private @Nullable GenerationResult result;
         private boolean closed;
 
         Stepper(Model model, Settings settings) {
@@ -181,7 +182,7 @@ final class GenerationRun {
     private static final class Puller extends Spliterators.AbstractSpliterator<TokenEvent> {
         private final Stepper stepper;
         private final ArrayDeque<TokenEvent> ready = new ArrayDeque<>();
-        private Cleaner.Cleanable cleanable;
+        private Cleaner.@Nullable Cleanable cleanable;
         private boolean finished;
 
         Puller(Stepper stepper) {

@@ -19,12 +19,20 @@ import java.time.Duration;
 public record GenerationStats(int promptTokens, int promptTokensReused, int promptTokensEvaluated, int generatedTokens,
                               Duration prefillTime, Duration decodeTime, Duration totalTime) {
 
-    /** Prompt tokens evaluated per second of prefill; 0 when nothing was evaluated. */
+    /**
+     * Prompt tokens evaluated per second of prefill.
+     *
+     * @return {@code promptTokensEvaluated / prefillTime} in tokens per second; 0 when nothing was evaluated
+     */
     public double prefillTokensPerSecond() {
         return rate(promptTokensEvaluated, prefillTime);
     }
 
-    /** Generated tokens per second of decode time; 0 when nothing was generated. */
+    /**
+     * Generated tokens per second of decode time.
+     *
+     * @return {@code generatedTokens / decodeTime} in tokens per second; 0 when nothing was generated
+     */
     public double decodeTokensPerSecond() {
         return rate(generatedTokens, decodeTime);
     }
@@ -34,7 +42,12 @@ public record GenerationStats(int promptTokens, int promptTokensReused, int prom
         return tokens == 0 || seconds <= 0 ? 0 : tokens / seconds;
     }
 
-    /** A one-line summary, e.g. {@code prompt 33 tokens (33 evaluated) in 12 ms, 1234.5 tok/s | 32 tokens in ...}. */
+    /**
+     * A one-line summary.
+     *
+     * @return e.g. {@code prompt 33 tokens (33 evaluated, 0 reused) in 12 ms, 2750.0 tok/s | generated 32 tokens in
+     *         640 ms, 50.0 tok/s}
+     */
     public String summary() {
         return String.format(java.util.Locale.ROOT,
                 "prompt %d tokens (%d evaluated, %d reused) in %d ms, %.1f tok/s | generated %d tokens in %d ms, %.1f tok/s",

@@ -1,5 +1,7 @@
 package dev.moe4j;
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -26,6 +28,8 @@ public final class InfillInput {
      */
     public record ExtraFile(String name, String text) {
         /**
+         * Checks the components.
+         *
          * @throws NullPointerException if an argument is null
          */
         public ExtraFile {
@@ -52,6 +56,9 @@ public final class InfillInput {
     /**
      * The code before and after the cursor, the prefix wholly before the FIM middle token.
      *
+     * @param prefix the code before the cursor
+     * @param suffix the code after the cursor
+     * @return an input without middle text or extra files, in PSM order
      * @throws NullPointerException if an argument is null
      */
     public static InfillInput of(String prefix, String suffix) {
@@ -63,6 +70,10 @@ public final class InfillInput {
      * before the FIM middle token, the rest of the cursor's line before the cursor after it (the text the completion
      * continues), so that typing on the line reuses the prompt cache for everything else.
      *
+     * @param textBeforeCursor the code before the cursor
+     * @param textAfterCursor  the code after the cursor
+     * @return an input whose prefix ends after the last {@code '\n'} before the cursor and whose {@link #middle()} is
+     *         the rest of the cursor's line before the cursor; without extra files, in PSM order
      * @throws NullPointerException if an argument is null
      */
     public static InfillInput atCursor(String textBeforeCursor, String textAfterCursor) {
@@ -71,7 +82,13 @@ public final class InfillInput {
                 textBeforeCursor.substring(lineStart), List.of(), false);
     }
 
-    /** Text the completion begins with, written after the FIM middle token (llama.cpp's {@code prompt}). */
+    /**
+     * Text the completion begins with, written after the FIM middle token (llama.cpp's {@code prompt}).
+     *
+     * @param middle the text; empty for none
+     * @return a copy with {@code middle} changed
+     * @throws NullPointerException if {@code middle} is null
+     */
     public InfillInput withMiddle(String middle) {
         return new InfillInput(prefix, suffix, middle, extraFiles, suffixFirst);
     }
@@ -79,6 +96,11 @@ public final class InfillInput {
     /**
      * Adds a file of extra context (llama.cpp's {@code input_extra}), such as another open file; files are given
      * oldest first, and what does not fit in the context is cut from the front.
+     *
+     * @param name the file's name
+     * @param text the file's content
+     * @return a copy with the file added after the others
+     * @throws NullPointerException if an argument is null
      */
     public InfillInput withExtraFile(String name, String text) {
         List<ExtraFile> files = new ArrayList<>(extraFiles);
@@ -89,38 +111,61 @@ public final class InfillInput {
     /**
      * The suffix before the prefix (SPM order, llama-server's {@code --spm-infill}), for models trained that way;
      * default false (PSM).
+     *
+     * @param suffixFirst {@code true} for SPM order, {@code false} for PSM
+     * @return a copy with {@code suffixFirst} changed
      */
     public InfillInput withSuffixFirst(boolean suffixFirst) {
         return new InfillInput(prefix, suffix, middle, extraFiles, suffixFirst);
     }
 
-    /** The code before the FIM middle token's side of the cursor. */
+    /**
+     * The code before the FIM middle token's side of the cursor.
+     *
+     * @return the prefix
+     */
     public String prefix() {
         return prefix;
     }
 
-    /** The code after the cursor. */
+    /**
+     * The code after the cursor.
+     *
+     * @return the suffix
+     */
     public String suffix() {
         return suffix;
     }
 
-    /** The text written after the FIM middle token; empty by default. */
+    /**
+     * The text written after the FIM middle token; empty by default.
+     *
+     * @return the middle text, or an empty string
+     */
     public String middle() {
         return middle;
     }
 
-    /** The extra files, oldest first (unmodifiable). */
+    /**
+     * The extra files, oldest first (unmodifiable).
+     *
+     * @return the extra files; empty for none
+     */
     public List<ExtraFile> extraFiles() {
         return extraFiles;
     }
 
-    /** Whether the suffix comes first (SPM order). */
+    /**
+     * Whether the suffix comes first (SPM order).
+     *
+     * @return {@code true} for SPM order, {@code false} for PSM
+     */
     public boolean suffixFirst() {
         return suffixFirst;
     }
 
     @Override
-    public boolean equals(Object o) {
+    public boolean equals(@Nullable Object o) {
         return o instanceof InfillInput i && prefix.equals(i.prefix) && suffix.equals(i.suffix)
                 && middle.equals(i.middle) && extraFiles.equals(i.extraFiles) && suffixFirst == i.suffixFirst;
     }

@@ -4,6 +4,7 @@ package dev.moe4j;
 public final class KernelException extends Moe4jException {
     private static final long serialVersionUID = 1L;
 
+    /** The negative status code the native call returned. */
     private final int status;
 
     KernelException(String call, int status, String statusName) {
@@ -11,7 +12,11 @@ public final class KernelException extends Moe4jException {
         this.status = status;
     }
 
-    /** The negative status code the native call returned. */
+    /**
+     * The negative status code the native call returned.
+     *
+     * @return the status code
+     */
     public int status() {
         return status;
     }

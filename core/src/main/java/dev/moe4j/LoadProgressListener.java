@@ -9,6 +9,8 @@ package dev.moe4j;
 public interface LoadProgressListener {
 
     /**
+     * Called at each step of the load.
+     *
      * @param fraction how much of the load is done, in {@code [0, 1]}
      * @param message  what is being done, e.g. {@code "loading tensors (12/240)"}
      */

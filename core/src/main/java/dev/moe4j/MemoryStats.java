@@ -1,5 +1,7 @@
 package dev.moe4j;
 
+import org.jspecify.annotations.Nullable;
+
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -34,7 +36,7 @@ public final class MemoryStats {
     MemoryStats(boolean offloading, long budgetBytes, long expertBytes, long residentExpertBytes, String policy,
                 List<LayerStats> layers, long bytesRead, long reads, Duration ioStall, Duration readTime,
                 long evictions, long prefetchReads, long prefetchUnused, double prefetchRecall, long failedReads,
-                String gpuPlacement) {
+                @Nullable String gpuPlacement) {
         this.offloading = offloading;
         this.budgetBytes = budgetBytes;
         this.expertBytes = expertBytes;
@@ -53,82 +55,148 @@ public final class MemoryStats {
         this.gpuPlacement = gpuPlacement == null ? "" : gpuPlacement;
     }
 
-    /** Whether routed experts run from a budget (else they are memory-mapped). */
+    /**
+     * Whether routed experts run from a budget (else they are memory-mapped).
+     *
+     * @return {@code true} if the experts are read into a cache of {@link #budgetBytes()}
+     */
     public boolean offloading() {
         return offloading;
     }
 
-    /** The budget for expert memory (0 when not offloading). */
+    /**
+     * The budget for expert memory (0 when not offloading).
+     *
+     * @return the budget in bytes
+     */
     public long budgetBytes() {
         return budgetBytes;
     }
 
-    /** Bytes of all routed experts in the model file. */
+    /**
+     * Bytes of all routed experts in the model file.
+     *
+     * @return the size in bytes; 0 for a dense model
+     */
     public long expertBytes() {
         return expertBytes;
     }
 
-    /** Bytes held for experts now; never above the budget. */
+    /**
+     * Bytes held for experts now; never above the budget.
+     *
+     * @return the size in bytes; 0 when not offloading
+     */
     public long residentExpertBytes() {
         return residentExpertBytes;
     }
 
-    /** The cache policy, e.g. {@code layered} ({@code +pin} when a routing profile pins experts). */
+    /**
+     * The cache policy, e.g. {@code layered} ({@code +pin} when a routing profile pins experts).
+     *
+     * @return an {@link ExpertCachePolicy#id()}, with {@code +pin} or not; {@code none} when not offloading
+     */
     public String policy() {
         return policy;
     }
 
-    /** Per MoE layer, in block order. */
+    /**
+     * Per MoE layer, in block order.
+     *
+     * @return the layers' statistics (unmodifiable); empty when not offloading
+     */
     public List<LayerStats> layers() {
         return layers;
     }
 
-    /** Bytes read from the model file for experts (on demand, prefetched and pinned). */
+    /**
+     * Bytes read from the model file for experts (on demand, prefetched and pinned).
+     *
+     * @return the total in bytes
+     */
     public long bytesRead() {
         return bytesRead;
     }
 
-    /** Expert reads done. */
+    /**
+     * Expert reads done.
+     *
+     * @return the number of reads
+     */
     public long reads() {
         return reads;
     }
 
-    /** Time computing threads waited for experts, summed over threads. */
+    /**
+     * Time computing threads waited for experts, summed over threads.
+     *
+     * @return the total wait; zero when not offloading
+     */
     public Duration ioStall() {
         return ioStall;
     }
 
-    /** Time the I/O threads spent reading, summed over threads. */
+    /**
+     * Time the I/O threads spent reading, summed over threads.
+     *
+     * @return the total read time; zero when not offloading
+     */
     public Duration readTime() {
         return readTime;
     }
 
-    /** Experts dropped from memory to make room. */
+    /**
+     * Experts dropped from memory to make room.
+     *
+     * @return the number of evictions
+     */
     public long evictions() {
         return evictions;
     }
 
-    /** Reads started by prefetch. */
+    /**
+     * Reads started by prefetch.
+     *
+     * @return the number of prefetch reads
+     */
     public long prefetchReads() {
         return prefetchReads;
     }
 
-    /** Prefetched experts dropped before any use. */
+    /**
+     * Prefetched experts dropped before any use.
+     *
+     * @return the number of unused prefetched experts
+     */
     public long prefetchUnused() {
         return prefetchUnused;
     }
 
-    /** Share of the experts used at a layer that prefetch had predicted for it (0..1). */
+    /**
+     * Share of the experts used at a layer that prefetch had predicted for it (0..1).
+     *
+     * @return the recall, in {@code [0, 1]}
+     */
     public double prefetchRecall() {
         return prefetchRecall;
     }
 
-    /** Reads that failed (each surfaced as an exception to the generation that needed it). */
+    /**
+     * Reads that failed (each surfaced as an exception to the generation that needed it).
+     *
+     * @return the number of failed reads
+     */
     public long failedReads() {
         return failedReads;
     }
 
-    /** What runs on the GPU ({@link Model.Builder#gpuMemoryBudget(long)}): one line saying the * budget, the bytes used and how many weights, KV-cache layers and routed experts were * placed there; empty when the model runs on the CPU alone. */
+    /**
+     * What runs on the GPU ({@link Model.Builder#gpuMemoryBudget(long)}): one line saying the budget, the bytes used
+     * and how many weights, KV-cache layers and routed experts were placed there; empty when the model runs on the CPU
+     * alone.
+     *
+     * @return the placement line, or an empty string
+     */
     public String gpuPlacement() {
         return gpuPlacement;
     }
@@ -149,34 +217,54 @@ public final class MemoryStats {
             this.prefetchHits = prefetchHits;
         }
 
-        /** The model block ({@code blk.N}). */
+        /**
+         * The model block ({@code blk.N}).
+         *
+         * @return the block index {@code N}
+         */
         public int block() {
             return block;
         }
 
-        /** Uses of an expert that was in memory (or already being read). */
+        /**
+         * Uses of an expert that was in memory (or already being read).
+         *
+         * @return the number of hits
+         */
         public long hits() {
             return hits;
         }
 
-        /** Uses that had to wait for a read started on demand. */
+        /**
+         * Uses that had to wait for a read started on demand.
+         *
+         * @return the number of misses
+         */
         public long misses() {
             return misses;
         }
 
-        /** Uses of an expert that prefetch had read or started reading: misses it hid, fully or partly. */
+        /**
+         * Uses of an expert that prefetch had read or started reading: misses it hid, fully or partly.
+         *
+         * @return the number of prefetch hits
+         */
         public long prefetchHits() {
             return prefetchHits;
         }
 
-        /** Uses found in memory or prefetched, over all uses; 0 without uses. */
+        /**
+         * Uses found in memory or prefetched, over all uses; 0 without uses.
+         *
+         * @return {@code (hits + prefetchHits) / (hits + misses + prefetchHits)}, in {@code [0, 1]}
+         */
         public double hitRate() {
             long n = hits + misses + prefetchHits;
             return n == 0 ? 0 : (double) (hits + prefetchHits) / n;
         }
 
         @Override
-        public boolean equals(Object o) {
+        public boolean equals(@Nullable Object o) {
             return o instanceof LayerStats l && block == l.block && hits == l.hits && misses == l.misses
                     && prefetchHits == l.prefetchHits;
         }
@@ -193,25 +281,48 @@ public final class MemoryStats {
         }
     }
 
+    /**
+     * Uses of an expert that was in memory (or already being read), over all layers.
+     *
+     * @return the sum of the layers' {@link LayerStats#hits()}
+     */
     public long hits() {
         return layers.stream().mapToLong(LayerStats::hits).sum();
     }
 
+    /**
+     * Uses that had to wait for a read started on demand, over all layers.
+     *
+     * @return the sum of the layers' {@link LayerStats#misses()}
+     */
     public long misses() {
         return layers.stream().mapToLong(LayerStats::misses).sum();
     }
 
+    /**
+     * Uses of an expert that prefetch had read or started reading, over all layers.
+     *
+     * @return the sum of the layers' {@link LayerStats#prefetchHits()}
+     */
     public long prefetchHits() {
         return layers.stream().mapToLong(LayerStats::prefetchHits).sum();
     }
 
-    /** Uses found in memory or prefetched, over all uses; 0 without uses. */
+    /**
+     * Uses found in memory or prefetched, over all uses; 0 without uses.
+     *
+     * @return {@code (hits() + prefetchHits()) / (hits() + misses() + prefetchHits())}, in {@code [0, 1]}
+     */
     public double hitRate() {
         long n = hits() + misses() + prefetchHits();
         return n == 0 ? 0 : (double) (hits() + prefetchHits()) / n;
     }
 
-    /** Share of would-be misses that prefetching hid: prefetch hits over (prefetch hits + misses); 0 without either. */
+    /**
+     * Share of would-be misses that prefetching hid: prefetch hits over (prefetch hits + misses); 0 without either.
+     *
+     * @return the share, in {@code [0, 1]}
+     */
     public double missesHiddenByPrefetch() {
         long n = prefetchHits() + misses();
         return n == 0 ? 0 : (double) prefetchHits() / n;
@@ -220,6 +331,8 @@ public final class MemoryStats {
     /**
      * One line, e.g. {@code experts: budget 6.0 GiB, hit rate 81.2% (...), 3.1 GiB read, ...}, followed by
      * {@code ; } and the {@link #gpuPlacement()} when there is one.
+     *
+     * @return the summary; it starts {@code experts: memory-mapped (...), no budget} when not offloading
      */
     public String summary() {
         return gpuPlacement.isEmpty() ? expertSummary() : expertSummary() + "; " + gpuPlacement;
@@ -252,7 +365,7 @@ public final class MemoryStats {
     }
 
     @Override
-    public boolean equals(Object o) {
+    public boolean equals(@Nullable Object o) {
         return o instanceof MemoryStats m && offloading == m.offloading && budgetBytes == m.budgetBytes
                 && expertBytes == m.expertBytes && residentExpertBytes == m.residentExpertBytes
                 && policy.equals(m.policy) && layers.equals(m.layers) && bytesRead == m.bytesRead && reads == m.reads

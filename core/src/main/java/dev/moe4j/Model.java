@@ -12,6 +12,7 @@ import dev.moe4j.internal.generate.PromptFormat;
 import dev.moe4j.internal.generate.ReasoningFormat;
 import dev.moe4j.internal.offload.MemoryBudget;
 import dev.moe4j.internal.tokenizer.Tokenizer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,7 +78,7 @@ public final class Model implements AutoCloseable {
     private final int contextLength;
     private final int threads;
     private final int[] endTokens;
-    private final String chatTemplate;
+    private final @Nullable String chatTemplate;
     private final String templateOrigin;
     private final boolean reasoningFamily;
     private final ReasoningFormat reasoningFormat;
@@ -85,9 +86,9 @@ public final class Model implements AutoCloseable {
     private final PromptCache promptCache;
     private final Executor executor;
     /** The model's FIM tokens and prompt layout, or null when it has none. */
-    private final InfillPrompt infillPrompt;
+    private final @Nullable InfillPrompt infillPrompt;
     /** The compiled chat template, made on first use (null until then). */
-    private volatile ChatPromptEncoder chatEncoder;
+    private volatile @Nullable ChatPromptEncoder chatEncoder;
 
     private final Object lifecycle = new Object();
     private int activeSessions;
@@ -95,7 +96,7 @@ public final class Model implements AutoCloseable {
     private boolean freed;
 
     Model(Path path, ModelInfo info, Tokenizer tokenizer, Engine engine, int contextLength, int threads,
-          int[] endTokens, String chatTemplate, Optional<FimTokens> fim, Builder options) {
+          int[] endTokens, @Nullable String chatTemplate, Optional<FimTokens> fim, Builder options) {
         this.path = path;
         this.info = info;
         this.tokenizer = tokenizer;
@@ -121,41 +122,71 @@ public final class Model implements AutoCloseable {
 
     /**
      * Loads a model with the default options (all available processors, the context of
-     * {@link Builder#contextLength}'s default).
+     * {@link Builder#contextLength}'s default). Blocks until the model is ready.
      *
+     * @param path the GGUF file, or the first shard of a split model
+     * @return the loaded model; the caller closes it
      * @throws ModelFormatException if the file is not a GGUF model moe4j can run
      * @throws java.io.UncheckedIOException if the file cannot be read
+     * @throws NativeLibraryException if the native kernels cannot be loaded
+     * @throws NullPointerException if {@code path} is null
      */
     public static Model load(Path path) {
         return builder(path).build();
     }
 
-    /** Starts configuring the loading of the model at {@code path}. */
+    /**
+     * Starts configuring the loading of the model at {@code path}. Nothing is read until {@link Builder#build()}.
+     *
+     * @param path the GGUF file, or the first shard of a split model
+     * @return a builder with the default options
+     * @throws NullPointerException if {@code path} is null
+     */
     public static Builder builder(Path path) {
         return new Builder(path);
     }
 
-    /** What the file says about the model: architecture, parameter counts, trained context, chat template, .... */
+    /**
+     * What the file says about the model: architecture, parameter counts, trained context, chat template, ....
+     *
+     * @return the file's description, read at load
+     */
     public ModelInfo info() {
         return info;
     }
 
-    /** The GGUF file the model was loaded from. */
+    /**
+     * The GGUF file the model was loaded from.
+     *
+     * @return the path given to {@link #load} or {@link #builder}
+     */
     public Path path() {
         return path;
     }
 
-    /** The most tokens a generation or chat session can hold (prompt and output together). */
+    /**
+     * The most tokens a generation or chat session can hold (prompt and output together).
+     *
+     * @return the context length in tokens
+     */
     public int contextLength() {
         return contextLength;
     }
 
-    /** Worker threads of the model's pool, which its generations compute with in turn. */
+    /**
+     * Worker threads of the model's pool, which its generations compute with in turn.
+     *
+     * @return {@link Builder#threads}
+     */
     public int threads() {
         return threads;
     }
 
-    /** The model's Jinja chat template ({@code tokenizer.chat_template}), if the file has one. */
+    /**
+     * The model's Jinja chat template ({@code tokenizer.chat_template}), if the file has one.
+     *
+     * @return the template's source (the one given to {@link Builder#chatTemplate}, if any), or an empty optional
+     */
     public Optional<String> chatTemplate() {
         return Optional.ofNullable(chatTemplate);
     }
@@ -163,6 +194,8 @@ public final class Model implements AutoCloseable {
     /**
      * Whether the model is of the DeepSeek-R1 family (its chat template mentions {@code <think>}): this decides the
      * sampling defaults (see {@link GenerationOptions}).
+     *
+     * @return {@code true} if the chat template in use contains {@code <think>}
      */
     public boolean isReasoningModel() {
         return reasoningFamily;
@@ -171,6 +204,8 @@ public final class Model implements AutoCloseable {
     /**
      * The options every request of this model starts from: {@link GenerationOptions#reasoningDefaults()} for a
      * {@linkplain #isReasoningModel() reasoning model}, else {@link GenerationOptions#defaults()}.
+     *
+     * @return the default options
      */
     public GenerationOptions defaultOptions() {
         return reasoningFamily ? GenerationOptions.reasoningDefaults() : GenerationOptions.defaults();
@@ -179,8 +214,11 @@ public final class Model implements AutoCloseable {
     /**
      * Token ids of {@code text}, with BOS prepended when the model asks for it.
      *
+     * @param text         the text to encode
      * @param parseSpecial recognise special-token strings such as {@code <｜User｜>} in the text; when false they are
      *                     plain text (use false for untrusted input)
+     * @return the token ids
+     * @throws NullPointerException if {@code text} is null
      */
     public int[] tokenize(String text, boolean parseSpecial) {
         return tokenize(text, true, parseSpecial);
@@ -189,8 +227,11 @@ public final class Model implements AutoCloseable {
     /**
      * Token ids of {@code text}.
      *
+     * @param text         the text to encode
      * @param addSpecial   add BOS/EOS as the model asks for them
      * @param parseSpecial recognise special-token strings in the text
+     * @return the token ids
+     * @throws NullPointerException if {@code text} is null
      */
     public int[] tokenize(String text, boolean addSpecial, boolean parseSpecial) {
         Objects.requireNonNull(text, "text");
@@ -200,13 +241,19 @@ public final class Model implements AutoCloseable {
     /**
      * The text of token ids, special tokens rendered as their text.
      *
+     * @param tokenIds the token ids
+     * @return the decoded text (invalid UTF-8 becomes U+FFFD)
      * @throws IllegalArgumentException for an id outside the vocabulary
      */
     public String detokenize(int[] tokenIds) {
         return tokenizer.decode(tokenIds);
     }
 
-    /** Size of the vocabulary, i.e. the length of a logits row. */
+    /**
+     * Size of the vocabulary, i.e. the length of a logits row.
+     *
+     * @return the number of tokens in the vocabulary
+     */
     public int vocabularySize() {
         return engine.vocabSize();
     }
@@ -215,8 +262,11 @@ public final class Model implements AutoCloseable {
      * Runs the model over {@code tokenIds} in a fresh context and returns the logits that follow the last token (one
      * float per vocabulary entry, unnormalised). Blocks until computed.
      *
+     * @param tokenIds the tokens to run, used as they are (no BOS added)
+     * @return a new array of {@link #vocabularySize()} logits
      * @throws IllegalArgumentException if there are no tokens or an id is outside the vocabulary
      * @throws ContextLengthExceededException if the tokens do not fit in {@link #contextLength()}
+     * @throws IllegalStateException if the model is closed
      */
     public float[] logits(int[] tokenIds) {
         if (tokenIds.length == 0) {
@@ -233,7 +283,15 @@ public final class Model implements AutoCloseable {
         return out;
     }
 
-    /** Generates from {@code prompt} with the default options; see {@link #request(String)}. */
+    /**
+     * Generates from {@code prompt} with the default options; see {@link #request(String)}. Blocks until done; throws
+     * what {@link GenerationRequest#generate()} throws.
+     *
+     * @param prompt the prompt, plain text
+     * @return the result
+     * @throws IllegalStateException if the model is closed
+     * @throws NullPointerException  if {@code prompt} is null
+     */
     public GenerationResult generate(String prompt) {
         return request(prompt).generate();
     }
@@ -242,7 +300,10 @@ public final class Model implements AutoCloseable {
      * A generation request for a plain-text prompt (no chat template applied; BOS added when the model asks for it).
      * Configure it, then run it (see {@link GenerationRequest}).
      *
+     * @param prompt the prompt, tokenized when a run starts
+     * @return a request with the model's {@linkplain #defaultOptions() default options}
      * @throws IllegalStateException if the model is closed
+     * @throws NullPointerException  if {@code prompt} is null
      */
     public GenerationRequest request(String prompt) {
         Objects.requireNonNull(prompt, "prompt");
@@ -254,6 +315,8 @@ public final class Model implements AutoCloseable {
     /**
      * A generation request for a prompt given as token ids, used as they are (no BOS added).
      *
+     * @param promptTokens the prompt's token ids; copied
+     * @return a request with the model's {@linkplain #defaultOptions() default options}
      * @throws IllegalArgumentException if there are none or one is outside the vocabulary
      * @throws IllegalStateException    if the model is closed
      */
@@ -278,7 +341,9 @@ public final class Model implements AutoCloseable {
      * starts.
      *
      * @param messages the conversation; copied
+     * @return a request with the model's {@linkplain #defaultOptions() default options}
      * @throws IllegalArgumentException if {@code messages} is empty
+     * @throws NullPointerException     if {@code messages} is null or holds null
      * @throws Moe4jException           if the model has no chat template or it does not compile
      * @throws IllegalStateException    if the model is closed
      */
@@ -299,6 +364,8 @@ public final class Model implements AutoCloseable {
      * Whether the model has fill-in-the-middle tokens ({@link #infill}): the GGUF file's
      * {@code tokenizer.ggml.fim_*_token_id} keys, or the FIM token texts of DeepSeek-Coder(-V2), Qwen2.5-Coder,
      * StarCoder, CodeLlama, Codestral and the other sets llama.cpp knows.
+     *
+     * @return {@code true} if {@link #infill} can be used
      */
     public boolean supportsInfill() {
         return infillPrompt != null;
@@ -307,8 +374,12 @@ public final class Model implements AutoCloseable {
     /**
      * A code completion at a cursor: {@code infill(InfillInput.of(prefix, suffix))}.
      *
+     * @param prefix the code before the cursor
+     * @param suffix the code after the cursor
+     * @return a request with the model's {@linkplain #defaultOptions() default options}
      * @throws UnsupportedOperationException if the model has no FIM tokens ({@link #supportsInfill()})
      * @throws IllegalStateException         if the model is closed
+     * @throws NullPointerException          if an argument is null
      */
     public GenerationRequest infill(String prefix, String suffix) {
         return infill(InfillInput.of(prefix, suffix));
@@ -324,8 +395,11 @@ public final class Model implements AutoCloseable {
      * Runs reuse the model's prompt cache: a request after an edit computes only the prompt from the edit on, so with
      * {@link InfillInput#atCursor} typing on a line costs a few tokens (see {@code docs/PERFORMANCE.md}).
      *
+     * @param input the code around the cursor
+     * @return a request with the model's {@linkplain #defaultOptions() default options}
      * @throws UnsupportedOperationException if the model has no FIM tokens ({@link #supportsInfill()})
      * @throws IllegalStateException         if the model is closed
+     * @throws NullPointerException          if {@code input} is null
      */
     public GenerationRequest infill(InfillInput input) {
         Objects.requireNonNull(input, "input");
@@ -354,8 +428,11 @@ public final class Model implements AutoCloseable {
     /**
      * The prompt text {@link #chat(List)} gives the model for {@code messages}: the chat template's rendering.
      *
+     * @param messages            the conversation
      * @param addGenerationPrompt end with the opening of the assistant's turn, as {@link #chat(List)} does
+     * @return the rendered prompt text
      * @throws Moe4jException if the model has no chat template, it does not compile, or it fails on the conversation
+     * @throws NullPointerException if {@code messages} is null or holds null
      */
     public String renderChat(List<ChatMessage> messages, boolean addGenerationPrompt) {
         return chatEncoder().render(List.copyOf(messages), addGenerationPrompt);
@@ -366,6 +443,7 @@ public final class Model implements AutoCloseable {
      *
      * @throws Moe4jException if the model has no chat template or it does not compile (then use
      *                        {@link #chatSession()} and {@link ChatSession.Builder#template(String)})
+     * @return a new session; the caller closes it
      * @throws IllegalStateException if the model is closed
      */
     public ChatSession newChat() {
@@ -375,6 +453,7 @@ public final class Model implements AutoCloseable {
     /**
      * Configures a chat session: system prompt, earlier messages, a template of your own.
      *
+     * @return a builder for a session on this model
      * @throws IllegalStateException if the model is closed
      */
     public ChatSession.Builder chatSession() {
@@ -386,6 +465,8 @@ public final class Model implements AutoCloseable {
      * What the expert memory manager did since the model was loaded: whether the routed experts run from a memory
      * budget, how often the experts a token needed were in memory, per layer, bytes read, prefetch recall and time
      * stalled on reads. Thread-safe; a snapshot.
+     *
+     * @return the statistics at the time of the call
      */
     public MemoryStats memoryStats() {
         return engine.memoryStats();
@@ -396,6 +477,7 @@ public final class Model implements AutoCloseable {
      * (a consistent snapshot: whole tokens only). Save it with {@link RoutingProfile#save} and give it to
      * {@link Builder#routingProfile(Path)} to keep the hottest experts in memory in later runs.
      *
+     * @return the counts so far
      * @throws IllegalStateException if the model was not loaded with {@link Builder#recordRouting(boolean)
      *                               recordRouting(true)}, or is dense (has no routed experts)
      */
@@ -479,7 +561,7 @@ public final class Model implements AutoCloseable {
         private final String text;
         private final int[] extraEndTokens;
         private final boolean allowsReasoning;
-        private DecodingSession session;
+        private @Nullable DecodingSession session;
         private boolean done;
 
         CachedTurn(int[] tokens, String text, int[] extraEndTokens, boolean allowsReasoning) {
@@ -657,17 +739,17 @@ public final class Model implements AutoCloseable {
         private boolean recordRouting;
         private long memoryBudget = -1;
         private long gpuMemoryBudget = -1;
-        private RoutingProfile profile;
+        private @Nullable RoutingProfile profile;
         private int maxConcurrent = DEFAULT_MAX_CONCURRENT_GENERATIONS;
         private int workerGroups = 1;
-        private ExpertCachePolicy expertCachePolicy;
+        private @Nullable ExpertCachePolicy expertCachePolicy;
         private int expertIoThreads;
-        private Boolean expertPrefetch;
-        private Boolean directIo;
+        private @Nullable Boolean expertPrefetch;
+        private @Nullable Boolean directIo;
         private int maxQueued = DEFAULT_MAX_QUEUED_GENERATIONS;
         private int promptCacheSize = DEFAULT_PROMPT_CACHE_SIZE;
-        private Executor executor;
-        private String chatTemplate;
+        private @Nullable Executor executor;
+        private @Nullable String chatTemplate;
 
         Builder(Path path) {
             this.path = Objects.requireNonNull(path, "path");
@@ -676,6 +758,10 @@ public final class Model implements AutoCloseable {
         /**
          * Worker threads per generation, the calling thread included: 1..256 (default: the available processors,
          * {@link Runtime#availableProcessors()}).
+         *
+         * @param threads worker threads, in {@code 1..256}
+         * @return this builder
+         * @throws IllegalArgumentException if outside 1..256
          */
         public Builder threads(int threads) {
             if (threads < 1 || threads > 256) {
@@ -691,6 +777,10 @@ public final class Model implements AutoCloseable {
          * {@link #maxConcurrentGenerations} full-length generations take at most a quarter of the memory left after
          * the weights (never below {@code min(trained, 4096)} while that fits); the INFO log says which and why.
          * Generations allocate KV caches for what they need, not for the whole context.
+         *
+         * @param contextLength the context in tokens, {@code >= 1}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code contextLength < 1}
          */
         public Builder contextLength(int contextLength) {
             if (contextLength < 1) {
@@ -703,6 +793,9 @@ public final class Model implements AutoCloseable {
         /**
          * Counts which experts every token is routed to, for {@link Model#routingProfile()} (default: off). The cost
          * is a few atomic increments per token and layer.
+         *
+         * @param record {@code true} to count the routing
+         * @return this builder
          */
         public Builder recordRouting(boolean record) {
             this.recordRouting = record;
@@ -726,6 +819,7 @@ public final class Model implements AutoCloseable {
          * {@link #directIo}.
          *
          * @param bytes at least 1; {@link #build()} refuses a budget smaller than one expert of the model
+         * @return this builder
          * @throws IllegalArgumentException if {@code bytes < 1}
          */
         public Builder memoryBudget(long bytes) {
@@ -741,7 +835,10 @@ public final class Model implements AutoCloseable {
          * units {@code K M G T} and {@code KiB MiB GiB TiB}, decimal {@code KB MB GB TB}, {@code B} or none for bytes;
          * case-insensitive.
          *
-         * @throws IllegalArgumentException if {@code size} is not such a size (the message says what is wrong)
+         * @param size a size of at least 1 byte, e.g. {@code "6GiB"}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code size} is not such a size, is null, is 0 or exceeds
+         *                                  {@link Long#MAX_VALUE} bytes (the message says what is wrong)
          */
         public Builder memoryBudget(String size) {
             return memoryBudget(MemoryBudget.parse(size));
@@ -766,6 +863,7 @@ public final class Model implements AutoCloseable {
          * line says so) and the model runs on the CPU exactly as without this call.
          *
          * @param bytes at least 0 (0 places nothing on the GPU)
+         * @return this builder
          * @throws IllegalArgumentException if {@code bytes < 0}
          */
         public Builder gpuMemoryBudget(long bytes) {
@@ -780,6 +878,8 @@ public final class Model implements AutoCloseable {
          * {@link #gpuMemoryBudget(long)} from a size such as {@code "6GiB"}, {@code "512M"} or {@code "1.5GB"}, in the
          * units of {@link #memoryBudget(String)}.
          *
+         * @param size a size of at least 1 byte, e.g. {@code "6GiB"}
+         * @return this builder
          * @throws IllegalArgumentException if {@code size} is not such a size of at least 1 byte (the message says
          *                                  what is wrong)
          */
@@ -792,6 +892,8 @@ public final class Model implements AutoCloseable {
          * model runs under a memory budget, its hottest experts are read at load and kept in memory for good (up to a
          * quarter of the expert cache). Without offloading it is checked and otherwise unused.
          *
+         * @param file a profile written by {@link RoutingProfile#save}; read now
+         * @return this builder
          * @throws Moe4jException       if the file is not a routing profile
          * @throws java.io.UncheckedIOException if it cannot be read
          */
@@ -802,6 +904,10 @@ public final class Model implements AutoCloseable {
         /**
          * {@link #routingProfile(Path)} from a profile in memory; {@link #build()} refuses one of another model
          * (other layers or expert counts) with an {@link IllegalArgumentException}.
+         *
+         * @param profile the profile
+         * @return this builder
+         * @throws NullPointerException if {@code profile} is null
          */
         public Builder routingProfile(RoutingProfile profile) {
             this.profile = Objects.requireNonNull(profile, "profile");
@@ -813,6 +919,8 @@ public final class Model implements AutoCloseable {
          * take turns token by token on the model's worker pool, each with its own KV cache. Requests beyond it wait
          * in the queue ({@link #maxQueuedGenerations}).
          *
+         * @param max generations at once, in {@code 1..1024}
+         * @return this builder
          * @throws IllegalArgumentException if outside 1..1024
          */
         public Builder maxConcurrentGenerations(int max) {
@@ -827,6 +935,8 @@ public final class Model implements AutoCloseable {
          * The most generations that wait for a place to run, 0..1_000_000 (default
          * {@value #DEFAULT_MAX_QUEUED_GENERATIONS}); beyond it a run fails at once with {@link ModelBusyException}.
          *
+         * @param max generations waiting, in {@code 0..1_000_000} (0: no queue)
+         * @return this builder
          * @throws IllegalArgumentException if outside 0..1_000_000
          */
         public Builder maxQueuedGenerations(int max) {
@@ -843,6 +953,8 @@ public final class Model implements AutoCloseable {
          * prompt, a conversation one turn shorter, a file edited near the cursor) computes only the rest. Each holds
          * a KV cache sized for its request; 0 turns the cache off.
          *
+         * @param entries inference states kept, in {@code 0..64}
+         * @return this builder
          * @throws IllegalArgumentException if outside 0..64
          */
         public Builder promptCacheSize(int entries) {
@@ -856,6 +968,10 @@ public final class Model implements AutoCloseable {
         /**
          * Where asynchronous runs ({@link GenerationRequest#submit()}, {@link GenerationRequest#publisher()}) run
          * (default: a new virtual thread each). The executor is not shut down by the model.
+         *
+         * @param executor the executor; each run is one task
+         * @return this builder
+         * @throws NullPointerException if {@code executor} is null
          */
         public Builder executor(Executor executor) {
             this.executor = Objects.requireNonNull(executor, "executor");
@@ -865,6 +981,10 @@ public final class Model implements AutoCloseable {
         /**
          * A Jinja chat template to use instead of the file's {@code tokenizer.chat_template} (or where the file has
          * none), for {@link Model#chat}, {@link Model#renderChat} and chat sessions. It is compiled on first use.
+         *
+         * @param jinjaSource the template's source
+         * @return this builder
+         * @throws NullPointerException if {@code jinjaSource} is null
          */
         public Builder chatTemplate(String jinjaSource) {
             this.chatTemplate = Objects.requireNonNull(jinjaSource, "jinjaSource");
@@ -876,6 +996,8 @@ public final class Model implements AutoCloseable {
          * generations take turns on one pool, token by token, which suits a CPU whose cores one generation already
          * fills; more let that many compute at the same time (for machines with cores to spare, or a GPU).
          *
+         * @param groups sets of workers, in {@code 1..64}
+         * @return this builder
          * @throws IllegalArgumentException if outside 1..64
          */
         public Builder workerGroups(int groups) {
@@ -889,6 +1011,10 @@ public final class Model implements AutoCloseable {
         /**
          * The expert cache's policy under a {@link #memoryBudget} (default: {@code -Dmoe4j.offload.policy} if set,
          * else {@link ExpertCachePolicy#LAYERED}).
+         *
+         * @param policy the policy
+         * @return this builder
+         * @throws NullPointerException if {@code policy} is null
          */
         public Builder expertCachePolicy(ExpertCachePolicy policy) {
             this.expertCachePolicy = Objects.requireNonNull(policy, "policy");
@@ -899,6 +1025,8 @@ public final class Model implements AutoCloseable {
          * Threads reading offloaded experts from the file, 1..256 (default: {@code -Dmoe4j.offload.ioThreads} if set,
          * else 4).
          *
+         * @param threads reading threads, in {@code 1..256}
+         * @return this builder
          * @throws IllegalArgumentException if outside 1..256
          */
         public Builder expertIoThreads(int threads) {
@@ -912,6 +1040,9 @@ public final class Model implements AutoCloseable {
         /**
          * Whether offloaded experts the next layer is predicted to route to are read ahead (default:
          * {@code -Dmoe4j.offload.prefetch} if set, else true).
+         *
+         * @param prefetch {@code true} to read ahead
+         * @return this builder
          */
         public Builder expertPrefetch(boolean prefetch) {
             this.expertPrefetch = prefetch;
@@ -921,13 +1052,22 @@ public final class Model implements AutoCloseable {
         /**
          * Whether offloaded experts are read with direct I/O, bypassing the page cache where the file system allows
          * (default: {@code -Dmoe4j.offload.directIo} if set, else true).
+         *
+         * @param directIo {@code true} to use direct I/O
+         * @return this builder
          */
         public Builder directIo(boolean directIo) {
             this.directIo = directIo;
             return this;
         }
 
-        /** Receives progress while the file is opened and its tensors are mapped and prepared. */
+        /**
+         * Receives progress while the file is opened and its tensors are mapped and prepared.
+         *
+         * @param listener called on the loading thread during {@link #build()}
+         * @return this builder
+         * @throws NullPointerException if {@code listener} is null
+         */
         public Builder onLoadProgress(LoadProgressListener listener) {
             this.progress = Objects.requireNonNull(listener, "listener");
             return this;
@@ -936,9 +1076,14 @@ public final class Model implements AutoCloseable {
         /**
          * Opens the file and loads the model; blocks until it is ready.
          *
-         * @throws IllegalArgumentException if {@link #contextLength} exceeds the model's trained context
+         * @return the loaded model; the caller closes it
+         * @throws IllegalArgumentException if {@link #contextLength} exceeds the model's trained context, the
+         *                                  {@link #memoryBudget} cannot hold one expert, or the
+         *                                  {@link #routingProfile} is of another model
          * @throws ModelFormatException     if the file is not a GGUF model moe4j can run
          * @throws java.io.UncheckedIOException if the file cannot be read
+         * @throws NativeLibraryException   if the native kernels cannot be loaded, or {@code -Dmoe4j.backend=cuda}
+         *                                  finds no usable GPU
          */
         public Model build() {
             long start = System.nanoTime();

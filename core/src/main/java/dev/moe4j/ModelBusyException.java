@@ -8,7 +8,9 @@ package dev.moe4j;
 public final class ModelBusyException extends Moe4jException {
     private static final long serialVersionUID = 1L;
 
+    /** The model's limit of generations running at once. */
     private final int maxRunning;
+    /** The model's limit of generations waiting. */
     private final int maxQueued;
 
     ModelBusyException(String message, int maxRunning, int maxQueued) {
@@ -17,12 +19,20 @@ public final class ModelBusyException extends Moe4jException {
         this.maxQueued = maxQueued;
     }
 
-    /** The model's limit of generations running at once. */
+    /**
+     * The model's limit of generations running at once.
+     *
+     * @return {@link Model.Builder#maxConcurrentGenerations}
+     */
     public int maxRunning() {
         return maxRunning;
     }
 
-    /** The model's limit of generations waiting. */
+    /**
+     * The model's limit of generations waiting.
+     *
+     * @return {@link Model.Builder#maxQueuedGenerations}
+     */
     public int maxQueued() {
         return maxQueued;
     }

@@ -5,6 +5,7 @@ import dev.moe4j.internal.gguf.GgufMetadata;
 import dev.moe4j.internal.gguf.GgufTensor;
 import dev.moe4j.internal.model.ExpertTensorNames;
 import dev.moe4j.internal.quant.GgmlType;
+import org.jspecify.annotations.Nullable;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -39,7 +40,7 @@ public final class ModelInfo {
     private final Path path;
     private final int ggufVersion;
     private final String architecture;
-    private final String name;
+    private final @Nullable String name;
     private final int tensorCount;
     private final Map<String, Integer> tensorCountByType;
     private final long parametersTotal;
@@ -50,7 +51,7 @@ public final class ModelInfo {
     private final int embeddingLength;
     private final int contextLength;
     private final int vocabularySize;
-    private final String chatTemplate;
+    private final @Nullable String chatTemplate;
     private final long fileSize;
     private final int fileCount;
     private final Map<String, Object> metadata;
@@ -119,8 +120,11 @@ public final class ModelInfo {
      * Reads the header of a GGUF file (v2 or v3; for a split model, the first shard {@code *-00001-of-0000N.gguf}
      * and its siblings) and describes it. The file is mapped, validated and closed again; no weight is read.
      *
+     * @param path the GGUF file, or the first shard of a split model
+     * @return the file's description
      * @throws ModelFormatException if the file is not a valid GGUF model, or lacks {@code general.architecture}
      * @throws UncheckedIOException if the file cannot be opened or read
+     * @throws NullPointerException if {@code path} is null
      */
     public static ModelInfo read(Path path) {
         Objects.requireNonNull(path, "path");
@@ -134,89 +138,155 @@ public final class ModelInfo {
         }
     }
 
-    /** The file that was read (the first shard of a split model). */
+    /**
+     * The file that was read (the first shard of a split model).
+     *
+     * @return the file's path
+     */
     public Path path() {
         return path;
     }
 
-    /** GGUF format version: 2 or 3. */
+    /**
+     * GGUF format version: 2 or 3.
+     *
+     * @return the version
+     */
     public int ggufVersion() {
         return ggufVersion;
     }
 
-    /** {@code general.architecture}, e.g. {@code deepseek2}, {@code qwen3moe}, {@code llama}. */
+    /**
+     * {@code general.architecture}, e.g. {@code deepseek2}, {@code qwen3moe}, {@code llama}.
+     *
+     * @return the architecture's name
+     */
     public String architecture() {
         return architecture;
     }
 
-    /** {@code general.name}, if the file has one. */
+    /**
+     * {@code general.name}, if the file has one.
+     *
+     * @return the model's name, or an empty optional
+     */
     public Optional<String> name() {
         return Optional.ofNullable(name);
     }
 
-    /** Number of tensors, all shards together. */
+    /**
+     * Number of tensors, all shards together.
+     *
+     * @return the tensor count
+     */
     public int tensorCount() {
         return tensorCount;
     }
 
-    /** Number of tensors per ggml type name ({@code "F32"}, {@code "Q4_K"}, ...), in type-id order; unmodifiable. */
+    /**
+     * Number of tensors per ggml type name ({@code "F32"}, {@code "Q4_K"}, ...), in type-id order; unmodifiable.
+     *
+     * @return the counts by type name, only types that occur
+     */
     public Map<String, Integer> tensorCountByType() {
         return tensorCountByType;
     }
 
-    /** Sum of the element counts of all tensors. */
+    /**
+     * Sum of the element counts of all tensors.
+     *
+     * @return the number of parameters
+     */
     public long parametersTotal() {
         return parametersTotal;
     }
 
-    /** Parameters used per token (see the class description); equals {@link #parametersTotal()} for dense models. */
+    /**
+     * Parameters used per token (see the class description); equals {@link #parametersTotal()} for dense models.
+     *
+     * @return the number of active parameters
+     */
     public long parametersActive() {
         return parametersActive;
     }
 
-    /** Routed experts per MoE layer ({@code <arch>.expert_count}); 0 for a dense model. */
+    /**
+     * Routed experts per MoE layer ({@code <arch>.expert_count}); 0 for a dense model.
+     *
+     * @return the expert count
+     */
     public int expertCount() {
         return expertCount;
     }
 
-    /** Routed experts selected per token ({@code <arch>.expert_used_count}); 0 for a dense model. */
+    /**
+     * Routed experts selected per token ({@code <arch>.expert_used_count}); 0 for a dense model.
+     *
+     * @return the number of experts used per token, at most {@link #expertCount()}
+     */
     public int expertUsedCount() {
         return expertUsedCount;
     }
 
-    /** Number of transformer blocks ({@code <arch>.block_count}); 0 if not stated. */
+    /**
+     * Number of transformer blocks ({@code <arch>.block_count}); 0 if not stated.
+     *
+     * @return the block count
+     */
     public int blockCount() {
         return blockCount;
     }
 
-    /** Hidden size ({@code <arch>.embedding_length}); 0 if not stated. */
+    /**
+     * Hidden size ({@code <arch>.embedding_length}); 0 if not stated.
+     *
+     * @return the embedding length, in elements
+     */
     public int embeddingLength() {
         return embeddingLength;
     }
 
-    /** Training context length in tokens ({@code <arch>.context_length}); 0 if not stated. */
+    /**
+     * Training context length in tokens ({@code <arch>.context_length}); 0 if not stated.
+     *
+     * @return the trained context, in tokens
+     */
     public int contextLength() {
         return contextLength;
     }
 
     /**
      * Vocabulary size: the length of {@code tokenizer.ggml.tokens}, else {@code <arch>.vocab_size}, else 0.
+     *
+     * @return the number of tokens in the vocabulary
      */
     public int vocabularySize() {
         return vocabularySize;
     }
 
-    /** The Jinja chat template ({@code tokenizer.chat_template}), if the file has one. */
+    /**
+     * The Jinja chat template ({@code tokenizer.chat_template}), if the file has one.
+     *
+     * @return the template's source, or an empty optional
+     */
     public Optional<String> chatTemplate() {
         return Optional.ofNullable(chatTemplate);
     }
 
-    /** Size in bytes of the model file (all shards together). */
+    /**
+     * Size in bytes of the model file (all shards together).
+     *
+     * @return the size in bytes
+     */
     public long fileSize() {
         return fileSize;
     }
 
-    /** Number of files: 1, or the shard count of a split model. */
+    /**
+     * Number of files: 1, or the shard count of a split model.
+     *
+     * @return the number of files
+     */
     public int fileCount() {
         return fileCount;
     }
@@ -226,13 +296,15 @@ public final class ModelInfo {
      * ({@link java.math.BigInteger} for a UINT64 above {@link Long#MAX_VALUE}), {@link Float} (FLOAT32),
      * {@link Double} (FLOAT64), {@link Boolean}, {@link String}, or an unmodifiable {@link java.util.List} of those
      * for arrays.
+     *
+     * @return the metadata by key
      */
     public Map<String, Object> metadata() {
         return metadata;
     }
 
     @Override
-    public boolean equals(Object o) {
+    public boolean equals(@Nullable Object o) {
         return o instanceof ModelInfo m && path.equals(m.path) && ggufVersion == m.ggufVersion
                 && tensorCount == m.tensorCount && parametersTotal == m.parametersTotal
                 && parametersActive == m.parametersActive && fileSize == m.fileSize && fileCount == m.fileCount

@@ -19,6 +19,7 @@ public record NativeRuntime(String platform, Path libraryPath, String detectedLe
     /**
      * Loads the native library if it is not loaded yet (extracting it once per version) and describes it.
      *
+     * @return the platform, the library's path and the kernel levels
      * @throws NativeLibraryException if no library exists for this platform or it cannot be loaded
      */
     public static NativeRuntime current() {

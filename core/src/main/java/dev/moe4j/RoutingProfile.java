@@ -1,5 +1,7 @@
 package dev.moe4j;
 
+import org.jspecify.annotations.Nullable;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -88,40 +90,73 @@ public final class RoutingProfile {
         }
     }
 
-    /** Blocks (layers) of the model, dense ones included. */
+    /**
+     * Blocks (layers) of the model, dense ones included.
+     *
+     * @return the number of blocks, {@code >= 1}
+     */
     public int blocks() {
         return blocks;
     }
 
-    /** Routed experts per MoE layer. */
+    /**
+     * Routed experts per MoE layer.
+     *
+     * @return the number of experts, {@code >= 1}
+     */
     public int experts() {
         return experts;
     }
 
-    /** Experts each token chooses per MoE layer. */
+    /**
+     * Experts each token chooses per MoE layer.
+     *
+     * @return the number of experts used per token, in {@code 1 .. experts()}
+     */
     public int used() {
         return used;
     }
 
-    /** The MoE blocks, ascending. */
+    /**
+     * The MoE blocks, ascending.
+     *
+     * @return a new array of the MoE blocks' indices
+     */
     public int[] moeLayers() {
         return moeLayers.clone();
     }
 
-    /** Tokens routed through block {@code layer} (0 for a dense block). */
+    /**
+     * Tokens routed through block {@code layer} (0 for a dense block).
+     *
+     * @param layer a block index, in {@code [0, blocks())}
+     * @return the number of tokens
+     * @throws IndexOutOfBoundsException if {@code layer} is outside {@code [0, blocks())}
+     */
     public long tokens(int layer) {
         Objects.checkIndex(layer, blocks);
         return tokens[layer];
     }
 
-    /** How many tokens chose {@code expert} in block {@code layer} (0 for a dense block). */
+    /**
+     * How many tokens chose {@code expert} in block {@code layer} (0 for a dense block).
+     *
+     * @param layer  a block index, in {@code [0, blocks())}
+     * @param expert an expert index, in {@code [0, experts())}
+     * @return the number of tokens
+     * @throws IndexOutOfBoundsException if {@code layer} or {@code expert} is out of range
+     */
     public long count(int layer, int expert) {
         Objects.checkIndex(layer, blocks);
         Objects.checkIndex(expert, experts);
         return counts[layer][expert];
     }
 
-    /** All counts, {@code [blocks][experts]} (dense blocks are rows of zeros); a copy. */
+    /**
+     * All counts, {@code [blocks][experts]} (dense blocks are rows of zeros); a copy.
+     *
+     * @return new arrays of the counts, indexed by block, then expert
+     */
     public long[][] counts() {
         long[][] out = new long[blocks][];
         for (int l = 0; l < blocks; l++) {
@@ -130,7 +165,11 @@ public final class RoutingProfile {
         return out;
     }
 
-    /** The largest count over all layers and experts. */
+    /**
+     * The largest count over all layers and experts.
+     *
+     * @return the largest count; 0 when no token was routed
+     */
     public long maxCount() {
         long max = 0;
         for (long[] row : counts) {
@@ -141,7 +180,12 @@ public final class RoutingProfile {
         return max;
     }
 
-    /** Writes the profile to {@code file} in the text format above (replacing it). */
+    /**
+     * Writes the profile to {@code file} in the text format above (replacing it).
+     *
+     * @param file where to write
+     * @throws UncheckedIOException if the file cannot be written
+     */
     public void save(Path file) {
         StringBuilder sb = new StringBuilder();
         sb.append("# moe4j routing profile: per MoE layer, the tokens routed and how many chose each expert\n");
@@ -165,6 +209,8 @@ public final class RoutingProfile {
     /**
      * Reads a profile written by {@link #save}.
      *
+     * @param file the profile's file
+     * @return the profile
      * @throws Moe4jException          if the file is not a routing profile or is malformed (the message names the line)
      * @throws UncheckedIOException    if it cannot be read
      */
@@ -213,7 +259,7 @@ public final class RoutingProfile {
     }
 
     @Override
-    public boolean equals(Object o) {
+    public boolean equals(@Nullable Object o) {
         return o instanceof RoutingProfile p && p.blocks == blocks && p.experts == experts && p.used == used
                 && Arrays.equals(p.moeLayers, moeLayers) && Arrays.equals(p.tokens, tokens)
                 && Arrays.deepEquals(p.counts, counts);

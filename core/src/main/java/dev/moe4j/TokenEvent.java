@@ -29,12 +29,22 @@ public record TokenEvent(int index, int tokenId, String text, Channel channel) {
         ANSWER
     }
 
+    /**
+     * Checks the components.
+     *
+     * @throws NullPointerException if {@code text} or {@code channel} is null
+     */
     public TokenEvent {
         if (text == null || channel == null) {
             throw new NullPointerException("text and channel must not be null");
         }
     }
 
+    /**
+     * Whether the text belongs to the reasoning.
+     *
+     * @return {@code channel() == Channel.REASONING}
+     */
     public boolean isReasoning() {
         return channel == Channel.REASONING;
     }

@@ -1,5 +1,7 @@
 package dev.moe4j;
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.List;
 
 /**
@@ -12,14 +14,27 @@ import java.util.List;
 public class UnsafePromptException extends Moe4jException {
     private static final long serialVersionUID = 1L;
 
+    /** The positions of the messages that could not be located; immutable. */
     private final List<Integer> messageIndices;
 
-    public UnsafePromptException(String message, List<Integer> messageIndices, Throwable cause) {
+    /**
+     * An exception naming the messages that could not be kept plain.
+     *
+     * @param message        what went wrong
+     * @param messageIndices the positions in the conversation (system prompt first, if any) of those messages; copied
+     * @param cause          the cause, or null if none
+     * @throws NullPointerException if {@code messageIndices} is null or holds null
+     */
+    public UnsafePromptException(String message, List<Integer> messageIndices, @Nullable Throwable cause) {
         super(message, cause);
         this.messageIndices = List.copyOf(messageIndices);
     }
 
-    /** The positions in the conversation (system prompt first, if any) of the messages that could not be located. */
+    /**
+     * The positions in the conversation (system prompt first, if any) of the messages that could not be located.
+     *
+     * @return the indices, 0-based; immutable
+     */
     public List<Integer> messageIndices() {
         return messageIndices;
     }

@@ -56,5 +56,12 @@
  *
  * <h2>Logging and output</h2>
  * The library writes nothing to stdout or stderr; it logs through SLF4J (one line at INFO per model load).
+ *
+ * <h2>Nullness</h2>
+ * The package is {@link NullMarked}: parameters, return values and type arguments are never null unless marked
+ * {@link org.jspecify.annotations.Nullable} (JSpecify). Absent values are {@link java.util.Optional}s or empty strings.
  */
+@NullMarked
 package dev.moe4j;
+
+import org.jspecify.annotations.NullMarked;
