@@ -68,6 +68,8 @@ public final class Model implements AutoCloseable {
     public static final int DEFAULT_MAX_CONCURRENT_GENERATIONS = 4;
     /** The default of {@link Builder#maxQueuedGenerations}. */
     public static final int DEFAULT_MAX_QUEUED_GENERATIONS = 256;
+    /** The default of {@link Builder#batchSize}: llama.cpp's default physical batch ({@code n_ubatch}). */
+    public static final int DEFAULT_BATCH_SIZE = 512;
     /** The default of {@link Builder#promptCacheSize}. */
     public static final int DEFAULT_PROMPT_CACHE_SIZE = 2;
 
@@ -742,6 +744,7 @@ public final class Model implements AutoCloseable {
         private @Nullable RoutingProfile profile;
         private int maxConcurrent = DEFAULT_MAX_CONCURRENT_GENERATIONS;
         private int workerGroups = 1;
+        private int batchSize = DEFAULT_BATCH_SIZE;
         private @Nullable ExpertCachePolicy expertCachePolicy;
         private int expertIoThreads;
         private @Nullable Boolean expertPrefetch;
@@ -992,6 +995,24 @@ public final class Model implements AutoCloseable {
         }
 
         /**
+         * The most prompt tokens one forward step computes together, 1..4096 (default
+         * {@value #DEFAULT_BATCH_SIZE}, as llama.cpp's {@code n_ubatch}): larger batches read each routed expert's
+         * weights once for more tokens, so prompts run faster, at the cost of scratch memory per generation that grows
+         * linearly with it.
+         *
+         * @param tokens the batch size in tokens
+         * @return this builder
+         * @throws IllegalArgumentException if outside 1..4096
+         */
+        public Builder batchSize(int tokens) {
+            if (tokens < 1 || tokens > 4096) {
+                throw new IllegalArgumentException("batchSize must be in 1..4096, got " + tokens);
+            }
+            this.batchSize = tokens;
+            return this;
+        }
+
+        /**
          * How many sets of {@link #threads} workers the model's running generations share, 1..64 (default 1): with 1,
          * generations take turns on one pool, token by token, which suits a CPU whose cores one generation already
          * fills; more let that many compute at the same time (for machines with cores to spare, or a GPU).
@@ -1093,7 +1114,7 @@ public final class Model implements AutoCloseable {
                     new ModelLoader.Settings(threads, contextLength, recordRouting, memoryBudget, profile,
                             gpuMemoryBudget, workerGroups, maxConcurrent,
                             expertCachePolicy == null ? null : expertCachePolicy.id(), expertIoThreads,
-                            expertPrefetch, directIo), progress);
+                            expertPrefetch, directIo, batchSize), progress);
             int ctx = loaded.contextLength();
             Model model = new Model(path, info, loaded.tokenizer(), loaded.engine(), ctx, threads,
                     loaded.endTokens(), loaded.chatTemplate(), loaded.fim(), this);

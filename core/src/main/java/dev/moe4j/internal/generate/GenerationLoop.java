@@ -36,7 +36,7 @@ public final class GenerationLoop {
     }
 
     /** Prompt tokens per forward call in the prefill; cancellation is checked between chunks. */
-    static final int PREFILL_CHUNK = 256;
+    static final int PREFILL_CHUNK = 512;
 
     private final DecodingSession session;
     private final PieceDecoder decoder;

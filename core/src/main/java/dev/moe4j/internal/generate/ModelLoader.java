@@ -103,11 +103,27 @@ public final class ModelLoader {
      *                        {@value OffloadTuning#PREFETCH_PROPERTY}, else true
      * @param directIo        read offloaded experts with direct I/O where the file system allows, or null:
      *                        {@code moe4j.offload.directIo}, else true
+     * @param maxBatch        most tokens one forward step of a session takes (prompts run in batches of this size;
+     *                        scratch memory per session grows with it)
      */
     public record Settings(int threads, int contextLength, boolean recordRouting, long memoryBudget,
                            RoutingProfile profile, long gpuMemoryBudget, int workerGroups, int maxSessions,
-                           String offloadPolicy, int ioThreads, Boolean prefetch, Boolean directIo) {
+                           String offloadPolicy, int ioThreads, Boolean prefetch, Boolean directIo, int maxBatch) {
+        /** The batch {@link ModelOptions#defaults} gives, for settings that do not say. */
+        public static final int DEFAULT_MAX_BATCH = 64;
+
+        /** Without {@code maxBatch}: {@link #DEFAULT_MAX_BATCH}. */
+        public Settings(int threads, int contextLength, boolean recordRouting, long memoryBudget,
+                        RoutingProfile profile, long gpuMemoryBudget, int workerGroups, int maxSessions,
+                        String offloadPolicy, int ioThreads, Boolean prefetch, Boolean directIo) {
+            this(threads, contextLength, recordRouting, memoryBudget, profile, gpuMemoryBudget, workerGroups,
+                    maxSessions, offloadPolicy, ioThreads, prefetch, directIo, DEFAULT_MAX_BATCH);
+        }
+
         public Settings {
+            if (maxBatch < 1 || maxBatch > 65536) {
+                throw new IllegalArgumentException("maxBatch must be in 1..65536, got " + maxBatch);
+            }
             if (workerGroups < 1 || workerGroups > ModelOptions.MAX_WORKER_GROUPS) {
                 throw new IllegalArgumentException("workerGroups must be in 1.." + ModelOptions.MAX_WORKER_GROUPS
                         + ", got " + workerGroups);
@@ -139,32 +155,37 @@ public final class ModelLoader {
 
         public Settings withWorkerGroups(int n) {
             return new Settings(threads, contextLength, recordRouting, memoryBudget, profile, gpuMemoryBudget, n,
-                    maxSessions, offloadPolicy, ioThreads, prefetch, directIo);
+                    maxSessions, offloadPolicy, ioThreads, prefetch, directIo, maxBatch);
         }
 
         public Settings withMaxSessions(int n) {
             return new Settings(threads, contextLength, recordRouting, memoryBudget, profile, gpuMemoryBudget,
-                    workerGroups, n, offloadPolicy, ioThreads, prefetch, directIo);
+                    workerGroups, n, offloadPolicy, ioThreads, prefetch, directIo, maxBatch);
         }
 
         public Settings withOffloadPolicy(String policy) {
             return new Settings(threads, contextLength, recordRouting, memoryBudget, profile, gpuMemoryBudget,
-                    workerGroups, maxSessions, policy, ioThreads, prefetch, directIo);
+                    workerGroups, maxSessions, policy, ioThreads, prefetch, directIo, maxBatch);
         }
 
         public Settings withIoThreads(int n) {
             return new Settings(threads, contextLength, recordRouting, memoryBudget, profile, gpuMemoryBudget,
-                    workerGroups, maxSessions, offloadPolicy, n, prefetch, directIo);
+                    workerGroups, maxSessions, offloadPolicy, n, prefetch, directIo, maxBatch);
         }
 
         public Settings withPrefetch(Boolean on) {
             return new Settings(threads, contextLength, recordRouting, memoryBudget, profile, gpuMemoryBudget,
-                    workerGroups, maxSessions, offloadPolicy, ioThreads, on, directIo);
+                    workerGroups, maxSessions, offloadPolicy, ioThreads, on, directIo, maxBatch);
         }
 
         public Settings withDirectIo(Boolean on) {
             return new Settings(threads, contextLength, recordRouting, memoryBudget, profile, gpuMemoryBudget,
-                    workerGroups, maxSessions, offloadPolicy, ioThreads, prefetch, on);
+                    workerGroups, maxSessions, offloadPolicy, ioThreads, prefetch, on, maxBatch);
+        }
+
+        public Settings withMaxBatch(int n) {
+            return new Settings(threads, contextLength, recordRouting, memoryBudget, profile, gpuMemoryBudget,
+                    workerGroups, maxSessions, offloadPolicy, ioThreads, prefetch, directIo, n);
         }
 
         /** The offload knobs as given (absent ones resolved when the store is made). */
@@ -247,7 +268,7 @@ public final class ModelLoader {
             Tokenizer tokenizer = fim.map(f -> parsed.withControlTokens(f.ids())).orElse(parsed);
             progress.onProgress(0.2, "loading " + file.tensors().size() + " tensors");
             GpuBinding binding = gpu == null ? null : new GpuBinding();
-            ModelOptions options = ModelOptions.defaults(threads).withGpu(binding)
+            ModelOptions options = ModelOptions.defaults(threads).withMaxBatch(settings.maxBatch()).withGpu(binding)
                     .withWorkerGroups(settings.workerGroups());
             model = LanguageModels.load(file, options);
             int trained = model.config().contextLength();
