@@ -13,9 +13,11 @@ import java.util.Objects;
  * become a control or FIM token.
  *
  * <p><b>Layouts.</b> {@link #of} puts the whole prefix before the model's FIM middle token, as the models were trained.
- * {@link #atCursor} puts the part of the cursor's line before the cursor after the middle token instead, as
- * llama.vscode does: then typing on that line changes only the end of the prompt, and the model's prompt cache
- * computes only that end again (a completion after each keystroke costs a few tokens, not the whole file).
+ * {@link #atCursor} splits the text before the cursor as llama.vscode does (the lines before the cursor's line, and
+ * the cursor's line up to the cursor) and writes the second part after the middle token, as the start of the middle
+ * (llama.cpp's server writes it after the prefix, before the suffix): then typing on that line changes only the end
+ * of the prompt, and the model's prompt cache computes only that end again (a completion after each keystroke costs a
+ * few tokens, not the suffix or the whole file).
  *
  * @see Model#infill(InfillInput)
  */
@@ -66,8 +68,8 @@ public final class InfillInput {
     }
 
     /**
-     * The code before and after the cursor in llama.vscode's layout: the prefix up to the start of the cursor's line
-     * before the FIM middle token, the rest of the cursor's line before the cursor after it (the text the completion
+     * The code before and after the cursor, split for typing: the text up to the start of the cursor's line is the
+     * FIM prefix, the cursor's line up to the cursor goes after the FIM middle token (the text the completion
      * continues), so that typing on the line reuses the prompt cache for everything else.
      *
      * @param textBeforeCursor the code before the cursor
@@ -120,7 +122,7 @@ public final class InfillInput {
     }
 
     /**
-     * The code before the FIM middle token's side of the cursor.
+     * The code before the cursor that goes in the FIM prefix slot (with {@link #atCursor}: up to the cursor's line).
      *
      * @return the prefix
      */
