@@ -309,7 +309,7 @@ public final class GenerationRequest {
      * @return a sequential stream of the run's events
      */
     public Stream<TokenEvent> events() {
-        return GenerationRun.stream(model, settings(null));
+        return GenerationRun.stream(model, () -> settings(null));
     }
 
     /**

@@ -78,8 +78,8 @@ final class GenerationRun {
     }
 
     /** A lazy stream over a run; its state is taken at the first pull, given back at the end or on close. */
-    static Stream<TokenEvent> stream(Model model, Settings s) {
-        Puller puller = new Puller(new Stepper(model, s));
+    static Stream<TokenEvent> stream(Model model, java.util.function.Supplier<Settings> settings) {
+        Puller puller = new Puller(model, settings);
         return StreamSupport.stream(puller, false).onClose(puller::close);
     }
 
@@ -180,19 +180,24 @@ final class GenerationRun {
     }
 
     private static final class Puller extends Spliterators.AbstractSpliterator<TokenEvent> {
-        private final Stepper stepper;
+        private final Model model;
+        private final java.util.function.Supplier<Settings> settings;
         private final ArrayDeque<TokenEvent> ready = new ArrayDeque<>();
+        private @Nullable Stepper stepper;
         private Cleaner.@Nullable Cleanable cleanable;
         private boolean finished;
 
-        Puller(Stepper stepper) {
+        /** @param settings made at the first pull, so that a deadline counts from there */
+        Puller(Model model, java.util.function.Supplier<Settings> settings) {
             super(Long.MAX_VALUE, Spliterator.ORDERED | Spliterator.NONNULL);
-            this.stepper = stepper;
+            this.model = model;
+            this.settings = settings;
         }
 
         @Override
         public boolean tryAdvance(Consumer<? super TokenEvent> action) {
-            if (cleanable == null && !finished) {
+            if (stepper == null && !finished) {
+                stepper = new Stepper(model, settings.get());
                 cleanable = CLEANER.register(this, stepper::close);
             }
             while (ready.isEmpty() && !finished) {
@@ -212,8 +217,6 @@ final class GenerationRun {
             finished = true;
             if (cleanable != null) {
                 cleanable.clean(); // closes the stepper, once
-            } else {
-                stepper.close();
             }
         }
     }
