@@ -37,8 +37,13 @@ final class GenerationGate {
      * @throws ModelBusyException if the queue is full
      */
     @Nullable FinishReason enter(BooleanSupplier cancelled, long deadlineNanos) {
-        if (running.tryAcquire()) {
-            return null;
+        try {
+            if (running.tryAcquire(0, TimeUnit.NANOSECONDS)) { // unlike tryAcquire(), never ahead of queued runs
+                return null;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // left set, as the generation loop leaves it
+            return FinishReason.CANCELLED;
         }
         if (queued.incrementAndGet() > maxQueued) {
             queued.decrementAndGet();
