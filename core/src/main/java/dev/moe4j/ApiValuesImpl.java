@@ -16,6 +16,14 @@ final class ApiValuesImpl extends ApiValues {
     }
 
     @Override
+    public GenerationStats generationStats(int promptTokens, int promptTokensReused, int promptTokensEvaluated,
+                                           int generatedTokens, Duration prefillTime, Duration decodeTime,
+                                           Duration totalTime) {
+        return new GenerationStats(promptTokens, promptTokensReused, promptTokensEvaluated, generatedTokens,
+                prefillTime, decodeTime, totalTime);
+    }
+
+    @Override
     public KernelException kernelException(String call, int status, String statusName) {
         return new KernelException(call, status, statusName);
     }

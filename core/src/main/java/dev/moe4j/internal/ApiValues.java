@@ -1,6 +1,7 @@
 package dev.moe4j.internal;
 
 import dev.moe4j.ContextLengthExceededException;
+import dev.moe4j.GenerationStats;
 import dev.moe4j.KernelException;
 import dev.moe4j.MemoryStats;
 import dev.moe4j.RoutingProfile;
@@ -36,6 +37,11 @@ public abstract class ApiValues {
         }
         return v;
     }
+
+    /** Counts and timings of one generation; see {@link GenerationStats} for the arguments. */
+    public abstract GenerationStats generationStats(int promptTokens, int promptTokensReused,
+                                                    int promptTokensEvaluated, int generatedTokens,
+                                                    Duration prefillTime, Duration decodeTime, Duration totalTime);
 
     /** See {@link KernelException}. */
     public abstract KernelException kernelException(String call, int status, String statusName);

@@ -143,9 +143,9 @@ public final class GenerationLoop {
         if (finish == null) {
             throw new IllegalStateException("generation has not finished");
         }
-        GenerationStats stats = new GenerationStats(spec.promptTokens().length, reused, evaluated, generatedCount,
-                Duration.ofNanos(prefillEndNanos - startNanos), Duration.ofNanos(endNanos - prefillEndNanos),
-                Duration.ofNanos(endNanos - startNanos));
+        GenerationStats stats = dev.moe4j.internal.ApiValues.get().generationStats(spec.promptTokens().length, reused,
+                evaluated, generatedCount, Duration.ofNanos(prefillEndNanos - startNanos),
+                Duration.ofNanos(endNanos - prefillEndNanos), Duration.ofNanos(endNanos - startNanos));
         return new Outcome(answer.toString(), reasoning.toString(), Arrays.copyOf(generated, generatedCount),
                 spec.promptTokens().clone(), finish, stats);
     }
