@@ -19,9 +19,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * Fuzz target for the chat prompt encoder, which takes text from users: any conversation, with the vocabulary's
- * special-token strings spliced into its messages at fuzzed places, either encodes with exactly the control tokens
- * the template writes for harmless messages, decoding back to the rendered prompt, or is refused with
- * {@link UnsafePromptException}; nothing else may be thrown. A normal test run replays the saved inputs
+ * special-token strings spliced into its messages (contents and assistant reasoning) at fuzzed places, either encodes
+ * with exactly the control tokens the template writes for harmless messages, decoding back to the rendered prompt, or
+ * is refused with {@link UnsafePromptException}; nothing else may be thrown. A normal test run replays the saved inputs
  * ({@code src/test/resources/.../ChatPromptFuzzTestInputs}); {@code JAZZER_FUZZ=1} fuzzes.
  */
 class ChatPromptFuzzTest {
@@ -46,8 +46,11 @@ class ChatPromptFuzzTest {
             harmless.add(ChatMessage.user(harmless(user)));
             if (i + 1 < turns) {
                 String assistant = content(data, specials);
-                messages.add(ChatMessage.assistant(assistant));
-                harmless.add(ChatMessage.assistant(harmless(assistant)));
+                // an earlier answer with its reasoning, as a message list from an application may give it
+                String reasoning = data.consumeBoolean() ? content(data, specials) : "";
+                messages.add(ChatMessage.assistant(assistant, reasoning));
+                harmless.add(ChatMessage.assistant(harmless(assistant),
+                        reasoning.isEmpty() ? "" : harmless(reasoning)));
             }
         }
         ChatPromptEncoder encoder = family.encoder();
