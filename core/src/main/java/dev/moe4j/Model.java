@@ -391,8 +391,9 @@ public final class Model implements AutoCloseable {
      * A code completion request (fill-in-the-middle), for IDE plugins: the model's own FIM tokens around the code
      * before and after the cursor, with other files as extra context, laid out as llama.cpp's {@code /infill} does
      * (extra context first, then prefix and suffix: the prefix keeps its last 1536 tokens, the suffix its first
-     * 510), and {@link InfillInput#middle()} after the FIM middle token. Every text is plain text: code that contains
-     * FIM or other special-token text cannot produce those tokens. Generation ends at the model's end tokens and its
+     * 510, or ¾ and ¼ of the context when it is shorter than 2048 tokens), and {@link InfillInput#middle()} after the
+     * FIM middle token. Every text is plain text: code that contains FIM or other special-token text cannot produce
+     * those tokens. Generation ends at the model's end tokens and its
      * FIM end tokens (pad, repository and file separators); the output is all answer (no reasoning is split off).
      * Runs reuse the model's prompt cache: a request after an edit computes only the prompt from the edit on, so with
      * {@link InfillInput#atCursor} typing on a line costs a few tokens (see {@code docs/PERFORMANCE.md}).
@@ -417,8 +418,8 @@ public final class Model implements AutoCloseable {
         int[] fimEnd = layout.fimTokens().endTokens();
         return new GenerationRequest(this, (parseSpecial, maxTokens) -> {
             InfillRequest request = new InfillRequest(input.prefix(), input.suffix(), "", chunks,
-                    input.suffixFirst(), new InfillRequest.Budget(InfillRequest.Budget.DEFAULT_BATCH, contextLength,
-                    maxTokens));
+                    input.suffixFirst(), new InfillRequest.Budget(
+                    Math.min(InfillRequest.Budget.DEFAULT_BATCH, contextLength), contextLength, maxTokens));
             int[] layoutIds = layout.build(request).ids();
             int[] middle = tokenizer.encode(input.middle(), false, false);
             int[] ids = Arrays.copyOf(layoutIds, layoutIds.length + middle.length);
