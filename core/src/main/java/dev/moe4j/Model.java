@@ -60,8 +60,8 @@ public final class Model implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Model.class);
 
     /**
-     * The least default context, memory allowing: {@link Builder#contextLength}'s default is the trained context, bounded
-     * by memory but not below {@code min(trained, DEFAULT_MAX_CONTEXT)} while that fits.
+     * The least default context, memory allowing: {@link Builder#contextLength}'s default is the trained context,
+     * bounded by memory but not below {@code min(trained, DEFAULT_MAX_CONTEXT)} while that fits.
      */
     public static final int DEFAULT_MAX_CONTEXT = ModelLoader.DEFAULT_MAX_CONTEXT;
     /** The default of {@link Builder#maxConcurrentGenerations}. */
