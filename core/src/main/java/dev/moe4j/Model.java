@@ -130,7 +130,9 @@ public final class Model implements AutoCloseable {
      * @return the loaded model; the caller closes it
      * @throws ModelFormatException if the file is not a GGUF model moe4j can run
      * @throws java.io.UncheckedIOException if the file cannot be read
-     * @throws NativeLibraryException if the native kernels cannot be loaded
+     * @throws NativeLibraryException if {@code -Dmoe4j.backend=cpu} or {@code cuda} asks for native kernels that cannot
+     *                                be loaded (by default a platform without them runs the plain-Java kernels, with a
+     *                                WARN log line)
      * @throws NullPointerException if {@code path} is null
      */
     public static Model load(Path path) {
@@ -1104,8 +1106,9 @@ public final class Model implements AutoCloseable {
          *                                  {@link #routingProfile} is of another model
          * @throws ModelFormatException     if the file is not a GGUF model moe4j can run
          * @throws java.io.UncheckedIOException if the file cannot be read
-         * @throws NativeLibraryException   if the native kernels cannot be loaded, or {@code -Dmoe4j.backend=cuda}
-         *                                  finds no usable GPU
+         * @throws NativeLibraryException   if {@code -Dmoe4j.backend=cpu} or {@code cuda} asks for native kernels that
+         *                                  cannot be loaded, or {@code cuda} finds no usable GPU (by default a
+         *                                  platform without native kernels runs the plain-Java ones)
          */
         public Model build() {
             long start = System.nanoTime();

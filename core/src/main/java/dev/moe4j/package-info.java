@@ -41,7 +41,9 @@
  * <ul>
  * <li>{@link dev.moe4j.ModelFormatException}: the file is not a GGUF model moe4j can run (it names the key or tensor
  *     and the file offset); thrown by loading and by {@code ModelInfo.read}, never later during generation;</li>
- * <li>{@link dev.moe4j.NativeLibraryException}: the native kernels cannot be loaded on this platform;</li>
+ * <li>{@link dev.moe4j.NativeLibraryException}: {@code -Dmoe4j.backend=cpu} or {@code cuda} asks for native kernels
+ *     that cannot be loaded on this platform (by default such a platform runs the plain-Java kernels, much slower, with
+ *     a WARN log line);</li>
  * <li>{@link dev.moe4j.ContextLengthExceededException}: a prompt or conversation does not fit in the context;</li>
  * <li>{@link dev.moe4j.UnsafePromptException}: a chat message would turn into control tokens through the template;</li>
  * <li>{@link dev.moe4j.ModelBusyException}: the model's queue of waiting generations is full (try again later);</li>

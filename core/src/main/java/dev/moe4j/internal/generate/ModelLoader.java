@@ -221,7 +221,8 @@ public final class ModelLoader {
      * @throws IllegalArgumentException if the context length exceeds the model's trained context
      */
     public static Loaded load(Path path, Settings settings, LoadProgressListener progress) {
-        return load(path, settings, progress, gpuTarget(path, settings));
+        boolean java = BackendSelector.selected().backend() == Backend.JAVA;
+        return load(path, settings, progress, java ? null : gpuTarget(path, settings), java);
     }
 
     /**
@@ -247,6 +248,16 @@ public final class ModelLoader {
      * the CUDA emulation library.
      */
     static Loaded load(Path path, Settings settings, LoadProgressListener progress, GpuTarget gpu) {
+        return load(path, settings, progress, gpu, false);
+    }
+
+    /**
+     * {@link #load(Path, Settings, LoadProgressListener)} on a given GPU (null: the CPU alone), with the plain-Java
+     * reference kernels instead of the native ones when {@code javaKernels} (the fallback where no native library can
+     * be loaded; tests use it on machines that have one).
+     */
+    static Loaded load(Path path, Settings settings, LoadProgressListener progress, GpuTarget gpu,
+                       boolean javaKernels) {
         int threads = settings.threads();
         int contextLength = settings.contextLength();
         GgufFile file;
@@ -269,6 +280,7 @@ public final class ModelLoader {
             progress.onProgress(0.2, "loading " + file.tensors().size() + " tensors");
             GpuBinding binding = gpu == null ? null : new GpuBinding();
             ModelOptions options = ModelOptions.defaults(threads).withMaxBatch(settings.maxBatch()).withGpu(binding)
+                    .withBackend(javaKernels ? ModelOptions.Backend.REFERENCE : ModelOptions.Backend.NATIVE)
                     .withWorkerGroups(settings.workerGroups());
             model = LanguageModels.load(file, options);
             int trained = model.config().contextLength();

@@ -2,9 +2,12 @@ package dev.moe4j.internal.nativeio;
 
 import java.util.Locale;
 
-/** Where the compute of a model runs: the CPU kernels (libmoe4j) or the CUDA kernels (libmoe4j_cuda). */
+/**
+ * Where the compute of a model runs: the CPU kernels (libmoe4j), the CUDA kernels (libmoe4j_cuda), or the plain-Java
+ * reference kernels where no native library can be loaded (any platform with a JDK).
+ */
 public enum Backend {
-    CPU, CUDA;
+    CPU, CUDA, JAVA;
 
     public String label() {
         return name().toLowerCase(Locale.ROOT);

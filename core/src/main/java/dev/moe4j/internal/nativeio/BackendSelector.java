@@ -10,10 +10,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Chooses the compute backend once per process: CUDA when libmoe4j_cuda is on the class path (or named by
- * {@value CudaLibrary#LIBRARY_PROPERTY}) and reports a device, else the CPU. The system property
- * {@value #PROPERTY} forces a side: {@code auto} (the default), {@code cpu} (the CUDA library is not even loaded) or
- * {@code cuda} (an error, rather than a silent CPU run, when no GPU is usable). The choice and its reason are logged
- * once at INFO.
+ * {@value CudaLibrary#LIBRARY_PROPERTY}) and reports a device, else the CPU; where the CPU's native library cannot be
+ * loaded (no build for this platform), the plain-Java reference kernels. The system property {@value #PROPERTY}
+ * forces a side: {@code auto} (the default), {@code cpu} (the CUDA library is not even loaded; a missing native
+ * library is an error), {@code cuda} (an error, rather than a silent CPU run, when no GPU is usable) or {@code java}
+ * (the Java kernels even where native ones exist). The choice and its reason are logged once, at INFO, or at WARN for
+ * the Java fallback, which is much slower.
  *
  * <p>A CUDA choice makes {@code ModelLoader} plan and upload the model's GPU share at load
  * ({@code dev.moe4j.internal.gpu}) and run the products on it through the hybrid kernels.
@@ -25,9 +27,11 @@ public final class BackendSelector {
 
     /** The values of {@value #PROPERTY}. */
     public enum Mode {
-        AUTO, CPU, CUDA;
+        AUTO, CPU, CUDA, JAVA;
 
-        /** @throws IllegalArgumentException for anything but auto, cpu or cuda (any case, surrounding blanks ok) */
+        /**
+         * @throws IllegalArgumentException for anything but auto, cpu, cuda or java (any case, surrounding blanks ok)
+         */
         public static Mode parse(String value) {
             if (value == null || value.isBlank()) {
                 return AUTO;
@@ -35,7 +39,8 @@ public final class BackendSelector {
             try {
                 return valueOf(value.trim().toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("-D" + PROPERTY + "=" + value + ": expected auto, cpu or cuda", e);
+                throw new IllegalArgumentException("-D" + PROPERTY + "=" + value
+                        + ": expected auto, cpu, cuda or java", e);
             }
         }
     }
@@ -48,21 +53,55 @@ public final class BackendSelector {
     }
 
     private static final class Holder {
-        static final BackendChoice CHOICE = log(choose(Mode.parse(System.getProperty(PROPERTY)), CudaProbe::probe));
+        static final BackendChoice CHOICE = log(choose(Mode.parse(System.getProperty(PROPERTY)), CudaProbe::probe,
+                NativeLibrary::problem));
     }
 
     private static BackendChoice log(BackendChoice c) {
-        LOG.info("compute backend: {} ({})", c.backend().label(), c.reason());
+        if (c.backend() == Backend.JAVA) {
+            LOG.warn("compute backend: java ({}): the plain-Java reference kernels run on one thread, {}; add the "
+                    + "moe4j-native-kernels jar of this platform, or set -D{}=/path/to/libmoe4j, for the native "
+                    + "kernels", c.reason(), JAVA_SLOWDOWN, NativeLibrary.LIBRARY_PROPERTY);
+        } else {
+            LOG.info("compute backend: {} ({})", c.backend().label(), c.reason());
+        }
         return c;
     }
 
+    /** How much slower the Java kernels are, as measured (docs/PERFORMANCE.md), for the log line. */
+    static final String JAVA_SLOWDOWN = "4-7x slower than the native kernels on two cores for the small models "
+            + "measured, and they use no more cores";
+
     /**
-     * The decision itself, with the probe as a parameter so every branch can be tested.
+     * The decision itself, with the probe as a parameter so every branch can be tested; the native library is taken
+     * to be present.
      *
-     * @param probe called at most once, and not at all when the mode is {@code CPU}
-     * @throws NativeLibraryException when the mode is {@code CUDA} and the probe finds no usable device
+     * @param probe called at most once, and not at all when the mode is {@code CPU} or {@code JAVA} or the native
+     *              library is missing
+     * @throws NativeLibraryException when the mode is {@code CUDA} and the probe finds no usable device, or the mode
+     *                                is {@code CPU} or {@code CUDA} and the native library cannot be loaded
      */
     public static BackendChoice choose(Mode mode, Supplier<CudaProbe.Result> probe) {
+        return choose(mode, probe, () -> null);
+    }
+
+    /**
+     * {@link #choose(Mode, Supplier)} on a machine where the native library may be missing.
+     *
+     * @param nativeProblem why the CPU's native library cannot be loaded, or null when it can
+     */
+    public static BackendChoice choose(Mode mode, Supplier<CudaProbe.Result> probe, Supplier<String> nativeProblem) {
+        if (mode == Mode.JAVA) {
+            return new BackendChoice(Backend.JAVA, "forced by -D" + PROPERTY + "=java", null);
+        }
+        String problem = nativeProblem.get();
+        if (problem != null) {
+            if (mode != Mode.AUTO) {
+                throw new NativeLibraryException("-D" + PROPERTY + "=" + mode.name().toLowerCase(Locale.ROOT)
+                        + " needs the native library: " + problem);
+            }
+            return new BackendChoice(Backend.JAVA, "no native library: " + problem, null);
+        }
         if (mode == Mode.CPU) {
             return new BackendChoice(Backend.CPU, "forced by -D" + PROPERTY + "=cpu", null);
         }

@@ -43,6 +43,31 @@ public final class NativeLibrary {
         return Holder.LOOKUP;
     }
 
+    /**
+     * Why the library cannot be loaded on this machine, or null when it can (it is then loaded). Never throws.
+     */
+    public static String problem() {
+        return Probe.PROBLEM;
+    }
+
+    private static final class Probe {
+        static final String PROBLEM = probe();
+
+        private static String probe() {
+            try {
+                lookup();
+                return null;
+            } catch (NativeLibraryException e) {
+                return e.getMessage();
+            } catch (ExceptionInInitializerError e) {
+                Throwable c = e.getCause();
+                return c != null && c.getMessage() != null ? c.getMessage() : String.valueOf(c);
+            } catch (LinkageError e) {
+                return e.toString();
+            }
+        }
+    }
+
     /** Where the bound library was loaded from. */
     public static Path path() {
         return Holder.PATH;

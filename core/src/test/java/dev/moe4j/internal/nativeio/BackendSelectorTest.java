@@ -48,7 +48,7 @@ class BackendSelectorTest {
         assertEquals(BackendSelector.Mode.CUDA, BackendSelector.Mode.parse(" cuda "));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> BackendSelector.Mode.parse("gpu"));
-        assertTrue(e.getMessage().contains("-Dmoe4j.backend=gpu") && e.getMessage().contains("auto, cpu or cuda"),
+        assertTrue(e.getMessage().contains("-Dmoe4j.backend=gpu") && e.getMessage().contains("auto, cpu, cuda or java"),
                 e.getMessage());
     }
 
