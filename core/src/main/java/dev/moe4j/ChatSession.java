@@ -256,9 +256,7 @@ public final class ChatSession implements AutoCloseable {
                 return;
             }
             done = true;
-            int[] tokens = encoded.tokens();
-            int[] all = Arrays.copyOf(tokens, tokens.length + outcome.tokenIds().length);
-            System.arraycopy(outcome.tokenIds(), 0, all, tokens.length, outcome.tokenIds().length);
+            int[] all = outcome.sequence();
             cached = Arrays.copyOf(all, Math.min(all.length, state.position()));
             history.add(message);
             // Only the answer: the templates drop reasoning of earlier turns, and the cache stays a prefix.

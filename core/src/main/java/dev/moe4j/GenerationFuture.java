@@ -9,15 +9,9 @@ import java.util.concurrent.CompletableFuture;
  * reach back.
  */
 final class GenerationFuture extends CompletableFuture<GenerationResult> {
-    private volatile boolean stopRequested;
-
-    GenerationFuture() {
-        // Runs when this future completes by any means; after a normal end the flag is no longer read.
-        whenComplete((r, e) -> stopRequested = true);
-    }
-
+    /** Polled by the run: the run completes this future only at its end, so done before that means stop. */
     boolean stopRequested() {
-        return stopRequested || isDone();
+        return isDone();
     }
 
     @Override

@@ -10,6 +10,7 @@ import dev.moe4j.internal.generate.GenerationLoop;
 import dev.moe4j.internal.generate.ModelLoader;
 import dev.moe4j.internal.generate.PromptFormat;
 import dev.moe4j.internal.generate.ReasoningFormat;
+import dev.moe4j.internal.generate.TokenArrays;
 import dev.moe4j.internal.offload.MemoryBudget;
 import dev.moe4j.internal.tokenizer.Tokenizer;
 import org.jspecify.annotations.Nullable;
@@ -424,9 +425,7 @@ public final class Model implements AutoCloseable {
                     Math.min(InfillRequest.Budget.DEFAULT_BATCH, contextLength), contextLength, maxTokens));
             int[] layoutIds = layout.build(request).ids();
             int[] middle = tokenizer.encode(input.middle(), false, false);
-            int[] ids = Arrays.copyOf(layoutIds, layoutIds.length + middle.length);
-            System.arraycopy(middle, 0, ids, layoutIds.length, middle.length);
-            return new CachedTurn(ids, "", fimEnd, false);
+            return new CachedTurn(TokenArrays.concat(layoutIds, middle), "", fimEnd, false);
         });
     }
 
@@ -612,10 +611,7 @@ public final class Model implements AutoCloseable {
                 return;
             }
             done = true;
-            int[] generated = outcome.tokenIds();
-            int[] all = Arrays.copyOf(tokens, tokens.length + generated.length);
-            System.arraycopy(generated, 0, all, tokens.length, generated.length);
-            promptCache.release(session, all);
+            promptCache.release(session, outcome.sequence());
         }
 
         @Override

@@ -4,7 +4,6 @@ import dev.moe4j.internal.generate.DecodingSession;
 
 import java.util.ArrayDeque;
 import java.util.Arrays;
-import java.util.Iterator;
 
 /**
  * The model's inference states kept between requests, so that a request whose prompt starts like a recent one (the
@@ -55,20 +54,20 @@ final class PromptCache {
      */
     Lease acquire(int[] prompt, int capacity) {
         Entry chosen = null;
+        int keep = 0;
         synchronized (this) {
-            int best = 0;
             for (Entry e : idle) {
                 if (e.session.capacity() < capacity) {
                     continue;
                 }
                 int common = commonPrefix(e.tokens, prompt);
-                if (common > best || (common == best && common > 0)) { // later entries are more recent
-                    best = common;
+                if (common > keep || (common == keep && common > 0)) { // later entries are more recent
+                    keep = common;
                     chosen = e;
                 }
             }
             if (chosen == null && idle.size() >= maxEntries && maxEntries > 0) {
-                for (Entry e : idle) { // recycle the least recently used state that is large enough
+                for (Entry e : idle) { // recycle the least recently used state that is large enough (keep stays 0)
                     if (e.session.capacity() >= capacity) {
                         chosen = e;
                         break;
@@ -82,7 +81,6 @@ final class PromptCache {
         if (chosen == null) {
             return new Lease(model.openSession(capacity), 0);
         }
-        int keep = commonPrefix(chosen.tokens, prompt);
         chosen.session.truncate(keep);
         return new Lease(chosen.session, keep);
     }
@@ -133,8 +131,8 @@ final class PromptCache {
             drop = new ArrayDeque<>(idle);
             idle.clear();
         }
-        for (Iterator<Entry> it = drop.iterator(); it.hasNext(); ) {
-            it.next().session.close();
+        for (Entry e : drop) {
+            e.session.close();
         }
     }
 

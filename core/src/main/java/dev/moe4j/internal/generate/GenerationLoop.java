@@ -33,6 +33,13 @@ public final class GenerationLoop {
      */
     public record Outcome(String text, String reasoning, int[] tokenIds, int[] promptTokenIds,
                           FinishReason finishReason, GenerationStats stats) {
+        /**
+         * The prompt, then the output: the tokens the run put through the model, in order (its state holds the
+         * first {@code position()} of them, as the last output token is never run).
+         */
+        public int[] sequence() {
+            return TokenArrays.concat(promptTokenIds, tokenIds);
+        }
     }
 
     /** Prompt tokens per forward call in the prefill; cancellation is checked between chunks. */

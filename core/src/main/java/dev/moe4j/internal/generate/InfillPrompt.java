@@ -108,11 +108,11 @@ public final class InfillPrompt {
         int suffixTake = Math.min(suffix.length, budget.suffixTokens(middle.length));
         int extraTake = Math.min(extra.length, budget.extraTokens());
 
-        int[] pre = concat(List.of(new int[] {fim.pre()}, tail(prefix, prefixTake), middle));
-        int[] suf = concat(List.of(new int[] {fim.suf()}, Arrays.copyOf(suffix, suffixTake)));
+        int[] pre = TokenArrays.concat(new int[] {fim.pre()}, tail(prefix, prefixTake), middle);
+        int[] suf = TokenArrays.concat(new int[] {fim.suf()}, Arrays.copyOf(suffix, suffixTake));
         int[] bos = plain.addsBos() ? new int[] {plain.bosId()} : new int[0];
-        int[] ids = concat(List.of(tail(extra, extraTake), bos, request.spm() ? suf : pre, request.spm() ? pre : suf,
-                new int[] {fim.mid()}));
+        int[] ids = TokenArrays.concat(tail(extra, extraTake), bos, request.spm() ? suf : pre,
+                request.spm() ? pre : suf, new int[] {fim.mid()});
         return new Result(ids, prefix.length - prefixTake, suffix.length - suffixTake, extra.length - extraTake);
     }
 
@@ -136,7 +136,7 @@ public final class InfillPrompt {
             parts.add(new int[] {fim.sep()});
             parts.add(currentFile);
         }
-        return concat(parts);
+        return TokenArrays.concat(parts.toArray(int[][]::new));
     }
 
     /** User text as plain text: no BOS/EOS, no special tokens (FIM tokens included). */
@@ -146,19 +146,5 @@ public final class InfillPrompt {
 
     private static int[] tail(int[] ids, int n) {
         return Arrays.copyOfRange(ids, ids.length - n, ids.length);
-    }
-
-    private static int[] concat(List<int[]> parts) {
-        int n = 0;
-        for (int[] p : parts) {
-            n += p.length;
-        }
-        int[] out = new int[n];
-        int at = 0;
-        for (int[] p : parts) {
-            System.arraycopy(p, 0, out, at, p.length);
-            at += p.length;
-        }
-        return out;
     }
 }

@@ -109,17 +109,6 @@ public final class ModelLoader {
     public record Settings(int threads, int contextLength, boolean recordRouting, long memoryBudget,
                            RoutingProfile profile, long gpuMemoryBudget, int workerGroups, int maxSessions,
                            String offloadPolicy, int ioThreads, Boolean prefetch, Boolean directIo, int maxBatch) {
-        /** The batch {@link ModelOptions#defaults} gives, for settings that do not say. */
-        public static final int DEFAULT_MAX_BATCH = 64;
-
-        /** Without {@code maxBatch}: {@link #DEFAULT_MAX_BATCH}. */
-        public Settings(int threads, int contextLength, boolean recordRouting, long memoryBudget,
-                        RoutingProfile profile, long gpuMemoryBudget, int workerGroups, int maxSessions,
-                        String offloadPolicy, int ioThreads, Boolean prefetch, Boolean directIo) {
-            this(threads, contextLength, recordRouting, memoryBudget, profile, gpuMemoryBudget, workerGroups,
-                    maxSessions, offloadPolicy, ioThreads, prefetch, directIo, DEFAULT_MAX_BATCH);
-        }
-
         public Settings {
             if (maxBatch < 1 || maxBatch > 65536) {
                 throw new IllegalArgumentException("maxBatch must be in 1..65536, got " + maxBatch);
@@ -136,11 +125,11 @@ public final class ModelLoader {
             }
         }
 
-        /** One worker group, one session, the offload knobs absent. */
+        /** One worker group, one session, the offload knobs absent, {@link ModelOptions#defaults}' batch. */
         public Settings(int threads, int contextLength, boolean recordRouting, long memoryBudget,
                         RoutingProfile profile, long gpuMemoryBudget) {
             this(threads, contextLength, recordRouting, memoryBudget, profile, gpuMemoryBudget, 1, 1, null, 0, null,
-                    null);
+                    null, ModelOptions.defaults(1).maxBatch());
         }
 
         /** Without a GPU budget (automatic), one worker group, one session, the offload knobs absent. */
@@ -181,11 +170,6 @@ public final class ModelLoader {
         public Settings withDirectIo(Boolean on) {
             return new Settings(threads, contextLength, recordRouting, memoryBudget, profile, gpuMemoryBudget,
                     workerGroups, maxSessions, offloadPolicy, ioThreads, prefetch, on, maxBatch);
-        }
-
-        public Settings withMaxBatch(int n) {
-            return new Settings(threads, contextLength, recordRouting, memoryBudget, profile, gpuMemoryBudget,
-                    workerGroups, maxSessions, offloadPolicy, ioThreads, prefetch, directIo, n);
         }
 
         /** The offload knobs as given (absent ones resolved when the store is made). */
