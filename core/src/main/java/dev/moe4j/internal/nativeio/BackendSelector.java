@@ -69,7 +69,7 @@ public final class BackendSelector {
     }
 
     /** How much slower the Java kernels are, as measured (docs/PERFORMANCE.md), for the log line. */
-    static final String JAVA_SLOWDOWN = "4-7x slower than the native kernels on two cores for the small models "
+    static final String JAVA_SLOWDOWN = "4-14x slower than the native kernels on two cores for the small models "
             + "measured, and they use no more cores";
 
     /**
