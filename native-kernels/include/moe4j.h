@@ -30,7 +30,7 @@ extern "C" {
 #define MOE_API __attribute__((visibility("default")))
 #endif
 
-#define MOE_ABI_VERSION 3
+#define MOE_ABI_VERSION 4
 
 /* ---- status ---------------------------------------------------------------------------------------------------- */
 #define MOE_OK 0
@@ -46,13 +46,22 @@ MOE_API const char *moe_status_str(int status);
 MOE_API int moe_abi_version(void);
 
 /* ---- CPU dispatch ------------------------------------------------------------------------------------------------ */
-#define MOE_CPU_SCALAR 0 /* portable C, no explicit SIMD (the reference level)         */
-#define MOE_CPU_AVX2 1   /* AVX2 + FMA + F16C                                          */
-#define MOE_CPU_AVX512 2 /* AVX-512 F/BW/VL/DQ + VNNI + BF16 (Zen 4, Sapphire Rapids…) */
+/* A build for x86-64 has the levels SCALAR, AVX2, AVX512; a build for AArch64 has SCALAR, NEON, NEON_DOTPROD,
+ * NEON_I8MM. Within one architecture a higher number means a superset of instructions. */
+#define MOE_CPU_SCALAR 0       /* portable C, no explicit SIMD (the reference level)                       */
+#define MOE_CPU_AVX2 1         /* AVX2 + FMA + F16C                                                        */
+#define MOE_CPU_AVX512 2       /* AVX-512 F/BW/VL/DQ + VNNI + BF16 (Zen 4, Sapphire Rapids…)               */
+#define MOE_CPU_NEON 3         /* AArch64 Advanced SIMD (every ARMv8-A CPU)                                */
+#define MOE_CPU_NEON_DOTPROD 4 /* + SDOT/UDOT (ARMv8.2-A dotprod: Cortex-A76+, Neoverse N1+, Apple M1+)    */
+#define MOE_CPU_NEON_I8MM 5    /* + SMMLA (ARMv8.6-A i8mm: Neoverse V1/N2/V2, Graviton 3/4, Apple M2+)     */
+#define MOE_CPU_LEVELS 6       /* levels are 0 .. MOE_CPU_LEVELS - 1 */
 
-/* Highest level this CPU and this build support. */
+/* Best level this CPU, its operating system and this build support. */
 MOE_API int moe_cpu_detect(void);
-/* Static name of a level ("scalar", "avx2", "avx512"), or "unknown". */
+/* 1 when this CPU and build run `level` (SCALAR always; the levels of the build's own architecture up to the detected
+ * one), else 0 (also for a level out of range). */
+MOE_API int moe_cpu_supports(int level);
+/* Static name of a level ("scalar", "avx2", "avx512", "neon", "neon_dotprod", "neon_i8mm"), or "unknown". */
 MOE_API const char *moe_cpu_level_name(int level);
 
 /* ---- weight types ------------------------------------------------------------------------------------------------ */
@@ -62,7 +71,7 @@ MOE_API int moe_type_block(int type, int64_t *block_elems, int64_t *block_bytes)
 /* ---- context: dispatch level + worker pool ----------------------------------------------------------------------- */
 typedef struct moe_ctx moe_ctx;
 
-/* level: one of MOE_CPU_* (must be <= moe_cpu_detect(), else MOE_ERR_UNSUPPORTED_CPU), or -1 for the best.
+/* level: one of MOE_CPU_* (moe_cpu_supports(level) must hold, else MOE_ERR_UNSUPPORTED_CPU), or -1 for the best.
  * n_threads: total threads doing work, the caller included (1 = no workers), 1..256.
  * MOE_ERR_UNSUPPORTED_TYPE if this build's tables for the level lack a kernel of some format (a broken build). */
 MOE_API int moe_ctx_create(int level, int n_threads, moe_ctx **out);

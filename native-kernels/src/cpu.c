@@ -3,6 +3,7 @@
  *
  * The feature bits come from cpuid; xgetbv tells whether the OS saves the AVX (ymm) and AVX-512 (opmask, zmm) register
  * state on context switches - without that, using those registers would be unsafe even on a CPU that has them.
+ * On AArch64 the kernel's hardware capability words (or macOS's sysctl) tell whether SDOT and SMMLA may be used.
  */
 #include <stdatomic.h>
 
@@ -68,10 +69,50 @@ static int detect_level(void) {
                        (xcr0 & XCR0_AVX512_STATE) == XCR0_AVX512_STATE;
     return avx512 ? MOE_CPU_AVX512 : MOE_CPU_AVX2;
 }
+#elif defined(__aarch64__) || defined(_M_ARM64)
+/* Advanced SIMD is part of every AArch64 CPU; dotprod and i8mm are optional extensions the OS reports. */
+#if defined(__linux__)
+#include <sys/auxv.h>
+#define MOE_HWCAP_ASIMDDP (1ul << 20) /* Linux uapi asm/hwcap.h: HWCAP_ASIMDDP */
+#define MOE_HWCAP2_I8MM (1ul << 13)   /* HWCAP2_I8MM */
+static int detect_level(void) {
+    const unsigned long hw = getauxval(AT_HWCAP), hw2 = getauxval(AT_HWCAP2);
+    if ((hw & MOE_HWCAP_ASIMDDP) == 0) {
+        return MOE_CPU_NEON;
+    }
+    return (hw2 & MOE_HWCAP2_I8MM) != 0 ? MOE_CPU_NEON_I8MM : MOE_CPU_NEON_DOTPROD;
+}
+#elif defined(__APPLE__)
+#include <sys/sysctl.h>
+static int has_feature(const char *name) {
+    int value = 0;
+    size_t size = sizeof(value);
+    return sysctlbyname(name, &value, &size, NULL, 0) == 0 && value != 0;
+}
+static int detect_level(void) {
+    if (!has_feature("hw.optional.arm.FEAT_DotProd")) {
+        return MOE_CPU_NEON;
+    }
+    return has_feature("hw.optional.arm.FEAT_I8MM") ? MOE_CPU_NEON_I8MM : MOE_CPU_NEON_DOTPROD;
+}
+#else
+static int detect_level(void) {
+    return MOE_CPU_NEON; /* an OS we cannot ask about extensions: the baseline every AArch64 CPU has */
+}
+#endif
 #else
 static int detect_level(void) {
     return MOE_CPU_SCALAR;
 }
+#endif
+
+/* The lowest non-scalar level of the architecture this library was built for (0 when it has none). */
+#if defined(__x86_64__) || defined(__i386__)
+#define ARCH_FIRST_LEVEL MOE_CPU_AVX2
+#elif defined(__aarch64__) || defined(_M_ARM64)
+#define ARCH_FIRST_LEVEL MOE_CPU_NEON
+#else
+#define ARCH_FIRST_LEVEL MOE_CPU_LEVELS
 #endif
 
 int moe_cpu_detect(void) {
@@ -85,6 +126,13 @@ int moe_cpu_detect(void) {
     return level;
 }
 
+int moe_cpu_supports(int level) {
+    if (level == MOE_CPU_SCALAR) {
+        return 1;
+    }
+    return level >= ARCH_FIRST_LEVEL && level < MOE_CPU_LEVELS && level <= moe_cpu_detect();
+}
+
 const char *moe_cpu_level_name(int level) {
     switch (level) {
     case MOE_CPU_SCALAR:
@@ -93,6 +141,12 @@ const char *moe_cpu_level_name(int level) {
         return "avx2";
     case MOE_CPU_AVX512:
         return "avx512";
+    case MOE_CPU_NEON:
+        return "neon";
+    case MOE_CPU_NEON_DOTPROD:
+        return "neon_dotprod";
+    case MOE_CPU_NEON_I8MM:
+        return "neon_i8mm";
     default:
         return "unknown";
     }

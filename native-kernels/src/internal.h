@@ -10,6 +10,39 @@
 
 #include "moe4j.h"
 
+/* ---- which levels this build has ----------------------------------------------------------------------------------
+ * The scalar level is compiled everywhere; the SIMD level files only for their own architecture. */
+#if defined(__x86_64__) || defined(__i386__)
+#define MOE_HAVE_X86_LEVELS 1
+#else
+#define MOE_HAVE_X86_LEVELS 0
+#endif
+#if defined(__aarch64__)
+#define MOE_HAVE_NEON_LEVELS 1
+#else
+#define MOE_HAVE_NEON_LEVELS 0
+#endif
+
+/* 64-byte aligned heap memory: C11 aligned_alloc is missing from Windows' C runtime, whose _aligned_malloc memory must
+ * be released with _aligned_free. Every buffer from moe_aligned_alloc goes back through moe_aligned_free. */
+#if defined(_WIN32)
+#include <malloc.h>
+static inline void *moe_aligned_alloc(size_t bytes) {
+    return _aligned_malloc(bytes, 64);
+}
+static inline void moe_aligned_free(void *p) {
+    _aligned_free(p);
+}
+#else
+#include <stdlib.h>
+static inline void *moe_aligned_alloc(size_t bytes) {
+    return aligned_alloc(64, (bytes + 63) / 64 * 64);
+}
+static inline void moe_aligned_free(void *p) {
+    free(p);
+}
+#endif
+
 /* ---- weight types --------------------------------------------------------------------------------------------------
  * One row per format in formats.def. Kernel tables are indexed by a dense internal index, not by the sparse ggml id. */
 
@@ -74,6 +107,9 @@ typedef struct moe_kernels {
 extern const moe_kernels moe_kernels_scalar;
 extern const moe_kernels moe_kernels_avx2;
 extern const moe_kernels moe_kernels_avx512;
+extern const moe_kernels moe_kernels_neon;
+extern const moe_kernels moe_kernels_neon_dotprod;
+extern const moe_kernels moe_kernels_neon_i8mm;
 
 /* ---- 8-bit-activation kernels (q8_*.c; formats and arithmetic in q8_blocks.h) ---------------------------------- */
 
@@ -93,6 +129,9 @@ typedef struct moe_q8_kernels {
 extern const moe_q8_kernels moe_q8_kernels_scalar;
 extern const moe_q8_kernels moe_q8_kernels_avx2;
 extern const moe_q8_kernels moe_q8_kernels_avx512;
+extern const moe_q8_kernels moe_q8_kernels_neon;
+extern const moe_q8_kernels moe_q8_kernels_neon_dotprod;
+extern const moe_q8_kernels moe_q8_kernels_neon_i8mm;
 
 /* The family of internal type index ti, and the padded bytes of one quantized token row of `cols` activations. */
 int moe_q8_family_of(int ti);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "internal.h"
+#include "ops_internal.h"
 
 const char *moe_status_str(int status) {
     switch (status) {
@@ -62,25 +63,51 @@ int moe_type_block(int type, int64_t *block_elems, int64_t *block_bytes) {
 
 /* ---- contexts ---------------------------------------------------------------------------------------------------- */
 
+/* The tables of a level this build has, or NULL. The x86 and AArch64 level files are only compiled for their own
+ * architecture; the scalar level is everywhere. */
 static const moe_q8_kernels *q8_kernels_of(int level) {
     switch (level) {
-    case MOE_CPU_AVX512:
-        return &moe_q8_kernels_avx512;
+    case MOE_CPU_SCALAR:
+        return &moe_q8_kernels_scalar;
+#if MOE_HAVE_X86_LEVELS
     case MOE_CPU_AVX2:
         return &moe_q8_kernels_avx2;
+    case MOE_CPU_AVX512:
+        return &moe_q8_kernels_avx512;
+#endif
+#if MOE_HAVE_NEON_LEVELS
+    case MOE_CPU_NEON:
+        return &moe_q8_kernels_neon;
+    case MOE_CPU_NEON_DOTPROD:
+        return &moe_q8_kernels_neon_dotprod;
+    case MOE_CPU_NEON_I8MM:
+        return &moe_q8_kernels_neon_i8mm;
+#endif
     default:
-        return &moe_q8_kernels_scalar;
+        return NULL;
     }
 }
 
 static const moe_kernels *kernels_of(int level) {
     switch (level) {
-    case MOE_CPU_AVX512:
-        return &moe_kernels_avx512;
+    case MOE_CPU_SCALAR:
+        return &moe_kernels_scalar;
+#if MOE_HAVE_X86_LEVELS
     case MOE_CPU_AVX2:
         return &moe_kernels_avx2;
+    case MOE_CPU_AVX512:
+        return &moe_kernels_avx512;
+#endif
+#if MOE_HAVE_NEON_LEVELS
+    case MOE_CPU_NEON:
+        return &moe_kernels_neon;
+    case MOE_CPU_NEON_DOTPROD:
+        return &moe_kernels_neon_dotprod;
+    case MOE_CPU_NEON_I8MM:
+        return &moe_kernels_neon_i8mm;
+#endif
     default:
-        return &moe_kernels_scalar;
+        return NULL;
     }
 }
 
@@ -104,16 +131,16 @@ int moe_ctx_create(int level, int n_threads, moe_ctx **out) {
         return MOE_ERR_INVALID_ARG;
     }
     *out = NULL;
-    if (level < -1 || level > MOE_CPU_AVX512 || n_threads < 1 || n_threads > 256) {
+    if (level < -1 || level >= MOE_CPU_LEVELS || n_threads < 1 || n_threads > 256) {
         return MOE_ERR_INVALID_ARG;
     }
-    const int best = moe_cpu_detect();
     if (level == -1) {
-        level = best;
-    } else if (level > best) {
+        level = moe_cpu_detect();
+    } else if (!moe_cpu_supports(level)) {
         return MOE_ERR_UNSUPPORTED_CPU;
     }
-    if (!tables_complete(kernels_of(level), q8_kernels_of(level))) {
+    if (kernels_of(level) == NULL || q8_kernels_of(level) == NULL || moe_ops_level_of(level) == NULL ||
+        !tables_complete(kernels_of(level), q8_kernels_of(level))) {
         return MOE_ERR_UNSUPPORTED_TYPE;
     }
     moe_ctx *ctx = (moe_ctx *)calloc(1, sizeof(*ctx));
@@ -145,11 +172,11 @@ int moe_ctx_destroy(moe_ctx *ctx) {
     }
     moe_pool_destroy(ctx->pool);
     for (int i = 0; i < ctx->n_threads; i++) {
-        free(ctx->scratch[i]);
+        moe_aligned_free(ctx->scratch[i]);
     }
     free(ctx->scratch);
-    free(ctx->act);
-    free(ctx->ffn);
+    moe_aligned_free(ctx->act);
+    moe_aligned_free(ctx->ffn);
     free(ctx);
     return MOE_OK;
 }

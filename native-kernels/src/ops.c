@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "moe4j.h"
+#include "internal.h"
 #include "ops_internal.h"
 
 /* cos/sin of this many RoPE pairs are computed at a time, on the stack, then applied to every head of the token. */
@@ -37,10 +37,18 @@ const moe_ops_level *moe_ops_level_of(int level) {
     switch (level) {
     case MOE_CPU_SCALAR:
         return &moe_ops_level_scalar;
+#if MOE_HAVE_X86_LEVELS
     case MOE_CPU_AVX2:
         return &moe_ops_level_avx2;
     case MOE_CPU_AVX512:
         return &moe_ops_level_avx512;
+#endif
+#if MOE_HAVE_NEON_LEVELS
+    case MOE_CPU_NEON:
+    case MOE_CPU_NEON_DOTPROD:
+    case MOE_CPU_NEON_I8MM:
+        return &moe_ops_level_neon; /* the row ops use no dotprod or i8mm instruction */
+#endif
     default:
         return NULL;
     }

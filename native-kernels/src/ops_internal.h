@@ -46,6 +46,7 @@ typedef struct moe_ops_level {
 extern const moe_ops_level moe_ops_level_scalar;
 extern const moe_ops_level moe_ops_level_avx2;
 extern const moe_ops_level moe_ops_level_avx512;
+extern const moe_ops_level moe_ops_level_neon;
 
 /* The table of a dispatch level (MOE_CPU_*), or NULL for an unknown level. */
 const moe_ops_level *moe_ops_level_of(int level);

@@ -186,7 +186,7 @@ int moe_run_matmul(moe_ctx *ctx, int ti, const uint8_t *w, int64_t row_bytes, in
     const int n_threads = (ctx->n_threads == 1 || fmas < MIN_PARALLEL_FMAS) ? 1 : ctx->n_threads;
     for (int i = 0; i < n_threads; i++) {
         if (ctx->scratch[i] == NULL) {
-            ctx->scratch[i] = (float *)aligned_alloc(64, sizeof(float) * MOE_MM_TILE_ROWS * MOE_MM_TILE_K);
+            ctx->scratch[i] = (float *)moe_aligned_alloc(sizeof(float) * MOE_MM_TILE_ROWS * MOE_MM_TILE_K);
             if (ctx->scratch[i] == NULL) {
                 return MOE_ERR_OUT_OF_MEMORY;
             }

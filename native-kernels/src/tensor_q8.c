@@ -171,11 +171,11 @@ static float round_bf16(float f) {
 void *moe_grow_buffer(void **buf, int64_t *size, int64_t bytes) {
     if (*size < bytes) {
         const int64_t rounded = (bytes + 63) / 64 * 64;
-        void *p = aligned_alloc(64, (size_t)rounded);
+        void *p = moe_aligned_alloc((size_t)rounded);
         if (p == NULL) {
             return NULL;
         }
-        free(*buf);
+        moe_aligned_free(*buf);
         *buf = p;
         *size = rounded;
     }

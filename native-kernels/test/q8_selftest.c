@@ -253,7 +253,7 @@ static void test_products(const fmt *f, int64_t nb) {
     }
     moe_ctx_destroy(sc);
 
-    for (int level = 0; level < levels_available(); level++) {
+    FOR_EACH_LEVEL(level) {
         for (int threads = 1; threads <= 3; threads++) {
             moe_ctx *ctx = new_ctx(level, threads);
             const char *ln = moe_cpu_level_name(level);
@@ -311,13 +311,13 @@ static void test_exact_buffers(const fmt *f) {
     for (int64_t k = 0; k < cols; k++) {
         x[k] = rnd_float();
     }
-    for (int level = 0; level < levels_available(); level++) {
+    FOR_EACH_LEVEL(level) {
         moe_ctx *ctx = new_ctx(level, 1);
         CHECK(moe_tensor_q8_quantize(ctx, f->id, x, cols, 1, cols, xq, xq_row) == MOE_OK, "quantize");
         CHECK(moe_tensor_q8_matmul(ctx, f->id, w, bytes, 1, cols, xq, xq_row, 1, y + level, 1) == MOE_OK, "matmul");
         moe_ctx_destroy(ctx);
     }
-    for (int level = 1; level < levels_available(); level++) {
+    FOR_EACH_SIMD_LEVEL(level) {
         CHECK(y[level] == y[0], "%s exact buffer: level %d", f->name, level);
     }
     free(w);
@@ -354,7 +354,7 @@ static void test_plain_types(void) {
         }
         int64_t dummy;
         CHECK(moe_tensor_q8_row_bytes(f->id, cols, &dummy) == MOE_ERR_UNSUPPORTED_TYPE, "%s has no q8 rows", f->name);
-        for (int level = 0; level < levels_available(); level++) {
+        FOR_EACH_LEVEL(level) {
             moe_ctx *ctx = new_ctx(level, 2);
             CHECK(moe_tensor_matmul_ggml(ctx, f->id, w, row_bytes, rows, cols, x, cols, n_tok, y, rows) == MOE_OK,
                   "ggml");

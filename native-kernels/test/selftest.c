@@ -32,7 +32,7 @@ static void test_f16_bf16(void) {
     for (int i = 0; i < 65536; i++) {
         all[i] = (uint16_t)i;
     }
-    for (int level = 0; level < levels_available(); level++) {
+    FOR_EACH_LEVEL(level) {
         moe_ctx *ctx = new_ctx(level, 1);
         CHECK(moe_tensor_dequantize(ctx, 1, all, 65536, out) == MOE_OK, "f16 dequantize");
         for (int i = 0; i < 65536; i++) {
@@ -70,7 +70,7 @@ static void test_f16_bf16(void) {
 
 static void expect_block(const char *what, int type, const uint8_t *blk, int64_t n, const float *want) {
     float out[256];
-    for (int level = 0; level < levels_available(); level++) {
+    FOR_EACH_LEVEL(level) {
         moe_ctx *ctx = new_ctx(level, 1);
         CHECK(moe_tensor_dequantize(ctx, type, blk, n, out) == MOE_OK, "%s dequantize", what);
         for (int64_t i = 0; i < n; i++) {
@@ -395,7 +395,7 @@ static void test_format(const fmt *f) {
         int32_t ids[5] = {0, (int32_t)rows - 1, 3, 3, (int32_t)rows / 2};
         float *g = malloc((size_t)(5 * cols) * 4);
 
-        for (int level = 0; level < levels_available(); level++) {
+        FOR_EACH_LEVEL(level) {
             for (int threads = 1; threads <= 3; threads++) {
                 moe_ctx *ctx = new_ctx(level, threads);
                 if (threads == 1) {
@@ -477,7 +477,7 @@ static void test_exact_buffer(const fmt *f) {
         }
     }
     const int32_t id = 0;
-    for (int level = 0; level < levels_available(); level++) {
+    FOR_EACH_LEVEL(level) {
         moe_ctx *ctx = new_ctx(level, 1);
         CHECK(moe_tensor_dequantize(ctx, f->id, w, cols, out) == MOE_OK, "dequantize");
         CHECK(moe_tensor_get_rows(ctx, f->id, w, bytes, 1, cols, &id, 1, out) == MOE_OK, "get_rows");
@@ -511,7 +511,7 @@ static void test_matmul_large(int type) {
     moe_ctx *sc = new_ctx(MOE_CPU_SCALAR, 1);
     CHECK(moe_tensor_dequantize(sc, type, w, rows * cols, wf) == MOE_OK, "dequantize");
     moe_ctx_destroy(sc);
-    for (int level = 0; level < levels_available(); level++) {
+    FOR_EACH_LEVEL(level) {
         moe_ctx *ctx = new_ctx(level, 2);
         CHECK(moe_tensor_matmul(ctx, type, w, row_bytes, rows, cols, X, cols, n_tok, Y, rows) == MOE_OK, "matmul");
         for (int64_t t = 0; t < n_tok; t++) {
@@ -533,10 +533,21 @@ static void test_errors(void) {
     CHECK(moe_ctx_create(0, 0, &ctx) == MOE_ERR_INVALID_ARG && ctx == NULL, "create threads=0");
     CHECK(moe_ctx_create(0, 257, &ctx) == MOE_ERR_INVALID_ARG, "create threads=257");
     CHECK(moe_ctx_create(-2, 1, &ctx) == MOE_ERR_INVALID_ARG, "create level=-2");
-    CHECK(moe_ctx_create(3, 1, &ctx) == MOE_ERR_INVALID_ARG, "create level=3");
-    if (moe_cpu_detect() < MOE_CPU_AVX512) {
-        CHECK(moe_ctx_create(moe_cpu_detect() + 1, 1, &ctx) == MOE_ERR_UNSUPPORTED_CPU, "create above detected");
+    CHECK(moe_ctx_create(MOE_CPU_LEVELS, 1, &ctx) == MOE_ERR_INVALID_ARG, "create level out of range");
+    CHECK(moe_cpu_supports(MOE_CPU_SCALAR) && moe_cpu_supports(moe_cpu_detect()), "scalar and detected supported");
+    CHECK(!moe_cpu_supports(-1) && !moe_cpu_supports(MOE_CPU_LEVELS), "levels out of range unsupported");
+    for (int level = 1; level < MOE_CPU_LEVELS; level++) {
+        const int want = moe_cpu_supports(level) ? MOE_OK : MOE_ERR_UNSUPPORTED_CPU;
+        CHECK(moe_ctx_create(level, 1, &ctx) == want, "create level %s", moe_cpu_level_name(level));
+        moe_ctx_destroy(ctx);
+        ctx = NULL;
     }
+    /* the other architecture's levels are never supported */
+#if defined(__aarch64__)
+    CHECK(!moe_cpu_supports(MOE_CPU_AVX2) && !moe_cpu_supports(MOE_CPU_AVX512), "no x86 levels on aarch64");
+#else
+    CHECK(!moe_cpu_supports(MOE_CPU_NEON) && !moe_cpu_supports(MOE_CPU_NEON_I8MM), "no NEON levels here");
+#endif
     CHECK(moe_ctx_destroy(NULL) == MOE_OK, "destroy NULL");
     CHECK(moe_ctx_level(NULL) == MOE_ERR_INVALID_ARG && moe_ctx_threads(NULL) == MOE_ERR_INVALID_ARG, "NULL ctx");
     ctx = new_ctx(-1, 2);
@@ -618,7 +629,8 @@ static void test_errors(void) {
         CHECK(moe_status_str(statuses[i]) != NULL && moe_status_str(statuses[i])[0] != 0, "status_str %d", statuses[i]);
     }
     CHECK(strcmp(moe_cpu_level_name(0), "scalar") == 0 && strcmp(moe_cpu_level_name(1), "avx2") == 0 &&
-              strcmp(moe_cpu_level_name(2), "avx512") == 0 && strcmp(moe_cpu_level_name(5), "unknown") == 0,
+              strcmp(moe_cpu_level_name(2), "avx512") == 0 && strcmp(moe_cpu_level_name(5), "neon_i8mm") == 0 &&
+              strcmp(moe_cpu_level_name(MOE_CPU_LEVELS), "unknown") == 0,
           "level names");
     moe_ctx_destroy(ctx);
 }

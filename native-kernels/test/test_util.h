@@ -124,9 +124,10 @@ static void fill_matrix(const fmt *f, uint8_t *w, int64_t row_bytes, int64_t row
     }
 }
 
-static int levels_available(void) {
-    return moe_cpu_detect() + 1;
-}
+/* Every dispatch level this CPU and build run (the scalar one first): for (...) body. */
+#define FOR_EACH_LEVEL(level) for (int level = 0; level < MOE_CPU_LEVELS; level++) if (moe_cpu_supports(level))
+/* The same without the scalar level, for comparisons against it. */
+#define FOR_EACH_SIMD_LEVEL(level) for (int level = 1; level < MOE_CPU_LEVELS; level++) if (moe_cpu_supports(level))
 
 static moe_ctx *new_ctx(int level, int threads) {
     moe_ctx *ctx = NULL;

@@ -1,0 +1,15 @@
+# Cross build for windows-x86_64 with Debian's gcc-mingw-w64-x86-64 (posix threads flavour, for winpthreads); the
+# self-tests run under Wine (package wine64) when it is installed.
+set(CMAKE_SYSTEM_NAME Windows)
+set(CMAKE_SYSTEM_PROCESSOR x86_64)
+find_program(MOE_MINGW_GCC NAMES x86_64-w64-mingw32-gcc-posix x86_64-w64-mingw32-gcc REQUIRED)
+set(CMAKE_C_COMPILER "${MOE_MINGW_GCC}")
+set(CMAKE_RC_COMPILER x86_64-w64-mingw32-windres)
+set(CMAKE_FIND_ROOT_PATH /usr/x86_64-w64-mingw32)
+set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
+set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
+set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
+find_program(MOE_WINE NAMES wine64 wine PATHS /usr/lib/wine NO_CMAKE_FIND_ROOT_PATH)
+if(MOE_WINE)
+  set(CMAKE_CROSSCOMPILING_EMULATOR "${MOE_WINE}")
+endif()
