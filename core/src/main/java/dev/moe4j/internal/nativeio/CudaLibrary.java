@@ -20,7 +20,6 @@ import java.nio.file.Path;
  */
 public final class CudaLibrary {
     public static final String LIBRARY_PROPERTY = "moe4j.cuda.library";
-    static final String LIBRARY_FILE = "libmoe4j_cuda.so";
 
     private CudaLibrary() {}
 
@@ -58,14 +57,15 @@ public final class CudaLibrary {
                 return new Location(null, "no CUDA library on the class path (" + resource
                         + "; add dev.moe4j:moe4j-native-kernels with classifier cuda, or set -D" + LIBRARY_PROPERTY + ")");
             }
-            return new Location(NativeLibrary.extract(in.readAllBytes(), cacheRoot, LIBRARY_FILE), null);
+            return new Location(NativeLibrary.extract(in.readAllBytes(), cacheRoot,
+                    NativeLibrary.libraryFile(platform, "moe4j_cuda")), null);
         } catch (IOException e) {
             throw new NativeLibraryException("cannot read " + resource + ": " + e.getMessage(), e);
         }
     }
 
     static String resource(String platform) {
-        return "/META-INF/native/" + platform + "-cuda/" + LIBRARY_FILE;
+        return "/META-INF/native/" + platform + "-cuda/" + NativeLibrary.libraryFile(platform, "moe4j_cuda");
     }
 
     /**

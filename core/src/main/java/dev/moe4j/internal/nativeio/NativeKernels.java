@@ -25,7 +25,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * passed, so a wrong count is an exception here, never an out-of-bounds access in C.
  */
 public final class NativeKernels {
-    public static final int ABI_VERSION = 3;
+    public static final int ABI_VERSION = 4;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final Linker.Option CRITICAL = Linker.Option.critical(true);
@@ -33,6 +33,7 @@ public final class NativeKernels {
     private static final MethodHandle STATUS_STR = bind("moe_status_str", FunctionDescriptor.of(ADDRESS, JAVA_INT), true);
     private static final MethodHandle ABI_VERSION_FN = bind("moe_abi_version", FunctionDescriptor.of(JAVA_INT), true);
     private static final MethodHandle CPU_DETECT = bind("moe_cpu_detect", FunctionDescriptor.of(JAVA_INT), true);
+    private static final MethodHandle CPU_SUPPORTS = bind("moe_cpu_supports", FunctionDescriptor.of(JAVA_INT, JAVA_INT), true);
     private static final MethodHandle TYPE_BLOCK = bind("moe_type_block",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), true);
     private static final MethodHandle CTX_CREATE = bind("moe_ctx_create",
@@ -132,10 +133,19 @@ public final class NativeKernels {
         }
     }
 
-    /** Highest {@link CpuLevel} ordinal this CPU and build support. */
+    /** Best {@link CpuLevel} ordinal this CPU and build support. */
     public static int cpuDetect() {
         try {
             return (int) CPU_DETECT.invokeExact();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Whether this CPU and build run the {@link CpuLevel} of this ordinal (levels of the other architecture: no). */
+    public static boolean cpuSupports(int level) {
+        try {
+            return (int) CPU_SUPPORTS.invokeExact(level) != 0;
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.SymbolLookup;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -23,10 +24,13 @@ import org.slf4j.LoggerFactory;
  * Finds libmoe4j for this platform and binds it once per JVM.
  *
  * <p>Order: the system property {@value #LIBRARY_PROPERTY} (a library built elsewhere), else the copy packaged at
- * {@code META-INF/native/<platform>/libmoe4j.so}, extracted once into a content-addressed cache directory
- * ({@value #CACHE_DIR_PROPERTY}, default {@code <java.io.tmpdir>/moe4j-<user>/native}). Extraction writes a temporary
- * file and renames it atomically, so two processes or two class loaders extracting at once both end with the same
- * complete file. The library is bound with {@link SymbolLookup#libraryLookup(Path, Arena)} in the global arena: it is not
+ * {@code META-INF/native/<platform>/<file>} ({@code libmoe4j.so} on Linux, {@code moe4j.dll} on Windows,
+ * {@code libmoe4j.dylib} on macOS), extracted once into a content-addressed cache directory
+ * ({@value #CACHE_DIR_PROPERTY}, default {@code <java.io.tmpdir>/moe4j-<user>/native}; on Windows java.io.tmpdir is
+ * {@code %TEMP%}). Extraction writes a temporary file and renames it atomically, so two processes or two class loaders
+ * extracting at once both end with the same complete file. Windows refuses to replace a DLL another process has loaded:
+ * an identical file already there is used as it is, and a different one (damaged, or locked by a process that loaded
+ * it) is left alone while this process loads its own copy under a unique name beside it. The library is bound with {@link SymbolLookup#libraryLookup(Path, Arena)} in the global arena: it is not
  * tied to a class loader, so several class loaders (application servers, IDE plugins) can each bind it.
  */
 public final class NativeLibrary {
@@ -96,18 +100,33 @@ public final class NativeLibrary {
             LOG.debug("using native library from -D{}: {}", LIBRARY_PROPERTY, p);
             return p.toAbsolutePath();
         }
-        byte[] bytes = packagedLibrary(platform());
-        return extract(bytes, cacheRoot());
+        String platform = platform();
+        byte[] bytes = packagedLibrary(platform);
+        return extract(bytes, cacheRoot(), libraryFile(platform));
+    }
+
+    /** The file name of libmoe4j on a platform: {@code moe4j.dll}, {@code libmoe4j.dylib} or {@code libmoe4j.so}. */
+    static String libraryFile(String platform) {
+        return libraryFile(platform, "moe4j");
+    }
+
+    /** The file name of the native library {@code name} on a platform, as the platform's loader expects it. */
+    static String libraryFile(String platform, String name) {
+        if (platform.startsWith("windows-")) {
+            return name + ".dll";
+        }
+        return platform.startsWith("macos-") ? "lib" + name + ".dylib" : "lib" + name + ".so";
     }
 
     /** The library packaged for {@code platform} on the class path of this class's loader. */
     static byte[] packagedLibrary(String platform) {
-        String resource = "/META-INF/native/" + platform + "/" + LIBRARY_FILE;
+        String file = libraryFile(platform);
+        String resource = "/META-INF/native/" + platform + "/" + file;
         try (InputStream in = NativeLibrary.class.getResourceAsStream(resource)) {
             if (in == null) {
                 throw new NativeLibraryException("moe4j has no native library for platform " + platform
                         + " (looked for " + resource + " on the class path; set -D" + LIBRARY_PROPERTY
-                        + "=/path/to/" + LIBRARY_FILE + " to use one built elsewhere)");
+                        + "=/path/to/" + file + " to use one built elsewhere)");
             }
             return in.readAllBytes();
         } catch (IOException e) {
@@ -129,14 +148,16 @@ public final class NativeLibrary {
         return extract(bytes, root, LIBRARY_FILE);
     }
 
-    /** {@link #extract(byte[], Path)} for a library named {@code fileName} (libmoe4j_cuda.so shares the cache). */
+    /**
+     * Writes bytes to {@code root/<version>-<sha256 prefix>/<fileName>} unless an identical file is already there, and
+     * returns the path of a complete file with exactly these bytes.
+     */
     static Path extract(byte[] bytes, Path root, String fileName) {
         String digest = sha256(bytes).substring(0, 16);
         Path dir = root.resolve(version() + "-" + digest);
         Path target = dir.resolve(fileName);
         try {
-            if (Files.isRegularFile(target) && Files.size(target) == bytes.length
-                    && sha256(Files.readAllBytes(target)).startsWith(digest)) {
+            if (holds(target, bytes.length, digest)) {
                 return target;
             }
             Files.createDirectories(dir);
@@ -144,9 +165,17 @@ public final class NativeLibrary {
             try {
                 Files.write(tmp, bytes);
                 try {
-                    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                } catch (AtomicMoveNotSupportedException e) {
-                    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+                    moveOver(tmp, target);
+                } catch (FileSystemException e) {
+                    // Windows: the target is a DLL another process loaded (it cannot be replaced while mapped), or
+                    // was just renamed into place by a racing extractor. Use it if it is ours; else keep our copy.
+                    if (holds(target, bytes.length, digest)) {
+                        return target;
+                    }
+                    Path own = dir.resolve(uniqueName(fileName));
+                    moveOver(tmp, own);
+                    LOG.debug("{} could not be replaced ({}); using {}", target, e.toString(), own);
+                    return own;
                 }
             } finally {
                 Files.deleteIfExists(tmp);
@@ -157,6 +186,28 @@ public final class NativeLibrary {
             throw new NativeLibraryException("cannot extract the moe4j native library to " + dir + ": " + e.getMessage()
                     + " (set -D" + CACHE_DIR_PROPERTY + " to a writable directory)", e);
         }
+    }
+
+    private static void moveOver(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /** Whether {@code file} is a regular file of this size whose SHA-256 starts with {@code digest}. */
+    private static boolean holds(Path file, long size, String digest) throws IOException {
+        return Files.isRegularFile(file) && Files.size(file) == size
+                && sha256(Files.readAllBytes(file)).startsWith(digest);
+    }
+
+    /** {@code moe4j.dll} becomes {@code moe4j-<pid>-<nanos>.dll}: same extension, so the platform loader accepts it. */
+    static String uniqueName(String fileName) {
+        int dot = fileName.indexOf('.');
+        String stem = dot < 0 ? fileName : fileName.substring(0, dot);
+        String ext = dot < 0 ? "" : fileName.substring(dot);
+        return stem + "-" + ProcessHandle.current().pid() + "-" + Long.toHexString(System.nanoTime()) + ext;
     }
 
     /** e.g. {@code linux-x86_64}, {@code linux-aarch64}, {@code macos-aarch64}, {@code windows-x86_64}. */
