@@ -11,7 +11,8 @@
 #include "ops_internal.h"
 
 /* The angle table below must round every product on its own, as ggml's scalar code does on a build without FMA; a
- * compiler allowed to emit FMA here could fuse them (GCC contracts by default). */
+ * compiler allowed to emit FMA here could fuse them (GCC contracts by default). CMakeLists.txt compiles this file with
+ * -ffp-contract=off, which AArch64 (FMA always present) needs; on x86-64 no FMA may be enabled at all. */
 #if defined(__FMA__)
 #error "ops_scalar.c must be compiled without FMA (no -mfma / -march with FMA), see the RoPE angle notes"
 #endif
