@@ -17,9 +17,10 @@
  * Per token, each 16-weight group's exact dot product with the activations is an int32x4 (SDOT with dotprod; without
  * it SMULL/SMULL2 to 16 bits, |w| <= 62 and |x| <= 127 so a product fits, then pairwise-accumulated to 32 bits). The
  * groups' vectors are reduced four at a time to one lane per group (two pairwise adds), multiplied by the scales and
- * summed: the same integer as the scalar level's moe_isum_* (integer sums are exact in any order; nothing overflows
- * int32, |isum| < 2^24). The f32 part is the scalar level's: q8_blocks.h's per-block formula with the same operands,
- * block b added to lane b % 16 of the token's lanes, moe_q8_sum16 at the end. The i8mm level uses the dotprod code.
+ * summed: the same integer as the scalar level's moe_isum_* (integer sums are exact in any order, and nothing
+ * overflows int32: |isum| <= 62 * 31 * 127 * 256 < 2^26). The f32 part is the scalar level's: q8_blocks.h's per-block
+ * formula with the same operands, block b added to lane b % 16 of the token's lanes, moe_q8_sum16 at the end. The
+ * i8mm level uses the dotprod code (SMMLA would pair two rows or tokens; not done here).
  */
 #include <arm_neon.h>
 
@@ -194,7 +195,8 @@ INLINE void dec_iq3_xxs(const uint8_t *b, iq_block *k) {
 }
 
 /* IQ3_S {f16 d; u8 qs[64]; u8 qh[8]; u8 signs[32]; u8 scales[4]}: 4-wide point j of sub-block ib is qs[8ib + j] with
- * bit j of qh[ib] as bit 8 into iq3s_grid; one sign bit per weight in order; a 4-bit scale per 32 (low nibble first). */
+ * bit j of qh[ib] as bit 8 into iq3s_grid; one sign bit per weight in order; a 4-bit scale per 32 (low nibble
+ * first). */
 INLINE void dec_iq3_s(const uint8_t *b, iq_block *k) {
     int32_t ls[8];
     for (int ib = 0; ib < 8; ib++) {
@@ -315,7 +317,10 @@ INLINE void iq_rows(const int fmt, const uint8_t *w, int64_t row_bytes, int64_t 
         v[t] = moe_q8k_view(xq + t * xs, nb);
     }
     for (int64_t r = 0; r < n_rows; r++) {
-        float lanes[Q8_NEON_DOT_MAX][16] = {{0}};
+        float lanes[Q8_NEON_DOT_MAX][16];
+        for (int t = 0; t < n_tok; t++) { /* +0 lanes for the tokens in use only */
+            memset(lanes[t], 0, sizeof lanes[t]);
+        }
         for (int64_t b = 0; b < nb; b++) {
             const uint8_t *blk = w + r * row_bytes + b * bytes;
             iq_block k;
