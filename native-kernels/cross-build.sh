@@ -8,8 +8,10 @@
 # tests under Wine). A missing compiler or emulator skips with a message, unless MOE4J_CROSS=require (what .ci/run
 # sets after installing them), where it is an error. MOE4J_CROSS=off skips everything.
 set -euo pipefail
-cd "$(dirname "$0")"
 mode=$1 platform=$2
+# paths from the caller's directory, made absolute before moving to the sources (Wine needs an absolute prefix)
+abs3=$(realpath -m "${3:-.}") abs4=$(realpath -m "${4:-.}")
+cd "$(dirname "$0")"
 policy=${MOE4J_CROSS:-auto}
 
 case "$platform" in
@@ -32,12 +34,12 @@ skip() {
 command -v "$compiler" > /dev/null || skip "no $compiler"
 
 if [ "$mode" = build ]; then
-  out=$3 build=$4
+  out=$abs3 build=$abs4
   cmake -S . -B "$build" -DCMAKE_TOOLCHAIN_FILE="$toolchain" -DCMAKE_BUILD_TYPE=Release -DMOE_CUDA=OFF \
     -DMOE_OUTPUT_DIR="$out" > "$build.configure.log" 2>&1 || { cat "$build.configure.log"; exit 1; }
   cmake --build "$build" --parallel
 elif [ "$mode" = test ]; then
-  build=$3
+  build=$abs3
   [ -n "$emulator" ] && command -v "$emulator" > /dev/null || skip "no emulator ($platform self-tests)"
   # Wine keeps its state in a prefix of its own here, not in the user's home; its own chatter is silenced.
   export WINEPREFIX="${WINEPREFIX:-$build/wineprefix}" WINEDEBUG=-all
