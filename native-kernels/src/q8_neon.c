@@ -10,10 +10,10 @@
  *   - neon:         vmull_s8 + vmlal_high_s8 (two products per 16-bit lane: |w*x| <= 128 * 127, two fit in int16)
  *                   widened by vpadalq_s16 into 32-bit lanes;
  *   - neon_dotprod: vdotq_s32 (SDOT);
- *   - neon_i8mm:    the 32-element formats with vmmlaq_s32 (SMMLA) on 2 weight rows x 2 tokens at once: both rows'
- *                   8-byte chunks in one register, both tokens' in another, and the four (row, token) sums of a block
- *                   come out in one int32x4; an odd last row or token goes through the SDOT code. The K-quants use
- *                   the SDOT code at this level.
+ *   - neon_i8mm:    vmmlaq_s32 (SMMLA) on 2 weight rows x 2 tokens at once: both rows' 8-byte chunks in one
+ *                   register, both tokens' in another, and the four (row, token) sums come out in one int32x4 (of a
+ *                   whole block for the 32-element formats, of a group of 16 for the K-quants, which then multiply it
+ *                   by the rows' group scales); an odd last row or token goes through the SDOT code.
  * The integer sums are exact whatever instructions compute them, so only the f32 part decides bit-identity.
  *
  * f32 part. Each block result is q8_blocks.h's per-block formula with the same single-rounding operations in the
@@ -23,10 +23,11 @@
  *     block and there are 16 accumulators, one per b % 16. Lanes start at +0 and so never become -0: absent blocks of
  *     a partial group (weights 0, scale 0, the activation row's zero padding) add +0 and change nothing.
  *   - K-quants: one super-block at a time through moe_q8_scaled_k itself into scalar lanes (the f32 work is small
- *     next to 256 elements of integer work).
+ *     next to 256 elements of integer work); at i8mm its operations on the 4 (row, token) lanes of an SMMLA result.
  * Conversions: f16 -> f32 by FCVT is exact (NaNs quieted keeping sign and payload, as moe_f16_to_f32); f32 -> f16 by
- * FCVT rounds to nearest even with IEEE overflow and subnormals (FPCR default), as moe_f32_to_f16; vcvtnq_s32_f32
- * rounds half to even, as moe_nearest_int in its range.
+ * FCVT rounds to nearest even with IEEE overflow and subnormals (FPCR default), as moe_f32_to_f16. The quantizers
+ * round with moe_nearest_int's own add-and-mask on 4 lanes (vcvtnq_s32_f32 rounds the same way in its range, but the
+ * add-and-mask also matches the scalar bits for NaN, infinite and out-of-range products).
  */
 #include <arm_neon.h>
 
@@ -83,7 +84,13 @@ INLINE float32x2_t f16_round2(float a, float b) {
     return vget_low_f32(vcvt_f32_f16(vcvt_f16_f32(v)));
 }
 
-/* 16 int32 (each within int8) narrowed to 16 bytes. */
+/* moe_nearest_int on 4 lanes: v + 1.5 * 2^23 leaves round-half-even(v) in the low mantissa bits. */
+INLINE int32x4_t nearest_int4(float32x4_t v) {
+    const int32x4_t t = vreinterpretq_s32_f32(vaddq_f32(v, vdupq_n_f32(12582912.0f)));
+    return vsubq_s32(vandq_s32(t, vdupq_n_s32(0x007FFFFF)), vdupq_n_s32(0x00400000));
+}
+
+/* 16 int32 narrowed to 16 bytes (the low byte of each, as the scalar (int8_t) cast). */
 INLINE int8x16_t narrow16(int32x4_t a, int32x4_t b, int32x4_t c, int32x4_t d) {
     return vcombine_s8(vmovn_s16(vcombine_s16(vmovn_s32(a), vmovn_s32(b))),
                        vmovn_s16(vcombine_s16(vmovn_s32(c), vmovn_s32(d))));
@@ -109,7 +116,7 @@ static void quantize_q8s(const float *x, int64_t nb, uint8_t *row) {
         for (int i = 0; i < 8; i += 4) {
             int32x4_t q[4];
             for (int k = 0; k < 4; k++) {
-                q[k] = vcvtnq_s32_f32(vmulq_n_f32(v[i + k], id)); /* x * id, round half to even */
+                q[k] = nearest_int4(vmulq_n_f32(v[i + k], id)); /* x * id, round half to even */
                 sum = vaddq_s32(sum, q[k]);
             }
             vst1q_s8(qs + 32 * b + 4 * i, narrow16(q[0], q[1], q[2], q[3]));
@@ -157,10 +164,11 @@ static void quantize_q8k(const float *x, int64_t nb, uint8_t *row) {
         for (int g = 0; g < 16; g++) {
             int32x4_t q[4];
             for (int k = 0; k < 4; k++) {
-                q[k] = vminq_s32(vcvtnq_s32_f32(vmulq_n_f32(vld1q_f32(xb + 16 * g + 4 * k), iscale)), top);
+                q[k] = vminq_s32(nearest_int4(vmulq_n_f32(vld1q_f32(xb + 16 * g + 4 * k), iscale)), top);
             }
-            vst1q_s8(qs + 256 * b + 16 * g, narrow16(q[0], q[1], q[2], q[3]));
-            bsums[16 * b + g] = (int16_t)vaddvq_s32(vaddq_s32(vaddq_s32(q[0], q[1]), vaddq_s32(q[2], q[3])));
+            const int8x16_t q8 = narrow16(q[0], q[1], q[2], q[3]);
+            vst1q_s8(qs + 256 * b + 16 * g, q8);
+            bsums[16 * b + g] = vaddlvq_s8(q8); /* the sum of the stored bytes, as the scalar level */
         }
         d_out[b] = 1.0f / iscale;
     }
@@ -681,10 +689,112 @@ INLINE void k_rows(const int f, const uint8_t *w, int64_t row_bytes, int64_t n_r
     }
 }
 
+#if defined(__ARM_FEATURE_MATMUL_INT8)
+/* The scale of each of the 16 groups of 16 elements as an int (per-32 formats: each sub-block's scale twice). */
+INLINE void k_group_scales(const int f, const kq *k, int32_t s[16]) {
+    if (k_per16(f)) {
+        for (int i = 0; i < 4; i++) {
+            vst1q_s32(s + 4 * i, k->sc[i]);
+        }
+    } else {
+        int32_t sub[8];
+        vst1q_s32(sub, k->sc[0]);
+        vst1q_s32(sub + 4, k->sc[1]);
+        for (int g = 0; g < 16; g++) {
+            s[g] = sub[g / 2];
+        }
+    }
+}
+
+/*
+ * i8mm: rows in pairs, tokens in pairs, as small_rows_mmla. A super-block pair is decoded once into SMMLA operands
+ * (A[2g], A[2g+1]: both rows' weights of group g, 8 bytes each) and per-group scale vectors [s0, s0, s1, s1]; for a
+ * token pair, group g's 4 (row, token) sums come from two SMMLA and are multiplied by the group scale into the
+ * super-block's isum of each pair (exact). The f32 part is moe_q8_scaled_k lane by lane (D = d * dx, M = dmin * dx,
+ * D * isum - M * summs), added to accumulator b % 16 of the token pair. The odd last token and row go through k_rows.
+ */
+INLINE void k_rows_mmla(const int f, const uint8_t *w, int64_t row_bytes, int64_t n_rows, int64_t nb,
+                        const uint8_t *xq, int64_t xs, int n_tok, float *out, int64_t os) {
+    if (n_rows < 2 || n_tok < 2) {
+        k_rows(f, w, row_bytes, n_rows, nb, xq, xs, n_tok, out, os);
+        return;
+    }
+    const int bytes = k_bytes(f), has_min = k_has_min(f);
+    const int64_t R2 = n_rows & ~(int64_t)1;
+    const int T2 = n_tok & ~1;
+    for (int64_t r = 0; r < R2; r += 2) {
+        const uint8_t *w0 = w + r * row_bytes, *w1 = w0 + row_bytes;
+        float32x4_t L[Q8_NEON_DOT_MAX / 2][16];
+        for (int tp = 0; tp < T2 / 2; tp++) {
+            for (int i = 0; i < 16; i++) {
+                L[tp][i] = vdupq_n_f32(0.0f);
+            }
+        }
+        for (int64_t b = 0; b < nb; b++) {
+            kq k0, k1;
+            k_decode(f, w0 + b * bytes, &k0);
+            k_decode(f, w1 + b * bytes, &k1);
+            int32_t s0[16], s1[16];
+            k_group_scales(f, &k0, s0);
+            k_group_scales(f, &k1, s1);
+            int8x16_t A[32];
+            int32x4_t S[16];
+            for (int g = 0; g < 16; g++) {
+                A[2 * g] = zip_lo64(k0.W[g], k1.W[g]);
+                A[2 * g + 1] = zip_hi64(k0.W[g], k1.W[g]);
+                S[g] = vcombine_s32(vdup_n_s32(s0[g]), vdup_n_s32(s1[g]));
+            }
+            const float32x4_t dwv = vcombine_f32(vdup_n_f32(k0.d), vdup_n_f32(k1.d));
+            const float32x4_t dminv = vcombine_f32(vdup_n_f32(k0.dmin), vdup_n_f32(k1.dmin));
+            for (int t = 0; t < T2; t += 2) {
+                const uint8_t *x0 = xq + t * xs, *x1 = x0 + xs;
+                const int8_t *q0 = (const int8_t *)x0 + 256 * b, *q1 = (const int8_t *)x1 + 256 * b;
+                int32x4_t isum = vdupq_n_s32(0);
+                for (int g = 0; g < 16; g++) {
+                    const int8x16_t xa = vld1q_s8(q0 + 16 * g), xb = vld1q_s8(q1 + 16 * g);
+                    const int32x4_t gs =
+                        vmmlaq_s32(vmmlaq_s32(vdupq_n_s32(0), A[2 * g], zip_lo64(xa, xb)), A[2 * g + 1], zip_hi64(xa, xb));
+                    isum = vmlaq_s32(isum, gs, S[g]);
+                }
+                int32x4_t summs = vdupq_n_s32(0);
+                if (has_min) {
+                    const int16_t *bs0 = (const int16_t *)(x0 + 260 * nb) + 16 * b;
+                    const int16_t *bs1 = (const int16_t *)(x1 + 260 * nb) + 16 * b;
+                    const int32_t m[4] = {k_summs(&k0, bs0), k_summs(&k0, bs1), k_summs(&k1, bs0), k_summs(&k1, bs1)};
+                    summs = vld1q_s32(m);
+                }
+                const float32x2_t dx = vset_lane_f32(((const float *)(x1 + 256 * nb))[b],
+                                                     vdup_n_f32(((const float *)(x0 + 256 * nb))[b]), 1);
+                const float32x4_t dxv = vcombine_f32(dx, dx);
+                const float32x4_t D = vmulq_f32(dwv, dxv), M = vmulq_f32(dminv, dxv);
+                const float32x4_t c = vsubq_f32(vmulq_f32(D, vcvtq_f32_s32(isum)), vmulq_f32(M, vcvtq_f32_s32(summs)));
+                L[t / 2][b & 15] = vaddq_f32(L[t / 2][b & 15], c);
+            }
+        }
+        for (int t = 0; t < T2; t += 2) {
+            const float32x4_t v = sum16_pairs(L[t / 2]);
+            out[t * os + r] = vgetq_lane_f32(v, 0);
+            out[(t + 1) * os + r] = vgetq_lane_f32(v, 1);
+            out[t * os + r + 1] = vgetq_lane_f32(v, 2);
+            out[(t + 1) * os + r + 1] = vgetq_lane_f32(v, 3);
+        }
+    }
+    if (T2 < n_tok) { /* the odd last token of the paired rows */
+        k_rows(f, w, row_bytes, R2, nb, xq + T2 * xs, xs, 1, out + T2 * os, os);
+    }
+    if (R2 < n_rows) { /* the odd last row, every token */
+        k_rows(f, w + R2 * row_bytes, row_bytes, 1, nb, xq, xs, n_tok, out + R2, os);
+    }
+}
+#define K_ENTRY k_rows_mmla
+#else
+#define K_ENTRY k_rows
+#endif
+
 #define DEFINE_K(suffix, F)                                                                                            \
     static void q8dot_##suffix(const uint8_t *w, int64_t row_bytes, int64_t n_rows, int64_t nb, const uint8_t *xq,     \
                                int64_t xs, int n_tok, float *out, int64_t os) {                                        \
-        k_rows(F, w, row_bytes, n_rows, nb, xq, xs, n_tok, out, os);                                                   \
+        K_ENTRY(F, w, row_bytes, n_rows, nb, xq, xs, n_tok, out, os);                                                  \
     }
 
 DEFINE_K(q2_k, F_Q2_K)
