@@ -90,6 +90,12 @@ INLINE int32x4_t nearest_int4(float32x4_t v) {
     return vsubq_s32(vandq_s32(t, vdupq_n_s32(0x007FFFFF)), vdupq_n_s32(0x00400000));
 }
 
+/* The scalar scan's amax = (a > amax ? a : amax) on 4 lanes: strictly greater replaces, so NaNs (quiet or signaling:
+ * FMAXNM would return a NaN for a signaling one) are skipped and a lane never holds a NaN or -0. */
+INLINE float32x4_t max_gt(float32x4_t m, float32x4_t a) {
+    return vbslq_f32(vcgtq_f32(a, m), a, m);
+}
+
 /* 16 int32 narrowed to 16 bytes (the low byte of each, as the scalar (int8_t) cast). */
 INLINE int8x16_t narrow16(int32x4_t a, int32x4_t b, int32x4_t c, int32x4_t d) {
     return vcombine_s8(vmovn_s16(vcombine_s16(vmovn_s32(a), vmovn_s32(b))),
@@ -107,9 +113,9 @@ static void quantize_q8s(const float *x, int64_t nb, uint8_t *row) {
         float32x4_t v[8], m = vdupq_n_f32(0.0f);
         for (int i = 0; i < 8; i++) {
             v[i] = vld1q_f32(xb + 4 * i);
-            m = vmaxnmq_f32(m, vabsq_f32(v[i])); /* maxnm: a NaN is skipped, as the scalar compare skips it */
+            m = max_gt(m, vabsq_f32(v[i]));
         }
-        const float amax = vmaxnmvq_f32(m);
+        const float amax = vmaxvq_f32(m); /* no NaNs among the lanes */
         const float d = amax / 127.0f;
         const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
         int32x4_t sum = vdupq_n_s32(0);
@@ -138,9 +144,9 @@ static void quantize_q8k(const float *x, int64_t nb, uint8_t *row) {
         const float *xb = x + 256 * b;
         float32x4_t m = vdupq_n_f32(0.0f);
         for (int g = 0; g < 64; g++) {
-            m = vmaxnmq_f32(m, vabsq_f32(vld1q_f32(xb + 4 * g)));
+            m = max_gt(m, vabsq_f32(vld1q_f32(xb + 4 * g)));
         }
-        const float amax = vmaxnmvq_f32(m);
+        const float amax = vmaxvq_f32(m);
         if (amax == 0.0f) {
             memset(qs + 256 * b, 0, 256);
             memset(bsums + 16 * b, 0, 32);
