@@ -7,8 +7,8 @@
  * Integer sums. Every weight block is decoded once into int8x16 registers holding the weights' signed values in
  * element order (nibbles with vandq_u8 / vshrq_n_u8, the IQ4_NL / MXFP4 code books with vqtbl1q_s8, high bits with
  * vtstq_u8), then multiplied with every token's activations:
- *   - neon:         vmull_s8 + vmlal_high_s8 (two products per 16-bit lane: |w*x| <= 128 * 127, two fit in int16)
- *                   widened by vpadalq_s16 into 32-bit lanes;
+ *   - neon:         vmull_s8 + vmlal_high_s8 (two products per 16-bit lane: |w*x| <= 127 * 128, two fit in int16)
+ *                   widened by vpadalq_s16 into 32-bit lanes; Q8_0, whose weights may be -128, widens every product;
  *   - neon_dotprod: vdotq_s32 (SDOT);
  *   - neon_i8mm:    vmmlaq_s32 (SMMLA) on 2 weight rows x 2 tokens at once: both rows' 8-byte chunks in one
  *                   register, both tokens' in another, and the four (row, token) sums come out in one int32x4 (of a
@@ -44,15 +44,27 @@ INLINE float f16s(const uint8_t *p) {
     return vgetq_lane_f32(vcvt_f32_f16(vreinterpret_f16_u16(vdup_n_u16(moe_rd_u16(p)))), 0);
 }
 
-/* acc plus 4 lanes whose total is the dot product of the 16 weights w (|w| <= 128) with the 16 activations x
- * (|x| <= 127). */
+/* acc plus 4 lanes whose total is the dot product of the 16 weights w (-127 <= w <= 127) with the 16 activations x
+ * (any bytes). */
 INLINE int32x4_t dot16_acc(int32x4_t acc, int8x16_t w, int8x16_t x) {
 #if defined(__ARM_FEATURE_DOTPROD)
     return vdotq_s32(acc, w, x);
 #else
-    /* two products per 16-bit lane: at most 2 * 128 * 127 = 32512 */
+    /* two products per 16-bit lane: at most 2 * 127 * 128 = 32512 */
     const int16x8_t p = vmlal_high_s8(vmull_s8(vget_low_s8(w), vget_low_s8(x)), w, x);
     return vpadalq_s16(acc, p);
+#endif
+}
+
+/* The same for weights that may be -128 (Q8_0): two products (-128) * (-128) would make 32768, so without SDOT each
+ * product is widened on its own. (The quantizers never write an activation -128, but q8_matmul takes the caller's
+ * rows.) */
+INLINE int32x4_t dot16_acc_full(int32x4_t acc, int8x16_t w, int8x16_t x) {
+#if defined(__ARM_FEATURE_DOTPROD)
+    return vdotq_s32(acc, w, x);
+#else
+    acc = vpadalq_s16(acc, vmull_s8(vget_low_s8(w), vget_low_s8(x)));
+    return vpadalq_s16(acc, vmull_high_s8(w, x));
 #endif
 }
 
@@ -324,7 +336,9 @@ INLINE void small_rows(const int f, const uint8_t *w, int64_t row_bytes, int64_t
                 const int8_t *q = (const int8_t *)xrow + 32 * b0;
                 int32x4_t p[4];
                 for (int i = 0; i < 4; i++) {
-                    p[i] = dot16_acc(dot16(W[2 * i], vld1q_s8(q + 32 * i)), W[2 * i + 1], vld1q_s8(q + 32 * i + 16));
+                    const int8x16_t x0 = vld1q_s8(q + 32 * i), x1 = vld1q_s8(q + 32 * i + 16);
+                    p[i] = f == F_Q8_0 ? dot16_acc_full(dot16_acc_full(vdupq_n_s32(0), W[2 * i], x0), W[2 * i + 1], x1)
+                                       : dot16_acc(dot16(W[2 * i], x0), W[2 * i + 1], x1);
                 }
                 const int32x4_t isum = sums4(p[0], p[1], p[2], p[3]);
                 const float32x4_t D = vmulq_f32(dwv, vld1q_f32((const float *)(xrow + 32 * np) + b0));
