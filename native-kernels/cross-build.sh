@@ -37,7 +37,7 @@ if [ "$mode" = build ]; then
   out=$abs3 build=$abs4
   cmake -S . -B "$build" -DCMAKE_TOOLCHAIN_FILE="$toolchain" -DCMAKE_BUILD_TYPE=Release -DMOE_CUDA=OFF \
     -DMOE_OUTPUT_DIR="$out" > "$build.configure.log" 2>&1 || { cat "$build.configure.log"; exit 1; }
-  cmake --build "$build" --parallel
+  cmake --build "$build" --parallel "${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}"
 elif [ "$mode" = test ]; then
   build=$abs3
   [ -n "$emulator" ] && command -v "$emulator" > /dev/null || skip "no emulator ($platform self-tests)"
@@ -45,7 +45,7 @@ elif [ "$mode" = test ]; then
   export WINEPREFIX="${WINEPREFIX:-$build/wineprefix}" WINEDEBUG=-all
   # qemu-user emulates the newest ARM CPU it knows, so every NEON level (dotprod, i8mm) runs and is compared with
   # the scalar one. Then a CPU without dotprod (Cortex-A53) must be detected as plain NEON and run its levels.
-  QEMU_CPU=max ctest --test-dir "$build" --output-on-failure
+  QEMU_CPU=max ctest --test-dir "$build" --output-on-failure --parallel "$(nproc)"
   if [ "$platform" = linux-aarch64 ]; then
     out=$(cd "$build" && QEMU_CPU=cortex-a53 qemu-aarch64 -L /usr/aarch64-linux-gnu ./moe4j_ops_selftest 2>&1)
     echo "$out" | tail -1
