@@ -377,6 +377,17 @@ INLINE float32x4_t sum16_pairs(const float32x4_t *L) {
     return vaddq_f32(vaddq_f32(s4v[0], s4v[2]), vaddq_f32(s4v[1], s4v[3]));
 }
 
+/* Rows r, r + 1 of tokens 0 .. T2 - 1 (T2 even): pair t / 2's lanes are (r, t), (r, t + 1), (r + 1, t), (r + 1, t + 1). */
+INLINE void store_pair_sums(float32x4_t (*L)[16], int T2, int64_t r, float *out, int64_t os) {
+    for (int t = 0; t < T2; t += 2) {
+        const float32x4_t v = sum16_pairs(L[t / 2]);
+        out[t * os + r] = vgetq_lane_f32(v, 0);
+        out[(t + 1) * os + r] = vgetq_lane_f32(v, 1);
+        out[t * os + r + 1] = vgetq_lane_f32(v, 2);
+        out[(t + 1) * os + r + 1] = vgetq_lane_f32(v, 3);
+    }
+}
+
 /*
  * i8mm: rows in pairs, tokens in pairs. SMMLA multiplies a 2x8 int8 matrix (the two rows' 8-weight chunks) by the
  * transpose of another (the two tokens' 8-activation chunks) into [r0.t0, r0.t1, r1.t0, r1.t1]; four of them cover a
@@ -430,13 +441,7 @@ INLINE void small_rows_mmla(const int f, const uint8_t *w, int64_t row_bytes, in
                 L[t / 2][b & 15] = vaddq_f32(L[t / 2][b & 15], c);
             }
         }
-        for (int t = 0; t < T2; t += 2) {
-            const float32x4_t v = sum16_pairs(L[t / 2]);
-            out[t * os + r] = vgetq_lane_f32(v, 0);
-            out[(t + 1) * os + r] = vgetq_lane_f32(v, 1);
-            out[t * os + r + 1] = vgetq_lane_f32(v, 2);
-            out[(t + 1) * os + r + 1] = vgetq_lane_f32(v, 3);
-        }
+        store_pair_sums(L, T2, r, out, os);
     }
     if (T2 < n_tok) { /* the odd last token of the paired rows */
         small_rows(f, w, row_bytes, R2, nb, xq + T2 * xs, xs, 1, out + T2 * os, os);
@@ -791,13 +796,7 @@ INLINE void k_rows_mmla(const int f, const uint8_t *w, int64_t row_bytes, int64_
                 L[t / 2][b & 15] = vaddq_f32(L[t / 2][b & 15], c);
             }
         }
-        for (int t = 0; t < T2; t += 2) {
-            const float32x4_t v = sum16_pairs(L[t / 2]);
-            out[t * os + r] = vgetq_lane_f32(v, 0);
-            out[(t + 1) * os + r] = vgetq_lane_f32(v, 1);
-            out[t * os + r + 1] = vgetq_lane_f32(v, 2);
-            out[(t + 1) * os + r + 1] = vgetq_lane_f32(v, 3);
-        }
+        store_pair_sums(L, T2, r, out, os);
     }
     if (T2 < n_tok) { /* the odd last token of the paired rows */
         k_rows(f, w, row_bytes, R2, nb, xq + T2 * xs, xs, 1, out + T2 * os, os);
