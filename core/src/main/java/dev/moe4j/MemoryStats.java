@@ -32,6 +32,8 @@ public final class MemoryStats {
     private final double prefetchRecall;
     private final long failedReads;
     private final String gpuPlacement;
+    private final long kvCacheBytesPerToken; // -1: unknown
+    private final int contextLength;
 
     MemoryStats(boolean offloading, long budgetBytes, long expertBytes, long residentExpertBytes, String policy,
                 List<LayerStats> layers, long bytesRead, long reads, Duration ioStall, Duration readTime,
@@ -53,6 +55,55 @@ public final class MemoryStats {
         this.prefetchRecall = prefetchRecall;
         this.failedReads = failedReads;
         this.gpuPlacement = gpuPlacement == null ? "" : gpuPlacement;
+        this.kvCacheBytesPerToken = -1;
+        this.contextLength = 0;
+    }
+
+    private MemoryStats(MemoryStats s, long kvCacheBytesPerToken, int contextLength) {
+        this.offloading = s.offloading;
+        this.budgetBytes = s.budgetBytes;
+        this.expertBytes = s.expertBytes;
+        this.residentExpertBytes = s.residentExpertBytes;
+        this.policy = s.policy;
+        this.layers = s.layers;
+        this.bytesRead = s.bytesRead;
+        this.reads = s.reads;
+        this.ioStall = s.ioStall;
+        this.readTime = s.readTime;
+        this.evictions = s.evictions;
+        this.prefetchReads = s.prefetchReads;
+        this.prefetchUnused = s.prefetchUnused;
+        this.prefetchRecall = s.prefetchRecall;
+        this.failedReads = s.failedReads;
+        this.gpuPlacement = s.gpuPlacement;
+        this.kvCacheBytesPerToken = kvCacheBytesPerToken;
+        this.contextLength = contextLength;
+    }
+
+    /** These statistics with the model's KV-cache size (what {@link Model#memoryStats()} adds). */
+    MemoryStats withKvCache(long bytesPerToken, int contextLength) {
+        return new MemoryStats(this, bytesPerToken, contextLength);
+    }
+
+    /**
+     * KV-cache bytes one token of context takes in one session, over all layers ({@link
+     * ModelInfo#kvCacheBytesPerToken()}): what decides how long a context fits next to the weights. DeepSeek-V3's
+     * latent attention takes a small fraction of what grouped-query attention of the same size would.
+     *
+     * @return the bytes per token, or -1 when unknown
+     */
+    public long kvCacheBytesPerToken() {
+        return kvCacheBytesPerToken;
+    }
+
+    /**
+     * KV-cache bytes of one session at the model's full {@link Model#contextLength()}: {@link #kvCacheBytesPerToken()}
+     * times that length (sessions are sized for their request, so a short one takes less).
+     *
+     * @return the bytes, or -1 when unknown
+     */
+    public long kvCacheBytesAtContextLength() {
+        return kvCacheBytesPerToken < 0 ? -1 : kvCacheBytesPerToken * contextLength;
     }
 
     /**
@@ -335,7 +386,9 @@ public final class MemoryStats {
      * @return the summary; it starts {@code experts: memory-mapped (...), no budget} when not offloading
      */
     public String summary() {
-        return gpuPlacement.isEmpty() ? expertSummary() : expertSummary() + "; " + gpuPlacement;
+        String kv = kvCacheBytesPerToken < 0 ? "" : "; KV cache " + bytes(kvCacheBytesPerToken) + " per token, "
+                + bytes(kvCacheBytesAtContextLength()) + " per session at " + contextLength + " tokens";
+        return (gpuPlacement.isEmpty() ? expertSummary() : expertSummary() + "; " + gpuPlacement) + kv;
     }
 
     private String expertSummary() {

@@ -468,12 +468,12 @@ public final class Model implements AutoCloseable {
     /**
      * What the expert memory manager did since the model was loaded: whether the routed experts run from a memory
      * budget, how often the experts a token needed were in memory, per layer, bytes read, prefetch recall and time
-     * stalled on reads. Thread-safe; a snapshot.
+     * stalled on reads; and the KV cache's bytes per token of context. Thread-safe; a snapshot.
      *
      * @return the statistics at the time of the call
      */
     public MemoryStats memoryStats() {
-        return engine.memoryStats();
+        return engine.memoryStats().withKvCache(info.kvCacheBytesPerToken().orElse(-1), contextLength);
     }
 
     /**

@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.TreeMap;
 
 /**
@@ -55,6 +56,7 @@ public final class ModelInfo {
     private final long fileSize;
     private final int fileCount;
     private final Map<String, Object> metadata;
+    private final long kvCacheBytesPerToken; // -1: unknown
 
     private ModelInfo(GgufFile f) {
         GgufMetadata md = f.metadata();
@@ -114,6 +116,7 @@ public final class ModelInfo {
             all.put(key, md.toJava(key));
         }
         this.metadata = Collections.unmodifiableMap(all);
+        this.kvCacheBytesPerToken = dev.moe4j.internal.model.KvCacheSize.perToken(f).orElse(-1);
     }
 
     /**
@@ -271,6 +274,18 @@ public final class ModelInfo {
      */
     public Optional<String> chatTemplate() {
         return Optional.ofNullable(chatTemplate);
+    }
+
+    /**
+     * KV-cache bytes one token of context takes in one session, over all layers, as moe4j stores the cache (f32):
+     * context length × this is what a session's cache costs. DeepSeek's latent attention keeps one compressed row per
+     * token and layer ({@code 2·kv_lora_rank + rope} floats here, the latent kept twice for speed) and V3.2's sparse
+     * attention adds its indexer key; grouped-query models keep {@code 2 · kv_heads · head_dim} floats.
+     *
+     * @return the bytes per token, or an empty optional when moe4j does not run the file's architecture
+     */
+    public OptionalLong kvCacheBytesPerToken() {
+        return kvCacheBytesPerToken < 0 ? OptionalLong.empty() : OptionalLong.of(kvCacheBytesPerToken);
     }
 
     /**

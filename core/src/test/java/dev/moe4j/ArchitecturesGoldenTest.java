@@ -71,6 +71,27 @@ class ArchitecturesGoldenTest {
     }
 
     @Test
+    void deepseek32() {
+        reproducesLlamaCpp("deepseek32-tiny-f32");
+    }
+
+    /**
+     * The KV cache per token that inspect and memoryStats() report for sparse attention: per layer the MLA row
+     * (kv_lora_rank 64 + rope 16), the transposed latent (64) and the indexer's key (64) in f32, 3 layers.
+     */
+    @Test
+    void deepseek32KvCacheBytesPerToken() {
+        GoldenFixture g = GoldenFixture.load("deepseek32-tiny-f32");
+        long expected = 3L * (64 + 16 + 64 + 64) * Float.BYTES;
+        assertEquals(expected, ModelInfo.read(g.model()).kvCacheBytesPerToken().orElseThrow());
+        try (Model model = Model.load(g.model())) {
+            MemoryStats stats = model.memoryStats();
+            assertEquals(expected, stats.kvCacheBytesPerToken());
+            assertEquals(expected * model.contextLength(), stats.kvCacheBytesAtContextLength());
+        }
+    }
+
+    @Test
     void glm4moe() {
         reproducesLlamaCpp("glm4moe-tiny-f32");
     }

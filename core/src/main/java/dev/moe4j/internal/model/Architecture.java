@@ -26,6 +26,15 @@ public interface Architecture {
     }
 
     /**
+     * KV-cache bytes one token takes over all layers, from the hyper-parameters alone (what {@code inspect} reports
+     * before loading); must equal the sum of the loaded blocks' {@link Attention#cacheBytesPerToken()}. The default is
+     * grouped-query attention's f32 keys and values in every layer.
+     */
+    default long cacheBytesPerToken(HyperParams hp, ModelTensors t) {
+        return (long) hp.layers() * (hp.kvWidthK() + hp.kvWidthV()) * Float.BYTES;
+    }
+
+    /**
      * Builds block {@code l} from the file's tensors.
      *
      * @throws dev.moe4j.ModelFormatException if a tensor is missing or does not fit (the message names it)

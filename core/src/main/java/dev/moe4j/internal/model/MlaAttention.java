@@ -60,9 +60,16 @@ public final class MlaAttention implements Attention {
     final Weight kB;             // attn_k_b       [nope, r, H]: head h = W_UK[h]ᵀ, r rows of nope
     final Weight vB;             // attn_v_b       [r, dv, H]:   head h = W_UV[h], dv rows of r
     final Weight out;            // attn_output    [H·dv, D]
+    final LightningIndexer indexer; // DeepSeek Sparse Attention (deepseek32), else null: every query reads every position
 
     public MlaAttention(Dims c, Weight q, Weight qA, MemorySegment qANorm, Weight qB, Weight kvA,
                         MemorySegment kvANorm, Weight kB, Weight vB, Weight out) {
+        this(c, q, qA, qANorm, qB, kvA, kvANorm, kB, vB, out, null);
+    }
+
+    /** @param indexer the sparse-attention indexer (needs query compression), or null */
+    public MlaAttention(Dims c, Weight q, Weight qA, MemorySegment qANorm, Weight qB, Weight kvA,
+                        MemorySegment kvANorm, Weight kB, Weight vB, Weight out, LightningIndexer indexer) {
         if ((q == null) == (qA == null || qB == null || qANorm == null)) {
             throw new IllegalArgumentException("MLA needs either attn_q or attn_q_a + attn_q_a_norm + attn_q_b");
         }
@@ -76,6 +83,15 @@ public final class MlaAttention implements Attention {
         this.kB = kB;
         this.vB = vB;
         this.out = out;
+        if (indexer != null && qA == null) {
+            throw new IllegalArgumentException("the sparse-attention indexer reads the compressed query (attn_q_a)");
+        }
+        this.indexer = indexer;
+    }
+
+    /** This attention with the lightning indexer of DeepSeek Sparse Attention. */
+    public MlaAttention withIndexer(LightningIndexer ix) {
+        return new MlaAttention(c, q, qA, qANorm, qB, kvA, kvANorm, kB, vB, out, ix);
     }
 
     /**
@@ -157,12 +173,14 @@ public final class MlaAttention implements Attention {
     static final class Cache {
         final MemorySegment rows;    // [ctx][r + rope]
         final MemorySegment latentT; // [r][ctx] transposed latents (the values of the absorbed attention)
+        final MemorySegment keys;    // [ctx][d_I] the indexer's keys, or null without one
         final int ctx;
 
-        Cache(Dims c, int ctx, StateMemory mem) {
+        Cache(Dims c, LightningIndexer ix, int ctx, StateMemory mem) {
             this.ctx = ctx;
             rows = mem.floats((long) ctx * c.cacheWidth());
             latentT = mem.floats((long) c.kvLoraRank() * ctx);
+            keys = ix == null ? null : mem.floats((long) ctx * ix.keyWidth());
         }
     }
 
@@ -183,8 +201,13 @@ public final class MlaAttention implements Attention {
         final MemorySegment[] attnHead;
         final MemorySegment qPe;    // q at offset nope (the rope part of head 0)
         final MemorySegment kPe;    // kvcp at offset r
+        // sparse attention (with an indexer only)
+        final LightningIndexer.Scratch ix;
+        final int[] selected;         // [top-k] positions one query reads, ascending
+        final MemorySegment gathered; // [top-k][r + rope] their cache rows
+        final MemorySegment gatheredT; // [r][top-k] their latents transposed
 
-        Scratch(Dims c, int b, int ctx, StateMemory mem) {
+        Scratch(Dims c, LightningIndexer indexer, int b, int ctx, StateMemory mem) {
             int h = c.heads();
             int w = c.cacheWidth();
             int r = c.kvLoraRank();
@@ -202,6 +225,11 @@ public final class MlaAttention implements Attention {
             attnHead = heads(attn, h, c.headDimV());
             qPe = q.asSlice((long) c.nopeDim() * Float.BYTES);
             kPe = kvcp.asSlice((long) r * Float.BYTES);
+            int k = indexer == null ? 0 : Math.min(ctx, indexer.c.topK());
+            ix = indexer == null ? null : new LightningIndexer.Scratch(indexer.c, b, ctx, mem);
+            selected = new int[k];
+            gathered = indexer == null ? null : mem.floats((long) k * w);
+            gatheredT = indexer == null ? null : mem.floats((long) r * k);
         }
 
         private static MemorySegment[] heads(MemorySegment buf, int heads, int width) {
@@ -215,23 +243,26 @@ public final class MlaAttention implements Attention {
 
     @Override
     public Object newCache(int contextLength, StateMemory mem) {
-        return new Cache(c, contextLength, mem);
+        return new Cache(c, indexer, contextLength, mem);
     }
 
     @Override
     public Object scratchKey() {
-        return c;
+        return indexer == null ? c : java.util.List.of(c, indexer.c);
     }
 
     @Override
     public Object newScratch(int maxBatch, int contextLength, StateMemory mem) {
-        return new Scratch(c, maxBatch, contextLength, mem);
+        return new Scratch(c, indexer, maxBatch, contextLength, mem);
     }
 
-    /** {@code (kv_lora_rank + rope + kv_lora_rank) · 4}: the cache row and its transposed latent. */
+    /**
+     * {@code (kv_lora_rank + rope + kv_lora_rank) · 4}: the cache row and its transposed latent, plus the indexer's key
+     * ({@code d_I · 4}) with sparse attention.
+     */
     @Override
     public long cacheBytesPerToken() {
-        return (long) (c.cacheWidth() + c.kvLoraRank()) * Float.BYTES;
+        return (long) (c.cacheWidth() + c.kvLoraRank() + (indexer == null ? 0 : indexer.keyWidth())) * Float.BYTES;
     }
 
     @Override
@@ -254,6 +285,14 @@ public final class MlaAttention implements Attention {
         } else {
             qA.apply(k, xn, n, s.qa);
             k.rmsnorm(s.qa, qANorm, c.qLoraRank(), n, c.eps(), s.qa);
+            if (indexer != null) {
+                indexer.project(k, s.ix, s.qa, xn, n, b.positions, trace, l, pos0);
+                long kb = (long) indexer.keyWidth() * Float.BYTES;
+                for (int sq = 0; sq < b.sequences; sq++) {
+                    Cache cache = (Cache) caches[sq];
+                    MemorySegment.copy(s.ix.k, b.first[sq] * kb, cache.keys, b.pos0[sq] * kb, b.count[sq] * kb);
+                }
+            }
             qB.apply(k, s.qa, n, s.q);
         }
         k.rope(s.qPe, n, (long) h * dk, h, dk, rope, b.positions, c.rope());
@@ -301,9 +340,16 @@ public final class MlaAttention implements Attention {
             Cache cache = (Cache) caches[sq];
             int first = b.first[sq];
             appendTransposed(cache.rows, w, r, b.pos0[sq], b.pos0[sq] + b.count[sq], cache.latentT, cache.ctx, s.tile);
-            attend(k, cache.rows, w, r, cache.latentT, cache.ctx, b.pos0[sq], b.count[sq], h,
-                    first == 0 ? s.qcur : s.qcur.asSlice(first * qBytes), s.scores,
-                    first == 0 ? s.obar : s.obar.asSlice(first * oBytes), c.kqScale());
+            int dense = indexer == null ? b.count[sq]
+                    : Math.clamp(indexer.c.topK() - b.pos0[sq], 0, b.count[sq]); // rows that see at most top-k positions
+            if (dense > 0) {
+                attend(k, cache.rows, w, r, cache.latentT, cache.ctx, b.pos0[sq], dense, h,
+                        first == 0 ? s.qcur : s.qcur.asSlice(first * qBytes), s.scores,
+                        first == 0 ? s.obar : s.obar.asSlice(first * oBytes), c.kqScale());
+            }
+            for (int t = dense; t < b.count[sq]; t++) {
+                attendSparse(k, s, cache, first + t, b.pos0[sq] + t, qBytes, oBytes, trace, l);
+            }
         }
 
         // back from latent space: o[h] = W_UV[h]·ō[h], then the output projection
@@ -321,6 +367,40 @@ public final class MlaAttention implements Attention {
         if (trace != null) {
             trace.rows("attn_out", l, pos0, n, outBuf, c.embd());
         }
+    }
+
+    /**
+     * DeepSeek Sparse Attention of batch row {@code row} at position {@code pos}: the indexer picks the top-k cached
+     * positions, whose rows are gathered (and their latents transposed) so that the two products of {@link #attend}
+     * run over top-k positions instead of all of them. Equal to dense attention with every other position masked out.
+     */
+    private void attendSparse(ModelKernels k, Scratch s, Cache cache, int row, int pos, long qBytes, long oBytes,
+                              Trace trace, int l) {
+        int w = c.cacheWidth();
+        int r = c.kvLoraRank();
+        int h = c.heads();
+        int ih = indexer.c.heads();
+        int id = indexer.c.headDim();
+        long wBytes = (long) w * Float.BYTES;
+        int n = indexer.select(k, s.ix, cache.keys, pos + 1,
+                s.ix.q.asSlice((long) row * ih * id * Float.BYTES, (long) ih * id * Float.BYTES),
+                s.ix.w.asSlice((long) row * ih * Float.BYTES, (long) ih * Float.BYTES), s.selected);
+        if (trace != null) {
+            float[] sel = new float[n];
+            for (int j = 0; j < n; j++) {
+                sel[j] = s.selected[j];
+            }
+            trace.values("top_k", l, pos, sel, 0, n);
+        }
+        for (int j = 0; j < n; j++) {
+            MemorySegment.copy(cache.rows, s.selected[j] * wBytes, s.gathered, j * wBytes, wBytes);
+        }
+        appendTransposed(s.gathered, w, r, 0, n, s.gatheredT, n, s.tile);
+        MemorySegment q = s.qcur.asSlice(row * qBytes, qBytes);
+        MemorySegment o = s.obar.asSlice(row * oBytes, oBytes);
+        k.matmul(GgmlType.F32, s.gathered, wBytes, n, w, q, w, h, s.scores, n);
+        k.softmax(s.scores, n, h, c.kqScale());
+        k.matmul(GgmlType.F32, s.gatheredT, (long) n * Float.BYTES, r, n, s.scores, n, h, o, r);
     }
 
     /**

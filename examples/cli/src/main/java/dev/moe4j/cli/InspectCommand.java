@@ -80,6 +80,8 @@ public final class InspectCommand implements Callable<Integer> {
         o.put("block_count", info.blockCount());
         o.put("embedding_length", info.embeddingLength());
         o.put("context_length", info.contextLength());
+        o.put("kv_cache_bytes_per_token", info.kvCacheBytesPerToken().isPresent()
+                ? info.kvCacheBytesPerToken().getAsLong() : null);
         o.put("vocab_size", info.vocabularySize());
         o.put("has_chat_template", info.chatTemplate().isPresent());
         Map<String, Object> hp = new LinkedHashMap<>();
@@ -126,6 +128,10 @@ public final class InspectCommand implements Callable<Integer> {
         if (info.contextLength() > 0) {
             line(b, "context", info.contextLength() + " tokens");
         }
+        info.kvCacheBytesPerToken().ifPresent(kv -> line(b, "kv cache", Units.bytes(kv) + " per token (" + kv
+                + " bytes), " + Units.bytes(kv * 131072L) + " for 128k tokens"
+                + (info.contextLength() > 0 ? ", " + Units.bytes(kv * info.contextLength()) + " for the full "
+                + info.contextLength() : "")));
         line(b, "vocabulary", info.vocabularySize() + " tokens" + (info.chatTemplate().isPresent()
                 ? ", with a chat template" : ", no chat template"));
         if (info.tensorCount() > 0) {

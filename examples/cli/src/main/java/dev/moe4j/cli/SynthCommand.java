@@ -36,8 +36,8 @@ public final class SynthCommand implements Callable<Integer> {
     @Option(names = "--shape", paramLabel = "NAME", description = "Start from a real model's shape.")
     String shape;
 
-    @Option(names = "--arch", paramLabel = "ARCH", description = "Without --shape: deepseek2 (default), qwen3moe, "
-            + "llama, glm4moe or gpt-oss, starting from small dimensions.")
+    @Option(names = "--arch", paramLabel = "ARCH", description = "Without --shape: deepseek2 (default), deepseek32, "
+            + "qwen3moe, llama, glm4moe or gpt-oss, starting from small dimensions.")
     String arch;
 
     @Option(names = "--layers", paramLabel = "N", description = "Number of (main) layers (dense leading layers shrink "
@@ -119,6 +119,18 @@ public final class SynthCommand implements Callable<Integer> {
     @Option(names = "--sliding-window", paramLabel = "N", description = "gpt-oss: the window of its sliding-window "
             + "layers (every other layer, from the first; gpt-oss has 128).")
     Integer slidingWindow;
+
+    @Option(names = "--indexer-top-k", paramLabel = "K", description = "deepseek32: cached positions each query "
+            + "attends to (attention.indexer.top_k; V3.2 has 2048).")
+    Integer indexerTopK;
+
+    @Option(names = "--indexer-heads", paramLabel = "H", description = "deepseek32: heads of the lightning indexer "
+            + "(V3.2 has 64).")
+    Integer indexerHeads;
+
+    @Option(names = "--indexer-dim", paramLabel = "D", description = "deepseek32: the indexer's head size (V3.2 has "
+            + "128).")
+    Integer indexerDim;
 
     @Option(names = "--type", paramLabel = "TYPE", defaultValue = "Q8_0",
             description = "Type of every weight matrix except routed experts (default ${DEFAULT-VALUE}).")
@@ -275,6 +287,14 @@ public final class SynthCommand implements Callable<Integer> {
         }
         if (slidingWindow != null) {
             b.slidingWindow(slidingWindow);
+        }
+        if (indexerHeads != null || indexerDim != null) {
+            ModelShape cur = b.build();
+            b.indexer(indexerHeads != null ? indexerHeads : cur.indexerHeads(),
+                    indexerDim != null ? indexerDim : cur.indexerDim(), cur.indexerTopK());
+        }
+        if (indexerTopK != null) {
+            b.indexerTopK(indexerTopK);
         }
         return b.build();
     }

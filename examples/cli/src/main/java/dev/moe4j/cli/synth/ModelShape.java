@@ -34,15 +34,20 @@ import java.util.Locale;
  * @param nextnLayers glm4moe: NextN blocks ({@code nextn_predict_layers}) after the main layers, 0 otherwise
  * @param qkNorm  per-head q/k RMSNorm: always for qwen3moe, optional for glm4moe (GLM-4.5 has it, Air not)
  * @param slidingWindow gpt-oss: the window of its sliding-window layers, 0 otherwise
+ * @param indexerHeads deepseek32: heads of the lightning indexer ({@code attention.indexer.head_count}), 0 otherwise
+ * @param indexerDim  deepseek32: the indexer's head size ({@code attention.indexer.key_length})
+ * @param indexerTopK deepseek32: cached positions each query attends to ({@code attention.indexer.top_k})
  */
 public record ModelShape(String arch, String name, int layers, int denseLayers, int hidden, int heads, int kvHeads,
                          int headDim, int vocab, int context, int ffn, int experts, int expertsUsed, int expertFfn,
                          int sharedExperts, int qLoraRank, int kvLoraRank, int nopeDim, int ropeDim, int vHeadDim,
                          boolean sigmoidGating, int groups, int groupsUsed, boolean weightsNorm, float weightsScale,
                          float ropeTheta, float eps, float ropeScaling, int ropeOrigContext, float yarnLogMul,
-                         int nextnLayers, boolean qkNorm, int slidingWindow) {
+                         int nextnLayers, boolean qkNorm, int slidingWindow, int indexerHeads, int indexerDim,
+                         int indexerTopK) {
 
     public static final String DEEPSEEK2 = "deepseek2";
+    public static final String DEEPSEEK32 = "deepseek32";
     public static final String QWEN3MOE = "qwen3moe";
     public static final String LLAMA = "llama";
     public static final String GLM4MOE = "glm4moe";
@@ -87,9 +92,9 @@ public record ModelShape(String arch, String name, int layers, int denseLayers, 
     }
 
     public ModelShape {
-        if (!List.of(DEEPSEEK2, QWEN3MOE, LLAMA, GLM4MOE, GPT_OSS).contains(arch)) {
-            throw new IllegalArgumentException("architecture '" + arch + "' cannot be synthesised (deepseek2, qwen3moe,"
-                    + " llama, glm4moe, gpt-oss)");
+        if (!List.of(DEEPSEEK2, DEEPSEEK32, QWEN3MOE, LLAMA, GLM4MOE, GPT_OSS).contains(arch)) {
+            throw new IllegalArgumentException("architecture '" + arch + "' cannot be synthesised (deepseek2,"
+                    + " deepseek32, qwen3moe, llama, glm4moe, gpt-oss)");
         }
         positive("layers", layers);
         positive("hidden size", hidden);
@@ -104,7 +109,7 @@ public record ModelShape(String arch, String name, int layers, int denseLayers, 
             throw new IllegalArgumentException("vocab must be at least " + MIN_VOCAB
                     + " (256 bytes + BOS + EOS + 3 FIM tokens), got " + vocab);
         }
-        if (arch.equals(DEEPSEEK2)) {
+        if (arch.equals(DEEPSEEK2) || arch.equals(DEEPSEEK32)) { // isMla(), before the fields are set
             denseAndShared(layers, denseLayers, ffn, sharedExperts);
             positive("expert FFN width", expertFfn);
             positive("kv_lora_rank", kvLoraRank);
@@ -117,6 +122,15 @@ public record ModelShape(String arch, String name, int layers, int denseLayers, 
                 throw new IllegalArgumentException("q_lora_rank must not be negative");
             }
             groupsRoute(experts, expertsUsed, groups, groupsUsed);
+            if (arch.equals(DEEPSEEK32)) {
+                positive("q_lora_rank (the indexer reads the compressed query)", qLoraRank);
+                positive("indexer heads", indexerHeads);
+                positive("indexer top-k", indexerTopK);
+                if (indexerDim < ropeDim) {
+                    throw new IllegalArgumentException("indexer head size (" + indexerDim
+                            + ") must be at least the rope dim (" + ropeDim + ")");
+                }
+            }
         } else {
             boolean glm = arch.equals(GLM4MOE);
             if (glm) {
@@ -154,6 +168,9 @@ public record ModelShape(String arch, String name, int layers, int denseLayers, 
         }
         if (arch.equals(QWEN3MOE) && !qkNorm) {
             throw new IllegalArgumentException("qwen3moe always normalises q and k");
+        }
+        if (indexerHeads != 0 && !arch.equals(DEEPSEEK32)) {
+            throw new IllegalArgumentException("a sparse-attention indexer is deepseek32's only");
         }
         if (qkNorm && !arch.equals(QWEN3MOE) && !arch.equals(GLM4MOE)) {
             throw new IllegalArgumentException("q/k norms: qwen3moe and glm4moe only");
@@ -205,7 +222,7 @@ public record ModelShape(String arch, String name, int layers, int denseLayers, 
     /** Dims of each head that RoPE rotates: deepseek2's rope dims, glm4moe's partial rotary, else the whole head. */
     public int rotaryDims() {
         return switch (arch) {
-            case DEEPSEEK2 -> ropeDim;
+            case DEEPSEEK2, DEEPSEEK32 -> ropeDim;
             case GLM4MOE -> ropeDim > 0 ? ropeDim : headDim / 2;
             default -> headDim;
         };
@@ -226,7 +243,7 @@ public record ModelShape(String arch, String name, int layers, int denseLayers, 
         for (int l = 0; l < blockCount(); l++) {
             String p = "blk." + l + ".";
             t.add(new TensorSpec(p + "attn_norm.weight", dims(hidden), Role.NORM));
-            if (arch.equals(DEEPSEEK2)) {
+            if (isMla()) {
                 mlaAttention(t, p);
             } else {
                 gqaAttention(t, p);
@@ -242,7 +259,7 @@ public record ModelShape(String arch, String name, int layers, int denseLayers, 
                 if (oss) {
                     t.add(new TensorSpec(p + "ffn_gate_inp.bias", dims(experts), Role.ROUTER_BIAS));
                 }
-                if (arch.equals(DEEPSEEK2) && sigmoidGating || arch.equals(GLM4MOE)) {
+                if (isMla() && sigmoidGating || arch.equals(GLM4MOE)) {
                     t.add(new TensorSpec(p + "exp_probs_b.bias", dims(experts), Role.EXPERT_BIAS));
                 }
                 for (String m : List.of("gate", "up", "down")) {
@@ -287,6 +304,19 @@ public record ModelShape(String arch, String name, int layers, int denseLayers, 
         t.add(new TensorSpec(p + "attn_k_b.weight", dims(nopeDim, kvLoraRank, heads), Role.MATRIX));
         t.add(new TensorSpec(p + "attn_v_b.weight", dims(kvLoraRank, vHeadDim, heads), Role.MATRIX));
         t.add(new TensorSpec(p + "attn_output.weight", dims((long) heads * vHeadDim, hidden), Role.MATRIX));
+        if (arch.equals(DEEPSEEK32)) { // the lightning indexer, named as llama.cpp's converter names it
+            t.add(new TensorSpec(p + "indexer.k_norm.weight", dims(indexerDim), Role.NORM));
+            t.add(new TensorSpec(p + "indexer.k_norm.bias", dims(indexerDim), Role.BIAS));
+            t.add(new TensorSpec(p + "indexer.proj.weight", dims(hidden, indexerHeads), Role.MATRIX));
+            t.add(new TensorSpec(p + "indexer.attn_k.weight", dims(hidden, indexerDim), Role.MATRIX));
+            t.add(new TensorSpec(p + "indexer.attn_q_b.weight", dims(qLoraRank, (long) indexerHeads * indexerDim),
+                    Role.MATRIX));
+        }
+    }
+
+    /** Whether the attention is DeepSeek's MLA (deepseek2 and deepseek32). */
+    public boolean isMla() {
+        return arch.equals(DEEPSEEK2) || arch.equals(DEEPSEEK32);
     }
 
     private void gqaAttention(List<TensorSpec> t, String p) {
@@ -359,9 +389,11 @@ public record ModelShape(String arch, String name, int layers, int denseLayers, 
         return String.format(Locale.ROOT, "%s, %d layers%s%s, D=%d, H=%d%s, %d experts (%d used%s) × %d%s, vocab %d",
                 arch, layers, denseLayers > 0 ? " (" + denseLayers + " dense)" : "",
                 nextnLayers > 0 ? " + " + nextnLayers + " NextN" : "", hidden, heads,
-                kvHeads > 0 && !arch.equals(DEEPSEEK2) ? "/" + kvHeads + "×" + headDim : "", experts, expertsUsed,
+                kvHeads > 0 && !isMla() ? "/" + kvHeads + "×" + headDim : "", experts, expertsUsed,
                 sharedExperts > 0 ? ", " + sharedExperts + " shared" : "", routedWidth(),
-                slidingWindow > 0 ? ", window " + slidingWindow : "", vocab);
+                (slidingWindow > 0 ? ", window " + slidingWindow : "")
+                        + (indexerHeads > 0 ? ", indexer " + indexerHeads + "×" + indexerDim + " top-" + indexerTopK : ""),
+                vocab);
     }
 
     public Builder toBuilder() {
@@ -408,6 +440,9 @@ public record ModelShape(String arch, String name, int layers, int denseLayers, 
         int nextnLayers;
         boolean qkNorm;
         int slidingWindow;
+        int indexerHeads;
+        int indexerDim;
+        int indexerTopK;
 
         Builder(String arch) {
             this.arch = arch;
@@ -416,6 +451,15 @@ public record ModelShape(String arch, String name, int layers, int denseLayers, 
                 case DEEPSEEK2 -> {
                     denseLayers = 1;
                     sharedExperts = 1;
+                }
+                case DEEPSEEK32 -> { // V3.2's structure: compressed queries, sigmoid routing, an indexer
+                    denseLayers = 1;
+                    sharedExperts = 1;
+                    qLoraRank = 64;
+                    sigmoidGating = true;
+                    indexerHeads = 8;
+                    indexerDim = 64;
+                    indexerTopK = 64;
                 }
                 case QWEN3MOE -> qkNorm = true;
                 case GLM4MOE -> { // GLM-4.5-Air's structure: one dense layer, one shared expert, sigmoid, one NextN
@@ -473,9 +517,13 @@ public record ModelShape(String arch, String name, int layers, int denseLayers, 
             nextnLayers = s.nextnLayers;
             qkNorm = s.qkNorm;
             slidingWindow = s.slidingWindow;
+            indexerHeads = s.indexerHeads;
+            indexerDim = s.indexerDim;
+            indexerTopK = s.indexerTopK;
         }
 
         public Builder name(String v) { name = v; return this; }
+        public Builder arch(String v) { arch = v; return this; }
         public Builder layers(int v) { layers = v; return this; }
         public Builder denseLayers(int v) { denseLayers = v; return this; }
         public Builder hidden(int v) { hidden = v; return this; }
@@ -505,6 +553,13 @@ public record ModelShape(String arch, String name, int layers, int denseLayers, 
         public Builder nextnLayers(int v) { nextnLayers = v; return this; }
         public Builder qkNorm(boolean v) { qkNorm = v; return this; }
         public Builder slidingWindow(int v) { slidingWindow = v; return this; }
+        public Builder indexer(int nHeads, int dim, int topK) {
+            indexerHeads = nHeads;
+            indexerDim = dim;
+            indexerTopK = topK;
+            return this;
+        }
+        public Builder indexerTopK(int v) { indexerTopK = v; return this; }
 
         /** YaRN scaling by {@code factor} of an {@code origContext}-token model; {@code logMul} as GGUF stores it. */
         public Builder yarn(float factor, int origContext, float logMul) {
@@ -534,7 +589,8 @@ public record ModelShape(String arch, String name, int layers, int denseLayers, 
             return new ModelShape(arch, name, layers, denseLayers, hidden, heads, kvHeads, headDim, vocab, context, ffn,
                     experts, expertsUsed, expertFfn, sharedExperts, qLoraRank, kvLoraRank, nopeDim, ropeDim, vHeadDim,
                     sigmoidGating, groups, groupsUsed, weightsNorm, weightsScale, ropeTheta, eps, ropeScaling,
-                    ropeOrigContext, yarnLogMul, nextnLayers, qkNorm, slidingWindow);
+                    ropeOrigContext, yarnLogMul, nextnLayers, qkNorm, slidingWindow, indexerHeads, indexerDim,
+                    indexerTopK);
         }
     }
 }

@@ -22,6 +22,10 @@ public final class Shapes {
                 .experts(256).expertsUsed(8).expertFfn(2048).sharedExperts(1).qLoraRank(1536).kvLoraRank(512)
                 .nopeDim(128).ropeDim(64).vHeadDim(128).sigmoidGating(true).groups(8, 4).weightsNorm(true)
                 .weightsScale(2.5f).ropeTheta(10000f).eps(1e-6f).yarn(40f, 4096, 0.1f).build());
+        // DeepSeek-V3.2: V3's dimensions with DeepSeek Sparse Attention, a lightning indexer of 64 heads of 128 that
+        // keeps the top 2048 cached positions per query.
+        NAMED.put("deepseek-v3.2", NAMED.get("deepseek-v3").toBuilder().arch(ModelShape.DEEPSEEK32)
+                .name("DeepSeek-V3.2 shape (random weights)").indexer(64, 128, 2048).build());
         // DeepSeek-V2-Lite: 27 layers (1 dense), direct queries, 64 experts (6 used, 2 shared), softmax gating,
         // YaRN ×40 over 4096 (mscale_all_dim 0.707).
         NAMED.put("deepseek-v2-lite", ModelShape.builder(ModelShape.DEEPSEEK2)

@@ -273,6 +273,12 @@ public record SynthModel(ModelShape shape, TensorType matrixType, TensorType exp
         }
         switch (s.arch()) {
             case ModelShape.DEEPSEEK2 -> deepseek2(w, a);
+            case ModelShape.DEEPSEEK32 -> {
+                deepseek2(w, a);
+                w.putUInt32(a + "attention.indexer.head_count", s.indexerHeads());
+                w.putUInt32(a + "attention.indexer.key_length", s.indexerDim());
+                w.putUInt32(a + "attention.indexer.top_k", s.indexerTopK());
+            }
             case ModelShape.QWEN3MOE -> {
                 gqa(w, a);
                 w.putUInt32(a + "feed_forward_length", s.ffn());
