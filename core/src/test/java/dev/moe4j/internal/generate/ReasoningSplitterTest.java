@@ -140,14 +140,12 @@ class ReasoningSplitterTest {
     /** DeepSeek-V3.2, V4 and Qwen3 with thinking off: the prompt closed the reasoning, all output is answer. */
     @Test
     void closesReasoningDetectsGenerationPromptsWithThinkingOff() {
-        assertEquals(true, GenerationSpec.closesReasoning("<｜User｜>hi<｜Assistant｜><think></think>"));
-        assertEquals(true, GenerationSpec.closesReasoning("<｜User｜>hi<｜Assistant｜></think>"));
-        assertEquals(true, GenerationSpec.closesReasoning("<|im_start|>assistant\n<think>\n\n</think>\n\n"));
-        assertEquals(true, GenerationSpec.closesReasoning("</think>"));
-        assertEquals(false, GenerationSpec.closesReasoning("<｜Assistant｜><think>"));
-        assertEquals(false, GenerationSpec.closesReasoning("<｜Assistant｜>"));
-        assertEquals(false, GenerationSpec.closesReasoning("</think>answer"));
-        assertEquals(false, GenerationSpec.closesReasoning("think>"));
-        assertEquals(false, GenerationSpec.closesReasoning(""));
+        for (String closed : List.of("<｜User｜>hi<｜Assistant｜><think></think>", "<｜User｜>hi<｜Assistant｜></think>",
+                "<|im_start|>assistant\n<think>\n\n</think>\n\n", "</think>")) {
+            assertEquals(true, GenerationSpec.closesReasoning(closed), closed);
+        }
+        for (String open : List.of("<｜Assistant｜><think>", "<｜Assistant｜>", "</think>answer", "think>", "")) {
+            assertEquals(false, GenerationSpec.closesReasoning(open), open);
+        }
     }
 }
