@@ -138,7 +138,8 @@ final class GenerationRun {
             admitted = true;
             GenerationOptions o = settings.options;
             DecodingSession session = turn.open(o.maxTokens());
-            boolean parseReasoning = o.parseReasoning() && turn.allowsReasoning();
+            boolean parseReasoning = o.parseReasoning() && turn.allowsReasoning()
+                    && !GenerationSpec.closesReasoning(turn.text());
             boolean opensReasoning = parseReasoning && GenerationSpec.opensReasoning(turn.text());
             GenerationSpec spec = new GenerationSpec(turn.tokens(), o.samplingParams(), o.seedOrRandom(),
                     o.maxTokens(), o.stops(), endTokens(model.endTokens(), turn.extraEndTokens()), o.ignoreEos(),

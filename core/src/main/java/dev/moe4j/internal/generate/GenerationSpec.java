@@ -14,7 +14,8 @@ import java.util.function.BooleanSupplier;
  * @param stops             stop strings (may be empty)
  * @param endTokens         ids that end generation (EOS, end of turn) unless {@code ignoreEos}
  * @param ignoreEos         keep generating through end tokens
- * @param parseReasoning    split {@code <think>} reasoning from the answer
+ * @param parseReasoning    split {@code <think>} reasoning from the answer (false where the prompt
+ *                          {@linkplain #closesReasoning closed it})
  * @param startsInReasoning the prompt already opened {@code <think>}
  * @param reasoningFormat   how the model writes reasoning (decides the splitter)
  * @param cancelRequested   polled before every token and between prompt chunks; may be null
@@ -69,5 +70,19 @@ public record GenerationSpec(int[] promptTokens, SamplingParams sampling, long s
                 : renderedPrompt.endsWith("\n") ? renderedPrompt.substring(0, renderedPrompt.length() - 1)
                 : renderedPrompt;
         return s.endsWith(ReasoningSplitter.OPEN);
+    }
+
+    /**
+     * True when the prompt text ends with {@code </think>} and optionally whitespace: a generation prompt with thinking
+     * off (DeepSeek-V3.2's {@code <think></think>}, DeepSeek-V4's bare {@code </think>}, Qwen3's
+     * {@code <think>\n\n</think>\n\n}), or reasoning the caller wrote. The reasoning is over before the output
+     * starts, so all of the output is answer, as generated (as llama.cpp parses DeepSeek-V3.2/V4 with thinking off).
+     */
+    public static boolean closesReasoning(String renderedPrompt) {
+        int end = renderedPrompt.length();
+        while (end > 0 && ReasoningSplitter.isSpace(renderedPrompt.charAt(end - 1))) {
+            end--;
+        }
+        return renderedPrompt.startsWith(ReasoningSplitter.CLOSE, end - ReasoningSplitter.CLOSE.length());
     }
 }

@@ -45,6 +45,18 @@ public final class PromptFormat {
         return new PromptFormat(template, origin, Map.copyOf(vars));
     }
 
+    /**
+     * The same template with {@code enable_thinking} set: the switch of templates that can answer with or without
+     * reasoning (Qwen3, GLM-4.5 and later, DeepSeek-V3.1, V3.2 and V4; the DeepSeek ones take it when their own
+     * {@code thinking} is not set, which is how llama.cpp reaches them too). Without it each template keeps its own
+     * default: DeepSeek-V3.1/V3.2/V4 do not think, Qwen3 and GLM do, R1 always does.
+     */
+    public PromptFormat withThinking(boolean enabled) {
+        Map<String, Object> more = new LinkedHashMap<>(vars);
+        more.put("enable_thinking", enabled);
+        return new PromptFormat(template, origin, Map.copyOf(more));
+    }
+
     private static String tokenText(Tokenizer tokenizer, int id) {
         return id < 0 ? "" : tokenizer.tokenText(id);
     }

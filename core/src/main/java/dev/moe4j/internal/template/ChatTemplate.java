@@ -13,7 +13,9 @@ import java.util.Objects;
  * {@code tojson} that is plain {@code json.dumps} without ASCII escaping), byte for byte.
  *
  * <p>Compiling checks syntax and rejects constructs this interpreter does not implement (unknown tags, filters, tests),
- * so a template that compiles will not fail later for that reason. Instances are immutable and thread-safe; each render
+ * so a template that compiles will not fail later for that reason. Only a filter or test Jinja2 does not know either,
+ * inside an if-block or a conditional expression, fails when it is reached, as in Jinja2 (e.g. DeepSeek-V3.2's
+ * {@code from_json}, used only for string tool-call arguments). Instances are immutable and thread-safe; each render
  * is independent.
  */
 public final class ChatTemplate {

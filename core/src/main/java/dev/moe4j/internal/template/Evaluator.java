@@ -92,6 +92,9 @@ final class Evaluator {
                 List<Object> args = new ArrayList<>();
                 Map<String, Object> kwargs = new LinkedHashMap<>();
                 evalArgs(t.args(), scope, args, kwargs);
+                if (JinjaTests.checkName(t.name()) != null) {
+                    throw missing("test", t.name());
+                }
                 yield JinjaTests.apply(t.name(), value, args, kwargs);
             }
             case Expr.Unary u -> {
@@ -191,6 +194,14 @@ final class Evaluator {
         throw PyError.type(PyRepr.repr(PyRepr.typeName(callee)) + " object is not callable");
     }
 
+    /**
+     * An unknown filter or test reached at run time: only in an if-block or conditional expression (elsewhere the
+     * parser rejects it), where Jinja2 raises this once its value and arguments are evaluated.
+     */
+    private static PyError missing(String kind, String name) {
+        return new PyError("TemplateRuntimeError: No " + kind + " named '" + name + "' found.");
+    }
+
     /** Applies a filter chain; the innermost filter without a value receives {@code input} (filter/set blocks). */
     Object evalFilter(Expr.Filter f, Scope scope, Object input) {
         if (constantMode && (f.value() == null || Filters.NEEDS_CONTEXT.contains(f.name()))) {
@@ -203,6 +214,9 @@ final class Evaluator {
         Map<String, Object> kwargs = new LinkedHashMap<>();
         evalArgs(f.args(), scope, args, kwargs);
         try {
+            if (Filters.checkName(f.name()) != null) {
+                throw missing("filter", f.name());
+            }
             return checked(Filters.apply(this, f.name(), value, args, kwargs));
         } catch (PyError err) {
             throw positions.error(err.getMessage(), f.pos());

@@ -10,7 +10,8 @@ import java.util.Set;
  * {@code not}, comparisons (chained; {@code in}, {@code not in}), {@code + -}, {@code ~}, {@code * / // %}, {@code **}
  * (left-associative, as in Jinja), unary {@code - +}, then a primary with postfix {@code .attr}, {@code [index]},
  * {@code (call)} and — binding tighter than every binary operator — filters {@code |f} and tests {@code is t}.
- * Filter and test names are checked here, so an unknown one fails at compile time with its position.
+ * Filter and test names are checked here, so an unknown one fails at compile time with its position, except in an
+ * if-block or conditional expression, where Jinja2 fails only if it is evaluated ({@link Parser#unknownName}).
  */
 final class ExpressionParser {
     private static final Set<String> COMPARE_OPS = Set.of("==", "!=", "<", "<=", ">", ">=");
@@ -58,10 +59,14 @@ final class ExpressionParser {
     private Expr parseCondExpr() {
         Token start = p.current();
         p.enter(start);
+        int mark = p.unknownNamesMark();
         Expr expr = parseOr();
         while (p.skipName("if")) {
+            p.softSince(mark);
+            boolean outer = p.soft(true);
             Expr test = parseOr();
             Expr otherwise = p.skipName("else") ? parseCondExpr() : null;
+            p.soft(outer);
             expr = new Expr.CondExpr(test, expr, otherwise, start.pos());
         }
         p.leave();
@@ -400,8 +405,11 @@ final class ExpressionParser {
             Token name = p.expectName();
             String fullName = dottedName(name.text());
             String problem = Filters.checkName(fullName);
-            if (problem != null) {
+            if (problem != null && Filters.isUnsupported(fullName)) {
                 throw p.error(problem, name);
+            }
+            if (problem != null) {
+                p.unknownName(problem, name);
             }
             Expr.CallArgs args = p.current().isOperator("(") ? parseCallArgs() : Expr.CallArgs.NONE;
             result = new Expr.Filter(result, fullName, args, name.pos());
@@ -417,7 +425,7 @@ final class ExpressionParser {
         String fullName = dottedName(name.text());
         String problem = JinjaTests.checkName(fullName);
         if (problem != null) {
-            throw p.error(problem, name);
+            p.unknownName(problem, name);
         }
         Expr.CallArgs args = Expr.CallArgs.NONE;
         Token t = p.current();

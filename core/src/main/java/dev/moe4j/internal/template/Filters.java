@@ -46,6 +46,11 @@ final class Filters {
         return "unknown filter '" + name + "'";
     }
 
+    /** A Jinja filter this engine does not implement (rejected at compile time wherever it appears). */
+    static boolean isUnsupported(String name) {
+        return UNSUPPORTED.contains(name);
+    }
+
     static Object apply(Evaluator ev, String name, Object v, List<Object> args, Map<String, Object> kw) {
         String problem = checkName(name);
         if (problem != null) {

@@ -28,6 +28,14 @@ final class Parser {
     private final Deque<int[]> loopDepth = new ArrayDeque<>();
     /** Names referenced inside the macro bodies being parsed (to know if it takes varargs/kwargs/caller). */
     private final Deque<Set<String>> macroNames = new ArrayDeque<>();
+    /**
+     * Inside an if-block (its tests and bodies) or a conditional expression, Jinja's "soft frame": there an unknown
+     * filter or test fails only if it is reached, elsewhere at compile time. Blocks with a frame of their own (for,
+     * macro, call, filter, set and with bodies) are not soft even inside an if-block.
+     */
+    private boolean soft;
+    /** Unknown filters and tests outside soft frames: reported once the whole template is parsed, as Jinja2 does. */
+    private final List<TemplateException> unknownNames = new ArrayList<>();
 
     private Parser(List<Token> tokens, SourcePosition positions) {
         this.tokens = tokens;
@@ -42,6 +50,9 @@ final class Parser {
         if (p.current().kind() != Kind.EOF) {
             Token t = p.current();
             throw p.error("unexpected '" + t.text() + "': there is no open block it could close", t);
+        }
+        if (!p.unknownNames.isEmpty()) {
+            throw p.unknownNames.get(0);
         }
         return body;
     }
@@ -125,6 +136,30 @@ final class Parser {
 
     void leave() {
         nesting--;
+    }
+
+    /** An unknown filter or test name: an error at compile time unless in a soft frame (see {@link #soft}). */
+    void unknownName(String problem, Token at) {
+        if (!soft) {
+            unknownNames.add(error(problem, at));
+        }
+    }
+
+    /** How many unknown names are recorded, to {@link #softSince} them. */
+    int unknownNamesMark() {
+        return unknownNames.size();
+    }
+
+    /** What was parsed since {@code mark} turned out to be soft (the value of a conditional expression). */
+    void softSince(int mark) {
+        unknownNames.subList(mark, unknownNames.size()).clear();
+    }
+
+    /** Sets whether the frame is soft; returns the previous setting. */
+    boolean soft(boolean value) {
+        boolean old = soft;
+        soft = value;
+        return old;
     }
 
     void noteName(String name) {
@@ -219,6 +254,7 @@ final class Parser {
 
     private Stmt parseIf() {
         Token opener = next();
+        boolean outer = soft(true);
         List<Stmt.Branch> branches = new ArrayList<>();
         List<Stmt> otherwise = List.of();
         while (true) {
@@ -235,6 +271,7 @@ final class Parser {
             }
             break;
         }
+        soft(outer);
         return new Stmt.If(List.copyOf(branches), otherwise, opener.pos());
     }
 
@@ -249,6 +286,7 @@ final class Parser {
         }
         Expr iter = expressions.parseTuple(false, false, Set.of("recursive"), false);
         Expr filter = null;
+        boolean outer = soft(false);
         if (skipName("if")) {
             filter = expressions.parseExpression(true);
         }
@@ -263,6 +301,7 @@ final class Parser {
             otherwise = parseBody(opener, "endfor");
             next();
         }
+        soft(outer);
         return new Stmt.For(target, iter, filter, body, otherwise, opener.pos());
     }
 
@@ -281,9 +320,11 @@ final class Parser {
             Expr value = expressions.parseTuple(false, true, Set.of(), false);
             return new Stmt.Assign(target, value, opener.pos());
         }
+        boolean outer = soft(false);
         Expr.Filter filter = current().isOperator("|") ? expressions.parseFilterChain(null, false) : null;
         List<Stmt> body = parseBody(opener, "endset");
         next();
+        soft(outer);
         return new Stmt.AssignBlock(target, filter, body, opener.pos());
     }
 
@@ -292,6 +333,7 @@ final class Parser {
         String name = parseName();
         List<String> params = new ArrayList<>();
         List<Expr> defaults = new ArrayList<>();
+        boolean outer = soft(false);
         parseSignature(params, defaults);
         macroNames.push(new HashSet<>());
         loopDepth.push(new int[1]);
@@ -300,6 +342,7 @@ final class Parser {
         Set<String> used = macroNames.pop();
         noteNames(used);
         next();
+        soft(outer);
         return new Stmt.Macro(name, List.copyOf(params), List.copyOf(defaults), body, used.contains("varargs"),
                 used.contains("kwargs"), used.contains("caller"), opener.pos());
     }
@@ -315,7 +358,9 @@ final class Parser {
         List<String> params = new ArrayList<>();
         List<Expr> defaults = new ArrayList<>();
         if (current().isOperator("(")) {
+            boolean outer = soft(false);
             parseSignature(params, defaults);
+            soft(outer);
         }
         Expr call = expressions.parseExpression(true);
         if (!(call instanceof Expr.Call c)) {
@@ -323,7 +368,9 @@ final class Parser {
         }
         macroNames.push(new HashSet<>());
         loopDepth.push(new int[1]);
+        boolean outer = soft(false);
         List<Stmt> body = parseBody(opener, "endcall");
+        soft(outer);
         loopDepth.pop();
         Set<String> used = macroNames.pop();
         noteNames(used);
@@ -334,9 +381,11 @@ final class Parser {
 
     private Stmt parseFilterBlock() {
         Token opener = next();
+        boolean outer = soft(false);
         Expr.Filter filter = expressions.parseFilterChain(null, true);
         List<Stmt> body = parseBody(opener, "endfilter");
         next();
+        soft(outer);
         return new Stmt.FilterBlock(filter, body, opener.pos());
     }
 
@@ -352,8 +401,10 @@ final class Parser {
             expectOperator("=");
             values.add(expressions.parseExpression(true));
         }
+        boolean outer = soft(false);
         List<Stmt> body = parseBody(opener, "endwith");
         next();
+        soft(outer);
         return new Stmt.With(List.copyOf(targets), List.copyOf(values), body, opener.pos());
     }
 
@@ -375,8 +426,10 @@ final class Parser {
 
     private Stmt parseGeneration() {
         Token opener = next();
+        boolean outer = soft(false); // transformers makes it a call block
         List<Stmt> body = parseBody(opener, "endgeneration");
         next();
+        soft(outer);
         return new Stmt.Block(body, true, opener.pos());
     }
 

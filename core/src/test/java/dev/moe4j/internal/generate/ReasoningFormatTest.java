@@ -79,7 +79,15 @@ class ReasoningFormatTest {
 
     private static GenerationLoop.Outcome generate(Tokenizer t, ReasoningFormat format, int[] endTokens, String output,
                                              String endToken) {
-        int[] prompt = t.encode("Q", false, false);
+        return generate(t, format, endTokens, t.encode("Q", false, false), "Q", output, endToken);
+    }
+
+    /**
+     * Generates {@code output} then {@code endToken} after a prompt (its ids and text) through the real decoder and
+     * the generation loop, splitting reasoning as {@code GenerationRun} decides from the prompt text.
+     */
+    static GenerationLoop.Outcome generate(Tokenizer t, ReasoningFormat format, int[] endTokens, int[] prompt,
+                                           String promptText, String output, String endToken) {
         int[] script = t.encode(output + endToken, false, true);
         FakeModel.Session session = FakeModel.scriptedOver(t.vocabSize(), prompt.length, 1000, script);
         StreamDecoder d = t.newStreamDecoderShowing(format.shownTokens(t));
@@ -94,8 +102,9 @@ class ReasoningFormatTest {
                 return d.flush();
             }
         };
+        boolean parse = !GenerationSpec.closesReasoning(promptText);
         GenerationSpec spec = new GenerationSpec(prompt, SamplingParams.greedy(), 1, 1000, List.of(), endTokens,
-                false, true, false, format, null);
+                false, parse, parse && GenerationSpec.opensReasoning(promptText), format, null);
         return new GenerationLoop(session, decoder, spec).run(e -> { });
     }
 

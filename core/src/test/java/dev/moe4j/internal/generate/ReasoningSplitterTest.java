@@ -136,4 +136,16 @@ class ReasoningSplitterTest {
         assertEquals(false, GenerationSpec.opensReasoning("<think>\n\n"));
         assertEquals(false, GenerationSpec.opensReasoning("<think>x</think>"));
     }
+
+    /** DeepSeek-V3.2, V4 and Qwen3 with thinking off: the prompt closed the reasoning, all output is answer. */
+    @Test
+    void closesReasoningDetectsGenerationPromptsWithThinkingOff() {
+        for (String closed : List.of("<｜User｜>hi<｜Assistant｜><think></think>", "<｜User｜>hi<｜Assistant｜></think>",
+                "<|im_start|>assistant\n<think>\n\n</think>\n\n", "</think>")) {
+            assertEquals(true, GenerationSpec.closesReasoning(closed), closed);
+        }
+        for (String open : List.of("<｜Assistant｜><think>", "<｜Assistant｜>", "</think>answer", "think>", "")) {
+            assertEquals(false, GenerationSpec.closesReasoning(open), open);
+        }
+    }
 }

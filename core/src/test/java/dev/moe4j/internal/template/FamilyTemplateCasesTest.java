@@ -24,14 +24,15 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The GLM-4.5/4.6 and gpt-oss (harmony) chat templates on tool definitions, tool calls and results, reasoning,
- * {@code enable_thinking}, {@code reasoning_effort}, developer messages and the templates' own errors: every
- * conversation of {@code families/<family>/conversations.json} must render byte for byte as Python Jinja2 rendered it
- * ({@code expected.json}, made by {@code tools/templates/render_fixtures.py}), or raise where Jinja2 raised. One test
- * per template and conversation, named family/template#conversation.
+ * The GLM-4.5/4.6/4.7, gpt-oss (harmony), DeepSeek-V3.2 and DeepSeek-V4 (DSML) chat templates on tool definitions,
+ * tool calls and results, reasoning, {@code enable_thinking}/{@code thinking}, {@code reasoning_effort}, developer
+ * messages and the templates' own errors: every conversation of {@code families/<family>/conversations.json} must
+ * render byte for byte as Python Jinja2 rendered it ({@code expected.json}, made by
+ * {@code tools/templates/render_fixtures.py}), or raise where Jinja2 raised. One test per template and conversation,
+ * named family/template#conversation.
  */
 class FamilyTemplateCasesTest {
-    static final List<String> FAMILIES = List.of("glm", "gpt-oss");
+    static final List<String> FAMILIES = List.of("glm", "gpt-oss", "deepseek-v3.2", "deepseek-v4");
 
     static JsonNode load(String family, String file) throws IOException {
         return SharedTemplateCasesTest.JSON.readTree(text(family, file));

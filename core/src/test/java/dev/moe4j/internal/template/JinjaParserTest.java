@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The parser: operator precedence as Jinja2 defines it, statement structure, and syntax errors with positions. */
@@ -124,6 +125,31 @@ class JinjaParserTest {
                 syntaxError("{% include 'x' %}").getMessage());
         assertEquals("filter 'groupby' is not supported by this template engine (line 1, column 8)",
                 syntaxError("{{ x | groupby('a') }}").getMessage());
+    }
+
+    /**
+     * As in Jinja2: an unknown filter or test inside an if-block or a conditional expression fails only if evaluated
+     * (DeepSeek-V3.2's and V4's templates use a {@code from_json} filter no environment has, for string arguments);
+     * a block with a frame of its own inside the if-block, or a syntax error anywhere, still fails the compile.
+     */
+    @Test
+    void unknownNamesInIfBlocksFailOnlyWhenReached() {
+        ChatTemplate t = ChatTemplate.compile("{% for a in args %}{% if a is string %}{% set a = a | from_json %}"
+                + "{% endif %}{{ a['k'] if a is mapping else a | from_json2 }}{% endfor %}");
+        assertEquals("1", t.render(Map.of("args", List.of(Map.of("k", 1L)))));
+        TemplateException e = assertThrows(TemplateException.class, () -> t.render(Map.of("args", List.of("{}"))));
+        assertEquals("TemplateRuntimeError: No filter named 'from_json' found. (line 1, column 55)", e.getMessage());
+        assertEquals("TemplateRuntimeError: No test named 'shiny' found. (line 1, column 9)",
+                assertThrows(TemplateException.class, () -> ChatTemplate.compile("{% if x is shiny %}{% endif %}")
+                        .render(Map.of("x", 1L))).getMessage());
+        assertEquals("unknown filter 'nof' (line 1, column 34)",
+                syntaxError("{% if x %}{% for a in b %}{{ a | nof }}{% endfor %}{% endif %}").getMessage());
+        assertEquals("unknown filter 'nof' (line 1, column 25)",
+                syntaxError("{{ (y if x else 'ok') | nof }}").getMessage());
+        assertEquals(false, syntaxError("{{ 1 | nof }}{{ 1 + }}").getMessage().contains("nof"),
+                "the syntax error comes first, as Jinja2 parses before it checks names");
+        assertEquals("filter 'groupby' is not supported by this template engine (line 1, column 18)",
+                syntaxError("{% if x %}{{ x | groupby('a') }}{% endif %}").getMessage());
     }
 
     @Test
