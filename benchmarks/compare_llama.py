@@ -11,7 +11,9 @@ the run's own CPU time): a run during which others used more than --max-foreign 
 Figures are the best (highest) undisturbed round of each engine; with --wait-idle a round first waits (up to that many
 seconds) until the machine looks idle. Every run is also printed to stderr as a JSON line for the record.
 
-usage: compare_llama.py --llama-bench PATH [--moe4j JAR] [-p 512] [-n 128] [-r 3] [-t 1,2] [--rounds 3]
+With -d D both engines run their tests after D tokens of context (prefilled once per run, untimed: llama-bench's -d).
+
+usage: compare_llama.py --llama-bench PATH [--moe4j JAR] [-p 512] [-n 128] [-d 0] [-r 3] [-t 1,2] [--rounds 3]
                         [--wait-idle S] [--max-foreign 0.1] MODEL...
 """
 import argparse
@@ -57,15 +59,16 @@ def wait_idle(limit):
 
 def moe4j(a, model, t):
     out, foreign = run([os.environ.get("JAVA", "java"), "--enable-native-access=ALL-UNNAMED", "-jar", a.moe4j,
-                        "bench", "-m", model, "-p", str(a.p), "-n", str(a.n), "-r", str(a.r), "-t", str(t), "--json"])
+                        "bench", "-m", model, "-p", str(a.p), "-n", str(a.n), "-d", str(a.d), "-r", str(a.r), "-t", str(t),
+                        "--json"])
     j = json.loads(out)
     return {"engine": "moe4j", "pp": j.get("pp_tokens_per_s"), "tg": j.get("tg_tokens_per_s"),
             "active": j["active_weight_bytes_per_token"], "bw": j.get("memory_read_bytes_per_s"), "foreign": foreign}
 
 
 def llama(a, model, t):
-    out, foreign = run([a.llama_bench, "-m", model, "-p", str(a.p), "-n", str(a.n), "-r", str(a.r), "-t", str(t),
-                        "-o", "json"])
+    out, foreign = run([a.llama_bench, "-m", model, "-p", str(a.p), "-n", str(a.n), "-d", str(a.d), "-r", str(a.r),
+                        "-t", str(t), "-o", "json"])
     res = {"engine": "llama.cpp", "pp": None, "tg": None, "foreign": foreign}
     for test in json.loads(out):
         res["pp" if test["n_gen"] == 0 else "tg"] = test["avg_ts"]
@@ -92,6 +95,7 @@ def main():
     ap.add_argument("--moe4j", default="examples/cli/target/moe4j.jar")
     ap.add_argument("-p", type=int, default=512)
     ap.add_argument("-n", type=int, default=128)
+    ap.add_argument("-d", type=int, default=0)
     ap.add_argument("-r", type=int, default=3)
     ap.add_argument("-t", default="1,2")
     ap.add_argument("--rounds", type=int, default=3)

@@ -293,6 +293,7 @@ public final class ChatSession implements AutoCloseable {
         private @Nullable String template;
         private @Nullable String systemPrompt;
         private List<ChatMessage> messages = List.of();
+        private @Nullable Boolean thinking;
 
         Builder(Model model) {
             this.model = model;
@@ -337,6 +338,21 @@ public final class ChatSession implements AutoCloseable {
         }
 
         /**
+         * Asks the model to reason before it answers, or not, where its chat template has that switch (the template
+         * variable {@code enable_thinking}: Qwen3, GLM-4.5 and later, DeepSeek-V3.1, V3.2 and V4). Default: the
+         * template's own default (DeepSeek-V3.1/V3.2/V4 answer without reasoning, Qwen3 and GLM reason; R1 always
+         * reasons and has no switch). The reasoning comes back apart from the answer
+         * ({@link GenerationResult#reasoning()}); with thinking off all output is the answer.
+         *
+         * @param enabled whether the model should reason first
+         * @return this builder
+         */
+        public Builder thinking(boolean enabled) {
+            this.thinking = enabled;
+            return this;
+        }
+
+        /**
          * Compiles the template and creates the session (no memory is allocated until the first turn).
          *
          * @throws Moe4jException if there is no template (the model has none and none was given) or it does not
@@ -346,6 +362,9 @@ public final class ChatSession implements AutoCloseable {
         public ChatSession build() {
             ChatPromptEncoder encoder = template == null ? model.chatEncoder()
                     : model.compileTemplate(template, "the chat template given to ChatSession.Builder.template(...)");
+            if (thinking != null) {
+                encoder = encoder.withThinking(thinking);
+            }
             return new ChatSession(model, encoder, systemPrompt, messages);
         }
     }

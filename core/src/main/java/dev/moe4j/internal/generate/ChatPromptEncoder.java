@@ -60,6 +60,11 @@ public final class ChatPromptEncoder {
         this.tokenizer = tokenizer;
     }
 
+    /** The same encoder with the template's thinking switch set ({@link PromptFormat#withThinking}). */
+    public ChatPromptEncoder withThinking(boolean enabled) {
+        return new ChatPromptEncoder(format.withThinking(enabled), tokenizer);
+    }
+
     /**
      * Renders and tokenizes the conversation (no BOS added: the template writes it).
      *

@@ -52,6 +52,11 @@ public final class BenchCommand implements Callable<Integer> {
                     + "${DEFAULT-VALUE}; the JIT compiles meanwhile).")
     double warmup;
 
+    @Option(names = {"-d", "--n-depth"}, paramLabel = "D", defaultValue = "0",
+            description = "Tokens of context both tests run after (prefilled once, untimed), as llama-bench's -d "
+                    + "(default ${DEFAULT-VALUE}).")
+    int depth;
+
     @Option(names = {"-ub", "--ubatch"}, paramLabel = "B", defaultValue = "512",
             description = "Most tokens one internal forward step takes (default ${DEFAULT-VALUE}, as llama-bench).")
     int ubatch;
@@ -95,9 +100,9 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private int bench() throws java.io.IOException {
-        if (prompt < 0 || gen < 0 || reps < 1 || probeMib < 0 || prompt + gen == 0 || !(warmup >= 0)) {
+        if (prompt < 0 || gen < 0 || reps < 1 || probeMib < 0 || prompt + gen == 0 || !(warmup >= 0) || depth < 0) {
             throw new IllegalArgumentException("-p and -n must be >= 0 (not both 0), -r >= 1, --probe-mib >= 0, "
-                    + "--warmup >= 0");
+                    + "--warmup >= 0, -d >= 0");
         }
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         ModelInfo info = ModelInfo.read(model);
@@ -105,7 +110,7 @@ public final class BenchCommand implements Callable<Integer> {
         try (GgufReader file = GgufReader.open(model)) {
             weights = ActiveWeights.of(file, info.expertCount(), info.expertUsedCount());
         }
-        int ctx = Math.max(prompt, gen);
+        int ctx = depth + Math.max(prompt, gen);
         // page faults of the fresh mapping stay out of the first timed repetition (prefault)
         RawModel.Builder b = RawModel.builder(model).threads(t).maxBatch(ubatch).sessionLength(ctx).prefault(true);
         if (gpuBudget != null) {
@@ -121,7 +126,7 @@ public final class BenchCommand implements Callable<Integer> {
         Samples tg = null;
         try (RawModel lm = b.build()) {
             gpuLine = lm.gpuPlacement().orElse(null);
-            try (Bench bench = new Bench(lm, ctx, seed, (long) (warmup * 1e9))) {
+            try (Bench bench = new Bench(lm, ctx, seed, (long) (warmup * 1e9), depth)) {
                 if (prompt > 0) {
                     pp = bench.prefill(prompt, reps);
                 }
@@ -151,13 +156,13 @@ public final class BenchCommand implements Callable<Integer> {
         if (gpuLine != null) {
             b.append("gpu: ").append(gpuLine).append(nl);
         }
-        b.append("| threads |   test |                t/s |").append(nl);
-        b.append("| ------: | -----: | -----------------: |").append(nl);
+        b.append("| threads |           test |                t/s |").append(nl);
+        b.append("| ------: | -------------: | -----------------: |").append(nl);
         if (pp != null) {
-            b.append(row(t, "pp" + prompt, pp)).append(nl);
+            b.append(row(t, "pp" + prompt + at(), pp)).append(nl);
         }
         if (tg != null) {
-            b.append(row(t, "tg" + gen, tg)).append(nl);
+            b.append(row(t, "tg" + gen + at(), tg)).append(nl);
         }
         b.append(String.format(Locale.ROOT, "weights: %s, %s read per decoded token%n", Units.bytes(w.total()),
                 Units.bytes(w.active())));
@@ -178,8 +183,13 @@ public final class BenchCommand implements Callable<Integer> {
         return b.toString();
     }
 
+    /** llama-bench's suffix of a test at a depth. */
+    private String at() {
+        return depth > 0 ? " @ d" + depth : "";
+    }
+
     private static String row(int threads, String test, Samples s) {
-        return String.format(Locale.ROOT, "| %7d | %6s | %18s |", threads, test,
+        return String.format(Locale.ROOT, "| %7d | %14s | %18s |", threads, test,
                 String.format(Locale.ROOT, "%.2f ± %.2f", s.mean(), s.stddev()));
     }
 
@@ -216,6 +226,7 @@ public final class BenchCommand implements Callable<Integer> {
         o.put("warmup_s", warmup);
         o.put("n_prompt", prompt);
         o.put("n_gen", gen);
+        o.put("n_depth", depth);
         if (pp != null) {
             o.put("pp_tokens_per_s", pp.mean());
             o.put("pp_tokens_per_s_stddev", pp.stddev());

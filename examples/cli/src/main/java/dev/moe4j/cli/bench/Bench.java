@@ -21,22 +21,41 @@ import java.util.SplittableRandom;
  * cores, which makes the first runs of a multi-threaded bench slow and erratic; llama-bench's single warm-up run is
  * not enough for a JVM. Then come {@code reps} timed runs. The cache is emptied ({@link ForwardSession#truncate}) before
  * every run. Not thread-safe; one run at a time.
+ *
+ * <p>At a context depth {@code d} (llama-bench's {@code -d}), {@code d} random tokens are prefilled once, untimed, and
+ * every run starts after them (the cache is cut back to {@code d} tokens before each): the tests then measure prefill
+ * and decode with {@code d} tokens of context to attend over.
  */
 public final class Bench implements AutoCloseable {
     private final ForwardSession session;
     private final float[] logits;
     private final SplittableRandom random;
     private final long warmupNanos;
+    private final int depth;
+    private boolean filled;
 
     /**
      * @param contextLength the session's capacity: at least the larger of the prompt and generation lengths benched
      * @param warmupNanos   how long each test runs untimed first (it runs at least once)
      */
     public Bench(ForwardModel model, int contextLength, long seed, long warmupNanos) {
+        this(model, contextLength, seed, warmupNanos, 0);
+    }
+
+    /**
+     * @param contextLength the session's capacity: at least {@code depth} plus the larger of the prompt and generation
+     *                      lengths benched
+     * @param depth         tokens of context every run starts after
+     */
+    public Bench(ForwardModel model, int contextLength, long seed, long warmupNanos, int depth) {
+        if (depth < 0 || depth >= contextLength) {
+            throw new IllegalArgumentException("depth " + depth + " must be in [0, " + contextLength + ")");
+        }
         this.session = model.newSession(contextLength);
         this.logits = new float[model.vocabSize()];
         this.random = new SplittableRandom(seed);
         this.warmupNanos = warmupNanos;
+        this.depth = depth;
     }
 
     /** Prefill rates (tokens/s) of {@code reps} runs of {@code p} tokens, after the warm-up. */
@@ -61,7 +80,7 @@ public final class Bench implements AutoCloseable {
         List<Double> rates = new ArrayList<>();
         while (rates.size() < reps) {
             int[] tokens = randomTokens(n);
-            session.truncate(0);
+            startAtDepth();
             long t0 = System.nanoTime();
             test.accept(tokens);
             long t1 = System.nanoTime();
@@ -73,12 +92,23 @@ public final class Bench implements AutoCloseable {
         return new Samples(rates);
     }
 
+    /** Cuts the cache back to the depth, prefilling the depth's tokens the first time. */
+    private void startAtDepth() {
+        if (!filled && depth > 0) {
+            session.truncate(0);
+            session.forward(randomTokens(depth), 0, depth, logits);
+        }
+        filled = true;
+        session.truncate(depth);
+    }
+
     private void check(int tokens, int reps) {
         if (tokens < 1 || reps < 1) {
             throw new IllegalArgumentException("a test needs at least one token and one repetition");
         }
-        if (tokens > session.capacity()) {
-            throw new IllegalArgumentException(tokens + " tokens do not fit the context of " + session.capacity());
+        if (depth + tokens > session.capacity()) {
+            throw new IllegalArgumentException(tokens + " tokens after a depth of " + depth
+                    + " do not fit the context of " + session.capacity());
         }
     }
 
