@@ -1,11 +1,12 @@
 // dump_logits: llama.cpp's token ids, greedy tokens and logits for one prompt, in the golden-fixture format of
 // ../shared/golden/README.md. Built against llama.cpp's public C API (llama.h); see tools/golden/README.md.
 //
-//   dump_logits -m MODEL -p PROMPT -o OUTDIR [-n 32] [-t 2] [--parse-special] [--stop-at-eos]
+//   dump_logits -m MODEL -p PROMPT -o OUTDIR [-n 32] [-t 2] [--parse-special] [--stop-at-eos] [--ubatch N]
 //
 // Writes OUTDIR/prompt_tokens.txt, generated_tokens.txt, logits_last_prompt.npy ([n_vocab] float32),
 // logits_gen_steps.npy ([n_gen, n_vocab] float32; row i chose generated token i) and meta.txt. Greedy = argmax with
-// the lowest id winning a tie. F32 KV cache, flash attention off, CPU only.
+// the lowest id winning a tie. F32 KV cache, flash attention off, CPU only. The prompt is one llama_decode call; by
+// default it is also one ubatch, --ubatch N makes llama.cpp split it into ubatches of N tokens (1: token by token).
 #include "llama.h"
 
 #include <cstdio>
@@ -50,7 +51,7 @@ static int argmax(const float *v, int n) {
 
 int main(int argc, char **argv) {
     std::string model_path, prompt, out;
-    int n_gen = 32, threads = 2;
+    int n_gen = 32, threads = 2, ubatch = 0;
     bool parse_special = false, stop_at_eos = false;
     for (int i = 1; i < argc; i++) {
         std::string a = argv[i];
@@ -62,6 +63,7 @@ int main(int argc, char **argv) {
         else if (a == "-t") threads = std::atoi(next().c_str());
         else if (a == "--parse-special") parse_special = true;
         else if (a == "--stop-at-eos") stop_at_eos = true;
+        else if (a == "--ubatch") ubatch = std::atoi(next().c_str());
         else die(("unknown argument " + a).c_str());
     }
     if (model_path.empty() || out.empty()) die("usage: dump_logits -m MODEL -p PROMPT -o OUTDIR [-n N] [-t T] [--parse-special] [--stop-at-eos]");
@@ -82,7 +84,7 @@ int main(int argc, char **argv) {
     llama_context_params cp = llama_context_default_params();
     cp.n_ctx = (uint32_t) (n + n_gen + 8);
     cp.n_batch = cp.n_ctx;
-    cp.n_ubatch = cp.n_ctx;
+    cp.n_ubatch = ubatch > 0 ? (uint32_t) ubatch : cp.n_ctx;
     cp.n_threads = threads;
     cp.n_threads_batch = threads;
     cp.type_k = GGML_TYPE_F32;
@@ -114,9 +116,10 @@ int main(int argc, char **argv) {
     write_npy(out + "/logits_gen_steps.npy", steps, {generated.size(), (size_t) n_vocab});
     f = std::fopen((out + "/meta.txt").c_str(), "w");
     std::fprintf(f, "model=%s\nprompt=%s\nn_vocab=%d\nn_prompt=%d\nn_gen=%zu\nthreads=%d\nkv_cache=f32\nflash_attn=off\n"
-                 "sampling=greedy argmax (lowest id on ties)\nadd_special=true parse_special=%s\nllama.cpp=%s\n",
+                 "sampling=greedy argmax (lowest id on ties)\nadd_special=true parse_special=%s\n%sllama.cpp=%s\n",
                  model_path.c_str(), prompt.c_str(), n_vocab, n, generated.size(), threads,
-                 parse_special ? "true" : "false", llama_print_system_info());
+                 parse_special ? "true" : "false", ubatch > 0 ? ("ubatch=" + std::to_string(ubatch) + "\n").c_str() : "",
+                 llama_print_system_info());
     std::fclose(f);
     llama_free(ctx);
     llama_model_free(model);

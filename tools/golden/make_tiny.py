@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Writes the tiny random-weight GGUF models of core/src/test/golden/{glm4moe-tiny-f32, gptoss-tiny-f32,
-gptoss-tiny-mxfp4}: the keys and tensor names llama.cpp's converter writes for GLM-4.5 (Glm4MoeModel) and gpt-oss
-(GptOssModel), small dimensions, seeded random weights, and the golden tokenizer of ../shared/golden (byte-level BPE
-`gpt2`, 512 tokens, copied from a reference GGUF's tokenizer.* keys).
+gptoss-tiny-mxfp4, deepseek4-tiny-f32, deepseek4-tiny-mxfp4}: the keys and tensor names llama.cpp's converter writes
+for GLM-4.5 (Glm4MoeModel), gpt-oss (GptOssModel) and DeepSeek-V4 (DeepseekV4Model; docs/arch-deepseek4.md), small
+dimensions, seeded random weights, and the golden tokenizer of ../shared/golden (byte-level BPE `gpt2`, 512 tokens,
+copied from a reference GGUF's tokenizer.* keys).
 
     PYTHONPATH=$LLAMA_CPP/gguf-py python3 make_tiny.py --arch glm4moe --seed 1 \
         --vocab-from ../shared/golden/qwen3moe-tiny-f32/model.gguf --out glm4moe-tiny-f32.gguf
     ... --arch gpt-oss [--experts-mxfp4] ...
+    ... --arch deepseek4 [--experts-mxfp4] ...
 
 The same --arch and --seed give the same weights; --experts-mxfp4 quantizes the routed experts (only) to MXFP4 with
 gguf-py's reference quantizer, every other tensor stays F32. Also: --expected-inspect FILE writes the exact counts
@@ -25,6 +27,15 @@ GLM = dict(hidden=64, heads=4, kv_heads=2, head_dim=32, rope_dim=16, main_layers
            ffn=128, experts=16, used=4, expert_ffn=32, shared=1, scale=2.5, eps=1e-5, theta=1e6, ctx=131072)
 OSS = dict(hidden=64, heads=4, kv_heads=2, head_dim=32, layers=4, experts=16, used=4, expert_ffn=64, window=8,
            eps=1e-5, theta=150000.0, ctx=131072, yarn_factor=32.0, yarn_orig=4096)
+# DeepSeek-V4 (deepseek4): every layer kind of the real model (raw sliding window only, CSA = ratio 4 with the lightning
+# indexer, HCA = ratio 128), hash routing in the first two layers, one NextN block (not part of the forward). The ratios
+# 4 and 128 are fixed by llama.cpp; the indexer head size must be a multiple of 64 (its Hadamard rotation) and differs
+# from head_dim so that, as in the real model, only the indexer cache is rotated.
+DS4 = dict(hidden=64, hc=4, heads=8, head_dim=32, rope_dim=16, q_lora=32, o_groups=2, o_lora=16, window=8,
+           ratios=[0, 4, 128, 4, 128], hash_layers=2, nextn=1, idx_heads=16, idx_dim=64, idx_topk=8,
+           experts=16, used=4, expert_ffn=32, shared=1, scale=1.5, swiglu_limit=10.0, eps=1e-6,
+           theta=10000.0, compress_theta=160000.0, yarn_factor=16.0, yarn_orig=65536, ctx=1048576,
+           sinkhorn_iters=20, hc_eps=1e-6)
 
 
 class Weights:
@@ -180,6 +191,116 @@ def gptoss_keys(g):
     g.add_uint32(a + "expert_feed_forward_length", d["expert_ffn"])
 
 
+def deepseek4(w, vocab):
+    d = DS4
+    D, hc, H, hd, E, F = d["hidden"], d["hc"], d["heads"], d["head_dim"], d["experts"], d["expert_ffn"]
+    mix = (2 + hc) * hc
+    w.normal("token_embd.weight", (vocab, D), 1.0)
+    ratios = d["ratios"] + [0] * d["nextn"]
+    for l, ratio in enumerate(ratios):
+        p = f"blk.{l}."
+        for site in ("attn", "ffn"):  # hyper-connection mixers: ne {hc*D, 24}, {24}, {3}
+            w.matrix(p + f"hc_{site}_fn.weight", hc * D, mix)
+            w.normal(p + f"hc_{site}_base.weight", mix, 0.5)
+            w.uniform(p + f"hc_{site}_scale.weight", 3, 0.5, 1.5)
+        w.norm(p + "attn_norm.weight", D)
+        w.uniform(p + "attn_sinks.weight", H, -1.0, 2.0)
+        w.matrix(p + "attn_q_a.weight", D, d["q_lora"])
+        w.norm(p + "attn_q_a_norm.weight", d["q_lora"])
+        w.matrix(p + "attn_q_b.weight", d["q_lora"], H * hd)
+        w.matrix(p + "attn_kv.weight", D, hd)
+        w.norm(p + "attn_kv_a_norm.weight", hd)
+        # file shape ne {H*hd/o_groups, o_lora*o_groups}: row g*o_lora + r is output r of group g
+        w.matrix(p + "attn_output_a.weight", H * hd // d["o_groups"], d["o_lora"] * d["o_groups"])
+        w.matrix(p + "attn_output_b.weight", d["o_lora"] * d["o_groups"], D)
+        if ratio:
+            coff = 2 if ratio == 4 else 1  # the ratio-4 compressor keeps two halves (overlapping windows)
+            w.matrix(p + "attn_compressor_kv.weight", D, coff * hd)
+            w.matrix(p + "attn_compressor_gate.weight", D, coff * hd, gain=1.5)
+            w.normal(p + "attn_compressor_ape.weight", (ratio, coff * hd), 0.5)
+            w.norm(p + "attn_compressor_norm.weight", hd)
+            if ratio == 4:
+                w.matrix(p + "indexer.proj.weight", D, d["idx_heads"])
+                w.matrix(p + "indexer.attn_q_b.weight", d["q_lora"], d["idx_heads"] * d["idx_dim"])
+                w.matrix(p + "indexer_compressor_kv.weight", D, 2 * d["idx_dim"])
+                w.matrix(p + "indexer_compressor_gate.weight", D, 2 * d["idx_dim"], gain=1.5)
+                w.normal(p + "indexer_compressor_ape.weight", (ratio, 2 * d["idx_dim"]), 0.5)
+                w.norm(p + "indexer_compressor_norm.weight", d["idx_dim"])
+        w.norm(p + "ffn_norm.weight", D)
+        w.matrix(p + "ffn_gate_inp.weight", D, E, gain=1.5)
+        if l < d["hash_layers"]:
+            # token id -> the experts it uses (distinct), I32 ne {used, vocab}
+            r = w.rng(p + "ffn_gate_tid2eid.weight")
+            tab = np.stack([r.permutation(E)[:d["used"]] for _ in range(vocab)]).astype(np.int32)
+            w.tensors.append((p + "ffn_gate_tid2eid.weight", tab, False))
+        else:
+            w.normal(p + "exp_probs_b.bias", E, 0.15)
+        # gate/up 4x wider than unit RMS so that some pre-activations pass the SwiGLU clamp of 10
+        w.matrix(p + "ffn_gate_exps.weight", D, F, gain=4.0, experts=E)
+        w.matrix(p + "ffn_up_exps.weight", D, F, gain=4.0, experts=E)
+        w.matrix(p + "ffn_down_exps.weight", F, D, gain=0.3, experts=E)
+        fs = F * d["shared"]
+        w.matrix(p + "ffn_gate_shexp.weight", D, fs, gain=4.0)
+        w.matrix(p + "ffn_up_shexp.weight", D, fs, gain=4.0)
+        w.matrix(p + "ffn_down_shexp.weight", fs, D, gain=0.3)
+        if l >= len(d["ratios"]):
+            w.matrix(p + "nextn.eh_proj.weight", 2 * D, D)
+            w.norm(p + "nextn.enorm.weight", D)
+            w.norm(p + "nextn.hnorm.weight", D)
+            w.norm(p + "nextn.shared_head_norm.weight", D)
+    w.matrix("output_hc_fn.weight", hc * D, hc)
+    w.normal("output_hc_base.weight", hc, 0.5)
+    w.uniform("output_hc_scale.weight", 1, 0.5, 1.5)
+    head(w, vocab, D)
+
+
+def deepseek4_keys(g):
+    d, a = DS4, "deepseek4."
+    n_all = len(d["ratios"]) + d["nextn"]
+    g.add_uint32(a + "block_count", n_all)
+    g.add_uint32(a + "context_length", d["ctx"])
+    g.add_uint32(a + "embedding_length", d["hidden"])
+    g.add_uint32(a + "attention.head_count", d["heads"])
+    g.add_uint32(a + "attention.head_count_kv", 1)
+    g.add_string(a + "rope.scaling.type", "yarn")
+    g.add_float32(a + "rope.scaling.factor", d["yarn_factor"])
+    g.add_uint32(a + "rope.scaling.original_context_length", d["yarn_orig"])
+    g.add_float32(a + "rope.scaling.yarn_beta_fast", 32.0)
+    g.add_float32(a + "rope.scaling.yarn_beta_slow", 1.0)
+    g.add_float32(a + "rope.freq_base", d["theta"])
+    g.add_float32(a + "attention.layer_norm_rms_epsilon", d["eps"])
+    g.add_uint32(a + "expert_count", d["experts"])
+    g.add_uint32(a + "expert_used_count", d["used"])
+    g.add_uint32(a + "expert_gating_func", 4)  # sqrt(softplus)
+    g.add_uint32(a + "attention.key_length", d["head_dim"])
+    g.add_uint32(a + "attention.value_length", d["head_dim"])
+    g.add_uint32(a + "rope.dimension_count", d["rope_dim"])
+    g.add_uint32(a + "attention.q_lora_rank", d["q_lora"])
+    g.add_uint32(a + "attention.sliding_window", d["window"])
+    g.add_uint32(a + "expert_feed_forward_length", d["expert_ffn"])
+    g.add_uint32(a + "expert_shared_count", d["shared"])
+    g.add_float32(a + "expert_weights_scale", d["scale"])
+    g.add_bool(a + "expert_weights_norm", True)
+    g.add_array(a + "swiglu_clamp_exp", [d["swiglu_limit"]] * n_all)
+    g.add_array(a + "swiglu_clamp_shexp", [d["swiglu_limit"]] * n_all)
+    g.add_uint32(a + "attention.indexer.head_count", d["idx_heads"])
+    g.add_uint32(a + "attention.indexer.key_length", d["idx_dim"])
+    g.add_uint32(a + "attention.indexer.top_k", d["idx_topk"])
+    g.add_uint32(a + "attention.output_group_count", d["o_groups"])
+    g.add_uint32(a + "attention.output_lora_rank", d["o_lora"])
+    g.add_array(a + "attention.compress_ratios", d["ratios"] + [0] * d["nextn"])
+    g.add_float32(a + "attention.compress_rope_freq_base", d["compress_theta"])
+    g.add_uint32(a + "hyper_connection.count", d["hc"])
+    g.add_uint32(a + "hyper_connection.sinkhorn_iterations", d["sinkhorn_iters"])
+    g.add_float32(a + "hyper_connection.epsilon", d["hc_eps"])
+    g.add_uint32(a + "hash_layer_count", d["hash_layers"])
+    g.add_uint32(a + "embedding_length_out", d["hidden"] * d["hc"])
+    g.add_uint32(a + "nextn_predict_layers", d["nextn"])
+
+
+ARCHS = {"glm4moe": (glm4moe, glm4moe_keys), "gpt-oss": (gptoss, gptoss_keys), "deepseek4": (deepseek4, deepseek4_keys)}
+
+
 def copy_tokenizer(g, ref_path):
     r = gguf.GGUFReader(ref_path)
     n = None
@@ -205,7 +326,7 @@ def copy_tokenizer(g, ref_path):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--arch", choices=["glm4moe", "gpt-oss"], required=True)
+    ap.add_argument("--arch", choices=["glm4moe", "gpt-oss", "deepseek4"], required=True)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--vocab-from", required=True)
     ap.add_argument("--out", required=True)
@@ -217,14 +338,14 @@ def main():
 
     vocab = len(gguf.GGUFReader(args.vocab_from).fields["tokenizer.ggml.tokens"].data)
     w = Weights(args.seed)
-    (glm4moe if args.arch == "glm4moe" else gptoss)(w, vocab)
+    ARCHS[args.arch][0](w, vocab)
 
     g = gguf.GGUFWriter(args.out, args.arch)
     mx = args.experts_mxfp4
     g.add_string("general.name", f"random-{args.arch}-tiny-seed{args.seed}" + ("-mxfp4" if mx else ""))
     g.add_uint32("general.file_type", 38 if mx else 0)  # LLAMA_FTYPE_MOSTLY_MXFP4_MOE / ALL_F32
     g.add_uint32("general.quantization_version", 2)
-    (glm4moe_keys if args.arch == "glm4moe" else gptoss_keys)(g)
+    ARCHS[args.arch][1](g)
     copy_tokenizer(g, args.vocab_from)
 
     for name, arr, expert in w.tensors:
@@ -283,7 +404,8 @@ def write_dequant(path, out):
     r = gguf.GGUFReader(path)
     index, seen = {}, set()
     for x in r.tensors:
-        if x.tensor_type in (gguf.GGMLQuantizationType.F32, gguf.GGMLQuantizationType.F16) or x.tensor_type in seen:
+        if x.tensor_type in (gguf.GGMLQuantizationType.F32, gguf.GGMLQuantizationType.F16,
+                             gguf.GGMLQuantizationType.I32) or x.tensor_type in seen:
             continue
         seen.add(x.tensor_type)
         row_len = int(x.shape[0])

@@ -28,9 +28,10 @@ class DecoderGoldenTest {
             "llama-dense-tiny-f32", "mixtral-tiny-f32", "olmoe-tiny-f32", "qwen2-dense-tiny-f32", "qwen2moe-tiny-f32",
             "qwen3-dense-tiny-f32", "qwen3moe-k256-q5_k_m", "qwen3moe-tiny-f32");
 
+    /** deepseek4's fixtures were made ahead of its forward pass (docs/arch-deepseek4.md) and are not run yet. */
     @Test
     void everyOtherFixtureIsCovered() {
-        assertEquals(CASES, GoldenCase.cases(arch -> !arch.equals(DeepSeek2.ARCH)));
+        assertEquals(CASES, GoldenCase.cases(arch -> !arch.equals(DeepSeek2.ARCH) && !arch.equals("deepseek4")));
     }
 
     static Stream<String> cases() {
