@@ -246,7 +246,7 @@ public final class ChatSession implements AutoCloseable {
             opened = true;
             int keep = Math.min(state.position(), PromptCache.commonPrefix(cached, tokens));
             state.truncate(keep);
-            cached = Arrays.copyOf(cached, keep);
+            cached = Arrays.copyOf(cached, state.position()); // a windowed cache may resume earlier
             return state;
         }
 

@@ -82,7 +82,7 @@ final class PromptCache {
             return new Lease(model.openSession(capacity), 0);
         }
         chosen.session.truncate(keep);
-        return new Lease(chosen.session, keep);
+        return new Lease(chosen.session, chosen.session.position()); // a windowed cache may resume earlier
     }
 
     /**

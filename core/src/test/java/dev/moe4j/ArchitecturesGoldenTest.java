@@ -75,6 +75,16 @@ class ArchitecturesGoldenTest {
         reproducesLlamaCpp("deepseek32-tiny-f32");
     }
 
+    @Test
+    void deepseek4() {
+        reproducesLlamaCpp("deepseek4-tiny-f32");
+    }
+
+    @Test
+    void deepseek4Mxfp4() {
+        reproducesLlamaCpp("deepseek4-tiny-mxfp4");
+    }
+
     /**
      * The KV cache per token that inspect and memoryStats() report for sparse attention: per layer the MLA row
      * (kv_lora_rank 64 + rope 16), the transposed latent (64) and the indexer's key (64) in f32, 3 layers.

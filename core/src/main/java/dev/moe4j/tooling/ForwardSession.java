@@ -22,7 +22,9 @@ public interface ForwardSession extends AutoCloseable {
     int position();
 
     /**
-     * Forgets every token from {@code position} on, so the next forward continues there.
+     * Forgets every token from {@code position} on, so the next forward continues there. A model whose cache keeps
+     * only a recent window of raw keys (DeepSeek-V4) cannot go back further than that window reaches and then forgets
+     * everything: {@link #position()} afterwards says where the next forward continues.
      *
      * @param position the tokens to keep, {@code 0 .. position()}
      * @throws IllegalArgumentException if {@code position} is negative or beyond {@link #position()}

@@ -17,7 +17,10 @@ public interface DecodingSession extends AutoCloseable {
     /** Tokens currently in the state. */
     int position();
 
-    /** Forgets every token from {@code position} on, so the next forward continues there. */
+    /**
+     * Forgets every token from {@code position} on, so the next forward continues there; where the model's cache cannot
+     * go back that far (DeepSeek-V4's windowed cache) it forgets more: read {@link #position()} afterwards.
+     */
     void truncate(int position);
 
     /**

@@ -165,8 +165,8 @@ public final class GenerationLoop {
         reused = session.position();
         if (reused == prompt.length) {
             // Everything is cached, but the logits of the last token are needed: run it again.
-            reused--;
-            session.truncate(reused);
+            session.truncate(reused - 1);
+            reused = session.position(); // one less, or 0 where the cache cannot go back (DeepSeek-V4's window)
         }
         for (int at = reused; at < prompt.length; ) {
             FinishReason interrupted = interruption();

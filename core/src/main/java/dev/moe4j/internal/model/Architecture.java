@@ -35,6 +35,14 @@ public interface Architecture {
     }
 
     /**
+     * DeepSeek-V4's collapse of the hyper-connection streams before the output norm ({@code output_hc_*}), or null for
+     * a family with one residual stream (the default). When there is one, every block has its two mixers.
+     */
+    default HyperConnections headMixer(ModelTensors t, HyperParams hp) {
+        return null;
+    }
+
+    /**
      * Builds block {@code l} from the file's tensors.
      *
      * @throws dev.moe4j.ModelFormatException if a tensor is missing or does not fit (the message names it)

@@ -27,6 +27,15 @@ public interface Attention {
     long cacheBytesPerToken();
 
     /**
+     * The position at most {@code wanted} to which {@code cache}, holding {@code position} tokens, can be cut back
+     * exactly (0 always works). Full caches can go anywhere; a cache that keeps only a recent window of raw keys
+     * (DeepSeek-V4's) can go back only as far as its rings reach.
+     */
+    default int resumablePosition(Object cache, int position, int wanted) {
+        return wanted;
+    }
+
+    /**
      * Attention of the batch's rows: {@code xn} holds their normalised inputs ({@code rows × D}); appends each
      * sequence's keys/values to its cache ({@code caches[q]} is sequence q's cache of this layer), attends each row
      * causally over its sequence, and writes the projected output to {@code out} ({@code rows × D}).

@@ -17,8 +17,15 @@ public final class DenseFfn implements FeedForward {
     private final MemorySegment[] upOne;
     private final MemorySegment[] downOne;
     private static final float[] WEIGHT_ONE = {1f};
+    /** DeepSeek-V4's SwiGLU clamp ({@link MoeFfn.Activation#clamped}), or 0 for plain SwiGLU. */
+    final float clamp;
 
     DenseFfn(Weight gate, Weight up, Weight down) {
+        this(gate, up, down, 0f);
+    }
+
+    private DenseFfn(Weight gate, Weight up, Weight down, float clamp) {
+        this.clamp = clamp;
         this.gate = gate;
         this.up = up;
         this.down = down;
@@ -32,6 +39,11 @@ public final class DenseFfn implements FeedForward {
         return new DenseFfn(t.matrix(prefix + "ffn_gate" + suffix + ".weight", d, f),
                 t.matrix(prefix + "ffn_up" + suffix + ".weight", d, f),
                 t.matrix(prefix + "ffn_down" + suffix + ".weight", f, d));
+    }
+
+    /** The same FFN with DeepSeek-V4's clamped SwiGLU {@code silu(min(g, L))·clamp(u, −L, L)}. */
+    DenseFfn clamped(float limit) {
+        return new DenseFfn(gate, up, down, limit);
     }
 
     /** Hidden width F. */
@@ -67,12 +79,15 @@ public final class DenseFfn implements FeedForward {
      */
     void forward(ModelKernels k, MemorySegment x, int n, MemorySegment gateBuf, MemorySegment upBuf, MemorySegment out) {
         // one token: the fused expert call with one expert of weight 1 (1 · y + 0 is y exactly): two pool runs, not three
-        if (n == 1 && gate.type == up.type && gate.rowBytes == up.rowBytes && k.moeExperts(gate.type, down.type,
+        if (n == 1 && clamp == 0f && gate.type == up.type && gate.rowBytes == up.rowBytes && k.moeExperts(gate.type, down.type,
                 gate.cols, width(), 1, gateOne, upOne, downOne, gate.rowBytes, down.rowBytes, WEIGHT_ONE, x, out)) {
             return;
         }
         gate.apply(k, x, n, gateBuf);
         up.apply(k, x, n, upBuf);
+        if (clamp != 0f) {
+            MoeFfn.Activation.clampInputs(gateBuf, upBuf, (long) n * width(), clamp);
+        }
         k.swiglu(gateBuf, upBuf, (long) n * width(), gateBuf);
         down.apply(k, gateBuf, n, out);
     }

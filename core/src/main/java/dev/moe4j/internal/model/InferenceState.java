@@ -18,7 +18,9 @@ public interface InferenceState extends AutoCloseable {
 
     /**
      * Forgets every token at or after {@code position} (to resume a conversation from a shared prefix, or to drop
-     * rejected draft tokens); later forwards overwrite those cache rows.
+     * rejected draft tokens); later forwards overwrite those cache rows. A model whose cache keeps only a recent window
+     * of raw keys (DeepSeek-V4) cannot go back further than that window reaches and then forgets everything:
+     * {@link #position()} afterwards says where the state resumes (at most {@code position}).
      *
      * @throws IllegalArgumentException unless {@code 0 <= position <= position()}
      */

@@ -123,6 +123,40 @@ public final class ModelTensors {
         return arena;
     }
 
+    /**
+     * A 2-D weight {@code ne = {cols, rows·count}} read as {@code count} matrices of {@code rows} rows, one after the
+     * other: DeepSeek-V4's grouped output projection ({@code attn_output_a}), whose group g is rows
+     * {@code [g·rows, (g+1)·rows)}.
+     */
+    public Weight groups(String name, long cols, long rows, long count) {
+        GgufTensor t = require(name, cols, rows * count);
+        return Weight.stacked(name, computable(t), (int) rows, (int) cols, t.rowBytes(), (int) count, t.segment());
+    }
+
+    /**
+     * A required I32 table {@code ne = {cols, rows}} on the heap, every value checked to lie in {@code [0, bound)}:
+     * DeepSeek-V4's token-to-experts table of hash routing ({@code ffn_gate_tid2eid}, a row per token id).
+     */
+    public int[] ints(String name, long cols, int bound) {
+        long rows = file.tensor(name).map(x -> x.dim(1)).orElse(1L);
+        if (rows * cols > Integer.MAX_VALUE / 2) {
+            throw new ModelFormatException(file.path() + ": tensor '" + name + "' has " + rows + " rows", -1);
+        }
+        GgufTensor t = require(name, cols, rows);
+        if (t.type() != GgmlType.I32) {
+            throw new ModelFormatException(file.path() + ": tensor '" + name + "' is " + t.type() + ", expected I32",
+                    t.fileOffset());
+        }
+        int[] v = t.segment().asSlice(0, cols * rows * Integer.BYTES).toArray(java.lang.foreign.ValueLayout.JAVA_INT);
+        for (int i = 0; i < v.length; i++) {
+            if (v[i] < 0 || v[i] >= bound) {
+                throw new ModelFormatException(file.path() + ": tensor '" + name + "' holds " + v[i] + " at " + i
+                        + ", outside [0, " + bound + ")", t.fileOffset());
+            }
+        }
+        return v;
+    }
+
     /** A vector copied to the heap (small per-layer parameters the Java side reads, e.g. the router bias). */
     public float[] floats(String name, long n) {
         MemorySegment s = vector(name, n);

@@ -6,6 +6,7 @@ import dev.moe4j.internal.offload.RoutingListener;
 import java.lang.foreign.MemorySegment;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**
  * A Mixture-of-Experts feed-forward block: a router picks {@code k} experts per token and the output is the weighted
@@ -41,8 +42,24 @@ public final class MoeFfn implements FeedForward {
             return new Activation(alpha, limit);
         }
 
+        /**
+         * DeepSeek-V4's clamped SwiGLU {@code silu(min(g, L))·clamp(u, −L, L)} (plain SwiGLU when {@code limit} is at
+         * most 1e-6, as llama.cpp applies the clamp only above that).
+         */
+        public static Activation clamped(float limit) {
+            return limit > 1e-6f ? new Activation(0f, limit) : SWIGLU;
+        }
+
         boolean plain() {
-            return alpha == 0f;
+            return alpha == 0f && limit == 0f;
+        }
+
+        /** {@code gate = min(gate, L)}, {@code up = clamp(up, −L, L)} for {@code n} floats: the clamp before SwiGLU. */
+        static void clampInputs(MemorySegment gate, MemorySegment up, long n, float limit) {
+            for (long i = 0; i < n; i++) {
+                gate.setAtIndex(JAVA_FLOAT, i, Math.min(gate.getAtIndex(JAVA_FLOAT, i), limit));
+                up.setAtIndex(JAVA_FLOAT, i, Math.clamp(up.getAtIndex(JAVA_FLOAT, i), -limit, limit));
+            }
         }
     }
 
@@ -238,7 +255,12 @@ public final class MoeFfn implements FeedForward {
 
         routerLogits(k, x, n, s);
         for (int t = 0; t < n; t++) {
-            routing.route(s.logitsHeap, t * e, s.chosen, s.weights, t * used, s.work);
+            if (routing instanceof HashRouter hash) {
+                hash.route(b.tokens.getAtIndex(JAVA_INT, t), s.logitsHeap, t * e, s.chosen, s.weights, t * used,
+                        s.work);
+            } else {
+                routing.route(s.logitsHeap, t * e, s.chosen, s.weights, t * used, s.work);
+            }
             if (listener != null) {
                 listener.onRouted(layer, b.position[t], s.chosen, t * used, used);
             }
@@ -294,7 +316,7 @@ public final class MoeFfn implements FeedForward {
                 cursor.begin(moeIndex, s.count); // starts the reads of missing experts
                 MoeFfn next = wiring.prefetchAfter(moeIndex);
                 if (next != null && n <= PREFETCH_MAX_TOKENS) {
-                    prefetchNext(k, next, x, n, s, cursor);
+                    prefetchNext(k, next, x, b, s, cursor);
                 }
             }
             for (int ex = 0; ex < e; ex++) { // ascending, with or without a store: the same sums in the same order
@@ -366,6 +388,9 @@ public final class MoeFfn implements FeedForward {
         }
         if (activation.plain()) {
             k.swiglu(s.gate, s.up, (long) m * f, s.gate);
+        } else if (activation.alpha() == 0f) { // DeepSeek-V4: clamp, then plain SwiGLU
+            Activation.clampInputs(s.gate, s.up, (long) m * f, activation.limit());
+            k.swiglu(s.gate, s.up, (long) m * f, s.gate);
         } else {
             k.swigluOai(s.gate, s.up, (long) m * f, activation.alpha(), activation.limit(), s.gate);
         }
@@ -407,13 +432,19 @@ public final class MoeFfn implements FeedForward {
      * Predicts the next MoE layer's experts by applying its router to this layer's input (the residual stream changes
      * little from one layer to the next) and starts reading them, so the reads overlap this layer's computation.
      */
-    private static void prefetchNext(ModelKernels k, MoeFfn next, MemorySegment x, int n, Scratch s,
+    private static void prefetchNext(ModelKernels k, MoeFfn next, MemorySegment x, Batch b, Scratch s,
                                      ExpertStore.Cursor cursor) {
+        int n = b.rows;
         int e = next.routing.experts();
         int used = next.routing.used();
         next.routerLogits(k, x, n, s);
         for (int t = 0; t < n; t++) {
-            next.routing.route(s.logitsHeap, t * e, s.predicted, s.predictedWeight, t * used, s.work);
+            if (next.routing instanceof HashRouter hash) { // hash routing: known exactly from the token
+                hash.route(b.tokens.getAtIndex(JAVA_INT, t), s.logitsHeap, t * e, s.predicted, s.predictedWeight,
+                        t * used, s.work);
+            } else {
+                next.routing.route(s.logitsHeap, t * e, s.predicted, s.predictedWeight, t * used, s.work);
+            }
         }
         cursor.prefetch(next.moeIndex, s.predicted, n * used);
     }

@@ -29,6 +29,11 @@ public final class SharedExpert {
         return ffn.width();
     }
 
+    /** These shared experts with DeepSeek-V4's clamped SwiGLU of limit {@code limit}. */
+    public SharedExpert clamped(float limit) {
+        return new SharedExpert(ffn.clamped(limit), gate);
+    }
+
     /**
      * Adds the shared experts' output for {@code n} contiguous rows of {@code x} to {@code out}. {@code gateBuf},
      * {@code upBuf} hold {@code n · width()} floats, {@code tmp} {@code n · D}, {@code gateLogits} {@code n}.

@@ -131,6 +131,12 @@ public final class TopKRouter implements ExpertRouter {
         }
     }
 
+    /** DeepSeek-V4's affinity: {@code sqrt(softplus(x))}, softplus(x) = x above 20 as ggml_softplus. */
+    static float sqrtSoftplus(float x) {
+        float sp = x > 20f ? x : (float) Math.log1p(Math.exp(x));
+        return (float) Math.sqrt(sp);
+    }
+
     private static boolean taken(int[] idx, int outOff, int n, int e) {
         for (int j = 0; j < n; j++) {
             if (idx[outOff + j] == e) {
@@ -167,6 +173,12 @@ public final class TopKRouter implements ExpertRouter {
         if (gating == ExpertGating.SIGMOID) {
             for (int e = 0; e < experts; e++) {
                 out[e] = (float) (1.0 / (1.0 + Math.exp(-logits[off + e])));
+            }
+            return;
+        }
+        if (gating == ExpertGating.SQRT_SOFTPLUS) {
+            for (int e = 0; e < experts; e++) {
+                out[e] = sqrtSoftplus(logits[off + e]);
             }
             return;
         }

@@ -40,8 +40,12 @@ public final class Transformer implements LanguageModel, MoeModel {
     private final KernelPool kernelSets;
     private volatile boolean closed;
 
+    private final HyperConnections headMixer; // DeepSeek-V4's hyper-connections, or null
+
     private Transformer(HyperParams hp, ModelConfig config, ModelOptions options, Arena arena, Weight tokenEmbd,
-                        MemorySegment outputNorm, Weight output, Block[] blocks, ExpertWiring experts) {
+                        MemorySegment outputNorm, Weight output, Block[] blocks, ExpertWiring experts,
+                        HyperConnections headMixer) {
+        this.headMixer = headMixer;
         this.hp = hp;
         this.config = config;
         this.options = options;
@@ -95,12 +99,17 @@ public final class Transformer implements LanguageModel, MoeModel {
                 ? t.floats("rope_freqs.weight", hp.ropeDim() / 2) : null;
         RotaryEmbedding rope = new RotaryEmbedding(hp.rope(), hp.ropeDim(), factors);
 
+        HyperConnections head = arch.headMixer(t, hp);
         ExpertWiring experts = new ExpertWiring();
         Block[] blocks = new Block[hp.layers()];
         long kvBytes = 0;
         try (LayerLoad load = new LayerLoad(t, hp, rope, experts, options)) {
             for (int l = 0; l < hp.layers(); l++) {
                 blocks[l] = arch.block(load, l);
+                if ((head == null) != (blocks[l].attnMix() == null)) {
+                    throw new IllegalStateException(arch.name() + ": block " + l + " and the head disagree on"
+                            + " hyper-connections");
+                }
                 kvBytes += blocks[l].attn().cacheBytesPerToken();
             }
         }
@@ -108,7 +117,7 @@ public final class Transformer implements LanguageModel, MoeModel {
         ModelConfig config = new ModelConfig(arch.name(), hp.name(), vocab, hp.contextLength(), d, hp.layers(),
                 md.optInt("tokenizer.ggml.bos_token_id").orElse(-1), md.optInt("tokenizer.ggml.eos_token_id").orElse(-1),
                 kvBytes);
-        return new Transformer(hp, config, options, arena, tokenEmbd, outputNorm, output, blocks, experts);
+        return new Transformer(hp, config, options, arena, tokenEmbd, outputNorm, output, blocks, experts, head);
     }
 
     @Override
@@ -129,6 +138,11 @@ public final class Transformer implements LanguageModel, MoeModel {
 
     Block block(int l) {
         return blocks[l];
+    }
+
+    /** The collapse of the hyper-connection streams before the output head, or null for one residual stream. */
+    HyperConnections headMixer() {
+        return headMixer;
     }
 
     // ---- LanguageModel --------------------------------------------------------------------------------------------
@@ -246,6 +260,10 @@ public final class Transformer implements LanguageModel, MoeModel {
 
     /** Runs the batch's rows through the model, advances each sequence and writes the logits its rows ask for. */
     private void step(ModelKernels k, TransformerState ws, Batch b) {
+        if (headMixer != null) {
+            stepHyper(k, ws, b);
+            return;
+        }
         Trace trace = b.single() ? b.seq[0].trace : null;
         int n = b.rows;
         int pos0 = b.pos0[0];
@@ -297,6 +315,78 @@ public final class Transformer implements LanguageModel, MoeModel {
             }
             MemorySegment hn = ws.xn; // row 0 of xn is free now
             k.rmsnorm(t == 0 ? ws.x : ws.x.asSlice(t * dBytes, dBytes), outputNorm, d, 1, hp.eps(), hn);
+            output.apply(k, hn, 1, ws.logits);
+            if (trace != null) {
+                trace.rows("result_norm", -1, pos0 + t, 1, hn, d);
+                trace.rows("result_output", -1, pos0 + t, 1, ws.logits, vocab);
+            }
+            MemorySegment.copy(ws.logits, JAVA_FLOAT, 0, dest, b.logitsAt[t], vocab);
+        }
+    }
+
+    /**
+     * {@link #step} with DeepSeek-V4's hyper-connections: the residual is {@code hc} streams per row
+     * ({@code x[n][hc][D]}, the embedding copied into each); each sublayer reads their mix ({@link
+     * HyperConnections#collapse}, then the block's RMSNorm) and writes back into all of them
+     * ({@link HyperConnections#expand}); the head collapses them once more before the output norm.
+     */
+    private void stepHyper(ModelKernels k, TransformerState ws, Batch b) {
+        Trace trace = b.single() ? b.seq[0].trace : null;
+        int n = b.rows;
+        int pos0 = b.pos0[0];
+        int d = hp.embd();
+        int hc = headMixer.hc;
+        long dBytes = (long) d * Float.BYTES;
+        k.getRows(tokenEmbd.type, tokenEmbd.matrix(0), tokenEmbd.rowBytes, tokenEmbd.rows, d, b.tokens, n, ws.tmp);
+        for (int t = 0; t < n; t++) {
+            for (int h = 0; h < hc; h++) {
+                MemorySegment.copy(ws.tmp, t * dBytes, ws.x, ((long) t * hc + h) * dBytes, dBytes);
+            }
+        }
+        if (trace != null) {
+            trace.rows("embd", -1, pos0, n, ws.tmp, d);
+        }
+        HyperConnections.Scratch hs = ws.mixScratch;
+        Object[] caches = ws.cacheArgs;
+        for (int l = 0; l < blocks.length; l++) {
+            Block block = blocks[l];
+            for (int q = 0; q < b.sequences; q++) {
+                caches[q] = b.seq[q].caches[l];
+            }
+            block.attnMix().collapse(k, ws.x, n, hs, ws.xn);
+            k.rmsnorm(ws.xn, block.attnNorm(), d, n, hp.eps(), ws.xn);
+            if (trace != null) {
+                trace.rows("attn_norm", l, pos0, n, ws.xn, d);
+            }
+            block.attn().forward(k, b, caches, ws.attnScratch[l], ws.xn, ws.tmp, trace, l);
+            block.attnMix().expand(ws.x, ws.tmp, n, hs);
+            block.ffnMix().collapse(k, ws.x, n, hs, ws.xn);
+            k.rmsnorm(ws.xn, block.ffnNorm(), d, n, hp.eps(), ws.xn);
+            if (trace != null) {
+                trace.rows("ffn_norm", l, pos0, n, ws.xn, d);
+            }
+            block.ffn().forward(k, b, ws.ffnScratch[l], ws.xn, ws.tmp, trace, l);
+            if (trace != null) {
+                trace.rows("ffn_out", l, pos0, n, ws.tmp, d);
+            }
+            block.ffnMix().expand(ws.x, ws.tmp, n, hs);
+            if (trace != null) {
+                trace.rows("l_out", l, pos0, n, ws.x, (long) hc * d);
+            }
+        }
+        for (int q = 0; q < b.sequences; q++) {
+            b.seq[q].advance(b.count[q]);
+        }
+        int vocab = config.vocabSize();
+        long rowBytes = hc * dBytes;
+        for (int t = 0; t < n; t++) {
+            float[] dest = b.logitsTo[t];
+            if (dest == null) {
+                continue;
+            }
+            MemorySegment hn = ws.xn; // row 0 of xn is free now
+            headMixer.collapse(k, ws.x.asSlice(t * rowBytes, rowBytes), 1, ws.headScratch, hn);
+            k.rmsnorm(hn, outputNorm, d, 1, hp.eps(), hn);
             output.apply(k, hn, 1, ws.logits);
             if (trace != null) {
                 trace.rows("result_norm", -1, pos0 + t, 1, hn, d);

@@ -31,7 +31,9 @@ final class TransformerState implements InferenceState {
     final MemorySegment logits;  // [V] one row of logits
     final Object[] attnScratch;  // [layer]
     final Object[] ffnScratch;   // [layer]
-    final Object[] cacheArgs;    // [B] the batch's sequences' caches of the running layer
+    final Object[] cacheArgs;
+    final HyperConnections.Scratch mixScratch;  // hyper-connection mixing of the blocks, or null
+    final HyperConnections.Scratch headScratch; // the head's collapse, or null    // [B] the batch's sequences' caches of the running layer
 
     TransformerState(Transformer model, int contextLength, int maxBatch) {
         this.model = model;
@@ -54,7 +56,11 @@ final class TransformerState implements InferenceState {
                         key -> block.ffn().newScratch(maxBatch, mem));
             }
             batch = new Batch(maxBatch, mem);
-            x = mem.floats((long) maxBatch * d);
+            HyperConnections head = model.headMixer();
+            int streams = head == null ? 1 : head.hc;
+            mixScratch = head == null ? null : model.block(0).attnMix().newScratch(maxBatch, mem);
+            headScratch = head == null ? null : head.newScratch(1, mem);
+            x = mem.floats((long) maxBatch * streams * d);
             xn = mem.floats((long) maxBatch * d);
             tmp = mem.floats((long) maxBatch * d);
             logits = mem.floats(model.config().vocabSize());
@@ -93,7 +99,11 @@ final class TransformerState implements InferenceState {
             throw new IllegalArgumentException("cannot truncate to " + newPosition + ": the state holds " + position
                     + " tokens");
         }
-        position = newPosition;
+        int at = newPosition;
+        for (int l = 0; l < caches.length && at > 0; l++) {
+            at = Math.min(at, model.block(l).attn().resumablePosition(caches[l], position, at));
+        }
+        position = at;
     }
 
     @Override

@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The hybrid CUDA path ({@link CudaModelKernels}) on golden models (deepseek2, deepseek32 with its sparse attention,
- * GLM-4.5, gpt-oss with MXFP4 experts), without a GPU: the products on weights the plan places run through libmoe4j_cuda's kernels compiled over its CPU emulation ({@code libmoe4j_cuda_emu.so}, built
+ * deepseek4 with its compressed attention and MXFP4 experts, GLM-4.5, gpt-oss with MXFP4 experts), without a GPU: the products on weights the plan places run through libmoe4j_cuda's kernels compiled over its CPU emulation ({@code libmoe4j_cuda_emu.so}, built
  * by native-kernels where nvcc is), the rest on the CPU kernels. With a budget that holds everything and with one that
  * holds only part (some routed experts stay on the CPU), the greedy tokens must equal the CPU path's and the logits
  * must meet the golden tolerances against llama.cpp ({@link GoldenComparison#check}); with f32 activations on a
@@ -50,7 +50,7 @@ class CudaEmulationGoldenTest {
     @CsvSource({"ds2-tiny-f32, all, GGML", "ds2-tiny-f32, part, GGML", "ds2-lite-tiny-f32, part, GGML",
             "ds2-tiny-q8e, all, NONE", "ds2-tiny-q8e, part, NONE", "ds2-tiny-q8e, all, GGML",
             "ds2-tiny-q8e, part, GGML", "glm4moe-tiny-f32, part, GGML", "gptoss-tiny-mxfp4, part, GGML",
-            "deepseek32-tiny-f32, part, GGML"})
+            "deepseek32-tiny-f32, part, GGML", "deepseek4-tiny-mxfp4, part, GGML"})
     void matchesTheCpuPathAndLlamaCpp(String name, String share, ActivationRounding rounding) throws IOException {
         assumeTrue(library != null, CudaTestLibrary.missing());
         GoldenCase full = GoldenCase.load(name);

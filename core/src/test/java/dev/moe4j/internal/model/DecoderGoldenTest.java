@@ -24,14 +24,14 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
  */
 class DecoderGoldenTest {
     /** ../shared/golden's GQA fixtures, and this repository's GLM-4.5 and gpt-oss ones (core/src/test/golden). */
-    static final List<String> CASES = List.of("deepseek32-tiny-f32", "glm4moe-tiny-f32", "gptoss-tiny-f32", "gptoss-tiny-mxfp4",
+    static final List<String> CASES = List.of("deepseek32-tiny-f32", "deepseek4-tiny-f32", "deepseek4-tiny-mxfp4",
+            "glm4moe-tiny-f32", "gptoss-tiny-f32", "gptoss-tiny-mxfp4",
             "llama-dense-tiny-f32", "mixtral-tiny-f32", "olmoe-tiny-f32", "qwen2-dense-tiny-f32", "qwen2moe-tiny-f32",
             "qwen3-dense-tiny-f32", "qwen3moe-k256-q5_k_m", "qwen3moe-tiny-f32");
 
-    /** deepseek4's fixtures were made ahead of its forward pass (docs/arch-deepseek4.md) and are not run yet. */
     @Test
     void everyOtherFixtureIsCovered() {
-        assertEquals(CASES, GoldenCase.cases(arch -> !arch.equals(DeepSeek2.ARCH) && !arch.equals("deepseek4")));
+        assertEquals(CASES, GoldenCase.cases(arch -> !arch.equals(DeepSeek2.ARCH)));
     }
 
     static Stream<String> cases() {
@@ -47,7 +47,7 @@ class DecoderGoldenTest {
     /** The model code alone on the plain-Java kernels (rope factors, biases, q/k norms, gates, quantized products). */
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"llama-dense-tiny-f32", "qwen2moe-tiny-f32", "olmoe-tiny-f32", "qwen3moe-k256-q5_k_m",
-            "glm4moe-tiny-f32", "gptoss-tiny-f32", "gptoss-tiny-mxfp4", "deepseek32-tiny-f32"})
+            "glm4moe-tiny-f32", "gptoss-tiny-f32", "gptoss-tiny-mxfp4", "deepseek32-tiny-f32", "deepseek4-tiny-f32"})
     void matchesLlamaCppOnReferenceKernels(String name) throws IOException {
         GoldenCase g = GoldenCase.load(name);
         GoldenComparison.Summary summary = new GoldenComparison.Summary();

@@ -114,6 +114,10 @@ class DeepSeek2RouterTest {
             for (int i = 0; i < e; i++) {
                 p[i] = 1 / (1 + Math.exp(-logits[i]));
             }
+        } else if (gating == ExpertGating.SQRT_SOFTPLUS) { // DeepSeek-V4
+            for (int i = 0; i < e; i++) {
+                p[i] = Math.sqrt(logits[i] > 20 ? logits[i] : Math.log1p(Math.exp(logits[i])));
+            }
         } else if (gating == ExpertGating.SOFTMAX_WEIGHT) { // chosen on the logits themselves
             for (int i = 0; i < e; i++) {
                 p[i] = logits[i];

@@ -28,6 +28,6 @@ class KvCacheSizeTest {
                 checked.add(g.arch());
             }
         }
-        assertTrue(checked.containsAll(List.of("deepseek2", "deepseek32", "qwen3moe", "glm4moe", "gpt-oss")), "" + checked);
+        assertTrue(checked.containsAll(List.of("deepseek2", "deepseek32", "deepseek4", "qwen3moe", "glm4moe", "gpt-oss")), "" + checked);
     }
 }

@@ -20,7 +20,7 @@ import java.util.TreeSet;
 
 /**
  * Fuzz target for what a model file's metadata tells the loader (untrusted input): a small model of every family the
- * repository has a fixture for (GLM-4.5, gpt-oss f32 and MXFP4, DeepSeek-V3.2 with its indexer), with fuzzed values
+ * repository has a fixture for (GLM-4.5, gpt-oss f32 and MXFP4, DeepSeek-V3.2, DeepSeek-V4), with fuzzed values
  * for its hyper-parameters (the keys it has and those a family may read: NextN layers, sliding window and its
  * pattern, expert groups, gating, rotary scaling), sometimes a tensor missing, is loaded and runs a few tokens. It must either work or fail with a typed
  * {@link Moe4jException} (the loader's {@code ModelFormatException}, a context error); any other exception, a crash or
@@ -29,7 +29,7 @@ import java.util.TreeSet;
  */
 class ModelLoadFuzzTest {
     private static final String[] FIXTURES = {"glm4moe-tiny-f32", "gptoss-tiny-f32", "gptoss-tiny-mxfp4",
-            "deepseek32-tiny-f32"};
+            "deepseek32-tiny-f32", "deepseek4-tiny-f32"};
     /** Keys a family may read whether or not the fixture has them (under {@code <arch>.}). */
     private static final String[] OPTIONAL_KEYS = {"nextn_predict_layers", "attention.sliding_window",
             "attention.sliding_window_pattern", "expert_group_count", "expert_group_used_count", "expert_gating_func",

@@ -11,7 +11,7 @@ import java.util.stream.Collectors;
 /** The families moe4j runs, by {@code general.architecture}. Adding a family: one file here, one entry below. */
 public final class Architectures {
     private static final Map<String, Architecture> BY_NAME = List.of(
-                    new DeepSeek2(), new DeepSeek32(), new Llama(), new Qwen2(), new Qwen3(), new Qwen2Moe(), new Qwen3Moe(), new Olmoe(),
+                    new DeepSeek2(), new DeepSeek32(), new DeepSeek4(), new Llama(), new Qwen2(), new Qwen3(), new Qwen2Moe(), new Qwen3Moe(), new Olmoe(),
                     new Glm4Moe(), new GptOss())
             .stream().collect(Collectors.toUnmodifiableMap(Architecture::name, Function.identity()));
 

@@ -92,14 +92,21 @@ public final class Bench implements AutoCloseable {
         return new Samples(rates);
     }
 
-    /** Cuts the cache back to the depth, prefilling the depth's tokens the first time. */
+    /**
+     * Cuts the cache back to the depth, prefilling the depth's tokens the first time and whenever the cache cannot go
+     * back that far (DeepSeek-V4's windowed cache after a run longer than its rings reach).
+     */
     private void startAtDepth() {
-        if (!filled && depth > 0) {
-            session.truncate(0);
-            session.forward(randomTokens(depth), 0, depth, logits);
+        if (filled) {
+            session.truncate(depth);
         }
-        filled = true;
-        session.truncate(depth);
+        if (!filled || session.position() != depth) {
+            session.truncate(0);
+            if (depth > 0) {
+                session.forward(randomTokens(depth), 0, depth, logits);
+            }
+            filled = true;
+        }
     }
 
     private void check(int tokens, int reps) {
