@@ -71,6 +71,21 @@ class OffloadApiTest {
     }
 
     @Test
+    void deepseek32() {
+        sameOutputInAnEighth("deepseek32-tiny-f32");
+    }
+
+    @Test
+    void deepseek4() {
+        sameOutputInAnEighth("deepseek4-tiny-f32");
+    }
+
+    @Test
+    void deepseek4Mxfp4() {
+        sameOutputInAnEighth("deepseek4-tiny-mxfp4");
+    }
+
+    @Test
     void qwen3moe() {
         sameOutputInAnEighth("qwen3moe-tiny-f32");
     }

@@ -191,6 +191,7 @@ public final class MoeFfn implements FeedForward {
         final int[] predicted;       // [B·k] experts the next layer's router picks from this layer's input
         final float[] predictedWeight; // [B·k]
         ExpertStore.Cursor cursor;   // this state's side of the expert store, made on first use
+        float[] prefetchWork;        // routing scratch of the next layer's router, made on first prefetch
         final MemorySegment[] fusedGate; // [k] the chosen experts' matrices, for the fused one-token call
         final MemorySegment[] fusedUp;
         final MemorySegment[] fusedDown;
@@ -438,12 +439,15 @@ public final class MoeFfn implements FeedForward {
         int e = next.routing.experts();
         int used = next.routing.used();
         next.routerLogits(k, x, n, s);
+        if (s.prefetchWork == null || s.prefetchWork.length < next.routing.workSize()) {
+            s.prefetchWork = new float[next.routing.workSize()]; // the next layer may route differently (V4's hash)
+        }
         for (int t = 0; t < n; t++) {
             if (next.routing instanceof HashRouter hash) { // hash routing: known exactly from the token
                 hash.route(b.tokens.getAtIndex(JAVA_INT, t), s.logitsHeap, t * e, s.predicted, s.predictedWeight,
-                        t * used, s.work);
+                        t * used, s.prefetchWork);
             } else {
-                next.routing.route(s.logitsHeap, t * e, s.predicted, s.predictedWeight, t * used, s.work);
+                next.routing.route(s.logitsHeap, t * e, s.predicted, s.predictedWeight, t * used, s.prefetchWork);
             }
         }
         cursor.prefetch(next.moeIndex, s.predicted, n * used);
