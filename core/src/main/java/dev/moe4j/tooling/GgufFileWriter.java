@@ -112,6 +112,22 @@ public final class GgufFileWriter {
     }
 
     /**
+     * An ARRAY of FLOAT32 (copied).
+     *
+     * @param key    the metadata key, e.g. {@code deepseek4.swiglu_clamp_exp}
+     * @param values the values, in order
+     * @return this writer
+     */
+    public GgufFileWriter putFloat32Array(String key, float[] values) {
+        List<Float> boxed = new java.util.ArrayList<>(values.length);
+        for (float v : values) {
+            boxed.add(v);
+        }
+        writer.putArray(key, GgufValueType.FLOAT32, boxed);
+        return this;
+    }
+
+    /**
      * A tensor of {@code type.bytesFor(elements)} bytes that {@code data} produces while the file is written.
      *
      * @param name the tensor's name, e.g. {@code blk.0.attn_q.weight}

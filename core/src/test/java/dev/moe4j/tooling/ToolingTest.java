@@ -56,6 +56,7 @@ class ToolingTest {
                 .putBool("tokenizer.ggml.add_bos_token", true)
                 .putStringArray("tokenizer.ggml.tokens", List.of("a", "b", "c"))
                 .putInt32Array("tokenizer.ggml.token_type", new int[] {1, 1, 3})
+                .putFloat32Array("llama.clamp", new float[] {10f, 0.5f})
                 .tensor("w", TensorType.F32, new long[] {3, 2}, (offset, chunk) -> {
                     for (int i = (int) offset / 4; chunk.hasRemaining(); i++) {
                         chunk.putFloat(values[i]);
@@ -71,6 +72,7 @@ class ToolingTest {
             assertEquals(7, r.getInt("llama.block_count"));
             assertEquals(List.of("a", "b", "c"), List.copyOf(r.getStringArray("tokenizer.ggml.tokens")));
             assertTrue(r.has("tokenizer.ggml.token_type") && !r.has("nope"));
+            assertEquals(List.of(10f, 0.5f), r.value("llama.clamp"));
             assertTrue(r.offset("llama.block_count") > 0);
             ModelFormatException e = assertThrows(ModelFormatException.class, () -> r.getInt("general.architecture"));
             assertTrue(e.getMessage().contains("general.architecture"), e.getMessage());

@@ -25,8 +25,8 @@ import java.util.stream.Collectors;
  */
 @Command(name = "synth", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Write a random-weight GGUF model of a named real shape or of given dimensions (for benchmarks).",
-                "Shapes: deepseek-v3, deepseek-v2-lite, qwen3-30b-a3b, mixtral-8x7b, glm-4.5-air, glm-4.5, gpt-oss-20b,"
-                        + " gpt-oss-120b.",
+                "Shapes: deepseek-v3, deepseek-v3.2, deepseek-v4-flash, deepseek-v2-lite, qwen3-30b-a3b, mixtral-8x7b,"
+                        + " glm-4.5-air, glm-4.5, gpt-oss-20b, gpt-oss-120b.",
                 "A DeepSeek \"dynamic\" 1.58-bit mix: --shape deepseek-v3 --type Q4_K --expert-type IQ1_S"
                         + " --tensor-type ffn_down_exps=IQ2_XXS --skew 1"})
 public final class SynthCommand implements Callable<Integer> {
@@ -37,11 +37,12 @@ public final class SynthCommand implements Callable<Integer> {
     String shape;
 
     @Option(names = "--arch", paramLabel = "ARCH", description = "Without --shape: deepseek2 (default), deepseek32, "
-            + "qwen3moe, llama, glm4moe or gpt-oss, starting from small dimensions.")
+            + "deepseek4, qwen3moe, llama, glm4moe or gpt-oss, starting from small dimensions.")
     String arch;
 
     @Option(names = "--layers", paramLabel = "N", description = "Number of (main) layers (dense leading layers shrink "
-            + "in proportion, at least one MoE layer stays; glm4moe's NextN blocks come on top).")
+            + "in proportion, at least one MoE layer stays; deepseek4 keeps its first N compress ratios and at most N "
+            + "hash layers; glm4moe's and deepseek4's NextN blocks come on top).")
     Integer layers;
 
     @Option(names = "--dense-layers", paramLabel = "N", description = "deepseek2, glm4moe: leading dense layers.")
@@ -57,8 +58,8 @@ public final class SynthCommand implements Callable<Integer> {
             + "key-value heads.")
     Integer kvHeads;
 
-    @Option(names = "--head-dim", paramLabel = "N", description = "GQA (qwen3moe, llama, glm4moe, gpt-oss): "
-            + "head size.")
+    @Option(names = "--head-dim", paramLabel = "N", description = "GQA (qwen3moe, llama, glm4moe, gpt-oss) and "
+            + "deepseek4: head size.")
     Integer headDim;
 
     @Option(names = "--experts", paramLabel = "E", description = "Routed experts per MoE layer.")
@@ -85,7 +86,8 @@ public final class SynthCommand implements Callable<Integer> {
     @Option(names = "--context", paramLabel = "N", description = "Trained context length.")
     Integer context;
 
-    @Option(names = "--q-lora-rank", paramLabel = "R", description = "deepseek2: query compression rank, 0 = direct.")
+    @Option(names = "--q-lora-rank", paramLabel = "R", description = "deepseek2: query compression rank, 0 = direct; "
+            + "deepseek4: query compression rank.")
     Integer qLoraRank;
 
     @Option(names = "--kv-lora-rank", paramLabel = "R", description = "deepseek2: latent (KV compression) rank.")
@@ -94,8 +96,8 @@ public final class SynthCommand implements Callable<Integer> {
     @Option(names = "--nope-dim", paramLabel = "N", description = "deepseek2: per-head query/key dims without RoPE.")
     Integer nopeDim;
 
-    @Option(names = "--rope-dim", paramLabel = "N", description = "deepseek2: per-head query/key dims with RoPE; "
-            + "glm4moe: rotary dims per head (default half the head: partial_rotary_factor 0.5).")
+    @Option(names = "--rope-dim", paramLabel = "N", description = "deepseek2, deepseek4: per-head query/key dims with "
+            + "RoPE; glm4moe: rotary dims per head (default half the head: partial_rotary_factor 0.5).")
     Integer ropeDim;
 
     @Option(names = "--v-head-dim", paramLabel = "N", description = "deepseek2: per-head value dims.")
@@ -108,29 +110,51 @@ public final class SynthCommand implements Callable<Integer> {
             + "token.")
     Integer groupsUsed;
 
-    @Option(names = "--nextn-layers", paramLabel = "N", description = "glm4moe: NextN (multi-token prediction) blocks "
-            + "after the main layers (nextn_predict_layers; GLM-4.5 has 1).")
+    @Option(names = "--nextn-layers", paramLabel = "N", description = "glm4moe, deepseek4: NextN (multi-token "
+            + "prediction) blocks after the main layers (nextn_predict_layers; GLM-4.5 and DeepSeek-V4 have 1).")
     Integer nextnLayers;
 
     @Option(names = "--qk-norm", paramLabel = "BOOL", arity = "0..1", fallbackValue = "true",
             description = "glm4moe: per-head q/k RMSNorm (GLM-4.5 has it, GLM-4.5-Air not).")
     Boolean qkNorm;
 
-    @Option(names = "--sliding-window", paramLabel = "N", description = "gpt-oss: the window of its sliding-window "
-            + "layers (every other layer, from the first; gpt-oss has 128).")
+    @Option(names = {"--window", "--sliding-window"}, paramLabel = "W", description = "gpt-oss: the window of its "
+            + "sliding-window layers (every other layer, from the first); deepseek4: of every layer (both have 128).")
     Integer slidingWindow;
 
     @Option(names = "--indexer-top-k", paramLabel = "K", description = "deepseek32: cached positions each query "
-            + "attends to (attention.indexer.top_k; V3.2 has 2048).")
+            + "attends to (attention.indexer.top_k; V3.2 has 2048); deepseek4: compressed rows a CSA layer keeps "
+            + "(V4-Flash has 512).")
     Integer indexerTopK;
 
-    @Option(names = "--indexer-heads", paramLabel = "H", description = "deepseek32: heads of the lightning indexer "
-            + "(V3.2 has 64).")
+    @Option(names = "--indexer-heads", paramLabel = "H", description = "deepseek32, deepseek4: heads of the lightning "
+            + "indexer (both have 64).")
     Integer indexerHeads;
 
-    @Option(names = "--indexer-dim", paramLabel = "D", description = "deepseek32: the indexer's head size (V3.2 has "
-            + "128).")
+    @Option(names = "--indexer-dim", paramLabel = "D", description = "deepseek32, deepseek4: the indexer's head size "
+            + "(both have 128; deepseek4: a multiple of 64).")
     Integer indexerDim;
+
+    @Option(names = "--hc", paramLabel = "N", description = "deepseek4: hyper-connection streams (V4 has 4, the only "
+            + "count llama.cpp's graph takes).")
+    Integer hc;
+
+    @Option(names = "--output-groups", paramLabel = "G", description = "deepseek4: head groups of the low-rank output "
+            + "projection (V4-Flash has 8).")
+    Integer outputGroups;
+
+    @Option(names = "--output-rank", paramLabel = "R", description = "deepseek4: the output projection's rank per "
+            + "group (V4-Flash has 1024).")
+    Integer outputRank;
+
+    @Option(names = "--compress-ratios", paramLabel = "R,R,...", split = ",", description = "deepseek4: one compress "
+            + "ratio per main layer, 0 (window only), 4 (CSA, with the indexer) or 128 (HCA); default V4-Flash's "
+            + "pattern: 0, 0, then 4 and 128 alternating.")
+    List<Integer> compressRatios;
+
+    @Option(names = "--hash-layers", paramLabel = "N", description = "deepseek4: leading layers routed by a token-id "
+            + "table (default min(3, layers), as V4).")
+    Integer hashLayers;
 
     @Option(names = "--type", paramLabel = "TYPE", defaultValue = "Q8_0",
             description = "Type of every weight matrix except routed experts (default ${DEFAULT-VALUE}).")
@@ -184,6 +208,9 @@ public final class SynthCommand implements Callable<Integer> {
         if (s.arch().equals(ModelShape.DEEPSEEK2) && (s.layers() == 26 || s.layers() == 27) && s.qLoraRank() > 0) {
             err.println("note       llama.cpp takes a 26/27-layer deepseek2 file for V2-Lite (no query compression)"
                     + " and will not load this one");
+        }
+        if (s.arch().equals(ModelShape.DEEPSEEK4) && s.hc() != 4) {
+            err.println("note       llama.cpp's deepseek4 graph only takes 4 hyper-connection streams");
         }
         if (dryRun) {
             return 0;
@@ -288,13 +315,29 @@ public final class SynthCommand implements Callable<Integer> {
         if (slidingWindow != null) {
             b.slidingWindow(slidingWindow);
         }
-        if (indexerHeads != null || indexerDim != null) {
-            ModelShape cur = b.build();
-            b.indexer(indexerHeads != null ? indexerHeads : cur.indexerHeads(),
-                    indexerDim != null ? indexerDim : cur.indexerDim(), cur.indexerTopK());
+        if (indexerHeads != null) {
+            b.indexerHeads(indexerHeads);
+        }
+        if (indexerDim != null) {
+            b.indexerDim(indexerDim);
         }
         if (indexerTopK != null) {
             b.indexerTopK(indexerTopK);
+        }
+        if (hc != null) {
+            b.hc(hc);
+        }
+        if (outputGroups != null) {
+            b.outputGroups(outputGroups);
+        }
+        if (outputRank != null) {
+            b.outputRank(outputRank);
+        }
+        if (compressRatios != null) {
+            b.compressRatios(compressRatios);
+        }
+        if (hashLayers != null) {
+            b.hashLayers(hashLayers);
         }
         return b.build();
     }

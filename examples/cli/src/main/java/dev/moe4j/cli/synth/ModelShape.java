@@ -6,10 +6,16 @@ import java.util.Locale;
 
 /**
  * The hyper-parameters of a synthetic Mixture-of-Experts model: what {@link SynthModel} writes, in the terms of the
- * GGUF keys llama.cpp reads (and llama.cpp's converter writes). Five architectures are supported:
+ * GGUF keys llama.cpp reads (and llama.cpp's converter writes). Seven architectures are supported:
  * <ul>
  * <li>{@code deepseek2}: MLA attention (optional query compression), leading dense layers, routed + shared experts,
  *     softmax or sigmoid gating with group-limited routing, YaRN;</li>
+ * <li>{@code deepseek32} (DeepSeek-V3.2): deepseek2 with compressed queries and a lightning indexer;</li>
+ * <li>{@code deepseek4} (DeepSeek-V4, docs/arch-deepseek4.md): {@link #hc()} hyper-connection streams, one K = V head
+ *     with per-head sinks over a sliding window, per layer compressed rows ({@link #compressRatios()}: 0 = window only,
+ *     4 = CSA with a lightning indexer, 128 = HCA), grouped low-rank output, sqrt-softplus routing with hash-routed
+ *     leading layers ({@link #hashLayers()}), a shared expert, clamped SwiGLU, YaRN on the compressed layers, and
+ *     {@code nextnLayers} NextN blocks (window only) after the main layers;</li>
  * <li>{@code qwen3moe}: GQA with per-head q/k RMSNorm, every layer MoE, no shared expert;</li>
  * <li>{@code llama} with experts (Mixtral): GQA, every layer MoE, experts as wide as {@code feed_forward_length};</li>
  * <li>{@code glm4moe} (GLM-4.5, GLM-4.5-Air): GQA with q/k/v biases, optional per-head q/k RMSNorm (GLM-4.5, not
@@ -22,21 +28,35 @@ import java.util.Locale;
  * </ul>
  * Immutable; build with {@link #builder(String)} or start from {@link Shapes#named}.
  *
- * @param layers  main (transformer) layers; glm4moe's NextN blocks come on top ({@link #blockCount()})
- * @param headDim GQA head size (qwen3moe, llama, glm4moe, gpt-oss); unused by deepseek2
+ * @param layers  main (transformer) layers; glm4moe's and deepseek4's NextN blocks come on top ({@link #blockCount()})
+ * @param headDim GQA head size (qwen3moe, llama, glm4moe, gpt-oss); deepseek4's head size (also its K = V head);
+ *                unused by deepseek2
  * @param ffn     dense FFN width: deepseek2's and glm4moe's leading dense layers; llama's experts (Mixtral) — llama.cpp
  *                reads the expert width from {@code feed_forward_length} there; gpt-oss writes the expert width
- * @param qLoraRank deepseek2 query compression rank, 0 = direct {@code attn_q} (V2-Lite)
- * @param ropeDim deepseek2: per-head dims with RoPE; glm4moe: rotary dims per head, 0 = half the head
+ * @param qLoraRank deepseek2 query compression rank, 0 = direct {@code attn_q} (V2-Lite); deepseek4's (required)
+ * @param ropeDim deepseek2, deepseek4: per-head dims with RoPE (deepseek4: the rotated tail of a head); glm4moe:
+ *                rotary dims per head, 0 = half the head
  *                ({@code partial_rotary_factor} 0.5); unused otherwise (the whole head rotates)
  * @param ropeScaling YaRN factor, 0 = no scaling
  * @param yarnLogMul {@code rope.scaling.yarn_log_multiplier} as GGUF stores it (0.1 · mscale_all_dim), 0 = absent
- * @param nextnLayers glm4moe: NextN blocks ({@code nextn_predict_layers}) after the main layers, 0 otherwise
+ * @param nextnLayers glm4moe, deepseek4: NextN blocks ({@code nextn_predict_layers}) after the main layers, 0 otherwise
  * @param qkNorm  per-head q/k RMSNorm: always for qwen3moe, optional for glm4moe (GLM-4.5 has it, Air not)
- * @param slidingWindow gpt-oss: the window of its sliding-window layers, 0 otherwise
- * @param indexerHeads deepseek32: heads of the lightning indexer ({@code attention.indexer.head_count}), 0 otherwise
- * @param indexerDim  deepseek32: the indexer's head size ({@code attention.indexer.key_length})
- * @param indexerTopK deepseek32: cached positions each query attends to ({@code attention.indexer.top_k})
+ * @param slidingWindow gpt-oss: the window of its sliding-window layers; deepseek4: of every layer; 0 otherwise
+ * @param indexerHeads deepseek32, deepseek4: heads of the lightning indexer ({@code attention.indexer.head_count}), 0
+ *                     otherwise
+ * @param indexerDim  deepseek32, deepseek4: the indexer's head size ({@code attention.indexer.key_length})
+ * @param indexerTopK deepseek32: cached positions each query attends to; deepseek4: compressed rows a CSA layer keeps
+ *                    ({@code attention.indexer.top_k})
+ * @param hc          deepseek4: hyper-connection streams ({@code hyper_connection.count}; llama.cpp's graph wants 4),
+ *                    0 otherwise
+ * @param sinkhornIterations deepseek4: Sinkhorn iterations of the stream mixing
+ * @param outputGroups deepseek4: groups of heads of the low-rank output ({@code attention.output_group_count})
+ * @param outputRank  deepseek4: the output's rank per group ({@code attention.output_lora_rank})
+ * @param compressRatios deepseek4: per main layer 0 (window only), 4 (CSA) or 128 (HCA); NextN blocks are 0; empty
+ *                    otherwise
+ * @param compressTheta deepseek4: RoPE base of the compressed layers ({@code attention.compress_rope_freq_base})
+ * @param hashLayers  deepseek4: leading layers that route by a token-id → experts table
+ * @param swigluLimit deepseek4: the SwiGLU clamp of routed and shared experts, every layer; 0 = none
  */
 public record ModelShape(String arch, String name, int layers, int denseLayers, int hidden, int heads, int kvHeads,
                          int headDim, int vocab, int context, int ffn, int experts, int expertsUsed, int expertFfn,
@@ -44,10 +64,12 @@ public record ModelShape(String arch, String name, int layers, int denseLayers, 
                          boolean sigmoidGating, int groups, int groupsUsed, boolean weightsNorm, float weightsScale,
                          float ropeTheta, float eps, float ropeScaling, int ropeOrigContext, float yarnLogMul,
                          int nextnLayers, boolean qkNorm, int slidingWindow, int indexerHeads, int indexerDim,
-                         int indexerTopK) {
+                         int indexerTopK, int hc, int sinkhornIterations, int outputGroups, int outputRank,
+                         List<Integer> compressRatios, float compressTheta, int hashLayers, float swigluLimit) {
 
     public static final String DEEPSEEK2 = "deepseek2";
     public static final String DEEPSEEK32 = "deepseek32";
+    public static final String DEEPSEEK4 = "deepseek4";
     public static final String QWEN3MOE = "qwen3moe";
     public static final String LLAMA = "llama";
     public static final String GLM4MOE = "glm4moe";
@@ -70,8 +92,16 @@ public record ModelShape(String arch, String name, int layers, int denseLayers, 
         BIAS,
         /** gpt-oss's per-expert biases {@code ffn_*_exps.bias}, [width, experts] (F32; routed-expert parameters). */
         EXPERT_BIASES,
-        /** gpt-oss's {@code attn_sinks.weight}: one logit per head (F32). */
+        /** gpt-oss's and deepseek4's {@code attn_sinks.weight}: one logit per head (F32). */
         SINKS,
+        /** deepseek4's hyper-connection mixers {@code hc_*_fn}: matrices kept F32, as the converter keeps them. */
+        MIXER,
+        /** deepseek4's {@code hc_*_base} and compressor position biases {@code *_compressor_ape} (F32). */
+        MIX_BIAS,
+        /** deepseek4's {@code hc_*_scale}: positive scales (F32). */
+        MIX_SCALE,
+        /** deepseek4's {@code ffn_gate_tid2eid}: each token id's row of distinct experts (I32). */
+        HASH,
         /** Token embedding table. */
         EMBEDDING,
         /** A dense weight matrix (attention, dense FFN, shared experts, output). */
@@ -92,10 +122,11 @@ public record ModelShape(String arch, String name, int layers, int denseLayers, 
     }
 
     public ModelShape {
-        if (!List.of(DEEPSEEK2, DEEPSEEK32, QWEN3MOE, LLAMA, GLM4MOE, GPT_OSS).contains(arch)) {
+        if (!List.of(DEEPSEEK2, DEEPSEEK32, DEEPSEEK4, QWEN3MOE, LLAMA, GLM4MOE, GPT_OSS).contains(arch)) {
             throw new IllegalArgumentException("architecture '" + arch + "' cannot be synthesised (deepseek2,"
-                    + " deepseek32, qwen3moe, llama, glm4moe, gpt-oss)");
+                    + " deepseek32, deepseek4, qwen3moe, llama, glm4moe, gpt-oss)");
         }
+        compressRatios = List.copyOf(compressRatios);
         positive("layers", layers);
         positive("hidden size", hidden);
         positive("heads", heads);
@@ -131,6 +162,10 @@ public record ModelShape(String arch, String name, int layers, int denseLayers, 
                             + ") must be at least the rope dim (" + ropeDim + ")");
                 }
             }
+        } else if (arch.equals(DEEPSEEK4)) {
+            deepseek4(layers, denseLayers, heads, headDim, ropeDim, expertFfn, sharedExperts, qLoraRank, slidingWindow,
+                    indexerHeads, indexerDim, indexerTopK, hc, sinkhornIterations, outputGroups, outputRank,
+                    compressRatios, hashLayers, swigluLimit);
         } else {
             boolean glm = arch.equals(GLM4MOE);
             if (glm) {
@@ -159,22 +194,94 @@ public record ModelShape(String arch, String name, int layers, int denseLayers, 
                 positive("sliding window", slidingWindow);
             }
         }
-        if (nextnLayers < 0 || nextnLayers > 0 && !arch.equals(GLM4MOE)) {
-            throw new IllegalArgumentException("NextN layers: glm4moe only, and not negative (got " + nextnLayers
-                    + ")");
+        boolean v4 = arch.equals(DEEPSEEK4);
+        if (nextnLayers < 0 || nextnLayers > 0 && !arch.equals(GLM4MOE) && !v4) {
+            throw new IllegalArgumentException("NextN layers: glm4moe and deepseek4 only, and not negative (got "
+                    + nextnLayers + ")");
         }
-        if (slidingWindow != 0 && !arch.equals(GPT_OSS)) {
-            throw new IllegalArgumentException("a sliding window is gpt-oss's only");
+        if (slidingWindow != 0 && !arch.equals(GPT_OSS) && !v4) {
+            throw new IllegalArgumentException("a sliding window is gpt-oss's and deepseek4's only");
+        }
+        if (!v4 && (hc != 0 || outputGroups != 0 || !compressRatios.isEmpty() || hashLayers != 0)) {
+            throw new IllegalArgumentException("hyper-connections, grouped output, compression and hash routing are"
+                    + " deepseek4's only");
         }
         if (arch.equals(QWEN3MOE) && !qkNorm) {
             throw new IllegalArgumentException("qwen3moe always normalises q and k");
         }
-        if (indexerHeads != 0 && !arch.equals(DEEPSEEK32)) {
-            throw new IllegalArgumentException("a sparse-attention indexer is deepseek32's only");
+        if (indexerHeads != 0 && !arch.equals(DEEPSEEK32) && !v4) {
+            throw new IllegalArgumentException("a sparse-attention indexer is deepseek32's and deepseek4's only");
         }
         if (qkNorm && !arch.equals(QWEN3MOE) && !arch.equals(GLM4MOE)) {
             throw new IllegalArgumentException("q/k norms: qwen3moe and glm4moe only");
         }
+    }
+
+    /** The checks of a deepseek4 shape: what llama.cpp's loader and graph require (docs/arch-deepseek4.md). */
+    private static void deepseek4(int layers, int denseLayers, int heads, int headDim, int ropeDim, int expertFfn,
+                                  int sharedExperts, int qLoraRank, int window, int indexerHeads, int indexerDim,
+                                  int indexerTopK, int hc, int sinkhornIterations, int outputGroups, int outputRank,
+                                  List<Integer> ratios, int hashLayers, float swigluLimit) {
+        if (denseLayers != 0) {
+            throw new IllegalArgumentException("deepseek4 has no dense layers");
+        }
+        positive("head dim", headDim);
+        if (ropeDim <= 0 || ropeDim % 2 != 0 || ropeDim > headDim) {
+            throw new IllegalArgumentException("rope dim must be positive, even and at most the head dim (" + headDim
+                    + "), got " + ropeDim);
+        }
+        positive("expert FFN width", expertFfn);
+        if (sharedExperts < 0) {
+            throw new IllegalArgumentException("shared experts must not be negative");
+        }
+        positive("q_lora_rank", qLoraRank);
+        positive("sliding window", window);
+        positive("indexer heads", indexerHeads);
+        positive("indexer top-k", indexerTopK);
+        if (indexerDim <= 0 || indexerDim % 64 != 0 || indexerDim < ropeDim) {
+            throw new IllegalArgumentException("indexer head size must be a multiple of 64 and at least the rope dim ("
+                    + ropeDim + "), got " + indexerDim);
+        }
+        positive("hyper-connection streams", hc);
+        positive("Sinkhorn iterations", sinkhornIterations);
+        positive("output groups", outputGroups);
+        positive("output rank", outputRank);
+        if (heads % outputGroups != 0) {
+            throw new IllegalArgumentException("heads (" + heads + ") must be a multiple of output groups ("
+                    + outputGroups + ")");
+        }
+        if (ratios.size() != layers || !ratios.stream().allMatch(r -> r == 0 || r == 4 || r == 128)) {
+            throw new IllegalArgumentException("compress ratios must be " + layers + " values of 0, 4 or 128, got "
+                    + ratios);
+        }
+        if (hashLayers < 0 || hashLayers > layers) {
+            throw new IllegalArgumentException("hash layers must be in 0.." + layers + ", got " + hashLayers);
+        }
+        if (!(swigluLimit >= 0)) {
+            throw new IllegalArgumentException("SwiGLU clamp must not be negative, got " + swigluLimit);
+        }
+    }
+
+    /**
+     * DeepSeek-V4-Flash's compress ratio of main layer {@code l}: the first two layers window only, then CSA (4) and
+     * HCA (128) alternating.
+     */
+    public static int flashRatio(int l) {
+        return l < 2 ? 0 : l % 2 == 0 ? 4 : 128;
+    }
+
+    /** Flash's pattern ({@link #flashRatio}) for {@code n} layers. */
+    public static List<Integer> flashRatios(int n) {
+        List<Integer> r = new ArrayList<>(n);
+        for (int l = 0; l < n; l++) {
+            r.add(flashRatio(l));
+        }
+        return r;
+    }
+
+    /** deepseek4: the compress ratio of block {@code l} (NextN blocks: 0). */
+    public int compressRatio(int l) {
+        return l < compressRatios.size() ? compressRatios.get(l) : 0;
     }
 
     private static void denseAndShared(int layers, int denseLayers, int ffn, int sharedExperts) {
@@ -209,12 +316,12 @@ public record ModelShape(String arch, String name, int layers, int denseLayers, 
         return arch.equals(LLAMA) ? ffn : expertFfn;
     }
 
-    /** Whether layer {@code l} is a dense (non-MoE) layer; glm4moe's NextN blocks are MoE. */
+    /** Whether layer {@code l} is a dense (non-MoE) layer; NextN blocks are MoE. */
     public boolean isDense(int l) {
         return l < denseLayers;
     }
 
-    /** {@code block_count}: the main layers and glm4moe's NextN blocks after them. */
+    /** {@code block_count}: the main layers and the NextN blocks after them. */
     public int blockCount() {
         return layers + nextnLayers;
     }
@@ -222,7 +329,7 @@ public record ModelShape(String arch, String name, int layers, int denseLayers, 
     /** Dims of each head that RoPE rotates: deepseek2's rope dims, glm4moe's partial rotary, else the whole head. */
     public int rotaryDims() {
         return switch (arch) {
-            case DEEPSEEK2, DEEPSEEK32 -> ropeDim;
+            case DEEPSEEK2, DEEPSEEK32, DEEPSEEK4 -> ropeDim;
             case GLM4MOE -> ropeDim > 0 ? ropeDim : headDim / 2;
             default -> headDim;
         };
@@ -239,6 +346,10 @@ public record ModelShape(String arch, String name, int layers, int denseLayers, 
         t.add(new TensorSpec("token_embd.weight", dims(hidden, vocab), Role.EMBEDDING));
         t.add(new TensorSpec("output_norm.weight", dims(hidden), Role.NORM));
         t.add(new TensorSpec("output.weight", dims(hidden, vocab), Role.MATRIX));
+        if (arch.equals(DEEPSEEK4)) {
+            deepseek4Tensors(t);
+            return t;
+        }
         boolean oss = arch.equals(GPT_OSS);
         for (int l = 0; l < blockCount(); l++) {
             String p = "blk." + l + ".";
@@ -262,32 +373,117 @@ public record ModelShape(String arch, String name, int layers, int denseLayers, 
                 if (isMla() && sigmoidGating || arch.equals(GLM4MOE)) {
                     t.add(new TensorSpec(p + "exp_probs_b.bias", dims(experts), Role.EXPERT_BIAS));
                 }
-                for (String m : List.of("gate", "up", "down")) {
-                    boolean down = m.equals("down");
-                    t.add(new TensorSpec(p + "ffn_" + m + "_exps.weight",
-                            down ? dims(f, hidden, experts) : dims(hidden, f, experts), Role.EXPERTS));
-                    if (oss) {
-                        t.add(new TensorSpec(p + "ffn_" + m + "_exps.bias", dims(down ? hidden : f, experts),
-                                Role.EXPERT_BIASES));
-                    }
-                }
+                routedExperts(t, p, f, oss);
                 if (sharedExperts > 0) {
-                    int fs = expertFfn * sharedExperts;
-                    t.add(new TensorSpec(p + "ffn_gate_shexp.weight", dims(hidden, fs), Role.MATRIX));
-                    t.add(new TensorSpec(p + "ffn_up_shexp.weight", dims(hidden, fs), Role.MATRIX));
-                    t.add(new TensorSpec(p + "ffn_down_shexp.weight", dims(fs, hidden), Role.MATRIX));
+                    sharedExpert(t, p);
                 }
             }
             if (l >= layers) { // a NextN block: its own embedding, projection of [embedding; hidden], norms and head
-                t.add(new TensorSpec(p + "nextn.eh_proj.weight", dims(2L * hidden, hidden), Role.MATRIX));
-                t.add(new TensorSpec(p + "nextn.embed_tokens.weight", dims(hidden, vocab), Role.EMBEDDING));
-                t.add(new TensorSpec(p + "nextn.enorm.weight", dims(hidden), Role.NORM));
-                t.add(new TensorSpec(p + "nextn.hnorm.weight", dims(hidden), Role.NORM));
-                t.add(new TensorSpec(p + "nextn.shared_head_head.weight", dims(hidden, vocab), Role.MATRIX));
-                t.add(new TensorSpec(p + "nextn.shared_head_norm.weight", dims(hidden), Role.NORM));
+                nextn(t, p, true);
             }
         }
         return t;
+    }
+
+    /**
+     * A NextN block's own tensors: the projection of [embedding; hidden] and its norms; with {@code ownHead} also an
+     * embedding and a head of its own (glm4moe; deepseek4's converter writes neither, llama.cpp then uses the model's).
+     */
+    private void nextn(List<TensorSpec> t, String p, boolean ownHead) {
+        t.add(new TensorSpec(p + "nextn.eh_proj.weight", dims(2L * hidden, hidden), Role.MATRIX));
+        if (ownHead) {
+            t.add(new TensorSpec(p + "nextn.embed_tokens.weight", dims(hidden, vocab), Role.EMBEDDING));
+        }
+        t.add(new TensorSpec(p + "nextn.enorm.weight", dims(hidden), Role.NORM));
+        t.add(new TensorSpec(p + "nextn.hnorm.weight", dims(hidden), Role.NORM));
+        if (ownHead) {
+            t.add(new TensorSpec(p + "nextn.shared_head_head.weight", dims(hidden, vocab), Role.MATRIX));
+        }
+        t.add(new TensorSpec(p + "nextn.shared_head_norm.weight", dims(hidden), Role.NORM));
+    }
+
+    /**
+     * deepseek4's tensors after the embedding and head, as llama.cpp's converter names and shapes them
+     * (docs/arch-deepseek4.md, "Tensors"; tools/golden/make_tiny.py writes the same set).
+     */
+    private void deepseek4Tensors(List<TensorSpec> t) {
+        long hcDim = (long) hc * hidden;
+        int mix = (2 + hc) * hc;
+        t.add(new TensorSpec("output_hc_fn.weight", dims(hcDim, hc), Role.MIXER));
+        t.add(new TensorSpec("output_hc_base.weight", dims(hc), Role.MIX_BIAS));
+        t.add(new TensorSpec("output_hc_scale.weight", dims(1), Role.MIX_SCALE));
+        long qHeads = (long) heads * headDim;
+        for (int l = 0; l < blockCount(); l++) {
+            String p = "blk." + l + ".";
+            for (String site : List.of("attn", "ffn")) {
+                t.add(new TensorSpec(p + "hc_" + site + "_fn.weight", dims(hcDim, mix), Role.MIXER));
+                t.add(new TensorSpec(p + "hc_" + site + "_base.weight", dims(mix), Role.MIX_BIAS));
+                t.add(new TensorSpec(p + "hc_" + site + "_scale.weight", dims(3), Role.MIX_SCALE));
+            }
+            t.add(new TensorSpec(p + "attn_norm.weight", dims(hidden), Role.NORM));
+            t.add(new TensorSpec(p + "attn_sinks.weight", dims(heads), Role.SINKS));
+            t.add(new TensorSpec(p + "attn_q_a.weight", dims(hidden, qLoraRank), Role.MATRIX));
+            t.add(new TensorSpec(p + "attn_q_a_norm.weight", dims(qLoraRank), Role.NORM));
+            t.add(new TensorSpec(p + "attn_q_b.weight", dims(qLoraRank, qHeads), Role.MATRIX));
+            t.add(new TensorSpec(p + "attn_kv.weight", dims(hidden, headDim), Role.MATRIX));
+            t.add(new TensorSpec(p + "attn_kv_a_norm.weight", dims(headDim), Role.NORM));
+            t.add(new TensorSpec(p + "attn_output_a.weight", dims(qHeads / outputGroups,
+                    (long) outputGroups * outputRank), Role.MATRIX));
+            t.add(new TensorSpec(p + "attn_output_b.weight", dims((long) outputGroups * outputRank, hidden),
+                    Role.MATRIX));
+            int ratio = compressRatio(l);
+            if (ratio != 0) {
+                compressor(t, p + "attn_compressor_", ratio == 4 ? 2 : 1, headDim, ratio);
+            }
+            if (ratio == 4) {
+                t.add(new TensorSpec(p + "indexer.proj.weight", dims(hidden, indexerHeads), Role.MATRIX));
+                t.add(new TensorSpec(p + "indexer.attn_q_b.weight", dims(qLoraRank, (long) indexerHeads * indexerDim),
+                        Role.MATRIX));
+                compressor(t, p + "indexer_compressor_", 2, indexerDim, ratio);
+            }
+            t.add(new TensorSpec(p + "ffn_norm.weight", dims(hidden), Role.NORM));
+            t.add(new TensorSpec(p + "ffn_gate_inp.weight", dims(hidden, experts), Role.ROUTER));
+            if (l < hashLayers) {
+                t.add(new TensorSpec(p + "ffn_gate_tid2eid.weight", dims(expertsUsed, vocab), Role.HASH));
+            } else {
+                t.add(new TensorSpec(p + "exp_probs_b.bias", dims(experts), Role.EXPERT_BIAS));
+            }
+            routedExperts(t, p, expertFfn, false);
+            if (sharedExperts > 0) {
+                sharedExpert(t, p);
+            }
+            if (l >= layers) {
+                nextn(t, p, false);
+            }
+        }
+    }
+
+    /** A compressor's tensors: kv and gate projections to {@code c·d}, the position bias, the norm of a row. */
+    private void compressor(List<TensorSpec> t, String p, int c, int d, int ratio) {
+        t.add(new TensorSpec(p + "kv.weight", dims(hidden, (long) c * d), Role.MATRIX));
+        t.add(new TensorSpec(p + "gate.weight", dims(hidden, (long) c * d), Role.MATRIX));
+        t.add(new TensorSpec(p + "ape.weight", dims((long) c * d, ratio), Role.MIX_BIAS));
+        t.add(new TensorSpec(p + "norm.weight", dims(d), Role.NORM));
+    }
+
+    /** The routed experts' gate, up and down stacks of width {@code f}, with gpt-oss's per-expert biases. */
+    private void routedExperts(List<TensorSpec> t, String p, int f, boolean biases) {
+        for (String m : List.of("gate", "up", "down")) {
+            boolean down = m.equals("down");
+            t.add(new TensorSpec(p + "ffn_" + m + "_exps.weight",
+                    down ? dims(f, hidden, experts) : dims(hidden, f, experts), Role.EXPERTS));
+            if (biases) {
+                t.add(new TensorSpec(p + "ffn_" + m + "_exps.bias", dims(down ? hidden : f, experts),
+                        Role.EXPERT_BIASES));
+            }
+        }
+    }
+
+    private void sharedExpert(List<TensorSpec> t, String p) {
+        long fs = (long) expertFfn * sharedExperts;
+        t.add(new TensorSpec(p + "ffn_gate_shexp.weight", dims(hidden, fs), Role.MATRIX));
+        t.add(new TensorSpec(p + "ffn_up_shexp.weight", dims(hidden, fs), Role.MATRIX));
+        t.add(new TensorSpec(p + "ffn_down_shexp.weight", dims(fs, hidden), Role.MATRIX));
     }
 
     private void mlaAttention(List<TensorSpec> t, String p) {
@@ -392,8 +588,17 @@ public record ModelShape(String arch, String name, int layers, int denseLayers, 
                 kvHeads > 0 && !isMla() ? "/" + kvHeads + "×" + headDim : "", experts, expertsUsed,
                 sharedExperts > 0 ? ", " + sharedExperts + " shared" : "", routedWidth(),
                 (slidingWindow > 0 ? ", window " + slidingWindow : "")
-                        + (indexerHeads > 0 ? ", indexer " + indexerHeads + "×" + indexerDim + " top-" + indexerTopK : ""),
+                        + (indexerHeads > 0 ? ", indexer " + indexerHeads + "×" + indexerDim + " top-" + indexerTopK
+                        : "") + (arch.equals(DEEPSEEK4) ? deepseek4Summary() : ""),
                 vocab);
+    }
+
+    /** {@code , hc 4, layers: 2 window, 1 CSA, 1 HCA, 3 hash}. */
+    private String deepseek4Summary() {
+        long csa = compressRatios.stream().filter(r -> r == 4).count();
+        long hca = compressRatios.stream().filter(r -> r == 128).count();
+        return String.format(Locale.ROOT, ", hc %d, layers: %d window, %d CSA, %d HCA, %d hash", hc,
+                layers - csa - hca, csa, hca, hashLayers);
     }
 
     public Builder toBuilder() {
@@ -443,6 +648,15 @@ public record ModelShape(String arch, String name, int layers, int denseLayers, 
         int indexerHeads;
         int indexerDim;
         int indexerTopK;
+        int hc;
+        int sinkhornIterations;
+        int outputGroups;
+        int outputRank;
+        /** deepseek4: null = Flash's pattern for {@link #layers} ({@link ModelShape#flashRatios}). */
+        List<Integer> compressRatios;
+        float compressTheta;
+        int hashLayers;
+        float swigluLimit;
 
         Builder(String arch) {
             this.arch = arch;
@@ -460,6 +674,30 @@ public record ModelShape(String arch, String name, int layers, int denseLayers, 
                     indexerHeads = 8;
                     indexerDim = 64;
                     indexerTopK = 64;
+                }
+                case DEEPSEEK4 -> { // V4-Flash's structure, small: 4 layers of every kind (window, CSA, HCA; 3 hash)
+                    layers = 4;
+                    nextnLayers = 1;
+                    heads = 8;
+                    kvHeads = 1;
+                    headDim = 64;
+                    ropeDim = 16;
+                    qLoraRank = 64;
+                    sharedExperts = 1;
+                    slidingWindow = 16;
+                    indexerHeads = 16; // 8 heads give exact zero-score ties at the top-k boundary more often
+                    indexerDim = 64;
+                    indexerTopK = 16;
+                    hc = 4;
+                    sinkhornIterations = 20;
+                    outputGroups = 2;
+                    outputRank = 32;
+                    compressTheta = 160_000f;
+                    hashLayers = 3;
+                    swigluLimit = 10f;
+                    weightsScale = 1.5f;
+                    ropeScaling = 16f;
+                    ropeOrigContext = 4096;
                 }
                 case QWEN3MOE -> qkNorm = true;
                 case GLM4MOE -> { // GLM-4.5-Air's structure: one dense layer, one shared expert, sigmoid, one NextN
@@ -520,6 +758,15 @@ public record ModelShape(String arch, String name, int layers, int denseLayers, 
             indexerHeads = s.indexerHeads;
             indexerDim = s.indexerDim;
             indexerTopK = s.indexerTopK;
+            hc = s.hc;
+            sinkhornIterations = s.sinkhornIterations;
+            outputGroups = s.outputGroups;
+            outputRank = s.outputRank;
+            compressRatios = !s.arch.equals(DEEPSEEK4) || s.compressRatios.equals(flashRatios(s.layers)) ? null
+                    : s.compressRatios;
+            compressTheta = s.compressTheta;
+            hashLayers = s.hashLayers;
+            swigluLimit = s.swigluLimit;
         }
 
         public Builder name(String v) { name = v; return this; }
@@ -559,7 +806,18 @@ public record ModelShape(String arch, String name, int layers, int denseLayers, 
             indexerTopK = topK;
             return this;
         }
+        public Builder indexerHeads(int v) { indexerHeads = v; return this; }
+        public Builder indexerDim(int v) { indexerDim = v; return this; }
         public Builder indexerTopK(int v) { indexerTopK = v; return this; }
+        public Builder hc(int v) { hc = v; return this; }
+        public Builder sinkhornIterations(int v) { sinkhornIterations = v; return this; }
+        public Builder outputGroups(int v) { outputGroups = v; return this; }
+        public Builder outputRank(int v) { outputRank = v; return this; }
+        /** deepseek4: one ratio per main layer (0, 4 or 128); without it, Flash's pattern. */
+        public Builder compressRatios(List<Integer> v) { compressRatios = List.copyOf(v); return this; }
+        public Builder compressTheta(float v) { compressTheta = v; return this; }
+        public Builder hashLayers(int v) { hashLayers = v; return this; }
+        public Builder swigluLimit(float v) { swigluLimit = v; return this; }
 
         /** YaRN scaling by {@code factor} of an {@code origContext}-token model; {@code logMul} as GGUF stores it. */
         public Builder yarn(float factor, int origContext, float logMul) {
@@ -572,6 +830,8 @@ public record ModelShape(String arch, String name, int layers, int denseLayers, 
         /**
          * Keeps {@code n} main layers; leading dense layers shrink in proportion (at least one if the shape had any,
          * and always at least one MoE layer) so a cut-down model keeps the mix of the full one. NextN blocks stay.
+         * deepseek4 keeps the first {@code n} compress ratios (continued by Flash's pattern) and at most {@code n}
+         * hash layers.
          */
         public Builder cutToLayers(int n) {
             if (n < 1) {
@@ -581,6 +841,14 @@ public record ModelShape(String arch, String name, int layers, int denseLayers, 
                 int scaled = Math.round((float) denseLayers * n / layers);
                 denseLayers = Math.min(n - 1, Math.max(1, scaled));
             }
+            if (compressRatios != null) {
+                List<Integer> r = new ArrayList<>(compressRatios.subList(0, Math.min(n, compressRatios.size())));
+                for (int l = r.size(); l < n; l++) {
+                    r.add(flashRatio(l));
+                }
+                compressRatios = List.copyOf(r);
+            }
+            hashLayers = Math.min(hashLayers, n);
             layers = n;
             return this;
         }
@@ -590,7 +858,9 @@ public record ModelShape(String arch, String name, int layers, int denseLayers, 
                     experts, expertsUsed, expertFfn, sharedExperts, qLoraRank, kvLoraRank, nopeDim, ropeDim, vHeadDim,
                     sigmoidGating, groups, groupsUsed, weightsNorm, weightsScale, ropeTheta, eps, ropeScaling,
                     ropeOrigContext, yarnLogMul, nextnLayers, qkNorm, slidingWindow, indexerHeads, indexerDim,
-                    indexerTopK);
+                    indexerTopK, hc, sinkhornIterations, outputGroups, outputRank,
+                    compressRatios != null ? compressRatios : arch.equals(DEEPSEEK4) ? flashRatios(layers) : List.of(),
+                    compressTheta, hashLayers, swigluLimit);
         }
     }
 }

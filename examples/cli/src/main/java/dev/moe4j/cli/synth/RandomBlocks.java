@@ -136,6 +136,47 @@ final class RandomBlocks {
         };
     }
 
+    /**
+     * I32 rows of {@code k} distinct values in {@code 0..n-1} (deepseek4's token-to-experts table): row {@code j}
+     * depends only on the seed and {@code j}, drawn uniformly by rejection.
+     */
+    static TensorData distinctRows(int k, int n, long seed) {
+        if (k < 1 || k > n) {
+            throw new IllegalArgumentException(k + " distinct values out of " + n);
+        }
+        return (offset, chunk) -> {
+            long first = offset / Integer.BYTES;
+            int count = chunk.remaining() / Integer.BYTES;
+            int[] row = new int[k];
+            long rowAt = -1;
+            for (int i = 0; i < count; i++) {
+                long e = first + i;
+                if (e / k != rowAt) {
+                    rowAt = e / k;
+                    SplittableRandom r = rng(seed, rowAt);
+                    for (int j = 0; j < k; j++) {
+                        row[j] = draw(r, n, row, j);
+                    }
+                }
+                chunk.putInt(row[(int) (e % k)]);
+            }
+        };
+    }
+
+    /** A value of {@code 0..n-1} not among {@code taken[0..j)}. */
+    private static int draw(SplittableRandom r, int n, int[] taken, int j) {
+        while (true) {
+            int v = r.nextInt(n);
+            boolean fresh = true;
+            for (int i = 0; i < j && fresh; i++) {
+                fresh = taken[i] != v;
+            }
+            if (fresh) {
+                return v;
+            }
+        }
+    }
+
     /** Uniform on [−1, 1). */
     static float uniform(SplittableRandom r) {
         return (r.nextInt() >>> 8) * 0x1.0p-23f - 1f;

@@ -26,6 +26,19 @@ public final class Shapes {
         // keeps the top 2048 cached positions per query.
         NAMED.put("deepseek-v3.2", NAMED.get("deepseek-v3").toBuilder().arch(ModelShape.DEEPSEEK32)
                 .name("DeepSeek-V3.2 shape (random weights)").indexer(64, 128, 2048).build());
+        // DeepSeek-V4-Flash (docs/arch-deepseek4.md): 43 layers + 1 NextN block, 64 heads of 512 (one K = V head, a
+        // 64-dim rotated tail), q_lora 1024, output 8 groups × rank 1024, 256 experts (6 used, 1 shared) of 2048 with
+        // sqrt-softplus routing ×1.5, the first 3 layers hash-routed, window 128, layers 0-1 window only then CSA (4,
+        // indexer 64 × 128, top 512) and HCA (128) alternating, 4 hyper-connection streams (20 Sinkhorn iterations),
+        // SwiGLU clamped at 10, θ 10000 (compressed layers 160000 with YaRN ×16 over 65536), MXFP4 experts as
+        // released.
+        NAMED.put("deepseek-v4-flash", ModelShape.builder(ModelShape.DEEPSEEK4)
+                .name("DeepSeek-V4-Flash shape (random weights)").layers(43).nextnLayers(1).hidden(4096).heads(64)
+                .kvHeads(1).headDim(512).ropeDim(64).qLoraRank(1024).outputGroups(8).outputRank(1024)
+                .vocab(129280).context(1_048_576).experts(256).expertsUsed(6).expertFfn(2048).sharedExperts(1)
+                .weightsNorm(true).weightsScale(1.5f).hashLayers(3).slidingWindow(128).indexer(64, 128, 512).hc(4)
+                .sinkhornIterations(20).swigluLimit(10f).ropeTheta(10000f).compressTheta(160_000f).eps(1e-6f)
+                .yarn(16f, 65536, 0f).build());
         // DeepSeek-V2-Lite: 27 layers (1 dense), direct queries, 64 experts (6 used, 2 shared), softmax gating,
         // YaRN ×40 over 4096 (mscale_all_dim 0.707).
         NAMED.put("deepseek-v2-lite", ModelShape.builder(ModelShape.DEEPSEEK2)
@@ -74,7 +87,8 @@ public final class Shapes {
 
     /** The type of the routed experts in the model's released GGUF, where it is not the type of everything else. */
     public static Optional<TensorType> expertType(String name) {
-        return name.startsWith("gpt-oss-") && NAMED.containsKey(name) ? Optional.of(TensorType.MXFP4) : Optional.empty();
+        return (name.startsWith("gpt-oss-") || name.startsWith("deepseek-v4-")) && NAMED.containsKey(name)
+                ? Optional.of(TensorType.MXFP4) : Optional.empty();
     }
 
     private Shapes() {}

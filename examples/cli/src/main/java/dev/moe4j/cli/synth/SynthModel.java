@@ -18,8 +18,9 @@ import java.util.regex.PatternSyntaxException;
  * byte-level BPE vocabulary with DeepSeek-Coder's fill-in-the-middle tokens ({@link ByteVocabulary}), and tensors whose
  * bytes are generated while the file is written.
  *
- * <p>Types: norms, the router ({@code ffn_gate_inp}), {@code exp_probs_b}, biases and gpt-oss's attention sinks are
- * F32 (llama.cpp's quantizer keeps them so); a matrix whose name one of {@code rules} finds gets the type of the first
+ * <p>Types: norms, the router ({@code ffn_gate_inp}), {@code exp_probs_b}, biases, attention sinks and deepseek4's
+ * hyper-connection tensors and compressor position biases are F32 (llama.cpp's converter and quantizer keep them so),
+ * deepseek4's token-to-experts table I32; a matrix whose name one of {@code rules} finds gets the type of the first
  * such rule (llama-quantize's {@code --tensor-type}: e.g. {@code ffn_down_exps=IQ2_XXS} for the "dynamic" DeepSeek
  * quantizations, whose routed experts are IQ1_S but for their down projections), other routed experts get
  * {@code expertType}, every other matrix {@code matrixType}. A matrix whose rows are not a whole number of blocks of
@@ -31,7 +32,9 @@ import java.util.regex.PatternSyntaxException;
  * expert of rank ρ (0 = hottest) gets router row scaled by {@code (ρ+1)^-skew}, so its logits spread less and it wins
  * the top-k less often; sigmoid-gated layers also get a selection bias {@code exp_probs_b = -0.1 · skew · ln(ρ+1)}, and
  * gpt-oss's router bias is five times that (logit units) plus noise of ±0.1. That gives a Zipf-like load: a few hot
- * experts, a long cold tail, as in trained models. Other biases are uniform in ±0.2, gpt-oss's sinks in [0, 1].
+ * experts, a long cold tail, as in trained models (deepseek4's hash layers are not skewed: each token id gets
+ * {@code expertsUsed} distinct experts drawn uniformly). Other biases are uniform in ±0.2, sinks in [0, 1],
+ * hyper-connection and position biases in ±0.5, hyper-connection scales in [0.5, 1.5].
  *
  * @param rules the per-tensor types, first match wins
  * @param seed  everything random derives from it: the same arguments write the same file
@@ -110,7 +113,9 @@ public record SynthModel(ModelShape shape, TensorType matrixType, TensorType exp
     /** The type a tensor is written in: F32 for norms, biases, sinks and routers, else by its role and the rules. */
     public TensorType typeOf(TensorSpec t) {
         TensorType wanted = switch (t.role()) {
-            case NORM, EXPERT_BIAS, ROUTER, ROUTER_BIAS, BIAS, EXPERT_BIASES, SINKS -> TensorType.F32;
+            case NORM, EXPERT_BIAS, ROUTER, ROUTER_BIAS, BIAS, EXPERT_BIASES, SINKS, MIXER, MIX_BIAS, MIX_SCALE ->
+                    TensorType.F32;
+            case HASH -> TensorType.I32;
             case EXPERTS -> ruled(t, expertType);
             case EMBEDDING, MATRIX -> ruled(t, matrixType);
         };
@@ -200,7 +205,10 @@ public record SynthModel(ModelShape shape, TensorType matrixType, TensorType exp
             }
             case BIAS, EXPERT_BIASES -> RandomBlocks.floats(type, s, (i, r) -> 0.2f * RandomBlocks.uniform(r));
             case SINKS -> RandomBlocks.floats(type, s, (i, r) -> 0.5f + 0.5f * RandomBlocks.uniform(r));
-            case EMBEDDING, MATRIX, EXPERTS -> RandomBlocks.matrix(type, 1 / Math.sqrt(t.dims()[0]), s);
+            case MIX_BIAS -> RandomBlocks.floats(type, s, (i, r) -> 0.5f * RandomBlocks.uniform(r));
+            case MIX_SCALE -> RandomBlocks.floats(type, s, (i, r) -> 1f + 0.5f * RandomBlocks.uniform(r));
+            case HASH -> RandomBlocks.distinctRows((int) t.dims()[0], shape.experts(), s);
+            case EMBEDDING, MATRIX, EXPERTS, MIXER -> RandomBlocks.matrix(type, 1 / Math.sqrt(t.dims()[0]), s);
         };
     }
 
@@ -268,8 +276,8 @@ public record SynthModel(ModelShape shape, TensorType matrixType, TensorType exp
         w.putFloat32(a + "rope.freq_base", s.ropeTheta());
         w.putUInt32(a + "expert_count", s.experts());
         w.putUInt32(a + "expert_used_count", s.expertsUsed());
-        if (!s.arch().equals(ModelShape.GLM4MOE) && !s.arch().equals(ModelShape.GPT_OSS)) {
-            w.putUInt32(a + "vocab_size", s.vocab()); // the converters of those two write none
+        if (!List.of(ModelShape.GLM4MOE, ModelShape.GPT_OSS, ModelShape.DEEPSEEK4).contains(s.arch())) {
+            w.putUInt32(a + "vocab_size", s.vocab()); // the converters of those three write none
         }
         switch (s.arch()) {
             case ModelShape.DEEPSEEK2 -> deepseek2(w, a);
@@ -284,12 +292,65 @@ public record SynthModel(ModelShape shape, TensorType matrixType, TensorType exp
                 w.putUInt32(a + "feed_forward_length", s.ffn());
                 w.putUInt32(a + "expert_feed_forward_length", s.expertFfn());
             }
+            case ModelShape.DEEPSEEK4 -> deepseek4(w, a);
             case ModelShape.GLM4MOE -> glm4moe(w, a);
             case ModelShape.GPT_OSS -> gptOss(w, a);
             default -> {
                 gqa(w, a);
                 w.putUInt32(a + "feed_forward_length", s.ffn());
             }
+        }
+    }
+
+    /**
+     * The keys llama.cpp's deepseek4 loader reads (docs/arch-deepseek4.md, "GGUF keys"; the set
+     * tools/golden/make_tiny.py writes): per-block arrays cover the NextN blocks too (their ratio is 0).
+     */
+    private void deepseek4(GgufFileWriter w, String a) {
+        ModelShape s = shape;
+        int blocks = s.blockCount();
+        w.putUInt32(a + "attention.head_count_kv", 1);
+        w.putUInt32(a + "attention.key_length", s.headDim());
+        w.putUInt32(a + "attention.value_length", s.headDim());
+        w.putUInt32(a + "rope.dimension_count", s.ropeDim());
+        yarn(w, a);
+        w.putUInt32(a + "expert_gating_func", 4); // sqrt(softplus)
+        w.putUInt32(a + "attention.q_lora_rank", s.qLoraRank());
+        w.putUInt32(a + "attention.sliding_window", s.slidingWindow());
+        w.putUInt32(a + "expert_feed_forward_length", s.expertFfn());
+        w.putUInt32(a + "expert_shared_count", s.sharedExperts());
+        w.putFloat32(a + "expert_weights_scale", s.weightsScale());
+        w.putBool(a + "expert_weights_norm", s.weightsNorm());
+        float[] clamp = new float[blocks];
+        Arrays.fill(clamp, s.swigluLimit());
+        w.putFloat32Array(a + "swiglu_clamp_exp", clamp);
+        w.putFloat32Array(a + "swiglu_clamp_shexp", clamp);
+        w.putUInt32(a + "attention.indexer.head_count", s.indexerHeads());
+        w.putUInt32(a + "attention.indexer.key_length", s.indexerDim());
+        w.putUInt32(a + "attention.indexer.top_k", s.indexerTopK());
+        w.putUInt32(a + "attention.output_group_count", s.outputGroups());
+        w.putUInt32(a + "attention.output_lora_rank", s.outputRank());
+        int[] ratios = new int[blocks];
+        Arrays.setAll(ratios, s::compressRatio);
+        w.putInt32Array(a + "attention.compress_ratios", ratios);
+        w.putFloat32(a + "attention.compress_rope_freq_base", s.compressTheta());
+        w.putUInt32(a + "hyper_connection.count", s.hc());
+        w.putUInt32(a + "hyper_connection.sinkhorn_iterations", s.sinkhornIterations());
+        w.putFloat32(a + "hyper_connection.epsilon", 1e-6f);
+        w.putUInt32(a + "hash_layer_count", s.hashLayers());
+        w.putUInt32(a + "embedding_length_out", (long) s.hc() * s.hidden());
+        w.putUInt32(a + "nextn_predict_layers", s.nextnLayers());
+    }
+
+    /** YaRN's keys when the shape scales RoPE, with the beta values llama.cpp's converters write (32 / 1). */
+    private void yarn(GgufFileWriter w, String a) {
+        ModelShape s = shape;
+        if (s.ropeScaling() > 0) {
+            w.putString(a + "rope.scaling.type", "yarn");
+            w.putFloat32(a + "rope.scaling.factor", s.ropeScaling());
+            w.putUInt32(a + "rope.scaling.original_context_length", s.ropeOrigContext());
+            w.putFloat32(a + "rope.scaling.yarn_beta_fast", 32f);
+            w.putFloat32(a + "rope.scaling.yarn_beta_slow", 1f);
         }
     }
 
@@ -322,13 +383,7 @@ public record SynthModel(ModelShape shape, TensorType matrixType, TensorType exp
         w.putUInt32(a + "attention.head_count_kv", s.kvHeads());
         w.putUInt32(a + "attention.key_length", s.headDim());
         w.putUInt32(a + "attention.value_length", s.headDim());
-        if (s.ropeScaling() > 0) {
-            w.putString(a + "rope.scaling.type", "yarn");
-            w.putFloat32(a + "rope.scaling.factor", s.ropeScaling());
-            w.putUInt32(a + "rope.scaling.original_context_length", s.ropeOrigContext());
-            w.putFloat32(a + "rope.scaling.yarn_beta_fast", 32f);
-            w.putFloat32(a + "rope.scaling.yarn_beta_slow", 1f);
-        }
+        yarn(w, a);
         w.putUInt32(a + "attention.sliding_window", s.slidingWindow());
         w.putUInt32(a + "expert_feed_forward_length", s.expertFfn());
     }

@@ -31,12 +31,14 @@ class ModelShapeTest {
      * The GLM and gpt-oss shapes against their model cards, in billions: GLM-4.5-Air 106 / 12, GLM-4.5 355 / 32 (the
      * cards leave out the NextN block, which the files hold and {@link ModelShape#parameterCount()} counts, and their
      * "active" leaves out the token embedding table too), gpt-oss-20b 20.91 / 3.61 and gpt-oss-120b 116.83 / 5.13
-     * (the card's active count leaves out the embedding table, not the unembedding). The GLM cards round: 12.8 → 12.
+     * (the card's active count leaves out the embedding table, not the unembedding), DeepSeek-V4-Flash 284 / 13
+     * (without its NextN block). The GLM cards round: 12.8 → 12; V4's 13.27 → 13.
      */
     @ParameterizedTest(name = "{0}")
     @CsvSource({"glm-4.5-air, 106, 12, 0.01, 0.07", "glm-4.5, 355, 32, 0.01, 0.03",
-            "gpt-oss-20b, 20.91, 3.61, 0.001, 0.003", "gpt-oss-120b, 116.83, 5.13, 0.001, 0.003"})
-    void glmAndGptOssShapesHaveTheirPublishedSize(String name, double totalB, double activeB, double totalTolerance,
+            "gpt-oss-20b, 20.91, 3.61, 0.001, 0.003", "gpt-oss-120b, 116.83, 5.13, 0.001, 0.003",
+            "deepseek-v4-flash, 284, 13, 0.002, 0.03"})
+    void glmGptOssAndV4ShapesHaveTheirPublishedSize(String name, double totalB, double activeB, double totalTolerance,
                                                   double activeTolerance) {
         ModelShape s = Shapes.named(name).orElseThrow();
         ModelShape main = s.toBuilder().nextnLayers(0).build();
@@ -58,6 +60,41 @@ class ModelShapeTest {
         ModelShape q = Shapes.named("qwen3-30b-a3b").orElseThrow().toBuilder().cutToLayers(3).build();
         assertEquals(0, q.denseLayers());
         assertEquals(3, q.layers());
+    }
+
+    /**
+     * DeepSeek-V4-Flash's layers: 0-1 window only, then CSA (4) and HCA (128) alternating (21 and 20), the NextN block
+     * window only, 3 hash layers; {@code --layers} cuts the pattern (an explicit list too) and the hash layers, and
+     * keeps the NextN block.
+     */
+    @Test
+    void cuttingFollowsFlashsPatternOfRatiosAndHashLayers() {
+        ModelShape flash = Shapes.named("deepseek-v4-flash").orElseThrow();
+        assertEquals(44, flash.blockCount());
+        assertEquals(List.of(0, 0, 4, 128, 4), flash.compressRatios().subList(0, 5));
+        assertEquals(21, flash.compressRatios().stream().filter(x -> x == 4).count());
+        assertEquals(20, flash.compressRatios().stream().filter(x -> x == 128).count());
+        assertEquals(0, flash.compressRatio(43), "the NextN block");
+        assertEquals(java.util.Optional.of(dev.moe4j.tooling.TensorType.MXFP4),
+                Shapes.expertType("deepseek-v4-flash"));
+        ModelShape four = flash.toBuilder().cutToLayers(4).build();
+        assertEquals(List.of(0, 0, 4, 128), four.compressRatios());
+        assertEquals(3, four.hashLayers());
+        assertEquals(1, four.nextnLayers());
+        ModelShape two = flash.toBuilder().cutToLayers(2).build();
+        assertEquals(List.of(0, 0), two.compressRatios());
+        assertEquals(2, two.hashLayers());
+        assertEquals(ModelShape.flashRatios(50), two.toBuilder().cutToLayers(50).build().compressRatios());
+        assertEquals(List.of(0, 4, 4), ModelShape.builder(ModelShape.DEEPSEEK4).compressRatios(List.of(0, 4, 4, 4))
+                .build().toBuilder().cutToLayers(3).build().compressRatios(), "an explicit list is cut");
+        assertEquals(ModelShape.flashRatios(6), ModelShape.builder(ModelShape.DEEPSEEK4).layers(6).build()
+                .compressRatios());
+        var names = four.tensors().stream().map(ModelShape.TensorSpec::name).toList();
+        assertTrue(names.contains("blk.2.indexer.proj.weight") && !names.contains("blk.3.indexer.proj.weight")
+                && names.contains("blk.3.attn_compressor_ape.weight")
+                && !names.contains("blk.1.attn_compressor_kv.weight")
+                && names.contains("blk.2.ffn_gate_tid2eid.weight") && names.contains("blk.3.exp_probs_b.bias")
+                && names.contains("blk.4.nextn.eh_proj.weight") && !names.contains("blk.4.attn_compressor_kv.weight"));
     }
 
     @Test
@@ -113,9 +150,9 @@ class ModelShapeTest {
         assertMessage("heads (6) must be a multiple of kv heads (4)",
                 () -> ModelShape.builder(ModelShape.QWEN3MOE).heads(6).kvHeads(4).build());
         assertMessage("cannot be synthesised", () -> ModelShape.builder("gpt2").build());
-        assertMessage("NextN layers: glm4moe only",
+        assertMessage("NextN layers: glm4moe and deepseek4 only",
                 () -> ModelShape.builder(ModelShape.QWEN3MOE).nextnLayers(1).build());
-        assertMessage("sliding window is gpt-oss's only",
+        assertMessage("sliding window is gpt-oss's and deepseek4's only",
                 () -> ModelShape.builder(ModelShape.GLM4MOE).slidingWindow(8).build());
         assertMessage("sliding window must be positive",
                 () -> ModelShape.builder(ModelShape.GPT_OSS).slidingWindow(0).build());
@@ -130,6 +167,29 @@ class ModelShapeTest {
         assertMessage("cannot route 9 experts per token",
                 () -> ModelShape.builder(ModelShape.GLM4MOE).experts(16).expertsUsed(9).groups(4, 2).build());
         assertMessage("layers must be positive", () -> ModelShape.builder(ModelShape.LLAMA).cutToLayers(0));
+    }
+
+    @Test
+    void inconsistentDeepSeek4ShapesAreRefusedWithTheReason() {
+        assertMessage("compress ratios must be 4 values of 0, 4 or 128, got [0, 4, 64, 128]",
+                () -> ModelShape.builder(ModelShape.DEEPSEEK4).compressRatios(List.of(0, 4, 64, 128)).build());
+        assertMessage("compress ratios must be 4 values",
+                () -> ModelShape.builder(ModelShape.DEEPSEEK4).compressRatios(List.of(0, 4)).build());
+        assertMessage("heads (8) must be a multiple of output groups (3)",
+                () -> ModelShape.builder(ModelShape.DEEPSEEK4).outputGroups(3).build());
+        assertMessage("indexer head size must be a multiple of 64",
+                () -> ModelShape.builder(ModelShape.DEEPSEEK4).indexerDim(96).build());
+        assertMessage("hash layers must be in 0..4",
+                () -> ModelShape.builder(ModelShape.DEEPSEEK4).hashLayers(5).build());
+        assertMessage("deepseek4 has no dense layers",
+                () -> ModelShape.builder(ModelShape.DEEPSEEK4).denseLayers(1).build());
+        assertMessage("rope dim must be positive, even and at most the head dim (64)",
+                () -> ModelShape.builder(ModelShape.DEEPSEEK4).ropeDim(96).build());
+        assertMessage("output rank must be positive", () -> ModelShape.builder(ModelShape.DEEPSEEK4).outputRank(0)
+                .build());
+        assertMessage("deepseek4's only", () -> ModelShape.builder(ModelShape.DEEPSEEK2).hc(4).build());
+        assertMessage("deepseek4's only",
+                () -> ModelShape.builder(ModelShape.GLM4MOE).compressRatios(List.of(0, 0)).build());
     }
 
     private static void assertMessage(String part, org.junit.jupiter.api.function.Executable e) {

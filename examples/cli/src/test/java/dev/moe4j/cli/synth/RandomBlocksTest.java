@@ -178,6 +178,30 @@ class RandomBlocksTest {
         }
     }
 
+    /**
+     * deepseek4's token-to-experts table: every row holds distinct experts (also when a row takes them all), the same
+     * whatever the chunking.
+     */
+    @Test
+    void hashRowsAreDistinctExpertsWhateverTheChunking() {
+        int k = 6;
+        int rows = 1000;
+        for (int experts : new int[] {6, 8, 256}) {
+            TensorData data = RandomBlocks.distinctRows(k, experts, 42);
+            byte[] whole = generate(data, 4L * k * rows, 4 * k * rows);
+            assertArrayEquals(whole, generate(data, 4L * k * rows, 4 * 7), "chunks that cut rows");
+            ByteBuffer b = ByteBuffer.wrap(whole).order(ByteOrder.LITTLE_ENDIAN);
+            for (int t = 0; t < rows; t++) {
+                java.util.Set<Integer> seen = new java.util.HashSet<>();
+                for (int j = 0; j < k; j++) {
+                    int e = b.getInt();
+                    assertTrue(e >= 0 && e < experts && seen.add(e), "row " + t + ": " + e);
+                }
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> RandomBlocks.distinctRows(9, 8, 1));
+    }
+
     @Test
     void unsupportedTypesAreRefused() {
         assertFalse(RandomBlocks.supports(TensorType.Q8_K)); // an activation format, never a weight

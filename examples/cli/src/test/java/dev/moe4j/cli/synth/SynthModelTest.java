@@ -56,7 +56,12 @@ class SynthModelTest {
                     "--experts", "16", "--expert-ffn", "64", "--ffn", "256", "--vocab", "300", "--context", "1024"),
             "gpt-oss-20b", List.of("--hidden", "256", "--heads", "8", "--kv-heads", "2", "--head-dim", "48",
                     "--experts", "16", "--expert-ffn", "128", "--vocab", "300", "--context", "1024",
-                    "--sliding-window", "8"));
+                    "--sliding-window", "8"),
+            // two layers of Flash's pattern are window only: these are CSA and HCA (both hash-routed)
+            "deepseek-v4-flash", List.of("--hidden", "256", "--heads", "8", "--head-dim", "64", "--rope-dim", "16",
+                    "--q-lora-rank", "64", "--output-groups", "2", "--output-rank", "32", "--experts", "16",
+                    "--expert-ffn", "64", "--vocab", "300", "--context", "1024", "--window", "8", "--indexer-heads",
+                    "16", "--indexer-dim", "64", "--indexer-top-k", "4", "--compress-ratios", "4,128"));
 
     /** Runs {@code moe4j synth} for a small two-layer model of a named shape; {@code extra} option pairs override. */
     private Path synth(String name, String... extra) {
@@ -83,6 +88,10 @@ class SynthModelTest {
         List<String> a = SMALL.get(name);
         ModelShape.Builder b = Shapes.named(name).orElseThrow().toBuilder().cutToLayers(2);
         for (int i = 0; i < a.size(); i += 2) {
+            if (a.get(i).equals("--compress-ratios")) {
+                b.compressRatios(Arrays.stream(a.get(i + 1).split(",")).map(Integer::valueOf).toList());
+                continue;
+            }
             int v = Integer.parseInt(a.get(i + 1));
             switch (a.get(i)) {
                 case "--hidden" -> b.hidden(v);
@@ -99,7 +108,12 @@ class SynthModelTest {
                 case "--ffn" -> b.ffn(v);
                 case "--vocab" -> b.vocab(v);
                 case "--context" -> b.context(v);
-                case "--sliding-window" -> b.slidingWindow(v);
+                case "--sliding-window", "--window" -> b.slidingWindow(v);
+                case "--output-groups" -> b.outputGroups(v);
+                case "--output-rank" -> b.outputRank(v);
+                case "--indexer-heads" -> b.indexerHeads(v);
+                case "--indexer-dim" -> b.indexerDim(v);
+                case "--indexer-top-k" -> b.indexerTopK(v);
                 default -> throw new IllegalArgumentException(a.get(i));
             }
         }
@@ -108,10 +122,16 @@ class SynthModelTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"deepseek-v3", "deepseek-v2-lite", "qwen3-30b-a3b", "mixtral-8x7b", "glm-4.5-air",
-            "glm-4.5", "gpt-oss-20b"})
+            "glm-4.5", "gpt-oss-20b", "deepseek-v4-flash"})
     void namedShapeLoadsAndGeneratesGreedily(String name) throws Exception {
-        Path file = synth(name);
-        ModelShape shape = smallShape(name);
+        loadsAndGeneratesGreedily(synth(name), smallShape(name));
+    }
+
+    /**
+     * ModelInfo and {@code inspect} count the shape's parameters, moe4j loads the file and greedy decoding gives the
+     * same tokens twice and finite, distinct logits.
+     */
+    private static void loadsAndGeneratesGreedily(Path file, ModelShape shape) throws Exception {
         ModelInfo info = ModelInfo.read(file);
         assertEquals(shape.parameterCount(), info.parametersTotal());
         assertEquals(shape.activeParameterCount(), info.parametersActive());
@@ -318,6 +338,153 @@ class SynthModelTest {
         assertTrue(r.err().contains("(experts MXFP4)") && r.err().contains("20.91 B total"), r.err());
         r = CliRunner.run("synth", dir.resolve("d.gguf").toString(), "--arch", "gpt-oss", "--dry-run");
         assertTrue(r.err().contains("(experts Q8_0)") && r.err().contains("window 128"), r.err());
+    }
+
+    /**
+     * deepseek4 as llama.cpp's loader reads it (docs/arch-deepseek4.md): the default small shape has layers of every
+     * kind (0-1 window only, 2 CSA with the indexer, 3 HCA; 0-2 hash-routed) and a NextN block; exactly the keys of
+     * tools/golden/make_tiny.py (per-block FLOAT32 clamps and INT32 ratios covering the NextN block, no vocab_size),
+     * F32 hyper-connection tensors, sinks and position biases, an I32 token-to-experts table on the hash layers and
+     * exp_probs_b on the others, compressors of 2·d (ratio 4) or d (ratio 128) rows, MXFP4 experts.
+     */
+    @Test
+    void deepseek4HasTheLoadersKeysAndTensors() throws Exception {
+        Path file = dir.resolve("v4.gguf");
+        CliRunner.Result r = CliRunner.run("synth", file.toString(), "--arch", "deepseek4", "--type", "Q8_0",
+                "--expert-type", "MXFP4", "-t", "2");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.err().contains("layers: 2 window, 1 CSA, 1 HCA, 3 hash"), r.err());
+        try (GgufReader f = GgufReader.open(file)) {
+            Map<String, Object> expected = new java.util.TreeMap<>(Map.ofEntries(Map.entry("block_count", 5L),
+                    Map.entry("context_length", 4096L), Map.entry("embedding_length", 256L),
+                    Map.entry("attention.head_count", 8L), Map.entry("attention.head_count_kv", 1L),
+                    Map.entry("attention.key_length", 64L), Map.entry("attention.value_length", 64L),
+                    Map.entry("rope.dimension_count", 16L), Map.entry("rope.freq_base", 10000.0),
+                    Map.entry("rope.scaling.type", "yarn"), Map.entry("rope.scaling.factor", 16.0),
+                    Map.entry("rope.scaling.original_context_length", 4096L),
+                    Map.entry("rope.scaling.yarn_beta_fast", 32.0), Map.entry("rope.scaling.yarn_beta_slow", 1.0),
+                    Map.entry("attention.layer_norm_rms_epsilon", (double) 1e-6f), Map.entry("expert_count", 8L),
+                    Map.entry("expert_used_count", 2L), Map.entry("expert_gating_func", 4L),
+                    Map.entry("attention.q_lora_rank", 64L), Map.entry("attention.sliding_window", 16L),
+                    Map.entry("expert_feed_forward_length", 128L), Map.entry("expert_shared_count", 1L),
+                    Map.entry("expert_weights_scale", 1.5), Map.entry("expert_weights_norm", true),
+                    Map.entry("swiglu_clamp_exp", List.of(10f, 10f, 10f, 10f, 10f)),
+                    Map.entry("swiglu_clamp_shexp", List.of(10f, 10f, 10f, 10f, 10f)),
+                    Map.entry("attention.indexer.head_count", 16L), Map.entry("attention.indexer.key_length", 64L),
+                    Map.entry("attention.indexer.top_k", 16L), Map.entry("attention.output_group_count", 2L),
+                    Map.entry("attention.output_lora_rank", 32L),
+                    Map.entry("attention.compress_ratios", List.of(0L, 0L, 4L, 128L, 0L)),
+                    Map.entry("attention.compress_rope_freq_base", 160_000.0), Map.entry("hyper_connection.count", 4L),
+                    Map.entry("hyper_connection.sinkhorn_iterations", 20L),
+                    Map.entry("hyper_connection.epsilon", (double) 1e-6f), Map.entry("hash_layer_count", 3L),
+                    Map.entry("embedding_length_out", 1024L), Map.entry("nextn_predict_layers", 1L)));
+            assertEquals(expected, archKeys(f, "deepseek4"));
+            assertEquals(38, f.getInt("general.file_type"), "LLAMA_FTYPE_MOSTLY_MXFP4_MOE");
+            assertTensor(f, "output_hc_fn.weight", TensorType.F32, 1024, 4);
+            assertTensor(f, "output_hc_base.weight", TensorType.F32, 4);
+            assertTensor(f, "output_hc_scale.weight", TensorType.F32, 1);
+            for (int l = 0; l < 5; l++) {
+                String p = "blk." + l + ".";
+                assertTensor(f, p + "hc_attn_fn.weight", TensorType.F32, 1024, 24);
+                assertTensor(f, p + "hc_ffn_base.weight", TensorType.F32, 24);
+                assertTensor(f, p + "hc_ffn_scale.weight", TensorType.F32, 3);
+                assertTensor(f, p + "attn_sinks.weight", TensorType.F32, 8);
+                assertTensor(f, p + "attn_q_a.weight", TensorType.Q8_0, 256, 64);
+                assertTensor(f, p + "attn_q_b.weight", TensorType.Q8_0, 64, 8 * 64);
+                assertTensor(f, p + "attn_kv.weight", TensorType.Q8_0, 256, 64);
+                assertTensor(f, p + "attn_kv_a_norm.weight", TensorType.F32, 64);
+                assertTensor(f, p + "attn_output_a.weight", TensorType.Q8_0, 8 * 64 / 2, 2 * 32);
+                assertTensor(f, p + "attn_output_b.weight", TensorType.Q8_0, 2 * 32, 256);
+                assertTensor(f, p + "ffn_gate_inp.weight", TensorType.F32, 256, 8);
+                assertTensor(f, p + "ffn_up_exps.weight", TensorType.MXFP4, 256, 128, 8);
+                assertTensor(f, p + "ffn_down_exps.weight", TensorType.MXFP4, 128, 256, 8);
+                assertTensor(f, p + "ffn_down_shexp.weight", TensorType.Q8_0, 128, 256);
+                if (l < 3) {
+                    assertTensor(f, p + "ffn_gate_tid2eid.weight", TensorType.I32, 2, 512);
+                    assertTrue(f.tensor(p + "exp_probs_b.bias").isEmpty(), p);
+                } else {
+                    assertTensor(f, p + "exp_probs_b.bias", TensorType.F32, 8);
+                    assertTrue(f.tensor(p + "ffn_gate_tid2eid.weight").isEmpty(), p);
+                }
+                assertEquals(l == 2 || l == 3, f.tensor(p + "attn_compressor_kv.weight").isPresent(), p);
+                assertEquals(l == 2, f.tensor(p + "indexer.proj.weight").isPresent(), p);
+                assertEquals(l == 4, f.tensor(p + "nextn.eh_proj.weight").isPresent(), p);
+            }
+            assertTensor(f, "blk.2.attn_compressor_gate.weight", TensorType.Q8_0, 256, 2 * 64);
+            assertTensor(f, "blk.2.attn_compressor_ape.weight", TensorType.F32, 2 * 64, 4);
+            assertTensor(f, "blk.2.attn_compressor_norm.weight", TensorType.F32, 64);
+            assertTensor(f, "blk.2.indexer.proj.weight", TensorType.Q8_0, 256, 16);
+            assertTensor(f, "blk.2.indexer.attn_q_b.weight", TensorType.Q8_0, 64, 16 * 64);
+            assertTensor(f, "blk.2.indexer_compressor_kv.weight", TensorType.Q8_0, 256, 2 * 64);
+            assertTensor(f, "blk.2.indexer_compressor_ape.weight", TensorType.F32, 2 * 64, 4);
+            assertTensor(f, "blk.2.indexer_compressor_norm.weight", TensorType.F32, 64);
+            assertTensor(f, "blk.3.attn_compressor_kv.weight", TensorType.Q8_0, 256, 64);
+            assertTensor(f, "blk.3.attn_compressor_ape.weight", TensorType.F32, 64, 128);
+            assertTensor(f, "blk.4.nextn.eh_proj.weight", TensorType.Q8_0, 512, 256);
+            assertTensor(f, "blk.4.nextn.shared_head_norm.weight", TensorType.F32, 256);
+            List<String> names = f.tensors().stream().map(TensorInfo::name).toList();
+            // 6 global; per block 24 (+4 per compressor, +2 indexer matrices, +4 NextN)
+            assertEquals(6 + 24 * 5 + 4 + 2 + 4 + 4 + 4, names.size(), names.toString());
+            assertTrue(names.stream().noneMatch(n -> n.contains("nextn.embed_tokens") || n.contains("shared_head_head")
+                    || n.startsWith("blk.5.")), names.toString());
+            float[] scale = f.f32("blk.0.hc_attn_scale.weight");
+            for (float v : scale) {
+                assertTrue(v >= 0.5f && v <= 1.5f, "hc scale " + v);
+            }
+        }
+        loadsAndGeneratesGreedily(file, ModelShape.builder(ModelShape.DEEPSEEK4).build());
+    }
+
+    /**
+     * A synthetic deepseek4 model of the golden fixture's dimensions (core's deepseek4-tiny-f32, written by
+     * tools/golden/make_tiny.py) has the fixture's architecture keys with their values and its tensors with their
+     * names, shapes and types.
+     */
+    @Test
+    void deepseek4MatchesTheGoldenFixturesLayout() throws Exception {
+        String repo = System.getProperty("moe4j.repo");
+        assertTrue(repo != null, "moe4j.repo must point at the checkout");
+        Path golden = Path.of(repo, "core/src/test/golden/deepseek4-tiny-f32/model.gguf");
+        ModelShape shape = ModelShape.builder(ModelShape.DEEPSEEK4).layers(5).context(1_048_576).hidden(64).heads(8)
+                .headDim(32).ropeDim(16).qLoraRank(32).slidingWindow(8).experts(16).expertsUsed(4).expertFfn(32)
+                .indexer(16, 64, 8).outputGroups(2).outputRank(16).compressRatios(List.of(0, 4, 128, 4, 128))
+                .hashLayers(2).vocab(512).yarn(16f, 65536, 0f).build();
+        Path file = dir.resolve("like-golden.gguf");
+        new SynthModel(shape, TensorType.F32, TensorType.F32, 0, 1).writer().write(file, 2, null);
+        try (GgufReader ours = GgufReader.open(file); GgufReader theirs = GgufReader.open(golden)) {
+            assertEquals(archKeys(theirs, "deepseek4"), archKeys(ours, "deepseek4"));
+            Map<String, TensorInfo> expected = new java.util.TreeMap<>();
+            theirs.tensors().forEach(t -> expected.put(t.name(), t));
+            Map<String, TensorInfo> actual = new java.util.TreeMap<>();
+            ours.tensors().forEach(t -> actual.put(t.name(), t));
+            assertEquals(expected, actual);
+        }
+    }
+
+    /**
+     * The command line: a ratio list that does not fit the layers is refused (exit 2), another stream count than
+     * llama.cpp's 4 gets a note, V4-Flash's full shape has MXFP4 experts (as released) and 290.94 B parameters with
+     * its NextN block.
+     */
+    @Test
+    void deepseek4CommandLine() {
+        CliRunner.Result r = CliRunner.run("synth", dir.resolve("x.gguf").toString(), "--arch", "deepseek4",
+                "--compress-ratios", "0,4");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("compress ratios must be 4 values"), r.err());
+        r = CliRunner.run("synth", dir.resolve("x.gguf").toString(), "--arch", "deepseek4", "--hc", "2",
+                "--dry-run");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.err().contains("only takes 4 hyper-connection streams"), r.err());
+        r = CliRunner.run("synth", dir.resolve("x.gguf").toString(), "--shape", "deepseek-v4-flash", "--dry-run");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.err().contains("(experts MXFP4)") && r.err().contains("290.94 B total")
+                && r.err().contains("layers: 2 window, 21 CSA, 20 HCA, 3 hash"), r.err());
+        r = CliRunner.run("synth", dir.resolve("x.gguf").toString(), "--shape", "deepseek-v4-flash", "--layers", "4",
+                "--dry-run");
+        assertTrue(r.err().contains("4 layers + 1 NextN") && r.err().contains("layers: 2 window, 1 CSA, 1 HCA, 3 hash"),
+                r.err());
+        assertTrue(!Files.exists(dir.resolve("x.gguf")));
     }
 
     @Test
