@@ -110,9 +110,24 @@ class BenchCommandTest {
         CliRunner.Result r = CliRunner.run("bench", "-m", golden("ds2-tiny-f32").toString(), "-p", "8", "-n", "4",
                 "-r", "2", "-t", "1", "--probe-mib", "32", "--warmup", "0");
         assertEquals(0, r.exit(), r.err());
-        assertTrue(r.out().contains("|    pp8 |"), r.out());
+        assertTrue(r.out().contains("|            pp8 |"), r.out());
         assertTrue(r.out().contains("tg4") && r.out().contains("read per decoded token")
                 && r.out().contains("Java probe"), r.out());
+    }
+
+    /** {@code -d}: both tests after a context prefilled once, named as llama-bench names them. */
+    @Test
+    void depthRunsTheTestsAfterAContext() throws Exception {
+        String m = golden("ds2-tiny-f32").toString();
+        CliRunner.Result r = CliRunner.run("bench", "-m", m, "-p", "8", "-n", "4", "-d", "40", "-r", "2", "-t", "1",
+                "--probe-mib", "0", "--warmup", "0");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("|      pp8 @ d40 |") && r.out().contains("|      tg4 @ d40 |"), r.out());
+        CliRunner.Result j = CliRunner.run("bench", "-m", m, "-p", "0", "-n", "4", "-d", "40", "-r", "1", "-t", "1",
+                "--probe-mib", "0", "--warmup", "0", "--json");
+        assertEquals(0, j.exit(), j.err());
+        assertEquals(40, new ObjectMapper().readTree(j.out()).get("n_depth").asInt());
+        assertEquals(2, CliRunner.run("bench", "-m", m, "-d", "-1").exit());
     }
 
     @Test
