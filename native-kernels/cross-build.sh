@@ -43,6 +43,13 @@ elif [ "$mode" = test ]; then
   [ -n "$emulator" ] && command -v "$emulator" > /dev/null || skip "no emulator ($platform self-tests)"
   # Wine keeps its state in a prefix of its own here, not in the user's home; its own chatter is silenced.
   export WINEPREFIX="${WINEPREFIX:-$build/wineprefix}" WINEDEBUG=-all
+  if [ "$platform" = windows-x86_64 ]; then
+    # Make the prefix and start one lasting server before the tests run in parallel: two first Wine processes at
+    # once race on the prefix and on the server's directory ("chdir to /tmp/wine-*/server-*: No such file").
+    "$emulator" wineboot --init > /dev/null 2>&1 || true
+    server=$(command -v wineserver || ls /usr/lib/wine/wineserver64 /usr/lib/wine/wineserver 2> /dev/null | head -1 || true)
+    if [ -n "$server" ]; then "$server" -p 60 || true; fi
+  fi
   # qemu-user emulates the newest ARM CPU it knows, so every NEON level (dotprod, i8mm) runs and is compared with
   # the scalar one. Then a CPU without dotprod (Cortex-A53) must be detected as plain NEON and run its levels.
   QEMU_CPU=max ctest --test-dir "$build" --output-on-failure --parallel "$(nproc)"
