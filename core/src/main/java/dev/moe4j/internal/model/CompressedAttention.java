@@ -176,9 +176,7 @@ public final class CompressedAttention implements Attention {
         final MemorySegment keys;     // [window + blocks][hd] gathered rows one query reads
         final MemorySegment keysT;    // [hd][window + blocks]
         final MemorySegment scores;   // [H][window + blocks]
-        final MemorySegment idxQk;    // [H_I][blocks]
-        final float[] idxScore;       // [blocks]
-        final int[] idxOrder;         // [blocks]
+        final LightningIndexer.Selection selection; // the indexer's scoring over [blocks]
         final int[] chosen;           // [blocks]
         final MemorySegment o;        // [B][H][hd]
         final MemorySegment oa;       // [B][G·r_o]
@@ -206,9 +204,7 @@ public final class CompressedAttention implements Attention {
             keys = mem.floats((long) maxKeys * hd);
             keysT = mem.floats((long) maxKeys * hd);
             scores = mem.floats((long) c.heads() * maxKeys);
-            idxQk = mem.floats((long) Math.max(1, c.idxHeads()) * blocks);
-            idxScore = new float[blocks];
-            idxOrder = new int[blocks];
+            selection = c.overlap() ? new LightningIndexer.Selection(c.idxHeads(), blocks, mem) : null;
             chosen = new int[blocks];
             o = mem.floats((long) b * c.heads() * hd);
             oa = mem.floats((long) b * c.groups() * c.oRank());
@@ -419,8 +415,12 @@ public final class CompressedAttention implements Attention {
         if (comp != null) {
             int visible = (p + 1) / c.ratio();
             int chosen = visible;
-            if (idxComp != null && visible > c.idxTopK()) {
-                chosen = select(k, s, cache, row, visible);
+            if (idxComp != null) {
+                int ih = c.idxHeads();
+                int id = c.idxDim();
+                chosen = LightningIndexer.select(k, s.selection, cache.idxPool.rows, visible, id, ih, c.idxTopK(),
+                        s.iq.asSlice((long) row * ih * id * Float.BYTES, (long) ih * id * Float.BYTES),
+                        s.iw.asSlice((long) row * ih * Float.BYTES, (long) ih * Float.BYTES), s.chosen);
             } else {
                 for (int i = 0; i < visible; i++) {
                     s.chosen[i] = i;
@@ -436,29 +436,5 @@ public final class CompressedAttention implements Attention {
         MlaAttention.appendTransposed(s.keys, hd, hd, 0, nk, s.keysT, nk, s.tile);
         k.matmul(GgmlType.F32, s.keysT, (long) nk * Float.BYTES, hd, nk, s.scores, nk, h,
                 s.o.asSlice((long) row * h * hd * Float.BYTES, (long) h * hd * Float.BYTES), hd);
-    }
-
-    /** The indexer's top-k of the {@code visible} compressed blocks for batch row {@code row}, ascending. */
-    private int select(ModelKernels k, Scratch s, Cache cache, int row, int visible) {
-        int ih = c.idxHeads();
-        int id = c.idxDim();
-        MemorySegment q = s.iq.asSlice((long) row * ih * id * Float.BYTES, (long) ih * id * Float.BYTES);
-        k.matmul(GgmlType.F32, cache.idxPool.rows, (long) id * Float.BYTES, visible, id, q, id, ih, s.idxQk, visible);
-        float[] score = s.idxScore;
-        java.util.Arrays.fill(score, 0, visible, 0f);
-        for (int head = 0; head < ih; head++) {
-            float wh = s.iw.getAtIndex(JAVA_FLOAT, (long) row * ih + head);
-            for (int i = 0; i < visible; i++) {
-                score[i] += Math.max(s.idxQk.getAtIndex(JAVA_FLOAT, (long) head * visible + i), 0f) * wh;
-            }
-        }
-        for (int i = 0; i < visible; i++) {
-            s.idxOrder[i] = i;
-        }
-        int kk = c.idxTopK();
-        TopK.select(score, s.idxOrder, visible, kk);
-        System.arraycopy(s.idxOrder, 0, s.chosen, 0, kk);
-        java.util.Arrays.sort(s.chosen, 0, kk);
-        return kk;
     }
 }

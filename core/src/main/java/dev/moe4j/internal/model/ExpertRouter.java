@@ -26,4 +26,15 @@ public interface ExpertRouter {
      *                choice was made on (-inf for experts that were not eligible), for tracing
      */
     void route(float[] logits, int off, int[] idx, float[] weights, int outOff, float[] work);
+
+    /**
+     * Routes one token knowing its id, which routers that choose by id (DeepSeek-V4's {@link HashRouter}) need;
+     * the others ignore it.
+     *
+     * @param token the token's id at this position
+     * @see #route(float[], int, int[], float[], int, float[])
+     */
+    default void route(int token, float[] logits, int off, int[] idx, float[] weights, int outOff, float[] work) {
+        route(logits, off, idx, weights, outOff, work);
+    }
 }

@@ -51,32 +51,19 @@ public final class HashRouter implements ExpertRouter {
         throw new UnsupportedOperationException("hash routing chooses by token id");
     }
 
-    /**
-     * Routes one token by its id (ids outside the table, which the tokenizer never produces, take row 0).
-     *
-     * @see ExpertRouter#route
-     */
+    /** Routes one token by its id (ids outside the table, which the tokenizer never produces, take row 0). */
+    @Override
     public void route(int token, float[] logits, int off, int[] idx, float[] weights, int outOff, float[] work) {
         int rows = table.length / k;
         int row = token >= 0 && token < rows ? token : 0;
-        for (int e = 0; e < experts; e++) {
-            work[e] = gating == ExpertGating.SQRT_SOFTPLUS ? TopKRouter.sqrtSoftplus(logits[off + e])
-                    : (float) (1.0 / (1.0 + Math.exp(-logits[off + e])));
-            work[experts + e] = Float.NEGATIVE_INFINITY;
-        }
-        float sum = 0;
+        TopKRouter.affinities(gating, logits, off, experts, work);
+        java.util.Arrays.fill(work, experts, 2 * experts, Float.NEGATIVE_INFINITY);
         for (int j = 0; j < k; j++) {
             int e = table[row * k + j];
             idx[outOff + j] = e;
             weights[outOff + j] = work[e];
             work[experts + e] = work[e];
-            sum += work[e];
         }
-        float div = normalize ? Math.max(sum, TopKRouter.MIN_WEIGHT_SUM) : 1f;
-        boolean scaled = scale != 0f && scale != 1f;
-        for (int j = 0; j < k; j++) {
-            float w = normalize ? weights[outOff + j] / div : weights[outOff + j];
-            weights[outOff + j] = scaled ? w * scale : w;
-        }
+        TopKRouter.normalizeAndScale(weights, outOff, k, normalize, scale);
     }
 }

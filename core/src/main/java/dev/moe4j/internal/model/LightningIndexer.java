@@ -80,21 +80,30 @@ public final class LightningIndexer {
         final MemorySegment q;       // [B][H_I][d_I]
         final MemorySegment k;       // [B][d_I]
         final MemorySegment w;       // [B][H_I]
-        final MemorySegment headQk;  // [H_I][ctx] per-head products of one query
-        final float[] qk;            // the same, on the heap for the reduction
-        final float[] score;         // [ctx] one query's scores
-        final int[] order;           // [ctx] positions, partially ordered by score
+        final Selection selection;
         final float[] row;           // [d_I] LayerNorm row
 
         Scratch(Dims c, int b, int ctx, StateMemory mem) {
             q = mem.floats((long) b * c.heads() * c.headDim());
             k = mem.floats((long) b * c.headDim());
             w = mem.floats((long) b * c.heads());
-            headQk = mem.floats((long) c.heads() * ctx);
-            qk = new float[c.heads() * ctx];
-            score = new float[ctx];
-            order = new int[ctx];
+            selection = new Selection(c.heads(), ctx, mem);
             row = new float[c.headDim()];
+        }
+    }
+
+    /** Buffers of one query's scoring over up to {@code len} cached keys (V3.2's positions, V4's CSA blocks). */
+    static final class Selection {
+        final MemorySegment headQk;  // [H_I][len] per-head products of one query
+        final float[] qk;            // the same, on the heap for the reduction
+        final float[] score;         // [len] one query's scores
+        final int[] order;           // [len] candidates, partially ordered by score
+
+        Selection(int heads, int len, StateMemory mem) {
+            headQk = mem.floats((long) heads * len);
+            qk = new float[heads * len];
+            score = new float[len];
+            order = new int[len];
         }
     }
 
@@ -159,33 +168,44 @@ public final class LightningIndexer {
      * @param w    the query's [H_I] scaled head weights
      */
     int select(ModelKernels kern, Scratch s, MemorySegment keys, int len, MemorySegment q, MemorySegment w, int[] out) {
-        if (len <= c.topK()) {
+        return select(kern, s.selection, keys, len, c.headDim(), c.heads(), c.topK(), q, w, out);
+    }
+
+    /**
+     * The lightning indexer's choice, shared by V3.2 (over cached positions) and V4's CSA layers (over compressed
+     * blocks): {@code score_i = Σ_h relu(q[h] · keys[i]) · w[h]}, the {@code topK} best of {@code len} candidates
+     * (all when there are no more), ties to the earlier one, written ascending to {@code out}; returns how many.
+     *
+     * @param keys [len][dim] candidate keys
+     * @param q    [heads][dim] the query
+     * @param w    [heads] scaled head weights
+     */
+    static int select(ModelKernels kern, Selection s, MemorySegment keys, int len, int dim, int heads, int topK,
+                      MemorySegment q, MemorySegment w, int[] out) {
+        if (len <= topK) {
             for (int i = 0; i < len; i++) {
                 out[i] = i;
             }
             return len;
         }
-        int h = c.heads();
-        kern.matmul(GgmlType.F32, keys, (long) c.headDim() * Float.BYTES, len, c.headDim(), q, c.headDim(), h,
-                s.headQk, len);
-        MemorySegment.copy(s.headQk, JAVA_FLOAT, 0, s.qk, 0, h * len);
+        kern.matmul(GgmlType.F32, keys, (long) dim * Float.BYTES, len, dim, q, dim, heads, s.headQk, len);
+        MemorySegment.copy(s.headQk, JAVA_FLOAT, 0, s.qk, 0, heads * len);
         float[] score = s.score;
         Arrays.fill(score, 0, len, 0f);
-        for (int head = 0; head < h; head++) {
+        for (int head = 0; head < heads; head++) {
             float wh = w.getAtIndex(JAVA_FLOAT, head);
             int base = head * len;
             for (int i = 0; i < len; i++) {
                 score[i] += Math.max(s.qk[base + i], 0f) * wh;
             }
         }
-        int k = c.topK();
         int[] order = s.order;
         for (int i = 0; i < len; i++) {
             order[i] = i;
         }
-        TopK.select(score, order, len, k);
-        System.arraycopy(order, 0, out, 0, k);
-        Arrays.sort(out, 0, k);
-        return k;
+        TopK.select(score, order, len, topK);
+        System.arraycopy(order, 0, out, 0, topK);
+        Arrays.sort(out, 0, topK);
+        return topK;
     }
 }

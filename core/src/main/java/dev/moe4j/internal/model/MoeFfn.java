@@ -256,12 +256,8 @@ public final class MoeFfn implements FeedForward {
 
         routerLogits(k, x, n, s);
         for (int t = 0; t < n; t++) {
-            if (routing instanceof HashRouter hash) {
-                hash.route(b.tokens.getAtIndex(JAVA_INT, t), s.logitsHeap, t * e, s.chosen, s.weights, t * used,
-                        s.work);
-            } else {
-                routing.route(s.logitsHeap, t * e, s.chosen, s.weights, t * used, s.work);
-            }
+            routing.route(b.tokens.getAtIndex(JAVA_INT, t), s.logitsHeap, t * e, s.chosen, s.weights, t * used,
+                    s.work);
             if (listener != null) {
                 listener.onRouted(layer, b.position[t], s.chosen, t * used, used);
             }
@@ -443,12 +439,9 @@ public final class MoeFfn implements FeedForward {
             s.prefetchWork = new float[next.routing.workSize()]; // the next layer may route differently (V4's hash)
         }
         for (int t = 0; t < n; t++) {
-            if (next.routing instanceof HashRouter hash) { // hash routing: known exactly from the token
-                hash.route(b.tokens.getAtIndex(JAVA_INT, t), s.logitsHeap, t * e, s.predicted, s.predictedWeight,
-                        t * used, s.prefetchWork);
-            } else {
-                next.routing.route(s.logitsHeap, t * e, s.predicted, s.predictedWeight, t * used, s.prefetchWork);
-            }
+            // by the token too: a hash-routed next layer (V4) is predicted exactly
+            next.routing.route(b.tokens.getAtIndex(JAVA_INT, t), s.logitsHeap, t * e, s.predicted,
+                    s.predictedWeight, t * used, s.prefetchWork);
         }
         cursor.prefetch(next.moeIndex, s.predicted, n * used);
     }

@@ -87,7 +87,7 @@ public final class TopKRouter implements ExpertRouter {
         // work: [0, E) affinities, [E, 2E) selection scores, [2E, 3E) the same as candidates left, [3E, 3E+G) groups
         int sel = experts;
         int left = 2 * experts;
-        gate(logits, off, work);
+        affinities(gating, logits, off, experts, work);
         for (int e = 0; e < experts; e++) {
             work[sel + e] = bias == null ? work[e] : work[e] + bias[e];
         }
@@ -113,13 +113,21 @@ public final class TopKRouter implements ExpertRouter {
             idx[outOff + j] = best;
             work[left + best] = Float.NaN; // taken
         }
-        float sum = 0;
         for (int j = 0; j < k; j++) {
             weights[outOff + j] = work[idx[outOff + j]];
         }
         if (gating == ExpertGating.SOFTMAX_WEIGHT) {
             softmaxInPlace(weights, outOff, k);
         }
+        normalizeAndScale(weights, outOff, k, normalize, scale);
+    }
+
+    /**
+     * The chosen experts' weights at {@code weights[outOff, outOff + k)} divided by their sum (clamped below at
+     * 2^-14) when {@code normalize}, then multiplied by {@code scale} unless it is 0 or 1 (llama.cpp's order).
+     */
+    static void normalizeAndScale(float[] weights, int outOff, int k, boolean normalize, float scale) {
+        float sum = 0;
         for (int j = 0; j < k; j++) {
             sum += weights[outOff + j];
         }
@@ -165,7 +173,8 @@ public final class TopKRouter implements ExpertRouter {
     }
 
     /** work[0..E) = gating(logits). */
-    private void gate(float[] logits, int off, float[] out) {
+    /** The gated affinities {@code out[0, experts)} of the logits at {@code off} ({@code ffn_moe_probs}). */
+    static void affinities(ExpertGating gating, float[] logits, int off, int experts, float[] out) {
         if (gating == ExpertGating.SOFTMAX_WEIGHT) { // chosen on the raw logits; weighted after the choice
             System.arraycopy(logits, off, out, 0, experts);
             return;

@@ -307,18 +307,34 @@ public final class Transformer implements LanguageModel, MoeModel {
             b.seq[q].advance(b.count[q]);
         }
 
+        logits(k, ws, b, trace);
+    }
+
+    /**
+     * The output head for the rows that want logits: the final RMSNorm of the row's residual (with hyper-connections,
+     * of the head's collapse of its streams), the output matrix, and the copy to the caller's array.
+     */
+    private void logits(ModelKernels k, TransformerState ws, Batch b, Trace trace) {
+        int d = hp.embd();
         int vocab = config.vocabSize();
-        for (int t = 0; t < n; t++) {
+        long rowBytes = (long) (headMixer == null ? 1 : headMixer.hc) * d * Float.BYTES;
+        for (int t = 0; t < b.rows; t++) {
             float[] dest = b.logitsTo[t];
             if (dest == null) {
                 continue;
             }
             MemorySegment hn = ws.xn; // row 0 of xn is free now
-            k.rmsnorm(t == 0 ? ws.x : ws.x.asSlice(t * dBytes, dBytes), outputNorm, d, 1, hp.eps(), hn);
+            MemorySegment x = t == 0 ? ws.x : ws.x.asSlice(t * rowBytes, rowBytes);
+            if (headMixer == null) {
+                k.rmsnorm(x, outputNorm, d, 1, hp.eps(), hn);
+            } else {
+                headMixer.collapse(k, x, 1, ws.headScratch, hn);
+                k.rmsnorm(hn, outputNorm, d, 1, hp.eps(), hn);
+            }
             output.apply(k, hn, 1, ws.logits);
             if (trace != null) {
-                trace.rows("result_norm", -1, pos0 + t, 1, hn, d);
-                trace.rows("result_output", -1, pos0 + t, 1, ws.logits, vocab);
+                trace.rows("result_norm", -1, b.position[t], 1, hn, d);
+                trace.rows("result_output", -1, b.position[t], 1, ws.logits, vocab);
             }
             MemorySegment.copy(ws.logits, JAVA_FLOAT, 0, dest, b.logitsAt[t], vocab);
         }
@@ -377,23 +393,7 @@ public final class Transformer implements LanguageModel, MoeModel {
         for (int q = 0; q < b.sequences; q++) {
             b.seq[q].advance(b.count[q]);
         }
-        int vocab = config.vocabSize();
-        long rowBytes = hc * dBytes;
-        for (int t = 0; t < n; t++) {
-            float[] dest = b.logitsTo[t];
-            if (dest == null) {
-                continue;
-            }
-            MemorySegment hn = ws.xn; // row 0 of xn is free now
-            headMixer.collapse(k, ws.x.asSlice(t * rowBytes, rowBytes), 1, ws.headScratch, hn);
-            k.rmsnorm(hn, outputNorm, d, 1, hp.eps(), hn);
-            output.apply(k, hn, 1, ws.logits);
-            if (trace != null) {
-                trace.rows("result_norm", -1, pos0 + t, 1, hn, d);
-                trace.rows("result_output", -1, pos0 + t, 1, ws.logits, vocab);
-            }
-            MemorySegment.copy(ws.logits, JAVA_FLOAT, 0, dest, b.logitsAt[t], vocab);
-        }
+        logits(k, ws, b, trace);
     }
 
     private void checkOpen() {
