@@ -1,7 +1,6 @@
 package dev.moe4j.internal.model;
 
 import dev.moe4j.internal.nativeio.RopeParams;
-import dev.moe4j.internal.quant.GgmlType;
 
 import java.lang.foreign.MemorySegment;
 
@@ -430,11 +429,8 @@ public final class CompressedAttention implements Attention {
                 MemorySegment.copy(cache.pool.rows, s.chosen[i] * rowBytes, s.keys, nk++ * rowBytes, rowBytes);
             }
         }
-        MemorySegment q = s.q.asSlice((long) row * h * hd * Float.BYTES, (long) h * hd * Float.BYTES);
-        k.matmul(GgmlType.F32, s.keys, rowBytes, nk, hd, q, hd, h, s.scores, nk);
-        k.softmaxSinks(s.scores, nk, h, (float) (1.0 / Math.sqrt(hd)), sinks);
-        MlaAttention.appendTransposed(s.keys, hd, hd, 0, nk, s.keysT, nk, s.tile);
-        k.matmul(GgmlType.F32, s.keysT, (long) nk * Float.BYTES, hd, nk, s.scores, nk, h,
-                s.o.asSlice((long) row * h * hd * Float.BYTES, (long) h * hd * Float.BYTES), hd);
+        long headsBytes = (long) h * hd * Float.BYTES;
+        MlaAttention.attendRows(k, s.keys, hd, hd, nk, s.q.asSlice(row * headsBytes, headsBytes), h, s.scores,
+                s.keysT, s.tile, s.o.asSlice(row * headsBytes, headsBytes), (float) (1.0 / Math.sqrt(hd)), sinks);
     }
 }

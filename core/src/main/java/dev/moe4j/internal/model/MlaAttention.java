@@ -395,12 +395,29 @@ public final class MlaAttention implements Attention {
         for (int j = 0; j < n; j++) {
             MemorySegment.copy(cache.rows, s.selected[j] * wBytes, s.gathered, j * wBytes, wBytes);
         }
-        appendTransposed(s.gathered, w, r, 0, n, s.gatheredT, n, s.tile);
-        MemorySegment q = s.qcur.asSlice(row * qBytes, qBytes);
-        MemorySegment o = s.obar.asSlice(row * oBytes, oBytes);
-        k.matmul(GgmlType.F32, s.gathered, wBytes, n, w, q, w, h, s.scores, n);
-        k.softmax(s.scores, n, h, c.kqScale());
-        k.matmul(GgmlType.F32, s.gatheredT, (long) n * Float.BYTES, r, n, s.scores, n, h, o, r);
+        attendRows(k, s.gathered, w, r, n, s.qcur.asSlice(row * qBytes, qBytes), h, s.scores, s.gatheredT, s.tile,
+                s.obar.asSlice(row * oBytes, oBytes), c.kqScale(), null);
+    }
+
+    /**
+     * One query's attention over {@code n} gathered key rows whose first {@code valueWidth} floats are the values
+     * (MLA: the latent; DeepSeek-V4: the whole row, K = V): scores on the rows as stored, softmax (with per-head sinks
+     * if given), then the weighted sum on the rows transposed into {@code rowsT} ([valueWidth][n]).
+     *
+     * @param q   [heads][width] the query
+     * @param out receives [heads][valueWidth]
+     */
+    static void attendRows(ModelKernels k, MemorySegment rows, int width, int valueWidth, int n, MemorySegment q,
+                           int heads, MemorySegment scores, MemorySegment rowsT, float[] tile, MemorySegment out,
+                           float scale, MemorySegment sinks) {
+        k.matmul(GgmlType.F32, rows, (long) width * Float.BYTES, n, width, q, width, heads, scores, n);
+        if (sinks == null) {
+            k.softmax(scores, n, heads, scale);
+        } else {
+            k.softmaxSinks(scores, n, heads, scale, sinks);
+        }
+        appendTransposed(rows, width, valueWidth, 0, n, rowsT, n, tile);
+        k.matmul(GgmlType.F32, rowsT, (long) n * Float.BYTES, valueWidth, n, scores, n, heads, out, valueWidth);
     }
 
     /**
